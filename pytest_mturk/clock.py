@@ -1,0 +1,137 @@
+"""Virtual time, and the transitions scheduled on it.
+
+The clock is the only place that reads time, and it asks on every call so that
+freezegun and time-machine can drive it:
+
+* by default time is *frozen* at the moment the simulator started and moves
+  only through :meth:`Clock.advance` (so "exactly 6 s later" holds);
+* while freezegun is active the simulator's time *is* the frozen time, and
+  ``advance()`` ticks freezegun's clock, so the code under test sees one time;
+* while time-machine travels, its time is used, plus whatever ``advance()``
+  added.
+
+Time may go backwards (a test can freeze an earlier date): nothing is clamped;
+transitions simply fire once their due time is reached.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import heapq
+import sys
+from collections.abc import Callable
+from typing import Any
+
+UTC = _dt.timezone.utc
+EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_ms(value: _dt.datetime) -> _dt.datetime:
+    """Truncate to whole milliseconds, the precision of the service's timestamps."""
+    return value.replace(microsecond=value.microsecond - value.microsecond % 1000)
+
+
+def as_utc(value: _dt.datetime) -> _dt.datetime:
+    """A timezone-aware UTC datetime (naive values are taken as UTC)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def epoch_seconds(value: _dt.datetime) -> float:
+    """Epoch seconds with millisecond precision, as on the wire."""
+    delta = value - EPOCH
+    return (delta.days * 86400 + delta.seconds) + (delta.microseconds // 1000) / 1000
+
+
+def from_epoch(value: float) -> _dt.datetime:
+    return EPOCH + _dt.timedelta(seconds=value)
+
+
+def _freezegun_factory() -> Any | None:
+    # freezegun swaps datetime.datetime for its FakeDatetime while active.
+    if _dt.datetime.__module__ != "freezegun.api":
+        return None
+    api = sys.modules.get("freezegun.api")
+    factories = getattr(api, "freeze_factories", None)
+    return factories[-1] if factories else None
+
+
+def _time_machine_travelling() -> bool:
+    module = sys.modules.get("time_machine")
+    if module is None:
+        return False
+    hatch = getattr(module, "escape_hatch", None)
+    return bool(hatch is not None and hatch.is_travelling())
+
+
+class Clock:
+    """The simulator's notion of now (aware UTC, millisecond precision)."""
+
+    def __init__(self, start: _dt.datetime | None = None) -> None:
+        if start is None:
+            start = self._outside_now()
+        self._frozen = to_ms(as_utc(start))
+        self._offset = _dt.timedelta(0)
+
+    @staticmethod
+    def _outside_now() -> _dt.datetime:
+        factory = _freezegun_factory()
+        if factory is not None:
+            return as_utc(factory())
+        return _dt.datetime.now(UTC)
+
+    def now(self) -> _dt.datetime:
+        factory = _freezegun_factory()
+        if factory is not None:
+            # freezegun's factories give naive UTC (tz_offset only shifts now()).
+            return to_ms(as_utc(factory()))
+        if _time_machine_travelling():
+            return to_ms(_dt.datetime.now(UTC) + self._offset)
+        return self._frozen
+
+    def advance(self, delta: _dt.timedelta) -> None:
+        factory = _freezegun_factory()
+        if factory is not None:
+            factory.tick(delta)
+        elif _time_machine_travelling():
+            self._offset += delta
+        else:
+            self._frozen = to_ms(self._frozen + delta)
+
+    def set(self, when: _dt.datetime) -> None:
+        """Move the simulator's own frozen time to ``when`` (not freezegun's)."""
+        self._frozen = to_ms(as_utc(when))
+
+
+class Scheduler:
+    """A heap of due transitions, applied in time order.
+
+    Entries are ``(due, seq, action)``; ``action(due)`` returns nothing. Actions
+    that may be superseded (an expiration moved later, say) check for
+    themselves whether they still apply, so nothing is ever removed from the heap.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[_dt.datetime, int, Callable[[_dt.datetime], None]]] = []
+        self._seq = 0
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def at(self, due: _dt.datetime, action: Callable[[_dt.datetime], None]) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (due, self._seq, action))
+
+    def next_due(self) -> _dt.datetime | None:
+        return self._heap[0][0] if self._heap else None
+
+    def run_until(self, now: _dt.datetime) -> int:
+        """Apply every transition due at or before ``now``; return how many ran."""
+        heap = self._heap
+        ran = 0
+        while heap and heap[0][0] <= now:
+            due, _, action = heapq.heappop(heap)
+            action(due)
+            ran += 1
+        return ran

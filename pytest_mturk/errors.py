@@ -1,0 +1,141 @@
+"""Errors: the service's own error envelope, and the plugin's misuse error.
+
+A :class:`ServiceError` is what the simulated service answers; the interception
+layer turns it into the exact ``ClientError`` botocore raises for the real
+service. :class:`UsageError` is raised straight to the test author when the
+simulator itself is misused (a worker doing something impossible, say).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Error shapes the service model declares; botocore adds their body members
+# (Message, TurkErrorCode) at the top level of the parsed error response.
+MODELED_ERRORS = frozenset({"RequestError", "ServiceFault"})
+
+PREFIX = "AWS.MechanicalTurk."
+
+
+class UsageError(Exception):
+    """The simulator was asked to do something it cannot do; the message says what to do."""
+
+
+class WorkerActionError(UsageError):
+    """A simulated worker tried an action that MTurk would not let them take."""
+
+
+class ServiceError(Exception):
+    """An error answered by the simulated service.
+
+    ``type`` is the wire ``__type`` (``RequestError``, ``ServiceFault``,
+    ``ParameterValidationError``, ``ValidationException``...), ``code`` the
+    ``TurkErrorCode`` (``None`` where the service sends none).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        code: str | None = None,
+        *,
+        type: str = "RequestError",  # noqa: A002 - the wire name
+        status: int = 400,
+        stamp: bool = True,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.type = type
+        self.status = status
+        # RequestError and ServiceFault texts end with " (<epoch ms>)".
+        self.stamp = stamp
+
+    def wire(self, epoch_ms: int) -> dict[str, Any]:
+        """The JSON body the real service would send."""
+        message = f"{self.message} ({epoch_ms})" if self.stamp else self.message
+        body: dict[str, Any] = {"__type": self.type, "Message": message}
+        if self.code is not None:
+            body["TurkErrorCode"] = self.code
+        return body
+
+
+def request_error(message: str, code: str | None) -> ServiceError:
+    """A ``RequestError`` with an ``AWS.MechanicalTurk.<code>`` TurkErrorCode."""
+    return ServiceError(message, PREFIX + code if code else None)
+
+
+def parameter_error(message: str) -> ServiceError:
+    """The un-modelled ``ParameterValidationError`` (a plain ``ClientError`` in boto3)."""
+    return ServiceError(message, None, type="ParameterValidationError", stamp=False)
+
+
+def invalid_value(name: str, value: object) -> ServiceError:
+    """The service's wording for a malformed identifier or enum value."""
+    return parameter_error(f'The value "{value}" is not valid for the parameter {name}.')
+
+
+def missing_member(path: str) -> ServiceError:
+    """Coral's generic validation error for a member the server requires."""
+    return ServiceError(
+        f"1 validation error detected: Value null at '{path}' failed to satisfy constraint: "
+        "Member must not be null",
+        None,
+        type="ValidationException",
+        stamp=False,
+    )
+
+
+def service_fault() -> ServiceError:
+    """The retryable internal failure (HTTP 500)."""
+    return ServiceError(
+        "We are temporarily unable to process your request. Try your call again.",
+        None,
+        type="ServiceFault",
+        status=500,
+    )
+
+
+def hit_does_not_exist(hit_id: str) -> ServiceError:
+    # The service writes "Hit", not "HIT".
+    return request_error(f"Hit {hit_id} does not exist.", "HITDoesNotExist")
+
+
+def assignment_does_not_exist(assignment_id: str) -> ServiceError:
+    return request_error(f"Assignment {assignment_id} does not exist.", "AssignmentDoesNotExist")
+
+
+def invalid_assignment_state(allowed: str) -> ServiceError:
+    return request_error(
+        f"This operation can be called with a status of: {allowed}", "InvalidAssignmentState"
+    )
+
+
+def invalid_hit_state(current: str, allowed: str) -> ServiceError:
+    # Two spaces after the first period, as the service writes it.
+    return request_error(
+        f"This HIT is currently in the state '{current}'.  "
+        f"This operation can be called with a status of: {allowed}",
+        "InvalidHITState",
+    )
+
+
+def insufficient_funds() -> ServiceError:
+    return request_error(
+        "This Requester has insufficient funds in their account to complete this transaction. "
+        "Please visit https://requester.mturk.com/prepayments/new to purchase Prepaid HITs.",
+        "InsufficientFunds",
+    )
+
+
+def qualification_type_does_not_exist(type_id: str) -> ServiceError:
+    return request_error(
+        f"QualificationType [{type_id}] does not exist.", "QualificationTypeDoesNotExist"
+    )
+
+
+def not_implemented(operation: str) -> ServiceError:
+    """Loud refusal for an operation the simulator does not answer yet."""
+    return request_error(
+        f"pytest-mturk does not simulate {operation} yet; see the README's table of operations.",
+        "OperationNotSimulated",
+    )

@@ -1,0 +1,41 @@
+"""Identifiers shaped like the service's, deterministic under a seed."""
+
+from __future__ import annotations
+
+import random
+import string
+
+_ALPHABET = string.ascii_uppercase + string.digits
+
+
+class IdGenerator:
+    """30-character upper-case alphanumeric IDs (HITs, HIT types, assignments...).
+
+    One generator serves both environments of a simulator, so sandbox and
+    production IDs never collide.
+    """
+
+    def __init__(self, seed: int | str | None = 0) -> None:
+        self._random = random.Random(f"ids:{seed}")
+        self._requests = random.Random(f"requests:{seed}")
+        self._issued: set[str] = set()
+
+    def entity(self, length: int = 30) -> str:
+        choices = self._random.choices
+        while True:
+            value = "".join(choices(_ALPHABET, k=length))
+            # The service's IDs start with a digit or letter; keep the first
+            # character a digit so IDs never look like worker IDs ("A...").
+            value = str(self._random.randrange(1, 10)) + value[1:]
+            if value not in self._issued:
+                self._issued.add(value)
+                return value
+
+    def request_id(self) -> str:
+        bits = self._requests.getrandbits(128)
+        text = f"{bits:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+    def hex40(self) -> str:
+        """A 40-hex-digit document ID (notification EventDocId)."""
+        return f"{self._requests.getrandbits(160):040x}"

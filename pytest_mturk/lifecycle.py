@@ -1,0 +1,401 @@
+"""The rules of a HIT's and an assignment's life (spec §4), and the money they move (§8).
+
+Every change of state goes through a function here, whether a requester call,
+a simulated worker or the passing of time caused it, so counters, statuses,
+reservations, payments and events stay consistent. The callers validate; these
+functions only check what depends on money and change the model.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from . import errors, money
+from .model import (
+    HIT,
+    Assignment,
+    AssignmentStatus,
+    Environment,
+    HITStatus,
+    HITType,
+    LedgerEntry,
+    State,
+    Worker,
+)
+
+if TYPE_CHECKING:
+    from .service import Service
+
+DISPOSAL_AFTER = _dt.timedelta(days=120)
+OVERRIDE_WINDOW = _dt.timedelta(days=30)
+
+
+# -- money -------------------------------------------------------------------------
+
+
+@contextmanager
+def reserving(state: State, hit: HIT) -> Iterator[None]:
+    """Keep the account's reserved liability in step with a change to ``hit``.
+
+    Use it for changes that can only release liability; changes that may add
+    some check the extra against the available balance first.
+    """
+    before = hit.liability
+    yield
+    if state.environment is Environment.PRODUCTION:
+        state.reserved += hit.liability - before
+
+
+def ensure_funds(state: State, amount: Decimal) -> None:
+    if state.environment is Environment.PRODUCTION and amount > state.available_balance:
+        raise errors.insufficient_funds()
+
+
+def _debit(
+    state: State,
+    now: _dt.datetime,
+    kind: str,
+    amount: Decimal,
+    hit_id: str | None,
+    assignment_id: str | None,
+    worker_id: str | None,
+) -> None:
+    state.ledger.append(LedgerEntry(now, kind, -amount, hit_id, assignment_id, worker_id))
+    if state.environment is Environment.PRODUCTION:
+        state.balance -= amount
+
+
+def _pay_assignment(state: State, hit: HIT, assignment: Assignment, now: _dt.datetime) -> None:
+    reward, fee = hit.reward, hit.fee
+    _debit(state, now, "reward", reward, hit.hit_id, assignment.assignment_id, assignment.worker_id)
+    _debit(state, now, "fee", fee, hit.hit_id, assignment.assignment_id, None)
+
+
+def pay_bonus(
+    state: State,
+    assignment: Assignment,
+    amount: Decimal,
+    now: _dt.datetime,
+) -> Decimal:
+    fee = money.bonus_fee(amount)
+    ensure_funds(state, amount + fee)
+    _debit(
+        state,
+        now,
+        "bonus",
+        amount,
+        assignment.hit_id,
+        assignment.assignment_id,
+        assignment.worker_id,
+    )
+    _debit(state, now, "bonus-fee", fee, assignment.hit_id, assignment.assignment_id, None)
+    return fee
+
+
+# -- HIT status --------------------------------------------------------------------
+
+
+def refresh(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
+    """Recompute the HIT's status from its counters; keep indexes and events in step."""
+    hit.cache = None
+    new = hit.derive_status()
+    old = hit.status
+    if new is old:
+        return
+    hit.status = new
+    if old is HITStatus.REVIEWABLE:
+        state.reviewable.discard(hit.hit_id)
+    elif old is HITStatus.REVIEWING:
+        state.reviewing.discard(hit.hit_id)
+    if new is HITStatus.REVIEWABLE:
+        state.reviewable.add(hit.hit_id)
+    elif new is HITStatus.REVIEWING:
+        state.reviewing.add(hit.hit_id)
+    else:
+        hit.reviewing = False
+    if new is HITStatus.REVIEWABLE and old is not HITStatus.REVIEWING:
+        svc.emit(state, "HITReviewable", hit, None, now)
+        svc.on_hit_reviewable(state, hit, now)
+
+
+def create_hit(
+    svc: Service,
+    state: State,
+    hit_type: HITType,
+    *,
+    lifetime: int,
+    max_assignments: int,
+    question: str | None,
+    requester_annotation: str | None,
+    hit_layout_id: str | None,
+    assignment_review_policy: dict[str, Any] | None,
+    hit_review_policy: dict[str, Any] | None,
+    now: _dt.datetime,
+) -> HIT:
+    state.hit_seq += 1
+    hit = HIT(
+        hit_id=svc.ids.entity(),
+        hit_type=hit_type,
+        creation_time=now,
+        expiration=now + _dt.timedelta(seconds=lifetime),
+        max_assignments=max_assignments,
+        question=question,
+        requester_annotation=requester_annotation,
+        hit_layout_id=hit_layout_id,
+        assignment_review_policy=assignment_review_policy,
+        hit_review_policy=hit_review_policy,
+        seq=state.hit_seq,
+    )
+    ensure_funds(state, hit.liability)
+    if state.environment is Environment.PRODUCTION:
+        state.reserved += hit.liability
+    state.hits[hit.hit_id] = hit
+    state.hit_index.add(hit.hit_id)
+    _schedule_expiry(svc, state, hit)
+    _schedule_disposal(svc, state, hit, _disposal_due(hit))
+    svc.emit(state, "HITCreated", hit, None, now)
+    return hit
+
+
+def _schedule_expiry(svc: Service, state: State, hit: HIT) -> None:
+    def fire(due: _dt.datetime) -> None:
+        if not hit.expired and hit.expiration == due and hit.status is not HITStatus.DISPOSED:
+            expire(svc, state, hit, due)
+
+    svc.scheduler.at(hit.expiration, fire)
+
+
+def expire(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
+    """The HIT leaves the marketplace: no new accepts; work in progress may finish."""
+    if hit.expired:
+        return
+    with reserving(state, hit):
+        hit.expired = True
+    svc.emit(state, "HITExpired", hit, None, now)
+    refresh(svc, state, hit, now)
+
+
+def set_expiration(
+    svc: Service, state: State, hit: HIT, expiration: _dt.datetime, now: _dt.datetime
+) -> None:
+    """Move the expiration into the future (the caller checked the increment)."""
+    was_expired, previous = hit.expired, hit.expiration
+    before = hit.liability
+    hit.expired = False
+    hit.expiration = expiration
+    extra = hit.liability - before
+    if extra > 0:
+        try:
+            ensure_funds(state, extra)
+        except errors.ServiceError:
+            hit.expired, hit.expiration = was_expired, previous
+            raise
+    if state.environment is Environment.PRODUCTION:
+        state.reserved += extra
+    _schedule_expiry(svc, state, hit)
+    svc.emit(state, "HITExtended", hit, None, now)
+    refresh(svc, state, hit, now)
+
+
+def add_assignments(svc: Service, state: State, hit: HIT, count: int, now: _dt.datetime) -> None:
+    before = hit.liability
+    hit.max_assignments += count
+    extra = hit.liability - before
+    try:
+        ensure_funds(state, extra)
+    except errors.ServiceError:
+        hit.max_assignments -= count
+        raise
+    if state.environment is Environment.PRODUCTION:
+        state.reserved += extra
+    svc.emit(state, "HITExtended", hit, None, now)
+    refresh(svc, state, hit, now)
+
+
+def change_type(svc: Service, state: State, hit: HIT, hit_type: HITType, now: _dt.datetime) -> None:
+    previous = hit.hit_type
+    before = hit.liability
+    hit.hit_type = hit_type
+    extra = hit.liability - before
+    if extra > 0:
+        try:
+            ensure_funds(state, extra)
+        except errors.ServiceError:
+            hit.hit_type = previous
+            raise
+    if state.environment is Environment.PRODUCTION:
+        state.reserved += extra
+    refresh(svc, state, hit, now)
+
+
+def _disposal_due(hit: HIT) -> _dt.datetime:
+    return max(hit.creation_time + DISPOSAL_AFTER, hit.expiration)
+
+
+def _schedule_disposal(svc: Service, state: State, hit: HIT, due: _dt.datetime) -> None:
+    def fire(when: _dt.datetime) -> None:
+        if hit.status is HITStatus.DISPOSED:
+            return
+        later = _disposal_due(hit)
+        if later > when:
+            _schedule_disposal(svc, state, hit, later)
+        elif hit.pending or hit.submitted:
+            # Work still in flight; look again once it must have settled.
+            _schedule_disposal(svc, state, hit, when + _dt.timedelta(days=1))
+        else:
+            dispose(svc, state, hit, when)
+
+    svc.scheduler.at(due, fire)
+
+
+def dispose(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
+    with reserving(state, hit):
+        state.reviewable.discard(hit.hit_id)
+        state.reviewing.discard(hit.hit_id)
+        state.hit_index.discard(hit.hit_id)
+        hit.status = HITStatus.DISPOSED
+        hit.cache = None
+    svc.emit(state, "HITDisposed", hit, None, now)
+
+
+def set_reviewing(svc: Service, state: State, hit: HIT, reviewing: bool, now: _dt.datetime) -> None:
+    hit.reviewing = reviewing
+    refresh(svc, state, hit, now)
+
+
+# -- assignments -------------------------------------------------------------------
+
+
+def accept(svc: Service, state: State, hit: HIT, worker: Worker, now: _dt.datetime) -> Assignment:
+    assignment = Assignment(
+        assignment_id=svc.ids.entity(),
+        hit_id=hit.hit_id,
+        worker_id=worker.worker_id,
+        accept_time=now,
+        deadline=now + _dt.timedelta(seconds=hit.hit_type.assignment_duration),
+    )
+    state.assignments[assignment.assignment_id] = assignment
+    hit.assignment_ids.append(assignment.assignment_id)
+    hit.pending += 1
+
+    def abandon_at_deadline(due: _dt.datetime) -> None:
+        if assignment.status is AssignmentStatus.ACCEPTED and assignment.deadline == due:
+            give_back(svc, state, assignment, AssignmentStatus.ABANDONED, due)
+
+    svc.scheduler.at(assignment.deadline, abandon_at_deadline)
+    svc.emit(state, "AssignmentAccepted", hit, assignment, now)
+    refresh(svc, state, hit, now)
+    return assignment
+
+
+def submit(
+    svc: Service, state: State, assignment: Assignment, answer: str, now: _dt.datetime
+) -> None:
+    hit = state.hits[assignment.hit_id]
+    assignment.status = AssignmentStatus.SUBMITTED
+    assignment.answer = answer
+    assignment.submit_time = now
+    delay = hit.hit_type.auto_approval_delay
+    assignment.auto_approval_time = now + _dt.timedelta(seconds=delay)
+    assignment.cache = None
+    hit.pending -= 1
+    hit.submitted += 1
+    state.workers[assignment.worker_id].submitted_total += 1
+    svc.emit(state, "AssignmentSubmitted", hit, assignment, now)
+    refresh(svc, state, hit, now)
+    svc.on_assignment_submitted(state, hit, assignment, now)
+    if assignment.status is not AssignmentStatus.SUBMITTED:
+        return  # a review policy already decided it
+    if delay == 0:
+        approve(svc, state, assignment, None, now)
+        return
+
+    def auto_approve(due: _dt.datetime) -> None:
+        if assignment.status is AssignmentStatus.SUBMITTED and assignment.auto_approval_time == due:
+            approve(svc, state, assignment, None, due)
+
+    svc.scheduler.at(assignment.auto_approval_time, auto_approve)
+
+
+def give_back(
+    svc: Service,
+    state: State,
+    assignment: Assignment,
+    how: AssignmentStatus,
+    now: _dt.datetime,
+) -> None:
+    """A worker returned the assignment, or its deadline passed (abandoned)."""
+    hit = state.hits[assignment.hit_id]
+    with reserving(state, hit):
+        assignment.status = how
+        assignment.cache = None
+        hit.pending -= 1
+    worker = state.workers[assignment.worker_id]
+    if how is AssignmentStatus.RETURNED:
+        worker.returned += 1
+        event = "AssignmentReturned"
+    else:
+        worker.abandoned += 1
+        event = "AssignmentAbandoned"
+    svc.emit(state, event, hit, assignment, now)
+    refresh(svc, state, hit, now)
+
+
+def approve(
+    svc: Service,
+    state: State,
+    assignment: Assignment,
+    feedback: str | None,
+    now: _dt.datetime,
+    *,
+    override: bool = False,
+) -> None:
+    hit = state.hits[assignment.hit_id]
+    if override:
+        ensure_funds(state, hit.reward + hit.fee)
+    with reserving(state, hit):
+        if assignment.status is AssignmentStatus.REJECTED:
+            hit.rejected -= 1
+            state.workers[assignment.worker_id].rejected -= 1
+        else:
+            hit.submitted -= 1
+        hit.approved += 1
+        assignment.status = AssignmentStatus.APPROVED
+        assignment.approval_time = now
+        if feedback is not None:
+            assignment.requester_feedback = feedback
+        assignment.cache = None
+    # reserving() released the slot's reservation (an overridden rejection had
+    # none, so ensure_funds checked the available balance); now the money leaves.
+    _pay_assignment(state, hit, assignment, now)
+    state.workers[assignment.worker_id].approved += 1
+    svc.emit(state, "AssignmentApproved", hit, assignment, now)
+    refresh(svc, state, hit, now)
+
+
+def reject(
+    svc: Service, state: State, assignment: Assignment, feedback: str | None, now: _dt.datetime
+) -> None:
+    hit = state.hits[assignment.hit_id]
+    with reserving(state, hit):
+        hit.submitted -= 1
+        hit.rejected += 1
+        assignment.status = AssignmentStatus.REJECTED
+        assignment.rejection_time = now
+        assignment.requester_feedback = feedback
+        assignment.cache = None
+    state.workers[assignment.worker_id].rejected += 1
+    svc.emit(state, "AssignmentRejected", hit, assignment, now)
+    refresh(svc, state, hit, now)
+
+
+def can_override(assignment: Assignment, hit: HIT, now: _dt.datetime) -> bool:
+    return (
+        hit.status is not HITStatus.DISPOSED
+        and assignment.submit_time is not None
+        and now - assignment.submit_time <= OVERRIDE_WINDOW
+    )

@@ -1,0 +1,336 @@
+"""The simulated service's state: plain records, one :class:`State` per environment.
+
+Nothing here knows the wire format or pytest. Records are dataclasses so they
+print and compare well in test failures; statuses are enums whose values are
+the service's own names.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+import enum
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from . import money
+
+
+class Environment(str, enum.Enum):
+    SANDBOX = "sandbox"
+    PRODUCTION = "production"
+
+
+class HITStatus(str, enum.Enum):
+    ASSIGNABLE = "Assignable"
+    UNASSIGNABLE = "Unassignable"
+    REVIEWABLE = "Reviewable"
+    REVIEWING = "Reviewing"
+    DISPOSED = "Disposed"
+
+
+class AssignmentStatus(str, enum.Enum):
+    # The first two and the last two are never shown by the API: an accepted
+    # assignment is invisible until submitted, a returned or abandoned one vanishes.
+    ACCEPTED = "Accepted"
+    SUBMITTED = "Submitted"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+    RETURNED = "Returned"
+    ABANDONED = "Abandoned"
+
+    @property
+    def visible(self) -> bool:
+        return self in _VISIBLE
+
+
+_VISIBLE = frozenset(
+    {AssignmentStatus.SUBMITTED, AssignmentStatus.APPROVED, AssignmentStatus.REJECTED}
+)
+
+
+class QualificationTypeStatus(str, enum.Enum):
+    ACTIVE = "Active"
+    INACTIVE = "Inactive"
+    DISPOSING = "Disposing"
+
+
+class QualificationStatus(str, enum.Enum):
+    GRANTED = "Granted"
+    REVOKED = "Revoked"
+
+
+MASTERS_IDS = {
+    Environment.SANDBOX: "2ARFPLSP75KLA8M8DH1HTEQVJT3SY6",
+    Environment.PRODUCTION: "2F1QJWKUDD8XADTFD2Q0G6UTO95ALH",
+}
+NUMBER_HITS_APPROVED = "00000000000000000040"
+LOCALE = "00000000000000000071"
+ADULT = "00000000000000000060"
+PERCENT_APPROVED = "000000000000000000L0"
+
+
+class OrderedIndex:
+    """Keys in the order they (last) entered, pageable by an opaque position.
+
+    ``add`` and ``discard`` are O(1) amortised; a page starts with a binary
+    search, so the cost of one page does not grow with the size of the index.
+    """
+
+    def __init__(self) -> None:
+        self._positions: list[int] = []
+        self._keys: list[str] = []
+        self._current: dict[str, int] = {}
+        self._counter = 0
+
+    def __len__(self) -> int:
+        return len(self._current)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._current
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current)
+
+    def add(self, key: str) -> None:
+        if key in self._current:
+            return
+        self._counter += 1
+        self._current[key] = self._counter
+        self._positions.append(self._counter)
+        self._keys.append(key)
+
+    def discard(self, key: str) -> None:
+        if (
+            self._current.pop(key, None) is not None
+            and len(self._keys) > 64
+            and (len(self._keys) > 2 * len(self._current))
+        ):
+            self._compact()
+
+    def _compact(self) -> None:
+        live = sorted((pos, key) for key, pos in self._current.items())
+        self._positions = [pos for pos, _ in live]
+        self._keys = [key for _, key in live]
+
+    def page(
+        self, after: int, limit: int, accept: Callable[[str], bool] | None = None
+    ) -> tuple[list[str], int]:
+        """Up to ``limit`` live keys positioned after ``after``; and the last position."""
+        start = bisect.bisect_right(self._positions, after)
+        found: list[str] = []
+        last = after
+        current = self._current
+        positions, keys = self._positions, self._keys
+        for i in range(start, len(keys)):
+            key = keys[i]
+            position = positions[i]
+            if current.get(key) != position:
+                continue  # stale: the key left (and perhaps re-entered later)
+            if accept is not None and not accept(key):
+                continue
+            found.append(key)
+            last = position
+            if len(found) == limit:
+                break
+        return found, last
+
+
+@dataclass(eq=False)
+class HITType:
+    hit_type_id: str
+    hit_group_id: str
+    title: str
+    description: str
+    keywords: str | None
+    reward: Decimal
+    assignment_duration: int
+    auto_approval_delay: int
+    qualification_requirements: list[dict[str, Any]]
+    creation_time: _dt.datetime
+    # Notification settings (UpdateNotificationSettings) live on the type.
+    notification: dict[str, Any] | None = None
+    notification_active: bool = False
+
+    @property
+    def requires_masters(self) -> bool:
+        return any(
+            req.get("QualificationTypeId") in _MASTERS_VALUES
+            for req in self.qualification_requirements
+        )
+
+
+_MASTERS_VALUES = frozenset(MASTERS_IDS.values())
+
+
+@dataclass(eq=False)
+class HIT:
+    hit_id: str
+    hit_type: HITType
+    creation_time: _dt.datetime
+    expiration: _dt.datetime
+    max_assignments: int
+    question: str | None
+    requester_annotation: str | None = None
+    hit_layout_id: str | None = None
+    assignment_review_policy: dict[str, Any] | None = None
+    hit_review_policy: dict[str, Any] | None = None
+    seq: int = 0
+    status: HITStatus = HITStatus.ASSIGNABLE
+    review_status: str = "NotReviewed"
+    expired: bool = False
+    reviewing: bool = False
+    pending: int = 0
+    submitted: int = 0
+    approved: int = 0
+    rejected: int = 0
+    assignment_ids: list[str] = field(default_factory=list)
+    # Cached wire form; dropped whenever anything visible changes.
+    cache: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def completed(self) -> int:
+        return self.approved + self.rejected
+
+    @property
+    def available(self) -> int:
+        if self.expired or self.status is HITStatus.DISPOSED:
+            return 0
+        return self.max_assignments - self.pending - self.submitted - self.completed
+
+    @property
+    def reward(self) -> Decimal:
+        return self.hit_type.reward
+
+    @property
+    def fee(self) -> Decimal:
+        return money.assignment_fee(
+            self.hit_type.reward, self.max_assignments, self.hit_type.requires_masters
+        )
+
+    @property
+    def liability(self) -> Decimal:
+        """What this HIT may still cost: every slot not yet approved or rejected."""
+        open_slots = self.available + self.pending + self.submitted
+        if not open_slots:
+            return money.ZERO
+        return open_slots * (self.hit_type.reward + self.fee)
+
+    def derive_status(self) -> HITStatus:
+        if self.status is HITStatus.DISPOSED:
+            return HITStatus.DISPOSED
+        if self.available > 0:
+            return HITStatus.ASSIGNABLE
+        if self.pending > 0:
+            return HITStatus.UNASSIGNABLE
+        return HITStatus.REVIEWING if self.reviewing else HITStatus.REVIEWABLE
+
+
+@dataclass(eq=False)
+class Assignment:
+    assignment_id: str
+    hit_id: str
+    worker_id: str
+    accept_time: _dt.datetime
+    deadline: _dt.datetime
+    status: AssignmentStatus = AssignmentStatus.ACCEPTED
+    submit_time: _dt.datetime | None = None
+    auto_approval_time: _dt.datetime | None = None
+    approval_time: _dt.datetime | None = None
+    rejection_time: _dt.datetime | None = None
+    answer: str | None = None
+    requester_feedback: str | None = None
+    cache: dict[str, Any] | None = field(default=None, repr=False)
+
+
+@dataclass(eq=False)
+class Worker:
+    worker_id: str
+    locale_country: str = "US"
+    locale_subdivision: str | None = None
+    adult: bool = False
+    masters: bool = False
+    # Starting history (for NumberHITsApproved / PercentAssignmentsApproved).
+    prior_approved: int = 0
+    prior_rejected: int = 0
+    approved: int = 0
+    rejected: int = 0
+    abandoned: int = 0
+    returned: int = 0
+    submitted_total: int = 0
+
+
+@dataclass
+class BonusPayment:
+    worker_id: str
+    amount: Decimal
+    assignment_id: str
+    hit_id: str
+    reason: str
+    grant_time: _dt.datetime
+    fee: Decimal
+
+
+@dataclass
+class LedgerEntry:
+    """One movement of money: what, how much (negative = debit), and why."""
+
+    time: _dt.datetime
+    kind: str  # "reward", "fee", "bonus", "bonus-fee"
+    amount: Decimal
+    hit_id: str | None
+    assignment_id: str | None
+    worker_id: str | None
+
+
+@dataclass(eq=False)
+class QualificationType:
+    qualification_type_id: str
+    name: str
+    description: str
+    status: QualificationTypeStatus
+    creation_time: _dt.datetime
+    keywords: str | None = None
+    retry_delay: int | None = None
+    test: str | None = None
+    answer_key: str | None = None
+    test_duration: int | None = None
+    auto_granted: bool = False
+    auto_granted_value: int | None = None
+    is_requestable: bool = True
+    system: bool = False
+
+
+@dataclass(eq=False)
+class State:
+    """Everything one environment (sandbox or production) holds."""
+
+    environment: Environment
+    balance: Decimal
+    hits: dict[str, HIT] = field(default_factory=dict)
+    hit_index: OrderedIndex = field(default_factory=OrderedIndex)  # live (not disposed)
+    reviewable: OrderedIndex = field(default_factory=OrderedIndex)
+    reviewing: OrderedIndex = field(default_factory=OrderedIndex)
+    hit_types: dict[str, HITType] = field(default_factory=dict)
+    hit_types_by_key: dict[tuple[Any, ...], HITType] = field(default_factory=dict)
+    assignments: dict[str, Assignment] = field(default_factory=dict)
+    workers: dict[str, Worker] = field(default_factory=dict)
+    bonuses: list[BonusPayment] = field(default_factory=list)
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    reserved: Decimal = money.ZERO
+    qualification_types: dict[str, QualificationType] = field(default_factory=dict)
+    # (operation, token) -> (time first seen, what the first call produced)
+    tokens: dict[tuple[str, str], tuple[_dt.datetime, str]] = field(default_factory=dict)
+    hit_seq: int = 0
+
+    @property
+    def masters_id(self) -> str:
+        return MASTERS_IDS[self.environment]
+
+    @property
+    def available_balance(self) -> Decimal:
+        if self.environment is Environment.SANDBOX:
+            return self.balance
+        return self.balance - self.reserved

@@ -1,0 +1,65 @@
+"""Look-ups and checks shared by the operation handlers."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from .. import errors
+from ..model import HIT, Assignment, HITStatus, State, Worker
+
+TOKEN_WINDOW = _dt.timedelta(hours=24)
+
+
+def live_hit(state: State, hit_id: str) -> HIT:
+    """The HIT, or the service's "does not exist" (disposed HITs included)."""
+    hit = state.hits.get(hit_id)
+    if hit is None or hit.status is HITStatus.DISPOSED:
+        raise errors.hit_does_not_exist(hit_id)
+    return hit
+
+
+def any_hit(state: State, hit_id: str) -> HIT:
+    """The HIT, disposed or not; unknown IDs get "does not exist"."""
+    hit = state.hits.get(hit_id)
+    if hit is None:
+        raise errors.hit_does_not_exist(hit_id)
+    return hit
+
+
+def visible_assignment(state: State, assignment_id: str) -> Assignment:
+    """An assignment the API can see: submitted, approved or rejected."""
+    assignment = state.assignments.get(assignment_id)
+    if assignment is None or not assignment.status.visible:
+        raise errors.assignment_does_not_exist(assignment_id)
+    return assignment
+
+
+def worker(state: State, worker_id: str, *, strict: bool = False) -> Worker:
+    """The worker record, made on first reference (any well-formed ID is a real worker).
+
+    In strict mode only workers the test declared exist; others get the
+    service's answer for an ID it does not know.
+    """
+    record = state.workers.get(worker_id)
+    if record is None:
+        if strict:
+            raise errors.invalid_value("WorkerId", worker_id)
+        record = state.workers[worker_id] = Worker(worker_id)
+    return record
+
+
+def seen_token(state: State, operation: str, token: str | None, now: _dt.datetime) -> str | None:
+    """What an earlier call with this UniqueRequestToken produced within 24 h, if any."""
+    if token is None:
+        return None
+    seen = state.tokens.get((operation, token))
+    if seen is not None and now - seen[0] < TOKEN_WINDOW:
+        return seen[1]
+    return None
+
+
+def remember_token(
+    state: State, operation: str, token: str | None, now: _dt.datetime, value: str
+) -> None:
+    if token is not None:
+        state.tokens[(operation, token)] = (now, value)

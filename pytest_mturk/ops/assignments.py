@@ -1,0 +1,88 @@
+"""Assignment operations: read, list, approve, reject."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from .. import errors, lifecycle, pagination, shapes
+from ..model import AssignmentStatus, State
+from ..service import Handler, Service
+from ..validation import requester_feedback
+from . import _common
+
+
+def get_assignment(
+    svc: Service, state: State, p: dict[str, Any], now: _dt.datetime
+) -> dict[str, Any]:
+    assignment_id = p["AssignmentId"]
+    assignment = state.assignments.get(assignment_id)
+    if assignment is not None and assignment.status is AssignmentStatus.ACCEPTED:
+        # "Reviewable" is the service's internal name for Submitted.
+        raise errors.invalid_assignment_state("Reviewable,Approved,Rejected")
+    assignment = _common.visible_assignment(state, assignment_id)
+    return {
+        "Assignment": shapes.assignment(assignment),
+        "HIT": shapes.hit(state.hits[assignment.hit_id]),
+    }
+
+
+def list_assignments_for_hit(
+    svc: Service, state: State, p: dict[str, Any], now: _dt.datetime
+) -> dict[str, Any]:
+    hit = _common.live_hit(state, p["HITId"])
+    wanted = frozenset(p.get("AssignmentStatuses") or ("Submitted", "Approved", "Rejected"))
+    assignments = state.assignments
+    matching = [
+        assignments[key] for key in hit.assignment_ids if assignments[key].status.value in wanted
+    ]
+    chunk, token = pagination.page_sequence(matching, p, "ListAssignmentsForHIT:" + hit.hit_id)
+    return pagination.response("Assignments", [shapes.assignment(a) for a in chunk], token)
+
+
+def approve_assignment(
+    svc: Service, state: State, p: dict[str, Any], now: _dt.datetime
+) -> dict[str, Any]:
+    feedback = p.get("RequesterFeedback")
+    requester_feedback(feedback)
+    assignment = _common.visible_assignment(state, p["AssignmentId"])
+    override = bool(p.get("OverrideRejection"))
+    if assignment.status is AssignmentStatus.REJECTED and override:
+        hit = state.hits[assignment.hit_id]
+        if not lifecycle.can_override(assignment, hit, now):
+            raise errors.request_error(
+                "A rejected assignment can be approved only within 30 days of its submission "
+                "and before its HIT is deleted.",
+                "InvalidAssignmentState",
+            )
+    elif assignment.status is not AssignmentStatus.SUBMITTED:
+        raise errors.invalid_assignment_state("Submitted")
+    lifecycle.approve(
+        svc,
+        state,
+        assignment,
+        feedback,
+        now,
+        override=assignment.status is AssignmentStatus.REJECTED,
+    )
+    return {}
+
+
+def reject_assignment(
+    svc: Service, state: State, p: dict[str, Any], now: _dt.datetime
+) -> dict[str, Any]:
+    feedback = p["RequesterFeedback"]
+    requester_feedback(feedback)
+    assignment = _common.visible_assignment(state, p["AssignmentId"])
+    if assignment.status is not AssignmentStatus.SUBMITTED:
+        raise errors.invalid_assignment_state("Submitted")
+    lifecycle.reject(svc, state, assignment, feedback, now)
+    return {}
+
+
+OPERATIONS: dict[str, Handler] = {
+    "GetAssignment": get_assignment,
+    "ListAssignmentsForHIT": list_assignments_for_hit,
+    "ApproveAssignment": approve_assignment,
+    "RejectAssignment": reject_assignment,
+}

@@ -1,0 +1,131 @@
+"""The pytest face: the ``mturk`` fixture, the ``--mturk-sim`` flag, the ``mturk`` marker.
+
+Configuration precedence: command line > marker > ini file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .simulator import Simulator
+
+_SIM_KEY = pytest.StashKey[Simulator]()
+_SESSION_KEY = pytest.StashKey[Simulator]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mturk", "simulated Amazon Mechanical Turk")
+    group.addoption(
+        "--mturk-sim",
+        action="store_true",
+        default=None,
+        help="answer every boto3 mturk call of every test with a fresh simulator "
+        "(no MTurk request leaves the process).",
+    )
+    group.addoption("--mturk-seed", default=None, help="seed for the simulator's IDs (default 0).")
+    parser.addini(
+        "mturk_sim", "simulate MTurk for every test (like --mturk-sim)", type="bool", default=False
+    )
+    parser.addini("mturk_seed", "seed for the simulator's IDs", default="0")
+    parser.addini("mturk_balance", "production's starting balance, e.g. 500.00", default="")
+    parser.addini(
+        "mturk_environment", "sandbox or production: what sim.client() means", default="sandbox"
+    )
+    parser.addini(
+        "mturk_access_keys",
+        "the only AWS access key IDs the simulator accepts",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "mturk_strict_workers",
+        "only workers made with sim.worker() exist",
+        type="bool",
+        default=False,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "mturk(**settings): simulate MTurk for this test, with these settings "
+        "(seed, start, balance, access_keys, strict_workers, environment).",
+    )
+    if _flag(config):
+        # A simulator for the whole session catches calls made outside any test
+        # (module fixtures, collection); each test gets a fresh one on top.
+        config.stash[_SESSION_KEY] = Simulator(**_ini_settings(config)).start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    simulator = config.stash.get(_SESSION_KEY, None)
+    if simulator is not None:
+        simulator.stop()
+
+
+def _flag(config: pytest.Config) -> bool:
+    option = config.getoption("mturk_sim")
+    if option is not None:
+        return bool(option)
+    return bool(config.getini("mturk_sim"))
+
+
+def _ini_settings(config: pytest.Config) -> dict[str, Any]:
+    settings: dict[str, Any] = {"seed": config.getini("mturk_seed") or 0}
+    if config.getini("mturk_balance"):
+        settings["balance"] = config.getini("mturk_balance")
+    keys = config.getini("mturk_access_keys")
+    if keys:
+        settings["access_keys"] = keys
+    if config.getini("mturk_strict_workers"):
+        settings["strict_workers"] = True
+    settings["environment"] = config.getini("mturk_environment") or "sandbox"
+    return settings
+
+
+def _settings_for(item: pytest.Item) -> dict[str, Any]:
+    settings = _ini_settings(item.config)
+    for marker in reversed(list(item.iter_markers("mturk"))):
+        if marker.args:
+            raise pytest.UsageError("@pytest.mark.mturk takes keyword arguments only.")
+        settings.update(marker.kwargs)
+    seed = item.config.getoption("mturk_seed")
+    if seed is not None:
+        settings["seed"] = seed
+    return settings
+
+
+def _simulator_for(request: pytest.FixtureRequest) -> Simulator:
+    node = request.node
+    simulator: Simulator | None = node.stash.get(_SIM_KEY, None)
+    if simulator is None:
+        simulator = Simulator(**_settings_for(node))
+        simulator.start()
+        node.stash[_SIM_KEY] = simulator
+        request.addfinalizer(lambda: _finish(node))
+    return simulator
+
+
+def _finish(node: pytest.Item) -> None:
+    simulator = node.stash.get(_SIM_KEY, None)
+    if simulator is not None:
+        simulator.stop()
+        del node.stash[_SIM_KEY]
+
+
+@pytest.fixture(autouse=True)
+def _mturk_autouse(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With --mturk-sim (or a ``mturk`` marker) every test runs against a fresh simulator,
+    whether or not it asks for the ``mturk`` fixture."""
+    if _flag(request.config) or request.node.get_closest_marker("mturk") is not None:
+        _simulator_for(request)
+    yield
+
+
+@pytest.fixture
+def mturk(request: pytest.FixtureRequest) -> Simulator:
+    """A fresh, active :class:`~pytest_mturk.Simulator` for this test."""
+    return _simulator_for(request)

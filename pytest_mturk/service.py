@@ -1,0 +1,175 @@
+"""The simulated service: clock, schedule, IDs, the two environments, and the call entry.
+
+A :class:`Service` answers operations by name with plain data; it knows
+nothing of botocore's HTTP objects or of pytest. Every entry point (an API
+call, a worker's action, a read of state, the passage of time) takes the one
+re-entrant lock and first applies whatever transitions have fallen due.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from . import answers, errors
+from .clock import Clock, Scheduler
+from .ids import IdGenerator
+from .model import HIT, Assignment, Environment, State, Worker
+
+Handler = Callable[["Service", State, dict[str, Any], _dt.datetime], dict[str, Any]]
+
+
+@dataclass
+class Call:
+    """One API call as the simulator saw it."""
+
+    operation: str
+    environment: Environment
+    params: dict[str, Any]
+    time: _dt.datetime
+    response: dict[str, Any] | None = None
+    error: errors.ServiceError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class Event:
+    """A lifecycle event, as MTurk's notifications describe it (spec §9)."""
+
+    event_type: str
+    time: _dt.datetime
+    environment: Environment
+    hit_id: str | None
+    hit_type_id: str | None
+    assignment_id: str | None = None
+    worker_id: str | None = None
+
+
+@dataclass
+class Settings:
+    """How a simulator behaves; the keyword arguments of ``mturk_sim()`` and the marker."""
+
+    seed: int | str = 0
+    start: _dt.datetime | None = None
+    balance: Decimal = Decimal("10000.00")
+    access_keys: frozenset[str] | None = None
+    strict_workers: bool = False
+    environment: Environment = Environment.SANDBOX
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Service:
+    """The state of one simulated MTurk (both environments) and its rules."""
+
+    def __init__(self, settings: Settings, operations: dict[str, Handler]) -> None:
+        self.settings = settings
+        self.clock = Clock(settings.start)
+        self.scheduler = Scheduler()
+        self.ids = IdGenerator(settings.seed)
+        self.lock = threading.RLock()
+        self.operations = operations
+        self.states = {
+            Environment.SANDBOX: State(Environment.SANDBOX, Decimal("10000.00")),
+            Environment.PRODUCTION: State(Environment.PRODUCTION, settings.balance),
+        }
+        self.simulator: Any = None  # the public Simulator that owns this service
+        self.calls: list[Call] = []
+        self.events: list[Event] = []
+        self.layouts: dict[str, str] = {}
+        self.listeners: list[Callable[[State, Event], None]] = []
+        self.submit_hooks: list[
+            Callable[[Service, State, HIT, Assignment, _dt.datetime], None]
+        ] = []
+        self.reviewable_hooks: list[Callable[[Service, State, HIT, _dt.datetime], None]] = []
+        # Each returns why a worker may not accept a HIT, or None (blocks, qualifications...).
+        self.accept_checks: list[Callable[[Service, State, HIT, Worker], str | None]] = []
+
+    # -- time ----------------------------------------------------------------------
+
+    def now(self) -> _dt.datetime:
+        """Current virtual time, after applying every transition due by then."""
+        now = self.clock.now()
+        scheduler = self.scheduler
+        if scheduler._heap and scheduler._heap[0][0] <= now:
+            with self.lock:
+                scheduler.run_until(now)
+        return now
+
+    def advance(self, delta: _dt.timedelta) -> _dt.datetime:
+        with self.lock:
+            self.clock.advance(delta)
+            return self.now()
+
+    # -- calls ---------------------------------------------------------------------
+
+    def invoke(self, environment: Environment, operation: str, params: dict[str, Any]) -> Call:
+        """Answer one API call; the returned :class:`Call` holds the body or the error."""
+        handler = self.operations.get(operation)
+        with self.lock:
+            now = self.now()
+            call = Call(operation, environment, params, now)
+            try:
+                if handler is None:
+                    raise errors.not_implemented(operation)
+                call.response = handler(self, self.states[environment], params, now)
+            except errors.ServiceError as exc:
+                call.error = exc
+            self.calls.append(call)
+        return call
+
+    def record_refusal(
+        self,
+        environment: Environment,
+        operation: str,
+        params: dict[str, Any],
+        error: errors.ServiceError,
+    ) -> Call:
+        """Log a call refused before it reached an operation (validation, credentials)."""
+        with self.lock:
+            call = Call(operation, environment, params, self.now(), error=error)
+            self.calls.append(call)
+        return call
+
+    def answer_xml(self, state: State, hit: HIT, values: Mapping[str, Any]) -> str:
+        """The answer XML a worker's ``{question id: value}`` submission becomes."""
+        return answers.to_xml(values)
+
+    # -- events and hooks ----------------------------------------------------------
+
+    def emit(
+        self,
+        state: State,
+        event_type: str,
+        hit: HIT | None,
+        assignment: Assignment | None,
+        now: _dt.datetime,
+    ) -> None:
+        event = Event(
+            event_type,
+            now,
+            state.environment,
+            hit.hit_id if hit is not None else None,
+            hit.hit_type.hit_type_id if hit is not None else None,
+            assignment.assignment_id if assignment is not None else None,
+            assignment.worker_id if assignment is not None else None,
+        )
+        self.events.append(event)
+        for listener in self.listeners:
+            listener(state, event)
+
+    def on_assignment_submitted(
+        self, state: State, hit: HIT, assignment: Assignment, now: _dt.datetime
+    ) -> None:
+        for hook in self.submit_hooks:
+            hook(self, state, hit, assignment, now)
+
+    def on_hit_reviewable(self, state: State, hit: HIT, now: _dt.datetime) -> None:
+        for hook in self.reviewable_hooks:
+            hook(self, state, hit, now)

@@ -1,0 +1,358 @@
+"""The public face: :class:`Simulator`, and :func:`mturk_sim` for scripts and notebooks."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar, cast
+
+from . import interception, ops
+from .errors import UsageError
+from .model import (
+    HIT,
+    Assignment,
+    Environment,
+    HITType,
+    LedgerEntry,
+    QualificationType,
+    State,
+    Worker,
+)
+from .service import Call, Event, Service, Settings
+from .worker import Profile, SimulatedWorker
+
+F = TypeVar("F", bound=Callable[..., Any])
+_WORKER_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+ENDPOINTS = {
+    Environment.SANDBOX: "https://mturk-requester-sandbox.us-east-1.amazonaws.com",
+    Environment.PRODUCTION: "https://mturk-requester.us-east-1.amazonaws.com",
+}
+
+
+def _check_worker_id(worker_id: str) -> None:
+    if not (
+        isinstance(worker_id, str)
+        and 2 <= len(worker_id) <= 64
+        and worker_id[0] == "A"
+        and set(worker_id) <= _WORKER_ID_CHARS
+    ):
+        raise UsageError(
+            f"{worker_id!r} is not a valid MTurk worker ID: it must match ^A[A-Z0-9]+$ and "
+            "be at most 64 characters (for example 'A1B2C3D4E5F6G7')."
+        )
+
+
+def _settings(
+    seed: int | str = 0,
+    start: _dt.datetime | str | None = None,
+    balance: Decimal | str | int | None = None,
+    access_keys: Any = None,
+    strict_workers: bool = False,
+    environment: Environment | str = Environment.SANDBOX,
+) -> Settings:
+    if isinstance(start, str):
+        start = _dt.datetime.fromisoformat(start)
+    try:
+        env = Environment(environment)
+    except ValueError:
+        raise UsageError(
+            f"environment must be 'sandbox' or 'production', not {environment!r}."
+        ) from None
+    return Settings(
+        seed=seed,
+        start=start,
+        balance=Decimal(str(balance)).quantize(Decimal("0.01"))
+        if balance is not None
+        else Decimal("10000.00"),
+        access_keys=frozenset(access_keys) if access_keys is not None else None,
+        strict_workers=strict_workers,
+        environment=env,
+    )
+
+
+class StateView(Mapping[str, Any]):
+    """A read-only mapping over one kind of record, in one or both environments.
+
+    Reading it first applies every transition due by the simulator's current time.
+    """
+
+    def __init__(self, service: Service, states: tuple[State, ...], attribute: str) -> None:
+        self._service = service
+        self._states = states
+        self._attribute = attribute
+
+    def _maps(self) -> list[dict[str, Any]]:
+        self._service.now()
+        return [getattr(state, self._attribute) for state in self._states]
+
+    def __getitem__(self, key: str) -> Any:
+        for mapping in self._maps():
+            if key in mapping:
+                return mapping[key]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        for mapping in self._maps():
+            yield from list(mapping)
+
+    def __len__(self) -> int:
+        return sum(len(mapping) for mapping in self._maps())
+
+    def __repr__(self) -> str:
+        return f"<{self._attribute}: {len(self)} records>"
+
+
+class EnvironmentView:
+    """The state of one environment (``sim.sandbox`` / ``sim.production``)."""
+
+    def __init__(self, service: Service, environment: Environment) -> None:
+        self._service = service
+        self.environment = environment
+        self._state = service.states[environment]
+        states = (self._state,)
+        self.hits: Mapping[str, HIT] = StateView(service, states, "hits")
+        self.hit_types: Mapping[str, HITType] = StateView(service, states, "hit_types")
+        self.assignments: Mapping[str, Assignment] = StateView(service, states, "assignments")
+        self.workers: Mapping[str, Worker] = StateView(service, states, "workers")
+        self.qualification_types: Mapping[str, QualificationType] = StateView(
+            service, states, "qualification_types"
+        )
+
+    @property
+    def balance(self) -> Decimal:
+        """The account balance: what is left after payments and fees."""
+        self._service.now()
+        return self._state.balance
+
+    @property
+    def available_balance(self) -> Decimal:
+        """What GetAccountBalance reports: the balance less the liability reserved for HITs."""
+        self._service.now()
+        return self._state.available_balance
+
+    @property
+    def reserved(self) -> Decimal:
+        self._service.now()
+        return self._state.reserved
+
+    @property
+    def ledger(self) -> list[LedgerEntry]:
+        """Every payment and fee, oldest first (negative amounts leave the account)."""
+        self._service.now()
+        return list(self._state.ledger)
+
+    def client(self, **kwargs: Any) -> Any:
+        """A boto3 ``mturk`` client pointed at this environment."""
+        import boto3
+
+        kwargs.setdefault("region_name", "us-east-1")
+        kwargs.setdefault("endpoint_url", ENDPOINTS[self.environment])
+        return boto3.client("mturk", **kwargs)
+
+
+class Simulator:
+    """A simulated Mechanical Turk, active between :meth:`start` and :meth:`stop`.
+
+    While active, every boto3 ``mturk`` client call in the process is answered
+    by it. Use it as a context manager, a decorator (a fresh simulator per
+    call), or through the ``mturk`` pytest fixture.
+    """
+
+    def __init__(self, **settings: Any) -> None:
+        self._settings_kwargs = settings
+        self.settings = _settings(**settings)
+        self._service = Service(self.settings, ops.OPERATIONS)
+        ops.install(self._service)
+        self._service.simulator = self
+        self._fake_env = interception.FakeEnvironment()
+        self._workers: dict[str, SimulatedWorker] = {}
+        self._running = False
+        self.sandbox = EnvironmentView(self._service, Environment.SANDBOX)
+        self.production = EnvironmentView(self._service, Environment.PRODUCTION)
+        both = tuple(self._service.states.values())
+        self.hits: Mapping[str, HIT] = StateView(self._service, both, "hits")
+        self.hit_types: Mapping[str, HITType] = StateView(self._service, both, "hit_types")
+        self.assignments: Mapping[str, Assignment] = StateView(self._service, both, "assignments")
+        self.workers: Mapping[str, Worker] = StateView(self._service, both, "workers")
+        self.qualification_types: Mapping[str, QualificationType] = StateView(
+            self._service, both, "qualification_types"
+        )
+
+    # -- activation ----------------------------------------------------------------
+
+    def start(self) -> Simulator:
+        if not self._running:
+            self._fake_env.__enter__()
+            interception.push(self._service)
+            self._running = True
+        return self
+
+    def stop(self) -> None:
+        if self._running:
+            interception.pop(self._service)
+            self._fake_env.__exit__(None, None, None)
+            self._running = False
+
+    @property
+    def active(self) -> bool:
+        return self._running
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __call__(self, func: F) -> F:
+        """Decorate ``func`` so that each call runs against a fresh simulator."""
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with Simulator(**self._settings_kwargs):
+                return func(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    # -- the environment a plain view or client means ---------------------------
+
+    def _view(self) -> EnvironmentView:
+        if self.settings.environment is Environment.PRODUCTION:
+            return self.production
+        return self.sandbox
+
+    def client(self, **kwargs: Any) -> Any:
+        """A boto3 ``mturk`` client for the default environment (sandbox unless configured)."""
+        return self._view().client(**kwargs)
+
+    # -- time ----------------------------------------------------------------------
+
+    @property
+    def now(self) -> _dt.datetime:
+        """The simulator's current time (aware UTC)."""
+        return self._service.now()
+
+    def advance(
+        self,
+        delta: _dt.timedelta | None = None,
+        *,
+        seconds: float = 0,
+        minutes: float = 0,
+        hours: float = 0,
+        days: float = 0,
+    ) -> _dt.datetime:
+        """Move virtual time forward; due deadlines, expiries and approvals fire in order.
+
+        Under freezegun the frozen clock moves too, so the code under test and
+        the simulator keep one time. Returns the new time.
+        """
+        step = (delta or _dt.timedelta(0)) + _dt.timedelta(
+            seconds=seconds, minutes=minutes, hours=hours, days=days
+        )
+        if step < _dt.timedelta(0):
+            raise UsageError(
+                "advance() only moves forward; to go back, freeze an earlier time with freezegun."
+            )
+        return self._service.advance(step)
+
+    # -- workers -------------------------------------------------------------------
+
+    def worker(
+        self,
+        worker_id: str,
+        *,
+        locale: str | None = None,
+        adult: bool | None = None,
+        masters: bool | None = None,
+        approved: int | None = None,
+        rejected: int | None = None,
+    ) -> SimulatedWorker:
+        """The simulated worker with this ID (made on first use, with the profile given)."""
+        _check_worker_id(worker_id)
+        changes = {
+            key: value
+            for key, value in (
+                ("locale", locale),
+                ("adult", adult),
+                ("masters", masters),
+                ("approved", approved),
+                ("rejected", rejected),
+            )
+            if value is not None
+        }
+        with self._service.lock:
+            existing = self._workers.get(worker_id)
+            profile = existing.profile if existing is not None else Profile()
+            if changes:
+                profile = Profile(**{**profile.__dict__, **changes})
+            if existing is None:
+                existing = self._workers[worker_id] = SimulatedWorker(
+                    self._service, worker_id, profile
+                )
+            existing.profile = profile
+            for state in self._service.states.values():
+                record = state.workers.get(worker_id)
+                if record is not None and changes:
+                    profile.apply(record)
+                elif record is None:
+                    existing.record(state)
+            return existing
+
+    # -- inspection ----------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every API call, in order: operation, parameters, response or error."""
+        with self._service.lock:
+            return list(self._service.calls)
+
+    @property
+    def events(self) -> list[Event]:
+        """Every lifecycle event (HITCreated, AssignmentSubmitted, ...), in order."""
+        self._service.now()
+        with self._service.lock:
+            return list(self._service.events)
+
+    @property
+    def balance(self) -> Decimal:
+        """The default environment's account balance (sandbox: always 10000.00)."""
+        return self._view().balance
+
+    @property
+    def available_balance(self) -> Decimal:
+        return self._view().available_balance
+
+    @property
+    def ledger(self) -> list[LedgerEntry]:
+        return self._view().ledger
+
+    def register_layout(self, layout_id: str, template: str) -> None:
+        """Make a HIT layout known (``${name}`` placeholders, filled by HITLayoutParameters).
+
+        The real service had no API for this either: layouts were made on the
+        requester website.
+        """
+        if not layout_id or set(layout_id) - _WORKER_ID_CHARS or len(layout_id) > 64:
+            raise UsageError(f"{layout_id!r} is not a valid HITLayoutId (^[A-Z0-9]+$, ≤ 64).")
+        with self._service.lock:
+            self._service.layouts[layout_id] = template
+
+
+def mturk_sim(**settings: Any) -> Simulator:
+    """A simulator for a ``with`` block or as a decorator (a fresh one per call).
+
+    Settings: ``seed`` (IDs and results are deterministic for a seed),
+    ``start`` (datetime or ISO string; default: now, frozen), ``balance``
+    (production's starting balance), ``access_keys`` (only these keys are
+    accepted), ``strict_workers`` (only workers made with ``worker()`` exist),
+    ``environment`` ("sandbox" or "production": what ``client()`` and
+    ``balance`` mean).
+    """
+    return Simulator(**settings)
+
+
+def current() -> Simulator | None:
+    """The innermost active simulator, if any."""
+    service = interception.active()
+    return getattr(service, "simulator", None) if service is not None else None
