@@ -133,6 +133,42 @@ def qualification_type_does_not_exist(type_id: str) -> ServiceError:
     )
 
 
+def qualification_type_already_exists() -> ServiceError:
+    return request_error(
+        "You have already created a QualificationType with this name. A QualificationType's "
+        "name must be unique among all of the QualificationTypes created by the same user.",
+        "QualificationTypeAlreadyExists",
+    )
+
+
+def qualification_does_not_exist() -> ServiceError:
+    """A worker lacks the qualification (never granted)."""
+    return request_error(
+        "You requested a Qualification that does not exist.", "QualificationDoesNotExist"
+    )
+
+
+def invalid_qualification_state() -> ServiceError:
+    """The worker's qualification was revoked; the operation needs a granted one."""
+    return request_error(
+        "This operation can be called with a status of: Granted", "InvalidQualificationState"
+    )
+
+
+def invalid_qualification_type_state() -> ServiceError:
+    """The type is being deleted (legacy status Disposing)."""
+    return request_error(
+        "This operation can be called with a status of: Active,Inactive",
+        "InvalidQualificationTypeState",
+    )
+
+
+def permission_denied() -> ServiceError:
+    return request_error(
+        "This user is not authorized to perform the requested operation.", "PermissionDenied"
+    )
+
+
 def not_implemented(operation: str) -> ServiceError:
     """Loud refusal for an operation the simulator does not answer yet."""
     return request_error(

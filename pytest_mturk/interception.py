@@ -28,6 +28,7 @@ from botocore.exceptions import NoCredentialsError
 
 from .errors import MODELED_ERRORS, ServiceError
 from .model import Environment
+from .shapes import for_caller
 from .validation import validator_for
 
 if TYPE_CHECKING:
@@ -146,7 +147,9 @@ def answer(
 def _respond(service: Service, call: Call) -> tuple[int, dict[str, Any], Call]:
     request_id = service.ids.request_id()
     if call.error is None:
-        parsed = call.response if call.response is not None else {}
+        # The call log keeps the body as answered (sharing cached records); the
+        # caller gets its own copy.
+        parsed = for_caller(call.response) if call.response else {}
         parsed["ResponseMetadata"] = _metadata(request_id, 200, call.time)
         return 200, parsed, call
     parsed = parsed_error(call.error, request_id, call.time)

@@ -150,9 +150,10 @@ def create_hit(
         hit_review_policy=hit_review_policy,
         seq=state.hit_seq,
     )
-    ensure_funds(state, hit.liability)
     if state.environment is Environment.PRODUCTION:
-        state.reserved += hit.liability
+        liability = hit.liability
+        ensure_funds(state, liability)
+        state.reserved += liability
     state.hits[hit.hit_id] = hit
     state.hit_index.add(hit.hit_id)
     _schedule_expiry(svc, state, hit)

@@ -77,6 +77,8 @@ class OrderedIndex:
 
     ``add`` and ``discard`` are O(1) amortised; a page starts with a binary
     search, so the cost of one page does not grow with the size of the index.
+    A discarded key leaves a stale entry behind until the next compaction;
+    while there is none, a page is a plain slice.
     """
 
     def __init__(self) -> None:
@@ -84,6 +86,7 @@ class OrderedIndex:
         self._keys: list[str] = []
         self._current: dict[str, int] = {}
         self._counter = 0
+        self._stale = 0
 
     def __len__(self) -> int:
         return len(self._current)
@@ -103,24 +106,27 @@ class OrderedIndex:
         self._keys.append(key)
 
     def discard(self, key: str) -> None:
-        if (
-            self._current.pop(key, None) is not None
-            and len(self._keys) > 64
-            and (len(self._keys) > 2 * len(self._current))
-        ):
+        if self._current.pop(key, None) is None:
+            return
+        self._stale += 1
+        if self._stale > 64 and self._stale > len(self._current):
             self._compact()
 
     def _compact(self) -> None:
         live = sorted((pos, key) for key, pos in self._current.items())
         self._positions = [pos for pos, _ in live]
         self._keys = [key for _, key in live]
+        self._stale = 0
 
     def page(
         self, after: int, limit: int, accept: Callable[[str], bool] | None = None
     ) -> tuple[list[str], int]:
         """Up to ``limit`` live keys positioned after ``after``; and the last position."""
         start = bisect.bisect_right(self._positions, after)
-        found: list[str] = []
+        if not self._stale and accept is None:
+            found = self._keys[start : start + limit]
+            return found, (self._positions[start + len(found) - 1] if found else after)
+        found = []
         last = after
         current = self._current
         positions, keys = self._positions, self._keys
@@ -303,6 +309,52 @@ class QualificationType:
     system: bool = False
 
 
+class QualificationRequestStatus(str, enum.Enum):
+    # Only SUBMITTED requests are listed (ListQualificationRequests); the others
+    # are kept so the retry rules (RetryDelayInSeconds) can be applied.
+    SUBMITTED = "Submitted"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+
+
+@dataclass(eq=False)
+class Qualification:
+    """A worker's qualification of one type; a revoked one is kept, as the service keeps it."""
+
+    qualification_type_id: str
+    worker_id: str
+    integer_value: int
+    grant_time: _dt.datetime
+    status: QualificationStatus = QualificationStatus.GRANTED
+    reason: str | None = None  # why it was revoked (the worker sees it)
+
+
+@dataclass(eq=False)
+class QualificationRequest:
+    """A worker's request for a qualification (and their test answers, if the type has a test)."""
+
+    qualification_request_id: str
+    qualification_type_id: str
+    worker_id: str
+    submit_time: _dt.datetime
+    test: str | None = None
+    answer: str | None = None
+    status: QualificationRequestStatus = QualificationRequestStatus.SUBMITTED
+    score: int | None = None  # the value granted, once granted
+    reason: str | None = None  # why it was rejected (the worker sees it)
+
+
+@dataclass
+class Message:
+    """An e-mail NotifyWorkers sent to one worker."""
+
+    worker_id: str
+    subject: str
+    text: str
+    time: _dt.datetime
+    environment: Environment
+
+
 @dataclass(eq=False)
 class State:
     """Everything one environment (sandbox or production) holds."""
@@ -321,6 +373,16 @@ class State:
     ledger: list[LedgerEntry] = field(default_factory=list)
     reserved: Decimal = money.ZERO
     qualification_types: dict[str, QualificationType] = field(default_factory=dict)
+    # Qualification types in creation order (deleted ones leave at once).
+    qualification_type_index: OrderedIndex = field(default_factory=OrderedIndex)
+    # type id -> worker id -> qualification, in the order first granted.
+    qualifications: dict[str, dict[str, Qualification]] = field(default_factory=dict)
+    qualification_requests: dict[str, QualificationRequest] = field(default_factory=dict)
+    # (type id, worker id) -> when the worker opened the type's test.
+    tests_started: dict[tuple[str, str], _dt.datetime] = field(default_factory=dict)
+    blocks: dict[str, str] = field(default_factory=dict)  # worker id -> reason
+    block_index: OrderedIndex = field(default_factory=OrderedIndex)
+    messages: list[Message] = field(default_factory=list)
     # (operation, token) -> (time first seen, what the first call produced)
     tokens: dict[tuple[str, str], tuple[_dt.datetime, str]] = field(default_factory=dict)
     hit_seq: int = 0

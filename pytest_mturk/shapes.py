@@ -5,6 +5,11 @@ timestamps as ``datetime`` in botocore's local time zone, amounts as strings,
 members left out until they mean something. Building that form directly costs
 a fraction of running botocore's parser over JSON; a parity test proves the two
 agree (``tests/test_wire_parity.py``).
+
+The HIT and Assignment structures are cached on their records until the record
+changes, and shared: the call log keeps them as they were answered, and
+:func:`for_caller` gives the caller copies, so nothing a caller does to a
+response can reach the simulator.
 """
 
 from __future__ import annotations
@@ -49,15 +54,15 @@ def _copy_requirements(requirements: list[dict[str, Any]]) -> list[dict[str, Any
 
 
 def hit(record: HIT) -> dict[str, Any]:
-    """A HIT structure (a fresh dict each time; its parts are cached on the record)."""
+    """The HIT structure (shared and cached: never mutate it; see :func:`for_caller`)."""
     cached = record.cache
     if cached is None:
         hit_type = record.hit_type
-        cached = {
-            "HITId": record.hit_id,
-            "HITTypeId": hit_type.hit_type_id,
-            "HITGroupId": hit_type.hit_group_id,
-        }
+        cached = _HITRecord(
+            HITId=record.hit_id,
+            HITTypeId=hit_type.hit_type_id,
+            HITGroupId=hit_type.hit_group_id,
+        )
         if record.hit_layout_id is not None:
             cached["HITLayoutId"] = record.hit_layout_id
         cached["CreationTime"] = timestamp(record.creation_time)
@@ -81,21 +86,19 @@ def hit(record: HIT) -> dict[str, Any]:
         cached["NumberOfAssignmentsAvailable"] = record.available
         cached["NumberOfAssignmentsCompleted"] = record.completed
         record.cache = cached
-    out = dict(cached)
-    requirements = out["QualificationRequirements"]
-    out["QualificationRequirements"] = _copy_requirements(requirements) if requirements else []
-    return out
+    return cached
 
 
 def assignment(record: Assignment) -> dict[str, Any]:
+    """The Assignment structure (shared and cached, like :func:`hit`)."""
     cached = record.cache
     if cached is None:
-        cached = {
-            "AssignmentId": record.assignment_id,
-            "WorkerId": record.worker_id,
-            "HITId": record.hit_id,
-            "AssignmentStatus": record.status.value,
-        }
+        cached = _Record(
+            AssignmentId=record.assignment_id,
+            WorkerId=record.worker_id,
+            HITId=record.hit_id,
+            AssignmentStatus=record.status.value,
+        )
         if record.auto_approval_time is not None:
             cached["AutoApprovalTime"] = timestamp(record.auto_approval_time)
         cached["AcceptTime"] = timestamp(record.accept_time)
@@ -110,7 +113,44 @@ def assignment(record: Assignment) -> dict[str, Any]:
         if record.requester_feedback is not None:
             cached["RequesterFeedback"] = record.requester_feedback
         record.cache = cached
-    return dict(cached)
+    return cached
+
+
+class _Record(dict):  # type: ignore[type-arg]
+    """A cached structure with no nested containers: a shallow copy is a full copy."""
+
+
+class _HITRecord(dict):  # type: ignore[type-arg]
+    """A cached HIT: its only nested container is QualificationRequirements."""
+
+
+def _copy(value: Any) -> Any:
+    kind = type(value)
+    if kind is _Record:
+        return dict(value)
+    if kind is _HITRecord:
+        return _copy_hit(value)
+    if kind is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if kind is list:
+        if value and type(value[0]) is _HITRecord:
+            return [_copy_hit(item) for item in value]
+        if value and type(value[0]) is _Record:
+            return [dict(item) for item in value]
+        return [_copy(item) for item in value]
+    return value
+
+
+def _copy_hit(record: dict[str, Any]) -> dict[str, Any]:
+    out = dict(record)
+    requirements = out["QualificationRequirements"]
+    out["QualificationRequirements"] = _copy_requirements(requirements) if requirements else []
+    return out
+
+
+def for_caller(body: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a response body for the caller: every dict and list fresh, leaves shared."""
+    return {key: _copy(value) for key, value in body.items()}
 
 
 def bonus_payment(record: BonusPayment) -> dict[str, Any]:

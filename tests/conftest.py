@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 pytest_plugins = ["pytester"]
 
@@ -48,3 +50,56 @@ def make_hit(client):
         return (c or client).create_hit(**{**HIT_ARGS, **overrides})["HIT"]
 
     return make
+
+
+# -- error assertions shared by the operation tests (import them from conftest) ------
+
+
+def epoch_ms(when) -> int:
+    """The 13-digit stamp the service appends to RequestError messages."""
+    return int(when.timestamp() * 1000)
+
+
+@contextmanager
+def raises_request_error(mturk, client, code: str | None, message: str):
+    """Expect ``client.exceptions.RequestError`` with this TurkErrorCode suffix and text.
+
+    The message must be exactly ``message`` followed by " (<epoch ms of now>)".
+    """
+    with pytest.raises(client.exceptions.RequestError) as info:
+        yield info
+    response = info.value.response
+    stamped = f"{message} ({epoch_ms(mturk.now)})"
+    assert response["Error"]["Code"] == "RequestError"
+    assert response["Error"]["Message"] == stamped
+    assert response["Message"] == stamped
+    expected_code = f"AWS.MechanicalTurk.{code}" if code is not None else None
+    assert response.get("TurkErrorCode") == expected_code
+
+
+@contextmanager
+def raises_parameter_error(client, message: str | None = None):
+    """Expect the un-modelled ``ParameterValidationError``: a plain ClientError, no stamp."""
+    with pytest.raises(ClientError) as info:
+        yield info
+    assert not isinstance(info.value, client.exceptions.RequestError)
+    response = info.value.response
+    assert response["Error"]["Code"] == "ParameterValidationError"
+    assert "TurkErrorCode" not in response
+    if message is not None:
+        assert response["Error"]["Message"] == message
+
+
+def snapshot(mturk) -> dict[str, Any]:
+    """Everything a refused call must leave alone, in comparable form."""
+    return {
+        "hits": {key: repr(hit) for key, hit in mturk.hits.items()},
+        "hit_types": sorted(mturk.hit_types),
+        "assignments": {key: repr(a) for key, a in mturk.assignments.items()},
+        "workers": {key: repr(w) for key, w in mturk.workers.items()},
+        "balances": [
+            (view.balance, view.reserved, view.available_balance, view.ledger)
+            for view in (mturk.sandbox, mturk.production)
+        ],
+        "events": len(mturk.events),
+    }

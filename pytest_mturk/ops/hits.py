@@ -57,7 +57,7 @@ def _type_for(
         reward,
         duration,
         auto_approval,
-        json.dumps(quals, sort_keys=True),
+        json.dumps(quals, sort_keys=True) if quals else "",
     )
     hit_type = state.hit_types_by_key.get(key)
     if hit_type is not None:

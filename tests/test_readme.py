@@ -1,0 +1,47 @@
+"""The README's table of operations is kept in step with what the simulator answers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import botocore.session
+
+from pytest_mturk.ops import OPERATIONS
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def expected_table() -> str:
+    model = botocore.session.get_session().get_service_model("mturk")
+    rows = ["| Operation | Status |", "|---|---|"]
+    for name in sorted(model.operation_names):
+        status = "simulated" if name in OPERATIONS else "not yet (answers a loud RequestError)"
+        rows.append(f"| {name} | {status} |")
+    return "\n".join(rows)
+
+
+def test_the_api_has_39_operations():
+    model = botocore.session.get_session().get_service_model("mturk")
+    assert len(model.operation_names) == 39
+    assert set(OPERATIONS) <= set(model.operation_names)
+
+
+def test_readme_table_matches_the_simulator():
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r"<!-- operations -->\n(.*?)\n<!-- /operations -->", text, re.S)
+    assert match, "README.md lacks the <!-- operations --> table"
+    assert match.group(1) == expected_table(), "regenerate with: python tests/test_readme.py"
+
+
+if __name__ == "__main__":
+    text = README.read_text(encoding="utf-8")
+    README.write_text(
+        re.sub(
+            r"<!-- operations -->\n.*?\n<!-- /operations -->",
+            lambda _: f"<!-- operations -->\n{expected_table()}\n<!-- /operations -->",
+            text,
+            flags=re.S,
+        ),
+        encoding="utf-8",
+    )
