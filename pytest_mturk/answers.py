@@ -1,14 +1,22 @@
 """QuestionFormAnswers: the XML a worker's answers arrive in (spec §6.5), and back.
 
 The service writes it with an ASCII declaration and no whitespace; characters
-outside ASCII become character references.
+outside ASCII become character references. What a worker may submit depends
+on the HIT's question: :func:`for_question` fits a plain ``{name: value}``
+dict to it (QuestionForm answers, form fields of an HTMLQuestion or
+ExternalQuestion, or the single ``taskAnswers`` of a ``crowd-form`` page).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any, Union
 from xml.etree import ElementTree
+
+from . import questions
+from .errors import WorkerActionError
 
 NAMESPACE = (
     "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/"
@@ -16,35 +24,37 @@ NAMESPACE = (
 )
 _HEAD = f'<?xml version="1.0" encoding="ASCII"?><QuestionFormAnswers xmlns="{NAMESPACE}">'
 _TAIL = "</QuestionFormAnswers>"
+TASK_ANSWERS = "taskAnswers"
 
-AnswerValue = Union[str, int, float, Iterable[str], Mapping[str, Any]]  # noqa: UP007
+AnswerValue = Union[str, int, float, Decimal, Iterable[str], Mapping[str, Any]]  # noqa: UP007
 
 
 def _text(value: object) -> str:
     text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # A literal CR would come back as LF from any XML parser; a reference survives.
+    text = text.replace("\r", "&#13;")
     return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
+def _element(name: str, value: object) -> str:
+    return f"<{name}>{_text(value)}</{name}>"
+
+
 def _answer(identifier: str, value: AnswerValue) -> str:
-    parts = [f"<Answer><QuestionIdentifier>{_text(identifier)}</QuestionIdentifier>"]
+    parts = ["<Answer>", _element("QuestionIdentifier", identifier)]
     if isinstance(value, Mapping):
         # {"selections": [...], "other": "..."} or {"file_key": ..., "file_size": ...}
         if "file_key" in value:
-            parts.append(
-                f"<UploadedFileSizeInBytes>{int(value.get('file_size', 0))}"
-                f"</UploadedFileSizeInBytes><UploadedFileKey>{_text(value['file_key'])}"
-                "</UploadedFileKey>"
-            )
+            parts.append(_element("UploadedFileSizeInBytes", int(value.get("file_size", 0))))
+            parts.append(_element("UploadedFileKey", value["file_key"]))
         else:
-            for selection in value.get("selections", ()):
-                parts.append(f"<SelectionIdentifier>{_text(selection)}</SelectionIdentifier>")
+            parts.extend(_element("SelectionIdentifier", s) for s in value.get("selections", ()))
             if value.get("other") is not None:
-                parts.append(f"<OtherSelectionText>{_text(value['other'])}</OtherSelectionText>")
-    elif isinstance(value, (str, int, float)):
-        parts.append(f"<FreeText>{_text(value)}</FreeText>")
+                parts.append(_element("OtherSelectionText", value["other"]))
+    elif isinstance(value, (str, int, float, Decimal)):
+        parts.append(_element("FreeText", value))
     else:
-        for selection in value:
-            parts.append(f"<SelectionIdentifier>{_text(selection)}</SelectionIdentifier>")
+        parts.extend(_element("SelectionIdentifier", selection) for selection in value)
     parts.append("</Answer>")
     return "".join(parts)
 
@@ -54,37 +64,182 @@ def to_xml(answers: Mapping[str, AnswerValue]) -> str:
 
     A string (or number) is free text; a list of strings is the selected
     identifiers; ``{"selections": [...], "other": "text"}`` adds the
-    "other" free text of a selection question.
+    "other" free text of a selection question; ``{"file_key": ...,
+    "file_size": ...}`` is an uploaded file.
     """
     return _HEAD + "".join(_answer(key, value) for key, value in answers.items()) + _TAIL
 
 
-def parse(xml: str) -> dict[str, Any]:
+def _pairs_xml(pairs: Iterable[tuple[str, AnswerValue]]) -> str:
+    return _HEAD + "".join(_answer(key, value) for key, value in pairs) + _TAIL
+
+
+# -- fitting a worker's submission to the question -----------------------------------
+
+
+def for_question(question: str | None, values: Mapping[str, Any]) -> str:
+    """The answer XML the service would store for ``values`` submitted to ``question``.
+
+    Raises :class:`~pytest_mturk.errors.WorkerActionError` for answers the
+    worker's page could not have produced (an unknown question or selection).
+    """
+    info = questions.describe(question)
+    if info.kind == "QuestionForm":
+        return _pairs_xml(_form_answers(info, values))
+    if info.kind in ("HTMLQuestion", "ExternalQuestion"):
+        return _pairs_xml(_form_fields(values, crowd_form=info.crowd_form))
+    return to_xml(values)
+
+
+def _form_answers(
+    info: questions.QuestionInfo, values: Mapping[str, Any]
+) -> list[tuple[str, AnswerValue]]:
+    known = [item.identifier for item in info.questions]
+    for identifier in values:
+        if info.question(identifier) is None:
+            raise WorkerActionError(
+                f"The HIT's QuestionForm has no question {identifier!r}; its questions are "
+                f"{', '.join(map(repr, known))}."
+            )
+    out: list[tuple[str, AnswerValue]] = []
+    # The service lists answers in the order of the form's questions.
+    for item in info.questions:
+        if item.identifier in values:
+            out.append((item.identifier, _fit(item, values[item.identifier])))
+    return out
+
+
+def _fit(item: questions.FormQuestion, value: Any) -> AnswerValue:
+    name = repr(item.identifier)
+    if item.kind == "free":
+        if isinstance(value, (str, int, float, Decimal)) and not isinstance(value, bool):
+            return value
+        raise WorkerActionError(f"Question {name} takes free text (a string), not {value!r}.")
+    if item.kind == "upload":
+        if isinstance(value, Mapping) and "file_key" in value:
+            return value
+        raise WorkerActionError(
+            f'Question {name} is a file upload: answer {{"file_key": ..., "file_size": ...}}.'
+        )
+    if isinstance(value, str):
+        selections, other = [value], None
+    elif isinstance(value, Mapping):
+        selections, other = list(value.get("selections", ())), value.get("other")
+    elif isinstance(value, Iterable):
+        selections, other = list(value), None
+    else:
+        raise WorkerActionError(
+            f"Question {name} is a selection: answer an identifier, a list of them, or "
+            f'{{"selections": [...], "other": "text"}}, not {value!r}.'
+        )
+    unknown = [s for s in selections if s not in item.selections]
+    if unknown:
+        raise WorkerActionError(
+            f"Question {name} has no selection {unknown[0]!r}; its selections are "
+            f"{', '.join(map(repr, item.selections))}."
+        )
+    if other is not None and not item.other:
+        raise WorkerActionError(f"Question {name} has no OtherSelection to write text into.")
+    if other is None:
+        return selections
+    return {"selections": selections, "other": other}
+
+
+def _form_fields(values: Mapping[str, Any], *, crowd_form: bool) -> list[tuple[str, AnswerValue]]:
+    # The service drops the fields it fills in itself (spec §6.2).
+    fields = {k: v for k, v in values.items() if k not in questions.RESERVED_FIELDS}
+    if TASK_ANSWERS in fields and len(fields) == 1:
+        return [(TASK_ANSWERS, _task_answers_text(fields[TASK_ANSWERS]))]
+    if crowd_form:
+        return [(TASK_ANSWERS, _task_answers_text([fields]))]
+    out: list[tuple[str, AnswerValue]] = []
+    for name, value in fields.items():
+        # A field submitted several times (checkboxes sharing a name) gives one Answer each.
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            out.append((name, _field_text(name, item)))
+    return out
+
+
+def _field_text(name: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else ""
+    if isinstance(value, (str, int, float, Decimal)):
+        return str(value)
+    raise WorkerActionError(
+        f"Form field {name!r} must be a string (or a number, or a list of them), not {value!r}; "
+        "for a crowd-form page pass the fields and they become the taskAnswers JSON."
+    )
+
+
+def _task_answers_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        value = [value]
+    # JSON.stringify's form: no spaces.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+# -- reading answers back ------------------------------------------------------------
+
+
+def _root(xml: str | bytes) -> ElementTree.Element:
+    if isinstance(xml, bytes):
+        xml = xml.decode("utf-8-sig")
+    return ElementTree.fromstring(xml.lstrip("\ufeff \t\r\n"))
+
+
+def parse(xml: str | bytes | None) -> dict[str, Any]:
     """Assignment (or qualification request) answer XML as a plain dict.
 
     Free text becomes a string, selections a list of identifiers (with
     ``{"selections": [...], "other": "..."}`` when "other" text was given), an
-    upload ``{"file_key": ..., "file_size": ...}``. An empty answer gives ``{}``.
+    upload ``{"file_key": ..., "file_size": ...}``. A field answered several
+    times (HTML checkboxes sharing a name) becomes a list of its texts. An
+    empty answer gives ``{}``. Works with or without the namespace.
     """
-    if not xml or not xml.strip():
+    if xml is None or not (xml.strip() if isinstance(xml, str) else xml.strip()):
         return {}
-    root = ElementTree.fromstring(xml.encode("utf-8") if isinstance(xml, str) else xml)
-    ns = {"q": NAMESPACE} if root.tag.startswith("{") else {"q": ""}
-    prefix = f"{{{ns['q']}}}" if ns["q"] else ""
     out: dict[str, Any] = {}
-    for answer in root.iter(f"{prefix}Answer"):
-        identifier = answer.findtext(f"{prefix}QuestionIdentifier") or ""
-        free = answer.find(f"{prefix}FreeText")
-        selections = [el.text or "" for el in answer.findall(f"{prefix}SelectionIdentifier")]
-        other = answer.find(f"{prefix}OtherSelectionText")
-        key = answer.find(f"{prefix}UploadedFileKey")
-        if free is not None:
-            out[identifier] = free.text or ""
-        elif key is not None:
-            size = answer.findtext(f"{prefix}UploadedFileSizeInBytes") or "0"
-            out[identifier] = {"file_key": key.text or "", "file_size": int(size)}
-        elif other is not None:
-            out[identifier] = {"selections": selections, "other": other.text or ""}
+    for answer in _root(xml).iter():
+        if answer.tag.rpartition("}")[2] != "Answer":
+            continue
+        children = {}
+        selections: list[str] = []
+        for child in answer:
+            local = child.tag.rpartition("}")[2]
+            if local == "SelectionIdentifier":
+                selections.append(child.text or "")
+            else:
+                children[local] = child.text or ""
+        identifier = children.get("QuestionIdentifier", "")
+        value: Any
+        if "FreeText" in children:
+            value = children["FreeText"]
+            if identifier in out:
+                previous = out[identifier]
+                value = [*(previous if isinstance(previous, list) else [previous]), value]
+        elif "UploadedFileKey" in children:
+            size = children.get("UploadedFileSizeInBytes", "0").strip() or "0"
+            value = {"file_key": children["UploadedFileKey"], "file_size": int(size)}
+        elif "OtherSelectionText" in children:
+            value = {"selections": selections, "other": children["OtherSelectionText"]}
         else:
-            out[identifier] = selections
+            value = selections
+        out[identifier] = value
     return out
+
+
+def crowd_answers(xml: str | bytes | None) -> Any:
+    """The decoded ``taskAnswers`` JSON of a crowd-form submission (its first object).
+
+    ``None`` when the answer has no ``taskAnswers``.
+    """
+    text = parse(xml).get(TASK_ANSWERS)
+    if not isinstance(text, str):
+        return None
+    decoded = json.loads(text)
+    if isinstance(decoded, list) and len(decoded) == 1:
+        return decoded[0]
+    return decoded

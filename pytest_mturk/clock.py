@@ -7,8 +7,8 @@ freezegun and time-machine can drive it:
   only through :meth:`Clock.advance` (so "exactly 6 s later" holds);
 * while freezegun is active the simulator's time *is* the frozen time, and
   ``advance()`` ticks freezegun's clock, so the code under test sees one time;
-* while time-machine travels, its time is used, plus whatever ``advance()``
-  added.
+* while time-machine travels, its time is used, and ``advance()`` shifts the
+  travel the same way.
 
 Time may go backwards (a test can freeze an earlier date): nothing is clamped;
 transitions simply fire once their due time is reached.
@@ -57,21 +57,39 @@ def _freezegun_factory() -> Any | None:
     return factories[-1] if factories else None
 
 
-def _time_machine_travelling() -> bool:
+def _time_machine() -> Any | None:
+    """time-machine's module while it travels, else ``None``."""
     module = sys.modules.get("time_machine")
     if module is None:
-        return False
+        return None
     hatch = getattr(module, "escape_hatch", None)
-    return bool(hatch is not None and hatch.is_travelling())
+    if hatch is not None and hatch.is_travelling():
+        return module
+    return None
+
+
+def _time_machine_traveller(module: Any) -> Any | None:
+    # The innermost travel's handle (time-machine 3: traveller_stack, 2: coordinates_stack).
+    for name in ("traveller_stack", "coordinates_stack"):
+        stack = getattr(module, name, None)
+        if stack and hasattr(stack[-1], "shift"):
+            return stack[-1]
+    return None
 
 
 class Clock:
-    """The simulator's notion of now (aware UTC, millisecond precision)."""
+    """The simulator's notion of now (aware UTC, millisecond precision).
+
+    Its own time is frozen; while freezegun or time-machine is active their
+    time is used instead, and remembered, so when they stop the simulation
+    stays where they left it rather than jumping back.
+    """
 
     def __init__(self, start: _dt.datetime | None = None) -> None:
         if start is None:
             start = self._outside_now()
         self._frozen = to_ms(as_utc(start))
+        # What advance() added while time-machine travelled and could not be moved.
         self._offset = _dt.timedelta(0)
 
     @staticmethod
@@ -82,22 +100,37 @@ class Clock:
         return _dt.datetime.now(UTC)
 
     def now(self) -> _dt.datetime:
+        """The current virtual time."""
         factory = _freezegun_factory()
         if factory is not None:
             # freezegun's factories give naive UTC (tz_offset only shifts now()).
-            return to_ms(as_utc(factory()))
-        if _time_machine_travelling():
-            return to_ms(_dt.datetime.now(UTC) + self._offset)
-        return self._frozen
+            now = to_ms(as_utc(factory()))
+        elif _time_machine() is not None:
+            now = to_ms(_dt.datetime.now(UTC) + self._offset)
+        else:
+            return self._frozen
+        self._frozen = now
+        return now
 
     def advance(self, delta: _dt.timedelta) -> None:
+        """Move time forward by ``delta`` (freezegun's or time-machine's clock too)."""
         factory = _freezegun_factory()
         if factory is not None:
-            factory.tick(delta)
-        elif _time_machine_travelling():
-            self._offset += delta
-        else:
-            self._frozen = to_ms(self._frozen + delta)
+            if type(factory).__name__ == "TickingDateTimeFactory":
+                # Its tick() restarts from the time it was frozen at; move from now.
+                factory.move_to(factory() + delta)
+            else:
+                factory.tick(delta)
+            return
+        module = _time_machine()
+        if module is not None:
+            traveller = _time_machine_traveller(module)
+            if traveller is not None:
+                traveller.shift(delta)
+            else:
+                self._offset += delta
+            return
+        self._frozen = to_ms(self._frozen + delta)
 
     def set(self, when: _dt.datetime) -> None:
         """Move the simulator's own frozen time to ``when`` (not freezegun's)."""

@@ -2,10 +2,12 @@
 
 Importing this module appends one handler for ``before-call.mturk`` to
 botocore's built-in handlers, so every botocore session made afterwards (and
-every client made from one) carries it. Sessions that already existed when a
-simulator starts -- ``boto3``'s default session above all -- get it registered
-then. The handler does nothing for other services, nor while no simulator is
-active. It answers at ``before-call``: no signing, no HTTP, no retries.
+every client made from one, at any time) carries it. boto3's default session
+is also given the handler when a simulator starts, in case it was made before
+the import; any other session or client made before the import can be given it
+with :func:`register`. The handler does nothing for other services, nor while
+no simulator is active. It answers at ``before-call``: no signing, no HTTP, no
+retries.
 
 botocore calls wildcard handlers first, so a client with an active ``Stubber``
 (``before-call.*.*``) keeps its stubbed answers; moto hooks ``before-send``,
@@ -17,19 +19,22 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import sys
 import threading
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 import botocore
 import botocore.handlers
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HeadersDict
+from botocore.credentials import Credentials
 from botocore.exceptions import NoCredentialsError
 
 from .errors import MODELED_ERRORS, ServiceError
 from .model import Environment
 from .shapes import for_caller
 from .validation import validator_for
+from .wire import epoch_ms, error_json, to_wire_json
 
 if TYPE_CHECKING:
     from .service import Call, Service
@@ -45,42 +50,59 @@ _active_lock = threading.Lock()
 
 
 def push(service: Service) -> None:
+    """Make ``service`` the active simulator (until :func:`pop`)."""
     with _active_lock:
         if not _active:
-            _register_on_existing_sessions()
+            _outside.enter()
         _active.append(service)
 
 
 def pop(service: Service) -> None:
+    """Deactivate ``service``, wherever it is on the stack."""
     with _active_lock:
-        if service in _active:
-            _active.remove(service)
+        for index in range(len(_active) - 1, -1, -1):
+            if _active[index] is service:
+                del _active[index]
+                if not _active:
+                    _outside.exit()
+                return
 
 
 def active() -> Service | None:
-    return _active[-1] if _active else None
+    """The innermost active simulator's service, if any."""
+    try:
+        return _active[-1]
+    except IndexError:
+        return None
+
+
+# -- the answer --------------------------------------------------------------------------
+
+_environments: dict[str, Environment] = {}
 
 
 def _environment(url: str) -> Environment:
-    return Environment.SANDBOX if "sandbox" in url else Environment.PRODUCTION
+    environment = _environments.get(url)
+    if environment is None:
+        environment = Environment.SANDBOX if "sandbox" in url else Environment.PRODUCTION
+        if len(_environments) < 1000:
+            _environments[url] = environment
+    return environment
 
 
-class _Dates:
-    """The HTTP ``date`` header, formatted once per second of virtual time."""
-
-    def __init__(self) -> None:
-        self._second: _dt.datetime | None = None
-        self._text = ""
-
-    def header(self, now: _dt.datetime) -> str:
-        second = now.replace(microsecond=0)
-        if second != self._second:
-            self._second = second
-            self._text = format_datetime(second, usegmt=True)
-        return self._text
+# The HTTP ``date`` header of the last answer: virtual time is frozen, so it
+# rarely changes. One tuple, swapped whole, so threads never see a torn pair.
+_last_date: tuple[_dt.datetime | None, str] = (None, "")
 
 
-_dates = _Dates()
+def _date_header(now: _dt.datetime) -> str:
+    global _last_date
+    cached = _last_date
+    if cached[0] == now:
+        return cached[1]
+    text = format_datetime(now.replace(microsecond=0), usegmt=True)
+    _last_date = (now, text)
+    return text
 
 
 def _metadata(request_id: str, status: int, now: _dt.datetime) -> dict[str, Any]:
@@ -90,71 +112,143 @@ def _metadata(request_id: str, status: int, now: _dt.datetime) -> dict[str, Any]
         "HTTPHeaders": {
             "x-amzn-requestid": request_id,
             "content-type": CONTENT_TYPE,
-            "date": _dates.header(now),
+            "date": _date_header(now),
         },
         "RetryAttempts": 0,
     }
 
 
-def parsed_error(error: ServiceError, request_id: str, now: _dt.datetime) -> dict[str, Any]:
-    """What botocore's JSON parser makes of the service's error body."""
-    body = error.wire(_epoch_ms(now))
+def error_response(error: ServiceError, request_id: str, now: _dt.datetime) -> dict[str, Any]:
+    """What botocore makes of the service's error body (``ClientError.response``)."""
+    message = f"{error.message} ({epoch_ms(now)})" if error.stamp else error.message
     parsed: dict[str, Any] = {
-        "Error": {"Message": body["Message"], "Code": error.type},
+        "Error": {"Message": message, "Code": error.type},
         "ResponseMetadata": _metadata(request_id, error.status, now),
     }
     if error.type in MODELED_ERRORS:
         # botocore's endpoint adds the modelled error shape's members at the top level.
-        parsed["Message"] = body["Message"]
-        if "TurkErrorCode" in body:
-            parsed["TurkErrorCode"] = body["TurkErrorCode"]
+        parsed["Message"] = message
+        if error.code is not None:
+            parsed["TurkErrorCode"] = error.code
     return parsed
 
 
-def _epoch_ms(now: _dt.datetime) -> int:
-    return int(now.timestamp() * 1000)
+class _WireBody:
+    """The ``raw`` of an answered call: the service's JSON, made only if someone reads it."""
+
+    __slots__ = ("_call", "_operation_model")
+
+    def __init__(self, operation_model: Any, call: Call) -> None:
+        self._operation_model = operation_model
+        self._call = call
+
+    def stream(self, **kwargs: Any) -> list[bytes]:
+        call = self._call
+        if call.error is not None:
+            return [error_json(call.error, call.time)]
+        return [to_wire_json(self._operation_model, call.response or {})]
 
 
-def _check_credentials(service: Service, request_signer: Any) -> ServiceError | None:
+class _HTTPResponse(AWSResponse):  # type: ignore[misc]
+    """botocore's response object for an answered call.
+
+    ``AWSResponse`` builds a case-insensitive header dict up front; almost no
+    one reads it, so this builds it on first access.
+    """
+
+    def __init__(self, url: str, status: int, headers: dict[str, str], raw: _WireBody) -> None:
+        self.url = url
+        self.status_code = status
+        self.raw = raw
+        self._content = None
+        self._plain_headers = headers
+        self._headers: HeadersDict | None = None
+
+    @property
+    def headers(self) -> HeadersDict:
+        if self._headers is None:
+            self._headers = HeadersDict(self._plain_headers)
+        return self._headers
+
+    @headers.setter
+    def headers(self, value: Any) -> None:
+        self._headers = HeadersDict(value)
+
+
+# A refusal for unsigned requests (Config(signature_version=UNSIGNED)).
+_UNSIGNED = ServiceError(
+    "Request is missing Authentication Token",
+    None,
+    type="MissingAuthenticationTokenException",
+    stamp=False,
+)
+_UNRECOGNIZED = ServiceError(
+    "The security token included in the request is invalid.",
+    None,
+    type="UnrecognizedClientException",
+    stamp=False,
+)
+
+
+def _credentials_refusal(service: Service, request_signer: Any) -> ServiceError | None:
+    """What the service (or botocore, before sending) says about the caller's credentials."""
     credentials = getattr(request_signer, "_credentials", None)
     if credentials is None:
-        if getattr(request_signer, "_signature_version", None) is not botocore.UNSIGNED:
-            raise NoCredentialsError()
-        return None
+        if getattr(request_signer, "signature_version", None) is botocore.UNSIGNED:
+            return _UNSIGNED
+        # What botocore's signer raises for a client that found no credentials.
+        raise NoCredentialsError()
     allowed = service.settings.access_keys
-    if allowed is not None and credentials.get_frozen_credentials().access_key not in allowed:
-        return ServiceError(
-            "The security token included in the request is invalid.",
-            None,
-            type="UnrecognizedClientException",
-            stamp=False,
-        )
+    if allowed is None and credentials.__class__ is Credentials:
+        # The common case, without freezing a copy of static keys on every call.
+        if credentials.access_key and credentials.secret_key:
+            return None
+        return _UNRECOGNIZED
+    frozen = credentials.get_frozen_credentials()
+    if not frozen.access_key or not frozen.secret_key:
+        return _UNRECOGNIZED
+    if allowed is not None and frozen.access_key not in allowed:
+        return _UNRECOGNIZED
     return None
+
+
+_decode = json.JSONDecoder().decode
+
+
+def _request_body(raw: Any) -> dict[str, Any]:
+    if not raw or raw == b"{}":
+        return {}
+    try:
+        body = _decode(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def answer(
     service: Service, environment: Environment, operation_model: Any, body: dict[str, Any]
-) -> tuple[int, dict[str, Any], Call | None]:
-    """Validate and answer one request body; ``(status, parsed response, call)``."""
+) -> Call:
+    """Validate and answer one request body; the :class:`Call` holds the body or error."""
     try:
         validator_for(operation_model)(body)
     except ServiceError as exc:
-        call = service.record_refusal(environment, operation_model.name, body, exc)
-        return _respond(service, call)
-    return _respond(service, service.invoke(environment, operation_model.name, body))
+        return service.record_refusal(environment, operation_model.name, body, exc)
+    return service.invoke(environment, operation_model.name, body)
 
 
-def _respond(service: Service, call: Call) -> tuple[int, dict[str, Any], Call]:
+def respond(service: Service, call: Call) -> tuple[int, dict[str, Any]]:
+    """``(HTTP status, parsed response)`` for a call, as botocore would hand them on.
+
+    The call log keeps the body as answered; the caller gets its own copy.
+    """
     request_id = service.ids.request_id()
     if call.error is None:
-        # The call log keeps the body as answered (sharing cached records); the
-        # caller gets its own copy.
-        parsed = for_caller(call.response) if call.response else {}
+        response = call.response
+        parsed = for_caller(response) if response else {}
         parsed["ResponseMetadata"] = _metadata(request_id, 200, call.time)
-        return 200, parsed, call
-    parsed = parsed_error(call.error, request_id, call.time)
-    call.response = parsed
-    return call.error.status, parsed, call
+        return 200, parsed
+    parsed = error_response(call.error, request_id, call.time)
+    return call.error.status, parsed
 
 
 def _before_call(
@@ -163,23 +257,26 @@ def _before_call(
     request_signer: Any = None,
     **kwargs: Any,
 ) -> tuple[AWSResponse, dict[str, Any]] | None:
-    service = _active[-1] if _active else None
-    if service is None or model is None:
+    try:
+        service = _active[-1]
+    except IndexError:
         return None
-    environment = _environment(params.get("url", ""))
-    refusal = _check_credentials(service, request_signer)
+    if model is None or params is None:
+        return None
+    url = params.get("url", "")
+    environment = _environment(url)
+    body = _request_body(params.get("body"))
+    refusal = _credentials_refusal(service, request_signer)
     if refusal is not None:
-        call = service.record_refusal(environment, model.name, {}, refusal)
-        status, parsed, _ = _respond(service, call)
+        call = service.record_refusal(environment, model.name, body, refusal)
     else:
-        raw = params.get("body") or b"{}"
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = {}
-        status, parsed, _ = answer(service, environment, model, body)
+        call = answer(service, environment, model, body)
+    status, parsed = respond(service, call)
     headers = parsed["ResponseMetadata"]["HTTPHeaders"]
-    return AWSResponse(params.get("url"), status, headers, None), parsed
+    return _HTTPResponse(url, status, headers, _WireBody(model, call)), parsed
+
+
+# -- reaching sessions and clients -------------------------------------------------------
 
 
 def install() -> None:
@@ -189,19 +286,23 @@ def install() -> None:
         botocore.handlers.BUILTIN_HANDLERS.append(entry)
 
 
-def register(session: Any) -> None:
-    """Add the hook to an existing botocore (or boto3) session; clients made from it later
-    are caught. Clients that already exist keep the event hooks they were made with."""
-    core = getattr(session, "_session", session)
+def register(target: Any) -> None:
+    """Give the hook to a session or client made before ``pytest_mturk`` was imported.
+
+    ``target`` is a boto3 ``Session``, a botocore session or a client; a
+    session's clients made from now on are answered, a client is answered from
+    now on. Registering twice is harmless.
+    """
+    meta = getattr(target, "meta", None)
+    events = getattr(meta, "events", None)
+    if events is not None and hasattr(target, "_make_api_call"):
+        events.register(EVENT, _before_call, unique_id=UNIQUE_ID)
+        return
+    core = getattr(target, "_session", target)
     core.register(EVENT, _before_call, unique_id=UNIQUE_ID)
 
 
-def _register_on_existing_sessions() -> None:
-    import boto3
-
-    if boto3.DEFAULT_SESSION is not None:
-        register(boto3.DEFAULT_SESSION)
-
+# -- the process around the simulators ---------------------------------------------------
 
 _FAKE_ENV = {
     "AWS_ACCESS_KEY_ID": "FOOBARKEY",
@@ -222,28 +323,66 @@ def credentials_configured() -> bool:
     return False
 
 
-class FakeEnvironment:
-    """Fake credentials (and a region) while a simulator runs, where none are configured."""
+class _Outside:
+    """What the process looks like while any simulator is active.
+
+    Where the environment names no credentials, fake ones (and a region if
+    none) are set, as moto does, so a CI job with no AWS set-up just works.
+    When the last simulator stops the environment is put back, and boto3's
+    default session too if it was made (or found its credentials) meanwhile,
+    so the fake keys never outlive the simulation.
+    """
 
     def __init__(self) -> None:
-        self._saved: dict[str, str | None] = {}
+        self._saved_env: dict[str, str | None] = {}
+        self._faked = False
+        self._default_session: Any = None
+        self._default_had_credentials = False
 
-    def __enter__(self) -> FakeEnvironment:
+    def enter(self) -> None:
+        boto3 = sys.modules.get("boto3")
+        default = getattr(boto3, "DEFAULT_SESSION", None)
+        if default is not None:
+            register(default)
         changes = {} if credentials_configured() else dict(_FAKE_ENV)
         if not (os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION")):
             changes["AWS_DEFAULT_REGION"] = "us-east-1"
         for key, value in changes.items():
-            self._saved[key] = os.environ.get(key)
+            self._saved_env[key] = os.environ.get(key)
             os.environ[key] = value
-        return self
+        self._faked = "AWS_ACCESS_KEY_ID" in changes
+        self._default_session = default
+        self._default_had_credentials = _cached_credentials(default) is not None
 
-    def __exit__(self, *exc: object) -> None:
-        for key, value in self._saved.items():
+    def exit(self) -> None:
+        for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        self._saved.clear()
+        self._saved_env.clear()
+        if self._faked:
+            boto3 = sys.modules.get("boto3")
+            if boto3 is not None and boto3.DEFAULT_SESSION is not self._default_session:
+                boto3.DEFAULT_SESSION = self._default_session  # type: ignore[attr-defined]
+            if self._default_session is not None and not self._default_had_credentials:
+                _forget_credentials(self._default_session)
+        self._faked = False
+        self._default_session = None
 
+
+def _cached_credentials(session: Any) -> Any:
+    # botocore caches a session's credentials once found (a private attribute).
+    return getattr(getattr(session, "_session", session), "_credentials", None)
+
+
+def _forget_credentials(session: Any) -> None:
+    core = getattr(session, "_session", session)
+    credentials = getattr(core, "_credentials", None)
+    if credentials is not None and getattr(credentials, "access_key", None) == "FOOBARKEY":
+        core._credentials = None
+
+
+_outside = _Outside()
 
 install()

@@ -136,6 +136,8 @@ def create_hit(
     hit_review_policy: dict[str, Any] | None,
     now: _dt.datetime,
 ) -> HIT:
+    # Funds first: a refused creation must not even use up an ID.
+    liability = check_creation_funds(state, hit_type, max_assignments)
     state.hit_seq += 1
     hit = HIT(
         hit_id=svc.ids.entity(),
@@ -151,8 +153,6 @@ def create_hit(
         seq=state.hit_seq,
     )
     if state.environment is Environment.PRODUCTION:
-        liability = hit.liability
-        ensure_funds(state, liability)
         state.reserved += liability
     state.hits[hit.hit_id] = hit
     state.hit_index.add(hit.hit_id)
@@ -160,6 +160,20 @@ def create_hit(
     _schedule_disposal(svc, state, hit, _disposal_due(hit))
     svc.emit(state, "HITCreated", hit, None, now)
     return hit
+
+
+def check_creation_funds(state: State, hit_type: HITType, max_assignments: int) -> Decimal:
+    """What a new HIT would reserve (every assignment's reward and fee: ``HIT.liability``
+    at birth), refused with InsufficientFunds if the account cannot cover it.
+
+    Production only; the sandbox reserves nothing.
+    """
+    if state.environment is not Environment.PRODUCTION:
+        return money.ZERO
+    fee = money.assignment_fee(hit_type.reward, max_assignments, hit_type.requires_masters)
+    liability = max_assignments * (hit_type.reward + fee)
+    ensure_funds(state, liability)
+    return liability
 
 
 def _schedule_expiry(svc: Service, state: State, hit: HIT) -> None:

@@ -307,6 +307,8 @@ class QualificationType:
     auto_granted_value: int | None = None
     is_requestable: bool = True
     system: bool = False
+    # Set once a deleted (Disposing) type has no live HIT left: when it is gone for good.
+    disposal_due: _dt.datetime | None = None
 
 
 class QualificationRequestStatus(str, enum.Enum):

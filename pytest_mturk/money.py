@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .errors import invalid_value
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -18,6 +20,19 @@ CURRENCY_PATTERN = re.compile(r"^[0-9]+(\.)?[0-9]{0,2}$")
 def parse(text: str) -> Decimal:
     """A wire CurrencyAmount (already checked against the pattern) as Decimal."""
     return Decimal(text).quantize(CENT)
+
+
+def amount(name: str, text: str) -> Decimal:
+    """A request's CurrencyAmount member as Decimal, or the service's invalid-value error.
+
+    The generic validator has checked the pattern; an amount too large to carry
+    cents (more than 26 digits before the point) is refused the same way rather
+    than overflowing ``Decimal``'s precision.
+    """
+    try:
+        return parse(text)
+    except InvalidOperation:
+        raise invalid_value(name, text) from None
 
 
 def fmt(amount: Decimal) -> str:

@@ -61,6 +61,28 @@ def page_sequence(
     return chunk, (encode(kind, start + len(chunk)) if chunk else None)
 
 
+def page_filtered(
+    items: Sequence[T], params: dict[str, Any], kind: str, accept: Callable[[T], bool]
+) -> tuple[list[T], str | None]:
+    """One page of the items ``accept`` admits, from an append-only list.
+
+    The token is a position in ``items`` itself, not in the filtered list, so an
+    item that stops matching between two pages (an assignment approved while
+    the caller pages through the Submitted ones) never makes the walk skip others.
+    """
+    start = decode(kind, params.get("NextToken"))
+    size = params.get("MaxResults") or DEFAULT_PAGE
+    chunk: list[T] = []
+    position = start
+    for position in range(start, len(items)):
+        item = items[position]
+        if accept(item):
+            chunk.append(item)
+            if len(chunk) == size:
+                break
+    return chunk, (encode(kind, position + 1) if chunk else None)
+
+
 def response(
     key: str, items: list[dict[str, Any]], token: str | None, *, count: bool = True
 ) -> dict[str, Any]:

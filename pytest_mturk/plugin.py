@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from .errors import UsageError
 from .simulator import Simulator
 
 _SIM_KEY = pytest.StashKey[Simulator]()
@@ -57,7 +58,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if _flag(config):
         # A simulator for the whole session catches calls made outside any test
         # (module fixtures, collection); each test gets a fresh one on top.
-        config.stash[_SESSION_KEY] = Simulator(**_ini_settings(config)).start()
+        settings = _ini_settings(config)
+        seed = config.getoption("mturk_seed")
+        if seed is not None:
+            settings["seed"] = seed
+        config.stash[_SESSION_KEY] = Simulator(**settings).start()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -102,7 +107,10 @@ def _simulator_for(request: pytest.FixtureRequest) -> Simulator:
     node = request.node
     simulator: Simulator | None = node.stash.get(_SIM_KEY, None)
     if simulator is None:
-        simulator = Simulator(**_settings_for(node))
+        try:
+            simulator = Simulator(**_settings_for(node))
+        except UsageError as exc:
+            pytest.fail(f"@pytest.mark.mturk: {exc}", pytrace=False)
         simulator.start()
         node.stash[_SIM_KEY] = simulator
         request.addfinalizer(lambda: _finish(node))

@@ -1,17 +1,23 @@
-"""QualificationRequirements on HITs and HIT types: checked, and echoed with defaults (spec §7)."""
+"""QualificationRequirements (spec §7): checked and echoed with defaults when HITs are
+made, and evaluated against a worker when they look for, preview or accept work."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from . import errors
 from .model import (
     ADULT,
+    HIT,
     LOCALE,
     NUMBER_HITS_APPROVED,
     PERCENT_APPROVED,
+    QualificationStatus,
     QualificationTypeStatus,
     State,
+    Worker,
 )
 
 MAX_REQUIREMENTS = 10
@@ -129,3 +135,157 @@ def _check_integers(
             raise _bad(f"The comparator {comparator} takes at most 15 IntegerValues.")
     elif len(integers) != 1:
         raise _bad(f"The comparator {comparator} takes exactly one IntegerValue.")
+
+
+# -- evaluation against a worker (spec §7.1) ---------------------------------------
+
+DISCOVER, PREVIEW, ACCEPT = "Discover", "Preview", "Accept"
+_GUARDS = {
+    "Accept": frozenset({ACCEPT}),
+    "PreviewAndAccept": frozenset({PREVIEW, ACCEPT}),
+    "DiscoverPreviewAndAccept": frozenset({DISCOVER, PREVIEW, ACCEPT}),
+}
+_SYSTEM_NAMES = {
+    NUMBER_HITS_APPROVED: "Worker_NumberHITsApproved",
+    LOCALE: "Worker_Locale",
+    ADULT: "Worker_Adult",
+    PERCENT_APPROVED: "Worker_PercentAssignmentsApproved",
+}
+# Below this many submitted assignments the service reports 100 % approved.
+PERCENT_APPROVED_MIN_SUBMITTED = 100
+
+
+@dataclass(frozen=True)
+class Value:
+    """What a worker holds of one qualification type: an integer or a locale."""
+
+    integer: int | None = None
+    country: str | None = None
+    subdivision: str | None = None
+
+    def __str__(self) -> str:
+        if self.country is not None:
+            return f"{self.country}-{self.subdivision}" if self.subdivision else self.country
+        return str(self.integer)
+
+
+def percent_approved(worker: Worker) -> int:
+    """Worker_PercentAssignmentsApproved: approved over decided, 100 below 100 submissions."""
+    approved = worker.prior_approved + worker.approved
+    rejected = worker.prior_rejected + worker.rejected
+    submitted = worker.prior_approved + worker.prior_rejected + worker.submitted_total
+    if submitted < PERCENT_APPROVED_MIN_SUBMITTED or approved + rejected == 0:
+        return 100
+    return (100 * approved) // (approved + rejected)
+
+
+def value_of(state: State, worker: Worker, type_id: str) -> Value | None:
+    """The worker's value for a qualification type; ``None`` when they do not have it.
+
+    System types come from the worker's profile and history; other types from
+    the qualifications granted to them (a revoked one counts as absent).
+    """
+    if type_id == LOCALE:
+        return Value(country=worker.locale_country, subdivision=worker.locale_subdivision)
+    if type_id == NUMBER_HITS_APPROVED:
+        return Value(worker.prior_approved + worker.approved)
+    if type_id == PERCENT_APPROVED:
+        return Value(percent_approved(worker))
+    if type_id == ADULT:
+        return Value(1 if worker.adult else 0)
+    if type_id == state.masters_id:
+        return Value(1) if worker.masters else None
+    held = state.qualifications.get(type_id, {}).get(worker.worker_id)
+    if held is None or held.status is not QualificationStatus.GRANTED:
+        return None
+    return Value(held.integer_value)
+
+
+def _locale_matches(value: Value, locale: dict[str, str]) -> bool:
+    if value.country != locale.get("Country"):
+        return False
+    subdivision = locale.get("Subdivision")
+    return subdivision is None or subdivision == value.subdivision
+
+
+_INTEGER_TESTS: dict[str, Callable[[int, int], bool]] = {
+    "LessThan": lambda held, wanted: held < wanted,
+    "LessThanOrEqualTo": lambda held, wanted: held <= wanted,
+    "GreaterThan": lambda held, wanted: held > wanted,
+    "GreaterThanOrEqualTo": lambda held, wanted: held >= wanted,
+    "EqualTo": lambda held, wanted: held == wanted,
+    "NotEqualTo": lambda held, wanted: held != wanted,
+}
+
+
+def meets(requirement: dict[str, Any], value: Value | None) -> bool:
+    """Whether a worker holding ``value`` (``None``: nothing) meets one requirement.
+
+    Every comparator but DoesNotExist needs the worker to hold the
+    qualification: a worker without it fails even ``NotEqualTo`` and ``NotIn``.
+    """
+    comparator = requirement["Comparator"]
+    if comparator == "DoesNotExist":
+        return value is None
+    if value is None:
+        return False
+    if comparator == "Exists":
+        return True
+    locales = requirement.get("LocaleValues")
+    if locales:
+        found = any(_locale_matches(value, locale) for locale in locales)
+        return found if comparator in ("EqualTo", "In") else not found
+    integers = requirement.get("IntegerValues") or []
+    held = value.integer
+    if held is None:
+        return False
+    if comparator == "In":
+        return held in integers
+    if comparator == "NotIn":
+        return held not in integers
+    return _INTEGER_TESTS[comparator](held, integers[0])
+
+
+def guards(requirement: dict[str, Any], action: str) -> bool:
+    """Whether the requirement must be met to discover, preview or accept."""
+    return action in _GUARDS[requirement.get("ActionsGuarded") or "Accept"]
+
+
+def type_name(state: State, type_id: str) -> str:
+    if type_id == state.masters_id:
+        return "Masters"
+    if type_id in _SYSTEM_NAMES:
+        return _SYSTEM_NAMES[type_id]
+    qtype = state.qualification_types.get(type_id)
+    return f"{qtype.name!r}" if qtype is not None else type_id
+
+
+def describe(requirement: dict[str, Any]) -> str:
+    """A requirement as a person reads it, e.g. ``Worker_Locale In US, CA-QC``."""
+    comparator = requirement["Comparator"]
+    if requirement.get("LocaleValues"):
+        values = ", ".join(
+            f"{loc['Country']}-{loc['Subdivision']}" if loc.get("Subdivision") else loc["Country"]
+            for loc in requirement["LocaleValues"]
+        )
+        return f"{comparator} {values}"
+    if requirement.get("IntegerValues"):
+        return f"{comparator} {', '.join(str(v) for v in requirement['IntegerValues'])}"
+    return str(comparator)
+
+
+def unmet(state: State, worker: Worker, hit: HIT, action: str) -> list[str]:
+    """Why ``worker`` may not ``action`` ("Discover", "Preview", "Accept") ``hit``: one
+    sentence per requirement guarding that action which they fail (empty: allowed)."""
+    reasons = []
+    for requirement in hit.hit_type.qualification_requirements:
+        if not guards(requirement, action):
+            continue
+        type_id = requirement["QualificationTypeId"]
+        value = value_of(state, worker, type_id)
+        if not meets(requirement, value):
+            held = "none" if value is None else str(value)
+            reasons.append(
+                f"{type_name(state, type_id)} {describe(requirement)} (the worker has: {held})"
+            )
+    return reasons

@@ -139,7 +139,7 @@ class Service:
 
     def answer_xml(self, state: State, hit: HIT, values: Mapping[str, Any]) -> str:
         """The answer XML a worker's ``{question id: value}`` submission becomes."""
-        return answers.to_xml(values)
+        return answers.for_question(hit.question, values)
 
     # -- events and hooks ----------------------------------------------------------
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import inspect
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, overload
 
-from . import interception, ops
+from . import interception, notify, ops
 from .errors import UsageError
 from .model import (
     HIT,
@@ -16,10 +17,12 @@ from .model import (
     Environment,
     HITType,
     LedgerEntry,
+    Message,
     QualificationType,
     State,
     Worker,
 )
+from .notify import Inbox, SentNotification
 from .service import Call, Event, Service, Settings
 from .worker import Profile, SimulatedWorker
 
@@ -53,19 +56,30 @@ def _settings(
     environment: Environment | str = Environment.SANDBOX,
 ) -> Settings:
     if isinstance(start, str):
-        start = _dt.datetime.fromisoformat(start)
+        try:
+            # Python 3.10's fromisoformat does not read a trailing "Z".
+            start = _dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(
+                f"start must be a datetime or ISO 8601 text such as "
+                f"'2026-01-05T09:00:00+00:00', not {start!r}."
+            ) from None
     try:
         env = Environment(environment)
     except ValueError:
         raise UsageError(
             f"environment must be 'sandbox' or 'production', not {environment!r}."
         ) from None
+    try:
+        amount = Decimal(str(balance)).quantize(Decimal("0.01")) if balance is not None else None
+    except ArithmeticError:
+        raise UsageError(f"balance must be an amount such as '500.00', not {balance!r}.") from None
+    if isinstance(access_keys, str):
+        access_keys = [access_keys]
     return Settings(
         seed=seed,
         start=start,
-        balance=Decimal(str(balance)).quantize(Decimal("0.01"))
-        if balance is not None
-        else Decimal("10000.00"),
+        balance=amount if amount is not None else Decimal("10000.00"),
         access_keys=frozenset(access_keys) if access_keys is not None else None,
         strict_workers=strict_workers,
         environment=env,
@@ -94,8 +108,10 @@ class StateView(Mapping[str, Any]):
         raise KeyError(key)
 
     def __iter__(self) -> Iterator[str]:
-        for mapping in self._maps():
-            yield from list(mapping)
+        # A snapshot taken under the lock: other threads may be adding records.
+        with self._service.lock:
+            keys = [key for mapping in self._maps() for key in mapping]
+        return iter(keys)
 
     def __len__(self) -> int:
         return sum(len(mapping) for mapping in self._maps())
@@ -143,6 +159,19 @@ class EnvironmentView:
         self._service.now()
         return list(self._state.ledger)
 
+    @property
+    def messages(self) -> list[Message]:
+        """The e-mails NotifyWorkers sent in this environment, oldest first."""
+        self._service.now()
+        with self._service.lock:
+            return list(self._state.messages)
+
+    @property
+    def notifications(self) -> list[SentNotification]:
+        """The notification messages this environment sent, oldest first."""
+        self._service.now()
+        return notify.notifier(self._service).sent_in(self.environment)
+
     def client(self, **kwargs: Any) -> Any:
         """A boto3 ``mturk`` client pointed at this environment."""
         import boto3
@@ -161,12 +190,15 @@ class Simulator:
     """
 
     def __init__(self, **settings: Any) -> None:
+        unknown = sorted(set(settings) - set(inspect.signature(_settings).parameters))
+        if unknown:
+            known = ", ".join(inspect.signature(_settings).parameters)
+            raise UsageError(f"Unknown simulator setting(s) {unknown}; the settings are: {known}.")
         self._settings_kwargs = settings
         self.settings = _settings(**settings)
         self._service = Service(self.settings, ops.OPERATIONS)
         ops.install(self._service)
         self._service.simulator = self
-        self._fake_env = interception.FakeEnvironment()
         self._workers: dict[str, SimulatedWorker] = {}
         self._running = False
         self.sandbox = EnvironmentView(self._service, Environment.SANDBOX)
@@ -184,7 +216,6 @@ class Simulator:
 
     def start(self) -> Simulator:
         if not self._running:
-            self._fake_env.__enter__()
             interception.push(self._service)
             self._running = True
         return self
@@ -192,7 +223,6 @@ class Simulator:
     def stop(self) -> None:
         if self._running:
             interception.pop(self._service)
-            self._fake_env.__exit__(None, None, None)
             self._running = False
 
     @property
@@ -308,6 +338,22 @@ class Simulator:
             return list(self._service.calls)
 
     @property
+    def notifications(self) -> list[SentNotification]:
+        """Every notification message sent (spec §9.2 documents), oldest first: with its
+        transport, destination, body and whether it was delivered."""
+        self._service.now()
+        return notify.notifier(self._service).sent_in()
+
+    def register_destination(self, destination: str) -> Inbox:
+        """An in-memory inbox for an SQS queue URL, SNS topic ARN or email address.
+
+        Every notification message sent to ``destination`` lands in it (as well
+        as in moto's queue or topic while ``mock_aws`` is active); a destination
+        with an inbox exists, so SendTestEventNotification to it succeeds.
+        """
+        return notify.notifier(self._service).register(destination)
+
+    @property
     def events(self) -> list[Event]:
         """Every lifecycle event (HITCreated, AssignmentSubmitted, ...), in order."""
         self._service.now()
@@ -327,6 +373,15 @@ class Simulator:
     def ledger(self) -> list[LedgerEntry]:
         return self._view().ledger
 
+    @property
+    def messages(self) -> list[Message]:
+        """Every e-mail NotifyWorkers sent (both environments), oldest first: each with
+        ``worker_id``, ``subject``, ``text``, ``time`` and ``environment``."""
+        self._service.now()
+        with self._service.lock:
+            sent = [m for state in self._service.states.values() for m in state.messages]
+        return sorted(sent, key=lambda message: message.time)
+
     def register_layout(self, layout_id: str, template: str) -> None:
         """Make a HIT layout known (``${name}`` placeholders, filled by HITLayoutParameters).
 
@@ -339,8 +394,19 @@ class Simulator:
             self._service.layouts[layout_id] = template
 
 
-def mturk_sim(**settings: Any) -> Simulator:
+@overload
+def mturk_sim(func: F, /) -> F: ...
+
+
+@overload
+def mturk_sim(**settings: Any) -> Simulator: ...
+
+
+def mturk_sim(func: Callable[..., Any] | None = None, /, **settings: Any) -> Any:
     """A simulator for a ``with`` block or as a decorator (a fresh one per call).
+
+    ``@mturk_sim`` and ``@mturk_sim(seed=1)`` both decorate; inside a decorated
+    function :func:`current` is its simulator.
 
     Settings: ``seed`` (IDs and results are deterministic for a seed),
     ``start`` (datetime or ISO string; default: now, frozen), ``balance``
@@ -349,6 +415,12 @@ def mturk_sim(**settings: Any) -> Simulator:
     ``environment`` ("sandbox" or "production": what ``client()`` and
     ``balance`` mean).
     """
+    if func is not None:
+        if not callable(func):
+            raise UsageError(
+                f"mturk_sim() takes its settings as keyword arguments, not {func!r}."
+            )
+        return Simulator(**settings)(func)
     return Simulator(**settings)
 
 

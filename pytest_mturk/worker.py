@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from . import lifecycle
+from . import grants, lifecycle, requirements
 from .errors import WorkerActionError
-from .model import HIT, Assignment, AssignmentStatus, HITStatus, State, Worker
+from .model import (
+    HIT,
+    Assignment,
+    AssignmentStatus,
+    HITStatus,
+    QualificationRequest,
+    State,
+    Worker,
+)
 
 if TYPE_CHECKING:
     from .service import Service
@@ -37,6 +46,28 @@ class Profile:
         record.masters = self.masters
         record.prior_approved = self.approved
         record.prior_rejected = self.rejected
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a worker sees when previewing a HIT.
+
+    ``question`` is ``None`` when a requirement guarding preview hides it;
+    ``why_not`` says why the worker may not accept (``None``: they may).
+    """
+
+    hit_id: str
+    title: str
+    description: str
+    keywords: str | None
+    reward: Decimal
+    requirements: list[dict[str, Any]]
+    question: str | None
+    why_not: str | None
+
+    @property
+    def can_accept(self) -> bool:
+        return self.why_not is None
 
 
 _HELD = frozenset(
@@ -153,6 +184,101 @@ class SimulatedWorker:
             raise WorkerActionError(
                 f"Assignment {assignment.assignment_id} is no longer in progress: {why}."
             )
+
+    # -- looking for work ----------------------------------------------------------
+
+    def available_hits(self) -> list[str]:
+        """The IDs of the HITs this worker can find: live, unexpired, with a free slot,
+        and not hidden from them by a requirement guarding discovery."""
+        service = self._service
+        with service.lock:
+            service.now()
+            found = []
+            for state in service.states.values():
+                worker = self.record(state)
+                for hit_id in state.hit_index:
+                    hit = state.hits[hit_id]
+                    if (
+                        not hit.expired
+                        and hit.available > 0
+                        and not requirements.unmet(state, worker, hit, requirements.DISCOVER)
+                    ):
+                        found.append(hit_id)
+            return found
+
+    def preview(self, hit_id: str) -> Preview:
+        """Preview a HIT: its details, its question if the worker may see it, and
+        whether they may accept it. A HIT hidden from them cannot be previewed."""
+        service = self._service
+        with service.lock:
+            service.now()
+            state, hit = self._hit(hit_id)
+            worker = self.record(state)
+            hidden = requirements.unmet(state, worker, hit, requirements.DISCOVER)
+            if hidden:
+                raise WorkerActionError(
+                    f"HIT {hit_id} is hidden from worker {self.worker_id}: {'; '.join(hidden)}."
+                )
+            hit_type = hit.hit_type
+            may_preview = not requirements.unmet(state, worker, hit, requirements.PREVIEW)
+            return Preview(
+                hit_id=hit.hit_id,
+                title=hit_type.title,
+                description=hit_type.description,
+                keywords=hit_type.keywords,
+                reward=hit_type.reward,
+                requirements=[dict(req) for req in hit_type.qualification_requirements],
+                question=hit.question if may_preview else None,
+                why_not=self._why_not(state, hit),
+            )
+
+    def why_not(self, hit_id: str) -> str | None:
+        """Why this worker may not accept the HIT now, or ``None`` if they may."""
+        service = self._service
+        with service.lock:
+            service.now()
+            state, hit = self._hit(hit_id)
+            return self._why_not(state, hit)
+
+    def _why_not(self, state: State, hit: HIT) -> str | None:
+        try:
+            self.check_can_accept(state, hit)
+        except WorkerActionError as refusal:
+            return str(refusal)
+        return None
+
+    # -- qualifications ------------------------------------------------------------
+
+    def start_test(self, type_id: str) -> str:
+        """Open the qualification type's test (its QuestionForm XML is returned);
+        TestDurationInSeconds runs from now on the simulator's clock."""
+        service = self._service
+        with service.lock:
+            now = service.now()
+            state, qtype = grants.find_type(service, type_id)
+            self.record(state)
+            return grants.open_test(state, qtype, self.worker_id, now)
+
+    def request_qualification(
+        self, type_id: str, answers: Mapping[str, Any] | str | None = None
+    ) -> QualificationRequest:
+        """Request a qualification, with answers to its test if it has one.
+
+        ``answers`` maps question identifiers to a selection identifier (or a
+        list of them) or free text; raw QuestionFormAnswers XML also works.
+        AutoGranted types are granted at once and a test with an AnswerKey is
+        scored at once (the returned request's ``status`` is ``Approved`` and
+        ``score`` the value granted); otherwise the request waits for the
+        requester's AcceptQualificationRequest / RejectQualificationRequest.
+        A test opened with :meth:`start_test` must be answered within its
+        TestDurationInSeconds; without it, the test is answered as it is opened.
+        """
+        service = self._service
+        with service.lock:
+            now = service.now()
+            state, qtype = grants.find_type(service, type_id)
+            self.record(state)
+            return grants.request(service, state, qtype, self.worker_id, answers, now)
 
     def assignments(self) -> list[Assignment]:
         """Every assignment this worker has held, in both environments, oldest first."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,16 +31,26 @@ HIT_ARGS: dict[str, Any] = {
 }
 
 
+@pytest.fixture(scope="session")
+def boto_session():
+    """One boto3 session for the run: it loads the service model once, not per test.
+
+    (Made before any simulator; the hook is in every session made after import, and
+    the session finds the simulator's fake credentials when its first client is made.)
+    """
+    return boto3.session.Session()
+
+
 @pytest.fixture
-def client(mturk):
+def client(mturk, boto_session):
     """A sandbox client (the world most suites were written against)."""
-    return boto3.client("mturk", region_name="sandbox")
+    return boto_session.client("mturk", region_name="sandbox")
 
 
 @pytest.fixture
-def prod_client(mturk):
+def prod_client(mturk, boto_session):
     """A production client: balances move, fees are charged."""
-    return boto3.client("mturk", region_name="us-east-1")
+    return boto_session.client("mturk", region_name="us-east-1")
 
 
 @pytest.fixture
@@ -57,22 +68,29 @@ def make_hit(client):
 
 def epoch_ms(when) -> int:
     """The 13-digit stamp the service appends to RequestError messages."""
-    return int(when.timestamp() * 1000)
+    # round(), not int(): the float product can fall just below the whole millisecond.
+    return round(when.timestamp() * 1000)
 
 
 @contextmanager
-def raises_request_error(mturk, client, code: str | None, message: str):
+def raises_request_error(mturk, client, code: str | None, message: str | re.Pattern[str]):
     """Expect ``client.exceptions.RequestError`` with this TurkErrorCode suffix and text.
 
-    The message must be exactly ``message`` followed by " (<epoch ms of now>)".
+    The message must be exactly ``message`` (or fully match the pattern) followed
+    by " (<epoch ms of now>)".
     """
     with pytest.raises(client.exceptions.RequestError) as info:
         yield info
     response = info.value.response
-    stamped = f"{message} ({epoch_ms(mturk.now)})"
+    stamp = f" ({epoch_ms(mturk.now)})"
+    text = response["Error"]["Message"]
     assert response["Error"]["Code"] == "RequestError"
-    assert response["Error"]["Message"] == stamped
-    assert response["Message"] == stamped
+    assert response["Message"] == text
+    assert text.endswith(stamp)
+    if isinstance(message, re.Pattern):
+        assert message.fullmatch(text[: -len(stamp)]), text
+    else:
+        assert text == message + stamp
     expected_code = f"AWS.MechanicalTurk.{code}" if code is not None else None
     assert response.get("TurkErrorCode") == expected_code
 

@@ -542,6 +542,20 @@ def test_reward_cannot_change_once_work_was_accepted(mturk, client, make_hit):
     assert client.get_hit(HITId=hit["HITId"])["HIT"]["Reward"] == "0.50"
 
 
+def test_reward_can_change_after_work_was_given_back_or_the_hit_expired(mturk, client, make_hit):
+    hit = make_hit()
+    worker = mturk.worker(WORKER)
+    worker.return_(worker.accept(hit["HITId"]))
+    dearer = client.create_hit_type(**{**TYPE_ARGS, "Reward": "1.00"})["HITTypeId"]
+    client.update_hit_type_of_hit(HITId=hit["HITId"], HITTypeId=dearer)
+    assert client.get_hit(HITId=hit["HITId"])["HIT"]["Reward"] == "1.00"
+
+    expired = make_hit(Title="expired")
+    client.update_expiration_for_hit(HITId=expired["HITId"], ExpireAt=0)
+    client.update_hit_type_of_hit(HITId=expired["HITId"], HITTypeId=dearer)
+    assert client.get_hit(HITId=expired["HITId"])["HIT"]["Reward"] == "1.00"
+
+
 def test_retype_to_unknown_type_or_hit(mturk, client, make_hit):
     hit = make_hit()
     with raises_request_error(

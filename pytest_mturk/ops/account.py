@@ -19,10 +19,13 @@ def get_account_balance(
 
 def send_bonus(svc: Service, state: State, p: dict[str, Any], now: _dt.datetime) -> dict[str, Any]:
     worker_id = p["WorkerId"]
-    amount = money.parse(p["BonusAmount"])
+    amount = money.amount("BonusAmount", p["BonusAmount"])
     if amount <= 0:
         raise errors.invalid_value("BonusAmount", p["BonusAmount"])
-    _common.worker(state, worker_id, strict=svc.settings.strict_workers)
+    if svc.settings.strict_workers and worker_id not in state.workers:
+        raise errors.invalid_value("WorkerId", worker_id)
+    # No worker record is made here: the assignment's own worker already has one,
+    # and a refused call must leave the workers as they were.
     assignment = _common.visible_assignment(state, p["AssignmentId"])
     if assignment.worker_id != worker_id:
         raise errors.request_error(
@@ -56,14 +59,14 @@ def list_bonus_payments(
         raise errors.parameter_error("Either HITId or AssignmentId must be provided.")
     if hit_id is not None:
         _common.any_hit(state, hit_id)
-    matching = [
-        bonus
-        for bonus in state.bonuses
-        if (hit_id is None or bonus.hit_id == hit_id)
-        and (assignment_id is None or bonus.assignment_id == assignment_id)
-    ]
-    chunk, token = pagination.page_sequence(
-        matching, p, f"ListBonusPayments:{hit_id}:{assignment_id}"
+    chunk, token = pagination.page_filtered(
+        state.bonuses,
+        p,
+        f"ListBonusPayments:{hit_id}:{assignment_id}",
+        lambda bonus: (
+            (hit_id is None or bonus.hit_id == hit_id)
+            and (assignment_id is None or bonus.assignment_id == assignment_id)
+        ),
     )
     return pagination.response("BonusPayments", [shapes.bonus_payment(b) for b in chunk], token)
 

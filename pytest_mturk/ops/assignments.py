@@ -33,11 +33,17 @@ def list_assignments_for_hit(
     hit = _common.live_hit(state, p["HITId"])
     wanted = frozenset(p.get("AssignmentStatuses") or ("Submitted", "Approved", "Rejected"))
     assignments = state.assignments
-    matching = [
-        assignments[key] for key in hit.assignment_ids if assignments[key].status.value in wanted
-    ]
-    chunk, token = pagination.page_sequence(matching, p, "ListAssignmentsForHIT:" + hit.hit_id)
-    return pagination.response("Assignments", [shapes.assignment(a) for a in chunk], token)
+    # Walk the HIT's assignments in the order they were accepted; the token is a
+    # position in that list, so approving work while paging skips nothing.
+    keys, token = pagination.page_filtered(
+        hit.assignment_ids,
+        p,
+        "ListAssignmentsForHIT:" + hit.hit_id,
+        lambda key: assignments[key].status.value in wanted,
+    )
+    return pagination.response(
+        "Assignments", [shapes.assignment(assignments[key]) for key in keys], token
+    )
 
 
 def approve_assignment(

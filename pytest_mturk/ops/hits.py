@@ -8,7 +8,7 @@ import math
 import re
 from typing import Any
 
-from .. import errors, lifecycle, money, pagination, requirements, shapes
+from .. import errors, lifecycle, money, pagination, questions, requirements, review, shapes
 from ..clock import epoch_seconds, from_epoch
 from ..model import HITStatus, HITType, State
 from ..service import Handler, Service
@@ -48,7 +48,7 @@ def _type_for(
     if auto_approval is None:
         auto_approval = DEFAULT_AUTO_APPROVAL
     in_range("AutoApprovalDelayInSeconds", auto_approval, 0, DEFAULT_AUTO_APPROVAL)
-    reward = money.parse(p["Reward"])
+    reward = money.amount("Reward", p["Reward"])
     quals = requirements.normalize(state, p.get("QualificationRequirements"))
     key = (
         p["Title"],
@@ -62,10 +62,12 @@ def _type_for(
     hit_type = state.hit_types_by_key.get(key)
     if hit_type is not None:
         return hit_type, None
+    # The IDs come in _register, once nothing can refuse the call any more: a
+    # refused call must not shift the IDs later calls get.
     return (
         HITType(
-            hit_type_id=svc.ids.entity(),
-            hit_group_id=svc.ids.entity(),
+            hit_type_id="",
+            hit_group_id="",
             title=p["Title"],
             description=p["Description"],
             keywords=p.get("Keywords"),
@@ -79,8 +81,11 @@ def _type_for(
     )
 
 
-def _register(state: State, hit_type: HITType, key: tuple[Any, ...] | None) -> None:
+def _register(svc: Service, state: State, hit_type: HITType, key: tuple[Any, ...] | None) -> None:
+    """Give a new HIT type its IDs and make it findable (nothing to do for a known one)."""
     if key is not None:
+        hit_type.hit_type_id = svc.ids.entity()
+        hit_type.hit_group_id = svc.ids.entity()
         state.hit_types[hit_type.hit_type_id] = hit_type
         state.hit_types_by_key[key] = hit_type
 
@@ -89,7 +94,7 @@ def create_hit_type(
     svc: Service, state: State, p: dict[str, Any], now: _dt.datetime
 ) -> dict[str, Any]:
     hit_type, key = _type_for(svc, state, p, now)
-    _register(state, hit_type, key)
+    _register(svc, state, hit_type, key)
     return {"HITTypeId": hit_type.hit_type_id}
 
 
@@ -116,6 +121,7 @@ def _question(svc: Service, p: dict[str, Any]) -> str | None:
             f"The Question is too long ({len(question.encode('utf-8'))} bytes). "
             f"The maximum size is {MAX_QUESTION_BYTES} bytes."
         )
+    questions.validate_question(question)
     return question
 
 
@@ -150,6 +156,7 @@ def _create(
     in_range("MaxAssignments", max_assignments, 1, 1_000_000_000)
     max_length("RequesterAnnotation", p.get("RequesterAnnotation"), 255)
     question = _question(svc, p)
+    review.validate_policies(p)
     token = p.get("UniqueRequestToken")
     existing = _common.seen_token(state, "CreateHIT", token, now)
     if existing is not None:
@@ -158,6 +165,10 @@ def _create(
             f'UniqueRequestToken "{token}".',
             "HitAlreadyExists",
         )
+    if new_type_key is not None:
+        # Funds are the last reason to refuse; check them before a new type takes IDs.
+        lifecycle.check_creation_funds(state, hit_type, max_assignments)
+        _register(svc, state, hit_type, new_type_key)
     hit = lifecycle.create_hit(
         svc,
         state,
@@ -171,8 +182,6 @@ def _create(
         hit_review_policy=p.get("HITReviewPolicy"),
         now=now,
     )
-    # Only now, with the HIT made, does a new HIT type become real.
-    _register(state, hit_type, new_type_key)
     _common.remember_token(state, "CreateHIT", token, now, hit.hit_id)
     return {"HIT": shapes.hit(hit)}
 
@@ -263,7 +272,9 @@ def update_hit_type_of_hit(
 ) -> dict[str, Any]:
     hit = _common.live_hit(state, p["HITId"])
     hit_type = _hit_type(state, p["HITTypeId"])
-    if hit_type.reward != hit.hit_type.reward and hit.assignment_ids:
+    # The 2008 rule (spec §5.6): the reward is fixed once a worker holds or has done
+    # work on the HIT. Work returned or abandoned does not count; nor does expiry.
+    if hit_type.reward != hit.hit_type.reward and (hit.pending or hit.submitted or hit.completed):
         raise errors.request_error(
             "The reward of a HIT cannot be changed after a Worker has accepted one of its "
             "assignments.",

@@ -1,0 +1,435 @@
+"""Event notifications (spec §9): the message document MTurk sends, and its delivery.
+
+A HIT type's notification settings (UpdateNotificationSettings) decide which
+lifecycle events become messages. Each message is the exact JSON document of
+spec §9.2, recorded on the simulator (``sim.notifications``) and delivered:
+
+* to an :class:`Inbox` the test registered for the destination
+  (``sim.register_destination(url)``), always;
+* into the SQS queue or SNS topic the settings name, when moto's ``mock_aws``
+  is active, through an ordinary boto3 client, so consumer code reads the
+  messages back with its own boto3 calls.
+
+moto is never imported here. Whether a mock answered is found out by sending:
+our client carries a last-resort ``before-send`` handler that answers any
+request nothing else answered, so a send without an active mock never
+reaches the network.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import random
+import re
+import string
+import sys
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .clock import as_utc, epoch_seconds
+from .errors import UsageError
+from .model import Environment, State
+
+if TYPE_CHECKING:
+    from .service import Event, Service
+
+VERSIONS = ("2006-05-05", "2014-08-15")
+# Used as SourceAccount when the destination names no AWS account (Email).
+DEFAULT_ACCOUNT = "123456789012"
+
+_SQS_URL = re.compile(
+    r"^https?://(?:sqs\.(?P<r1>[a-z0-9-]+)|(?P<r2>[a-z0-9-]+)\.queue|queue)"
+    r"\.amazonaws\.com(?:\.cn)?/(?P<account>\d{12})/(?P<name>[A-Za-z0-9_-]{1,80}(?:\.fifo)?)$"
+)
+_SNS_ARN = re.compile(
+    r"^arn:aws[a-z-]*:sns:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"(?P<name>[A-Za-z0-9_-]{1,256}(?:\.fifo)?)$"
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+# -- destinations ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A well-formed destination: where it lives (region and account, for SQS and SNS)."""
+
+    transport: str
+    destination: str
+    region: str | None = None
+    account: str | None = None
+
+
+def endpoint(transport: str, destination: str) -> Endpoint | None:
+    """The destination parsed for its transport, or ``None`` if it is malformed."""
+    if transport == "SQS":
+        match = _SQS_URL.match(destination)
+        if match is None:
+            return None
+        region = match["r1"] or match["r2"] or "us-east-1"
+        return Endpoint(transport, destination, region, match["account"])
+    if transport == "SNS":
+        match = _SNS_ARN.match(destination)
+        if match is None:
+            return None
+        return Endpoint(transport, destination, match["region"], match["account"])
+    if transport == "Email" and _EMAIL.match(destination):
+        return Endpoint(transport, destination)
+    return None
+
+
+# -- the message document (spec §9.2) ----------------------------------------------
+
+
+def event_timestamp(when: _dt.datetime) -> str:
+    """``YYYY-MM-DDThh:mm:ssZ`` in UTC, as the service writes EventTimestamp."""
+    return as_utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def event_entry(
+    event_type: str,
+    when: _dt.datetime,
+    hit_id: str | None,
+    assignment_id: str | None,
+    hit_type_id: str | None,
+) -> dict[str, str]:
+    """One member of ``Events``; IDs appear only where the event has them."""
+    entry = {"EventType": event_type, "EventTimestamp": event_timestamp(when)}
+    if hit_id is not None:
+        entry["HITId"] = hit_id
+    if assignment_id is not None:
+        entry["AssignmentId"] = assignment_id
+    if hit_type_id is not None:
+        entry["HITTypeId"] = hit_type_id
+    return entry
+
+
+def document(
+    events: list[dict[str, str]],
+    doc_id: str,
+    source_account: str,
+    customer_id: str,
+    version: str,
+) -> dict[str, Any]:
+    """The message document, its keys in the order of a captured real message."""
+    return {
+        "Events": events,
+        "EventDocId": doc_id,
+        "SourceAccount": source_account,
+        "CustomerId": customer_id,
+        "EventDocVersion": version,
+    }
+
+
+def customer_id(seed: int | str) -> str:
+    """The simulated requester's customer ID (``A`` + 13 characters, fixed by the seed)."""
+    alphabet = string.ascii_uppercase + string.digits
+    digest = hashlib.sha1(f"requester:{seed}".encode()).digest()
+    return "A" + "".join(alphabet[byte % len(alphabet)] for byte in digest[:13])
+
+
+# -- records -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentNotification:
+    """One notification message, as sent (``sim.notifications``).
+
+    ``delivered`` says whether it reached something: a registered inbox, a moto
+    queue or topic (Email is always kept); ``error`` says why not.
+    """
+
+    environment: Environment
+    time: _dt.datetime
+    transport: str
+    destination: str
+    version: str
+    body: str
+    document: dict[str, Any] = field(repr=False)
+    hit_type_id: str | None
+    test: bool = False
+    delivered: bool = True
+    error: str | None = None
+
+    @property
+    def events(self) -> list[dict[str, str]]:
+        """The ``Events`` of the document."""
+        events: list[dict[str, str]] = self.document["Events"]
+        return events
+
+    @property
+    def event_type(self) -> str:
+        """The type of the (first) event this message reports."""
+        return self.events[0]["EventType"]
+
+
+class Inbox:
+    """An in-memory destination registered on the simulator: it receives every message
+    sent to its destination, whatever the transport, with or without moto.
+
+    Like an SQS queue it is read by taking messages: :meth:`receive` returns the
+    pending message documents and removes them; ``received`` keeps them all.
+    Reading it first lets due transitions (deadlines, expiry...) happen.
+    """
+
+    def __init__(self, service: Service, destination: str) -> None:
+        self._service = service
+        self.destination = destination
+        self._pending: list[dict[str, Any]] = []
+        self._received: list[dict[str, Any]] = []
+
+    def __repr__(self) -> str:
+        return f"<Inbox {self.destination}: {len(self._pending)} pending>"
+
+    def __len__(self) -> int:
+        with self._service.lock:
+            self._service.now()
+            return len(self._pending)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """The pending documents, oldest first (without taking them)."""
+        with self._service.lock:
+            self._service.now()
+            return iter(list(self._pending))
+
+    @property
+    def received(self) -> list[dict[str, Any]]:
+        """Every document this inbox ever received, taken or not, oldest first."""
+        with self._service.lock:
+            self._service.now()
+            return list(self._received)
+
+    def receive(self, max_messages: int | None = None) -> list[dict[str, Any]]:
+        """Take the oldest pending message documents (all of them by default)."""
+        with self._service.lock:
+            self._service.now()
+            count = len(self._pending) if max_messages is None else max_messages
+            taken, self._pending = self._pending[:count], self._pending[count:]
+            return taken
+
+    def _put(self, body: str) -> None:
+        self._pending.append(json.loads(body))
+        self._received.append(json.loads(body))
+
+
+# -- delivery into moto ------------------------------------------------------------
+
+_UNANSWERED = "x-pytest-mturk-unanswered"
+# Any well-formed keys do for moto; explicit ones keep botocore from looking
+# for credentials (and from ever signing with real ones).
+_KEYS = {"aws_access_key_id": "AKIAPYTESTMTURKNOTIFY", "aws_secret_access_key": "pytest-mturk"}
+
+
+class _EmptyRaw:
+    def stream(self, **kwargs: Any) -> Iterator[bytes]:
+        return iter(())
+
+
+def _answer_unanswered(request: Any = None, **kwargs: Any) -> Any:
+    # Registered last: botocore uses the first response any before-send
+    # handler gives, so this one counts only when no mock answered.
+    from botocore.awsrequest import AWSResponse
+
+    return AWSResponse(request.url, 599, {_UNANSWERED: "1"}, _EmptyRaw())
+
+
+class _Aws:
+    """Sends into moto's SQS and SNS with plain boto3 clients (one per region and account)."""
+
+    def __init__(self) -> None:
+        self._clients: dict[tuple[str, str, str, int], Any] = {}
+
+    def send(self, target: Endpoint, body: str, now: _dt.datetime) -> tuple[bool | None, str]:
+        """``(True, "")`` when a mock took it, ``(False, why)`` when the mock refused it,
+        ``(None, "")`` when no mock is active."""
+        if "moto" not in sys.modules:
+            return None, ""  # never imported: no mock can be active
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            client = self._client(target)
+            if target.transport == "SQS":
+                client.send_message(QueueUrl=target.destination, MessageBody=body)
+            else:
+                # The real service sets Subject to the epoch milliseconds of sending.
+                subject = str(int(epoch_seconds(now) * 1000))
+                client.publish(TopicArn=target.destination, Message=body, Subject=subject)
+        except ClientError as exc:
+            if _UNANSWERED in exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {}):
+                return None, ""
+            return False, str(exc)
+        except BotoCoreError as exc:
+            return False, str(exc)
+        return True, ""
+
+    def _client(self, target: Endpoint) -> Any:
+        import boto3
+        import botocore.handlers
+        from botocore.config import Config
+
+        assert target.region is not None and target.account is not None
+        service = target.transport.lower()
+        # A mock imported after a client was made is not among that client's
+        # handlers; the number of built-in handlers tells when to make another.
+        key = (service, target.region, target.account, len(botocore.handlers.BUILTIN_HANDLERS))
+        client = self._clients.get(key)
+        if client is None:
+            session = boto3.session.Session(region_name=target.region, **_KEYS)
+            client = session.client(service, config=Config(retries={"total_max_attempts": 1}))
+            client.meta.events.register_last("before-send", _answer_unanswered)
+            account = target.account
+
+            def name_account(request: Any = None, **kwargs: Any) -> None:
+                # moto keeps one world per account; address the one the URL or ARN names.
+                request.headers["x-moto-account-id"] = account
+
+            client.meta.events.register("before-sign", name_account)
+            self._clients[key] = client
+        return client
+
+
+# -- the notifier ------------------------------------------------------------------
+
+
+class Notifier:
+    """Turns a service's lifecycle events into notification messages and delivers them."""
+
+    def __init__(self, service: Service) -> None:
+        self._service = service
+        self._customer_id = customer_id(service.settings.seed)
+        # Made-up IDs for test events come from their own stream, so sending a
+        # test message (or having one refused) leaves the IDs of real HITs alone.
+        self._made_up = random.Random(f"test-events:{service.settings.seed}")
+        self._aws = _Aws()
+        self.inboxes: dict[str, Inbox] = {}
+        self.sent: list[SentNotification] = []
+
+    def register(self, destination: str) -> Inbox:
+        """The inbox for ``destination`` (made on first registration)."""
+        if not isinstance(destination, str) or not any(
+            endpoint(transport, destination) for transport in ("SQS", "SNS", "Email")
+        ):
+            raise UsageError(
+                f"{destination!r} is not a notification destination: give an SQS queue URL "
+                "(https://sqs.us-east-1.amazonaws.com/123456789012/name), an SNS topic ARN "
+                "(arn:aws:sns:us-east-1:123456789012:name) or an email address."
+            )
+        with self._service.lock:
+            inbox = self.inboxes.get(destination)
+            if inbox is None:
+                inbox = self.inboxes[destination] = Inbox(self._service, destination)
+            return inbox
+
+    def test_entry(self, event_type: str, now: _dt.datetime) -> dict[str, str]:
+        """The event of a test message: "as if" it happened, to a HIT (and an assignment)
+        that does not exist; Ping names neither."""
+        if event_type == "Ping":
+            return event_entry(event_type, now, None, None, None)
+        hit_id, hit_type_id = self._made_up_id(), self._made_up_id()
+        assignment_id = self._made_up_id() if event_type.startswith("Assignment") else None
+        return event_entry(event_type, now, hit_id, assignment_id, hit_type_id)
+
+    def _made_up_id(self) -> str:
+        alphabet = string.ascii_uppercase + string.digits
+        return str(self._made_up.randrange(1, 10)) + "".join(self._made_up.choices(alphabet, k=29))
+
+    def on_event(self, state: State, event: Event) -> None:
+        """A lifecycle event: send it if the HIT type's active settings ask for it."""
+        hit = state.hits.get(event.hit_id) if event.hit_id is not None else None
+        if hit is None:
+            return
+        hit_type = hit.hit_type
+        spec = hit_type.notification
+        if not hit_type.notification_active or spec is None:
+            return
+        if event.event_type not in spec["EventTypes"]:
+            return
+        entry = event_entry(
+            event.event_type, event.time, event.hit_id, event.assignment_id, event.hit_type_id
+        )
+        self.send(state, spec, entry, event.time, hit_type_id=hit_type.hit_type_id)
+
+    def send(
+        self,
+        state: State,
+        spec: dict[str, Any],
+        entry: dict[str, str],
+        now: _dt.datetime,
+        *,
+        hit_type_id: str | None = None,
+        test: bool = False,
+    ) -> SentNotification:
+        """Build the message for one event and deliver it; the record says how it went.
+
+        Delivery problems never raise: a lifecycle change must not fail because
+        a destination is missing (the real service drops such messages too). A
+        test message that went nowhere is not recorded: its call fails instead.
+        """
+        target = endpoint(spec["Transport"], spec["Destination"])
+        account = target.account if target is not None and target.account else DEFAULT_ACCOUNT
+        doc = document(
+            [entry], self._service.ids.hex40(), account, self._customer_id, spec["Version"]
+        )
+        body = json.dumps(doc, separators=(",", ":"))
+        delivered, error = self._deliver(target, spec, body, now)
+        record = SentNotification(
+            environment=state.environment,
+            time=now,
+            transport=spec["Transport"],
+            destination=spec["Destination"],
+            version=spec["Version"],
+            body=body,
+            document=json.loads(body),
+            hit_type_id=hit_type_id,
+            test=test,
+            delivered=delivered,
+            error=error,
+        )
+        if delivered or not test:
+            self.sent.append(record)
+        return record
+
+    def _deliver(
+        self, target: Endpoint | None, spec: dict[str, Any], body: str, now: _dt.datetime
+    ) -> tuple[bool, str | None]:
+        destination = spec["Destination"]
+        inbox = self.inboxes.get(destination)
+        if inbox is not None:
+            inbox._put(body)
+        if target is None:
+            return inbox is not None, None if inbox is not None else "malformed destination"
+        if target.transport == "Email":
+            return True, None  # kept for inspection: there is no mail server to refuse it
+        taken, why = self._aws.send(target, body, now)
+        if taken or inbox is not None:
+            return True, None
+        if taken is None:
+            return False, (
+                f"no mock_aws is active and no inbox is registered for {destination} "
+                "(sim.register_destination)"
+            )
+        return False, why
+
+    def sent_in(self, environment: Environment | None = None) -> list[SentNotification]:
+        """The messages sent so far, oldest first (in one environment, or both)."""
+        with self._service.lock:
+            if environment is None:
+                return list(self.sent)
+            return [record for record in self.sent if record.environment is environment]
+
+
+_notifiers: weakref.WeakKeyDictionary[Service, Notifier] = weakref.WeakKeyDictionary()
+
+
+def notifier(service: Service) -> Notifier:
+    """The service's notifier (made, and listening to its events, on first use)."""
+    found = _notifiers.get(service)
+    if found is None:
+        found = _notifiers[service] = Notifier(service)
+        service.listeners.append(found.on_event)
+    return found

@@ -1,0 +1,98 @@
+"""The wire form: the JSON body the real service would send for a parsed response.
+
+The simulator answers in botocore's *parsed* form (cheaper than running the
+parser on every call). This module goes the other way, walking the
+operation's output shape, so that a parsed answer can be shown as real bytes:
+``http_response.content`` of an answered call, fault injection, and the parity
+test that runs botocore's own parser over these bytes
+(``tests/test_wire_parity.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from typing import Any
+
+from .errors import ServiceError
+
+__all__ = ["epoch_ms", "error_json", "to_wire", "to_wire_json"]
+
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+# Members botocore adds to a parsed response that never travel in the body.
+_NOT_IN_BODY = frozenset({"ResponseMetadata", "Error"})
+
+
+def epoch_ms(value: _dt.datetime) -> int:
+    """Whole epoch milliseconds of an aware (or naive UTC) datetime, exactly.
+
+    ``int(value.timestamp() * 1000)`` is off by one for about one value in 160,
+    through float rounding; this is integer arithmetic.
+    """
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.timezone.utc)
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def _epoch_seconds(value: Any) -> Any:
+    if isinstance(value, _dt.datetime):
+        # Whole milliseconds, as the service sends them (e.g. 1561490786.054).
+        millis = epoch_ms(value)
+        return millis // 1000 if millis % 1000 == 0 else millis / 1000
+    return value
+
+
+def to_wire(shape: Any, value: Any) -> Any:
+    """``value`` (parsed form) as the JSON value the service sends for ``shape``.
+
+    Members the shape does not declare are left out, as the real body could not
+    have carried them.
+    """
+    if shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure":
+        members = shape.members
+        return {
+            name: to_wire(members[name], item)
+            for name, item in value.items()
+            if name in members and name not in _NOT_IN_BODY
+        }
+    if kind == "list":
+        return [to_wire(shape.member, item) for item in value]
+    if kind == "map":
+        return {key: to_wire(shape.value, item) for key, item in value.items()}
+    if kind == "timestamp":
+        return _epoch_seconds(value)
+    return value
+
+
+def _dumps(body: Any) -> bytes:
+    # ASCII escapes: always valid UTF-8 (even for lone surrogates a request carried),
+    # and parsed to the very same strings.
+    return json.dumps(body, separators=(",", ":")).encode("ascii")
+
+
+def to_wire_json(operation_model: Any, parsed: dict[str, Any]) -> bytes:
+    """The response body the service sends for ``parsed`` (success or error), as bytes.
+
+    ``parsed`` is what a boto3 client returned (or ``ClientError.response``):
+    a success becomes its output structure's JSON (``{}`` for empty responses),
+    an error the ``{"__type", "Message", "TurkErrorCode"}`` envelope.
+    """
+    error = parsed.get("Error")
+    if error is not None:
+        body: dict[str, Any] = {"__type": error.get("Code", ""), "Message": error.get("Message")}
+        if "TurkErrorCode" in parsed:
+            body["TurkErrorCode"] = parsed["TurkErrorCode"]
+        return _dumps(body)
+    shape = operation_model.output_shape
+    if shape is None:
+        return b"{}"
+    return _dumps(to_wire(shape, parsed))
+
+
+def error_json(error: ServiceError, now: _dt.datetime) -> bytes:
+    """The body the service sends for ``error`` answered at ``now`` (the message stamp)."""
+    return _dumps(error.wire(epoch_ms(now)))

@@ -1,0 +1,260 @@
+"""Random lifecycles: requester calls, worker actions and time jumps, checked after every step.
+
+A hypothesis state machine drives a simulator through a real boto3 client and
+checks the invariants users rely on: money is conserved, HIT counters add up,
+statuses agree with counters, every assignment is in one state, every response
+fits botocore's output shape, and nothing but the service's own errors comes out.
+The CI profile runs a modest number of examples; ``HYPOTHESIS_PROFILE=nightly``
+runs many more.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+import boto3
+from botocore import xform_name
+from botocore.exceptions import ClientError
+from botocore.validate import ParamValidator
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    initialize,
+    invariant,
+    rule,
+)
+
+from pytest_mturk import WorkerActionError, mturk_sim
+from pytest_mturk.model import AssignmentStatus, Environment, HITStatus
+
+from conftest import EXTERNAL_QUESTION
+
+settings.register_profile(
+    "ci", max_examples=60, stateful_step_count=40, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "nightly", max_examples=2000, stateful_step_count=80, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+
+START_BALANCE = Decimal("50.00")
+WORKERS = [f"AWORKER{n:07d}" for n in range(4)]
+# The service's own error codes; anything else escaping is a bug.
+SERVICE_ERRORS = {"RequestError", "ServiceFault", "ParameterValidationError"}
+_validator = ParamValidator()
+
+
+class Lifecycle(RuleBasedStateMachine):
+    hits = Bundle("hits")
+    assignments = Bundle("assignments")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sim = mturk_sim(balance=START_BALANCE, seed="stateful").start()
+        self.clients = {
+            Environment.SANDBOX: boto3.client("mturk", region_name="sandbox"),
+            Environment.PRODUCTION: boto3.client("mturk", region_name="us-east-1"),
+        }
+        self.model = self.clients[Environment.SANDBOX].meta.service_model
+        self.env_of: dict[str, Environment] = {}
+
+    def teardown(self) -> None:
+        self.sim.stop()
+
+    # -- calling -------------------------------------------------------------------
+
+    def call(self, environment: Environment, operation: str, **params):
+        client = self.clients[environment]
+        method = getattr(client, xform_name(operation))
+        try:
+            response = method(**params)
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] in SERVICE_ERRORS, exc.response
+            return None
+        shape = self.model.operation_model(operation).output_shape
+        body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
+        report = _validator.validate(body, shape)
+        assert not report.has_errors(), report.generate_report()
+        return response
+
+    # -- requester -----------------------------------------------------------------
+
+    @initialize(target=hits)
+    def first_hit(self):
+        return self._create(Environment.PRODUCTION, 3, 600, 0, "0.50", 3600)
+
+    @rule(
+        target=hits,
+        environment=st.sampled_from(list(Environment)),
+        max_assignments=st.integers(1, 12),
+        duration=st.integers(30, 4000),
+        auto_approval=st.sampled_from([0, 60, 3600, 86400]),
+        reward=st.sampled_from(["0.00", "0.01", "0.05", "0.50", "1", "2.37", "5.00"]),
+        lifetime=st.integers(30, 20000),
+    )
+    def create_hit(self, environment, max_assignments, duration, auto_approval, reward, lifetime):
+        return self._create(environment, max_assignments, duration, auto_approval, reward, lifetime)
+
+    def _create(self, environment, max_assignments, duration, auto_approval, reward, lifetime):
+        response = self.call(
+            environment,
+            "CreateHIT",
+            Title="t",
+            Description="d",
+            Reward=reward,
+            MaxAssignments=max_assignments,
+            AssignmentDurationInSeconds=duration,
+            AutoApprovalDelayInSeconds=auto_approval,
+            LifetimeInSeconds=lifetime,
+            Question=EXTERNAL_QUESTION,
+        )
+        if response is None:
+            return "NOHIT"
+        hit_id = response["HIT"]["HITId"]
+        self.env_of[hit_id] = environment
+        return hit_id
+
+    def _env(self, some_id):
+        return self.env_of.get(some_id, Environment.SANDBOX)
+
+    @rule(hit_id=hits, count=st.integers(1, 5))
+    def add_assignments(self, hit_id, count):
+        self.call(self._env(hit_id), "CreateAdditionalAssignmentsForHIT", HITId=hit_id,
+                  NumberOfAdditionalAssignments=count)
+
+    @rule(hit_id=hits, offset=st.sampled_from([-10**6, -1, 0, 30, 60, 3600, 10**6, 10**9]))
+    def update_expiration(self, hit_id, offset):
+        expire_at = max(0, int(self.sim.now.timestamp()) + offset) if offset > -10**6 else 0
+        self.call(self._env(hit_id), "UpdateExpirationForHIT", HITId=hit_id, ExpireAt=expire_at)
+
+    @rule(hit_id=hits, revert=st.booleans())
+    def review_status(self, hit_id, revert):
+        self.call(self._env(hit_id), "UpdateHITReviewStatus", HITId=hit_id, Revert=revert)
+
+    @rule(hit_id=hits)
+    def delete_hit(self, hit_id):
+        self.call(self._env(hit_id), "DeleteHIT", HITId=hit_id)
+
+    @rule(hit_id=hits)
+    def read_hit(self, hit_id):
+        self.call(self._env(hit_id), "GetHIT", HITId=hit_id)
+        self.call(self._env(hit_id), "ListAssignmentsForHIT", HITId=hit_id, MaxResults=3)
+
+    @rule(environment=st.sampled_from(list(Environment)))
+    def list_all(self, environment):
+        for operation in ("ListHITs", "ListReviewableHITs"):
+            token = None
+            for _ in range(100):
+                params = {"MaxResults": 5, **({"NextToken": token} if token else {})}
+                response = self.call(environment, operation, **params)
+                token = response and response.get("NextToken")
+                if not token:
+                    break
+        self.call(environment, "GetAccountBalance")
+
+    @rule(assignment_id=assignments, feedback=st.sampled_from([None, "thanks"]))
+    def approve(self, assignment_id, feedback):
+        extra = {"RequesterFeedback": feedback} if feedback else {}
+        self.call(self._env(assignment_id), "ApproveAssignment", AssignmentId=assignment_id,
+                  **extra)
+
+    @rule(assignment_id=assignments)
+    def override(self, assignment_id):
+        self.call(self._env(assignment_id), "ApproveAssignment", AssignmentId=assignment_id,
+                  OverrideRejection=True)
+
+    @rule(assignment_id=assignments)
+    def reject(self, assignment_id):
+        self.call(self._env(assignment_id), "RejectAssignment", AssignmentId=assignment_id,
+                  RequesterFeedback="no")
+
+    @rule(assignment_id=assignments, amount=st.sampled_from(["0.01", "0.99", "3", "40.00"]))
+    def bonus(self, assignment_id, amount):
+        record = self.sim.assignments.get(assignment_id)
+        worker_id = record.worker_id if record is not None else WORKERS[0]
+        self.call(self._env(assignment_id), "SendBonus", WorkerId=worker_id,
+                  AssignmentId=assignment_id, BonusAmount=amount, Reason="good")
+
+    # -- workers -------------------------------------------------------------------
+
+    @rule(target=assignments, hit_id=hits, worker=st.sampled_from(WORKERS))
+    def accept(self, hit_id, worker):
+        try:
+            assignment_id = self.sim.worker(worker).accept(hit_id)
+        except WorkerActionError:
+            return "NOASSIGNMENT"
+        self.env_of[assignment_id] = self._env(hit_id)
+        return assignment_id
+
+    @rule(assignment_id=assignments, label=st.text(max_size=5))
+    def submit(self, assignment_id, label):
+        record = self.sim.assignments.get(assignment_id)
+        if record is None:
+            return
+        try:
+            self.sim.worker(record.worker_id).submit(assignment_id, {"label": label})
+        except WorkerActionError:
+            assert record.status is not AssignmentStatus.ACCEPTED
+
+    @rule(assignment_id=consumes(assignments))
+    def give_back(self, assignment_id):
+        record = self.sim.assignments.get(assignment_id)
+        if record is None:
+            return
+        try:
+            self.sim.worker(record.worker_id).return_(assignment_id)
+        except WorkerActionError:
+            assert record.status is not AssignmentStatus.ACCEPTED
+
+    # -- time ----------------------------------------------------------------------
+
+    @rule(seconds=st.sampled_from([1, 29, 61, 600, 3601, 86400, 3 * 86400, 31 * 86400]))
+    def advance(self, seconds):
+        self.sim.advance(seconds=seconds)
+
+    # -- invariants ----------------------------------------------------------------
+
+    @invariant()
+    def money_is_conserved(self):
+        production = self.sim.production
+        paid = -sum((entry.amount for entry in production.ledger), Decimal(0))
+        assert production.balance + paid == START_BALANCE
+        assert production.available_balance >= 0
+        state = production._state
+        open_liability = sum(
+            (hit.liability for hit in state.hits.values()), Decimal(0)
+        )
+        assert state.reserved == open_liability
+        assert self.sim.sandbox.available_balance == Decimal("10000.00")
+
+    @invariant()
+    def counters_add_up(self):
+        for state in (self.sim.sandbox._state, self.sim.production._state):
+            for hit in state.hits.values():
+                counts = {status: 0 for status in AssignmentStatus}
+                for assignment_id in hit.assignment_ids:
+                    counts[state.assignments[assignment_id].status] += 1
+                assert hit.pending == counts[AssignmentStatus.ACCEPTED]
+                assert hit.submitted == counts[AssignmentStatus.SUBMITTED]
+                assert hit.approved == counts[AssignmentStatus.APPROVED]
+                assert hit.rejected == counts[AssignmentStatus.REJECTED]
+                used = hit.pending + hit.submitted + hit.completed
+                assert used <= hit.max_assignments
+                if hit.status is not HITStatus.DISPOSED and not hit.expired:
+                    assert hit.available + used == hit.max_assignments
+                else:
+                    assert hit.available == 0
+                assert hit.derive_status() is hit.status
+                assert (hit.hit_id in state.reviewable) == (hit.status is HITStatus.REVIEWABLE)
+                assert (hit.hit_id in state.reviewing) == (hit.status is HITStatus.REVIEWING)
+                assert (hit.hit_id in state.hit_index) == (hit.status is not HITStatus.DISPOSED)
+
+
+TestLifecycle = Lifecycle.TestCase
+TestLifecycle.settings = settings.get_profile(PROFILE)
