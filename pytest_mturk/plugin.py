@@ -62,7 +62,11 @@ def pytest_configure(config: pytest.Config) -> None:
         seed = config.getoption("mturk_seed")
         if seed is not None:
             settings["seed"] = seed
-        config.stash[_SESSION_KEY] = Simulator(**settings).start()
+        try:
+            simulator = Simulator(**settings)
+        except UsageError as exc:
+            raise pytest.UsageError(f"pytest-mturk settings (ini, command line): {exc}") from None
+        config.stash[_SESSION_KEY] = simulator.start()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -95,7 +99,7 @@ def _settings_for(item: pytest.Item) -> dict[str, Any]:
     settings = _ini_settings(item.config)
     for marker in reversed(list(item.iter_markers("mturk"))):
         if marker.args:
-            raise pytest.UsageError("@pytest.mark.mturk takes keyword arguments only.")
+            raise UsageError("@pytest.mark.mturk takes keyword arguments only.")
         settings.update(marker.kwargs)
     seed = item.config.getoption("mturk_seed")
     if seed is not None:
@@ -110,7 +114,7 @@ def _simulator_for(request: pytest.FixtureRequest) -> Simulator:
         try:
             simulator = Simulator(**_settings_for(node))
         except UsageError as exc:
-            pytest.fail(f"@pytest.mark.mturk: {exc}", pytrace=False)
+            pytest.fail(f"pytest-mturk settings (ini, marker, command line): {exc}", pytrace=False)
         simulator.start()
         node.stash[_SIM_KEY] = simulator
         request.addfinalizer(lambda: _finish(node))

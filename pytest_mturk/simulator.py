@@ -417,9 +417,7 @@ def mturk_sim(func: Callable[..., Any] | None = None, /, **settings: Any) -> Any
     """
     if func is not None:
         if not callable(func):
-            raise UsageError(
-                f"mturk_sim() takes its settings as keyword arguments, not {func!r}."
-            )
+            raise UsageError(f"mturk_sim() takes its settings as keyword arguments, not {func!r}.")
         return Simulator(**settings)(func)
     return Simulator(**settings)
 

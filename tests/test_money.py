@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import HIT_ARGS, raises_request_error, snapshot
+from botocore.exceptions import ParamValidationError
+from conftest import HIT_ARGS, raises_parameter_error, raises_request_error, snapshot
 
 MASTERS_PRODUCTION = "2F1QJWKUDD8XADTFD2Q0G6UTO95ALH"
 WORKER = "A1B2C3D4E5F6G7"
@@ -218,6 +219,59 @@ def test_bonus_on_rejected_work(mturk, prod_client, hit, worker):
     prod_client.reject_assignment(AssignmentId=assignment, RequesterFeedback="no")
     prod_client.send_bonus(WorkerId=WORKER, AssignmentId=assignment, BonusAmount="0.10", Reason="r")
     check_books(mturk, prod_client, balance="99.88", reserved="1.20")  # 0.10 + 0.02
+
+
+def test_bonus_errors(mturk, prod_client, hit, worker):
+    in_progress = worker.accept(hit["HITId"])
+    with raises_request_error(
+        mturk, prod_client, "AssignmentDoesNotExist", f"Assignment {in_progress} does not exist."
+    ):
+        prod_client.send_bonus(
+            WorkerId=WORKER, AssignmentId=in_progress, BonusAmount="1", Reason="r"
+        )
+    worker.submit(in_progress, {"q": "a"})
+    with raises_request_error(
+        mturk,
+        prod_client,
+        "InvalidParameterValue",
+        f"Worker A9999999999999 did not work on assignment {in_progress}.",
+    ):
+        prod_client.send_bonus(
+            WorkerId="A9999999999999", AssignmentId=in_progress, BonusAmount="1", Reason="r"
+        )
+    with raises_parameter_error(
+        prod_client, 'The value "0.00" is not valid for the parameter BonusAmount.'
+    ):
+        prod_client.send_bonus(
+            WorkerId=WORKER, AssignmentId=in_progress, BonusAmount="0.00", Reason="r"
+        )
+    with pytest.raises(ParamValidationError):  # Reason is required
+        prod_client.send_bonus(WorkerId=WORKER, AssignmentId=in_progress, BonusAmount="1")
+    assert "A9999999999999" not in mturk.workers
+    assert mturk.production.ledger == []
+
+
+@pytest.mark.mturk(strict_workers=True)
+def test_bonus_to_an_undeclared_worker_in_strict_mode(mturk, prod_client):
+    with raises_parameter_error(
+        prod_client, 'The value "A9999999999999" is not valid for the parameter WorkerId.'
+    ):
+        prod_client.send_bonus(
+            WorkerId="A9999999999999",
+            AssignmentId="39RP059MEI9H98SFWSOY5ZGYFKKBM0",
+            BonusAmount="1",
+            Reason="r",
+        )
+
+
+def test_list_bonus_payments_for_an_unknown_hit(mturk, prod_client):
+    with raises_request_error(
+        mturk,
+        prod_client,
+        "HITDoesNotExist",
+        "Hit 3X7837UUADRXYCA1K7JAJLKC66DJ60 does not exist.",
+    ):
+        prod_client.list_bonus_payments(HITId="3X7837UUADRXYCA1K7JAJLKC66DJ60")
 
 
 # -- InsufficientFunds: refused, and nothing changes -----------------------------------

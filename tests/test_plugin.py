@@ -248,10 +248,25 @@ import pytest
 @pytest.mark.mturk(sead=1)
 def test_typo(mturk):
     pass
+
+@pytest.mark.mturk(7)
+def test_positional():
+    pass
 """
-    ).runpytest()
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*@pytest.mark.mturk: Unknown simulator setting(s)*sead*"])
+    ).runpytest("-p", "no:randomly")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*pytest-mturk settings*Unknown simulator setting(s)*sead*",
+            "*pytest-mturk settings*@pytest.mark.mturk takes keyword arguments only.",
+        ]
+    )
+
+
+def test_bad_ini_settings_stop_the_run(suite):
+    result = suite("def test_x():\n    pass\n", ini="mturk_balance = lots").runpytest("--mturk-sim")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*pytest-mturk settings*balance must be an amount*"])
 
 
 def test_plugin_off(suite):
@@ -367,7 +382,11 @@ def test_calls_record_operation_params_and_outcome(mturk, client):
     assert created.response["HIT"]["HITId"] == hit["HITId"]
     assert created.error is None
     assert created.time == mturk.now
-    assert (missing.operation, missing.ok, missing.params) == ("GetHIT", False, {"HITId": "NOSUCHHIT"})
+    assert (missing.operation, missing.ok, missing.params) == (
+        "GetHIT",
+        False,
+        {"HITId": "NOSUCHHIT"},
+    )
     assert missing.error.code == "AWS.MechanicalTurk.HITDoesNotExist"
     assert missing.error.message == "Hit NOSUCHHIT does not exist."
     assert invalid.error.type == "ParameterValidationError"

@@ -161,13 +161,20 @@ def test_every_operation_of_the_lifecycle(mturk, sandbox, production, recorder):
     ]
     for client in (sandbox, production):
         type_id = client.create_hit_type(
-            Title="Tag", Description="Tag a picture", Reward="0.25",
-            AssignmentDurationInSeconds=600, Keywords="image, tag",
-            AutoApprovalDelayInSeconds=3600, QualificationRequirements=requirements,
+            Title="Tag",
+            Description="Tag a picture",
+            Reward="0.25",
+            AssignmentDurationInSeconds=600,
+            Keywords="image, tag",
+            AutoApprovalDelayInSeconds=3600,
+            QualificationRequirements=requirements,
         )["HITTypeId"]
         typed = client.create_hit_with_hit_type(
-            HITTypeId=type_id, MaxAssignments=3, LifetimeInSeconds=3600,
-            Question=HIT_ARGS["Question"], RequesterAnnotation="batch 7",
+            HITTypeId=type_id,
+            MaxAssignments=3,
+            LifetimeInSeconds=3600,
+            Question=HIT_ARGS["Question"],
+            RequesterAnnotation="batch 7",
             UniqueRequestToken="token-1",
         )["HIT"]
         hit = client.create_hit(**HIT_ARGS)["HIT"]
@@ -185,8 +192,11 @@ def test_every_operation_of_the_lifecycle(mturk, sandbox, production, recorder):
         client.reject_assignment(AssignmentId=second, RequesterFeedback="Wrong")
         client.approve_assignment(AssignmentId=second, OverrideRejection=True)
         client.send_bonus(
-            WorkerId=worker.worker_id, BonusAmount="1.50", AssignmentId=first,
-            Reason="Great work", UniqueRequestToken="bonus-1",
+            WorkerId=worker.worker_id,
+            BonusAmount="1.50",
+            AssignmentId=first,
+            Reason="Great work",
+            UniqueRequestToken="bonus-1",
         )
         client.list_bonus_payments(HITId=hit["HITId"])
         client.list_bonus_payments(AssignmentId=first)
@@ -196,9 +206,7 @@ def test_every_operation_of_the_lifecycle(mturk, sandbox, production, recorder):
             HITId=typed["HITId"], NumberOfAdditionalAssignments=2
         )
         client.update_hit_type_of_hit(HITId=typed["HITId"], HITTypeId=type_id)
-        client.update_expiration_for_hit(
-            HITId=typed["HITId"], ExpireAt=_dt.datetime(2000, 1, 1)
-        )
+        client.update_expiration_for_hit(HITId=typed["HITId"], ExpireAt=_dt.datetime(2000, 1, 1))
         client.update_expiration_for_hit(HITId=hit["HITId"], ExpireAt=0)
         client.list_reviewable_hits(Status="Reviewable")
         client.update_hit_review_status(HITId=hit["HITId"], Revert=False)
@@ -227,7 +235,9 @@ def test_empty_responses_are_only_metadata(mturk, sandbox, recorder):
     answered = [
         sandbox.approve_assignment(AssignmentId=assignment_id),
         sandbox.send_bonus(
-            WorkerId=worker.worker_id, BonusAmount="0.10", AssignmentId=assignment_id,
+            WorkerId=worker.worker_id,
+            BonusAmount="0.10",
+            AssignmentId=assignment_id,
             Reason="r",
         ),
         sandbox.create_additional_assignments_for_hit(
@@ -330,9 +340,9 @@ def test_timestamps_travel_as_epoch_seconds_with_milliseconds():
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.datetimes(
-        min_value=_dt.datetime(1990, 1, 1), max_value=_dt.datetime(2200, 1, 1)
-    ).map(lambda t: t.replace(microsecond=t.microsecond // 1000 * 1000, tzinfo=_dt.timezone.utc))
+    st.datetimes(min_value=_dt.datetime(1990, 1, 1), max_value=_dt.datetime(2200, 1, 1)).map(
+        lambda t: t.replace(microsecond=t.microsecond // 1000 * 1000, tzinfo=_dt.timezone.utc)
+    )
 )
 def test_any_timestamp_parses_back_the_same(when):
     model = SERVICE_MODEL.operation_model("ListBonusPayments")
