@@ -1,29 +1,53 @@
-"""pytest-mturk: a faithful, in-process Amazon Mechanical Turk behind the unchanged boto3 client."""
+"""pytest-mturk: a faithful, in-process Amazon Mechanical Turk behind the unchanged boto3 client.
+
+Importing the package installs the (light) botocore hook; everything else is
+imported the first time it is used, so the plugin costs pytest's start-up
+almost nothing.
+"""
 
 from __future__ import annotations
 
-from . import interception as _interception  # installs the botocore hook
-from .answers import parse as parse_answers
-from .answers import to_xml as answers_xml
-from .errors import UsageError, WorkerActionError
-from .interception import register as register_session
-from .model import AssignmentStatus, Environment, HITStatus
-from .simulator import Simulator, current, mturk_sim
-from .worker import SimulatedWorker
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "AssignmentStatus",
-    "Environment",
-    "HITStatus",
-    "SimulatedWorker",
-    "Simulator",
-    "UsageError",
-    "WorkerActionError",
-    "answers_xml",
-    "current",
-    "mturk_sim",
-    "parse_answers",
-    "register_session",
-]
+from . import _bootstrap  # noqa: F401  (puts the hook into botocore's built-in handlers)
 
-del _interception
+if TYPE_CHECKING:
+    from .answers import parse as parse_answers
+    from .answers import to_xml as answers_xml
+    from .errors import UsageError, WorkerActionError
+    from .interception import register as register_session
+    from .model import AssignmentStatus, Environment, HITStatus
+    from .simulator import Simulator, current, mturk_sim
+    from .worker import SimulatedWorker
+
+_EXPORTS = {
+    "AssignmentStatus": ("model", "AssignmentStatus"),
+    "Environment": ("model", "Environment"),
+    "HITStatus": ("model", "HITStatus"),
+    "SimulatedWorker": ("worker", "SimulatedWorker"),
+    "Simulator": ("simulator", "Simulator"),
+    "UsageError": ("errors", "UsageError"),
+    "WorkerActionError": ("errors", "WorkerActionError"),
+    "answers_xml": ("answers", "to_xml"),
+    "current": ("simulator", "current"),
+    "mturk_sim": ("simulator", "mturk_sim"),
+    "parse_answers": ("answers", "parse"),
+    "register_session": ("interception", "register"),
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'pytest_mturk' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

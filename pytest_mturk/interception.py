@@ -1,17 +1,23 @@
 """The botocore hook: every ``mturk`` call is answered by the active simulator.
 
-Importing this module appends one handler for ``before-call.mturk`` to
-botocore's built-in handlers, so every botocore session made afterwards (and
-every client made from one, at any time) carries it. boto3's default session
-is also given the handler when a simulator starts, in case it was made before
-the import; any other session or client made before the import can be given it
-with :func:`register`. The handler does nothing for other services, nor while
-no simulator is active. It answers at ``before-call``: no signing, no HTTP, no
-retries.
+:mod:`pytest_mturk._bootstrap` puts two trampolines into botocore's built-in
+handlers, so every botocore session made after ``pytest_mturk`` is imported (and
+every client made from one, at any time) carries them; they hand over to this
+module while a simulator is active. boto3's default session is also given them
+when a simulator starts, in case it was made before the import; any other
+session or client made before the import can be given them with
+:func:`register`. They do nothing for other services, nor while no simulator
+is active.
 
-botocore calls wildcard handlers first, so a client with an active ``Stubber``
-(``before-call.*.*``) keeps its stubbed answers; moto hooks ``before-send``,
-which a call answered here never reaches, so both coexist.
+A call is answered at ``before-call``: no signing, no HTTP, no retries. A call
+of an operation with a fault scheduled (:meth:`Simulator.fail_next`) is let
+through to ``before-send`` instead and answered there with the service's wire
+bytes, so botocore's real retry logic and parser see the fault.
+
+botocore calls the most specific handlers first, so a client with an active
+``Stubber`` (``before-call.*.*``) keeps its stubbed answers; moto hooks the
+generic ``before-send``, which a call answered at ``before-call`` never
+reaches, so both coexist.
 """
 
 from __future__ import annotations
@@ -20,7 +26,6 @@ import datetime as _dt
 import json
 import os
 import sys
-import threading
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,9 +33,10 @@ import botocore
 import botocore.handlers
 from botocore.awsrequest import AWSResponse, HeadersDict
 from botocore.credentials import Credentials
-from botocore.exceptions import NoCredentialsError
+from botocore.exceptions import NoCredentialsError, ReadTimeoutError
 
-from .errors import MODELED_ERRORS, ServiceError
+from . import _bootstrap
+from .errors import MODELED_ERRORS, ServiceError, service_fault
 from .model import Environment
 from .shapes import for_caller
 from .validation import validator_for
@@ -39,14 +45,12 @@ from .wire import epoch_ms, error_json, to_wire_json
 if TYPE_CHECKING:
     from .service import Call, Service
 
-EVENT = "before-call.mturk"
 UNIQUE_ID = "pytest-mturk"
 CONTENT_TYPE = "application/x-amz-json-1.1"
+TARGET_PREFIX = "MTurkRequesterServiceV20170117."
 
-# The active simulators, innermost last: a process-wide stack (not a contextvar)
-# so that threads started by the code under test see the simulator too.
-_active: list[Service] = []
-_active_lock = threading.Lock()
+_active: list[Service] = _bootstrap.active
+_active_lock = _bootstrap.active_lock
 
 
 def push(service: Service) -> None:
@@ -251,18 +255,21 @@ def respond(service: Service, call: Call) -> tuple[int, dict[str, Any]]:
     return call.error.status, parsed
 
 
-def _before_call(
+def before_call(
     model: Any = None,
     params: Any = None,
     request_signer: Any = None,
     **kwargs: Any,
 ) -> tuple[AWSResponse, dict[str, Any]] | None:
+    """Answer one call before botocore signs or sends it."""
     try:
         service = _active[-1]
     except IndexError:
         return None
     if model is None or params is None:
         return None
+    if service.faults and service.faults.get(model.name):
+        return None  # sign and send it: before_send answers, botocore retries
     url = params.get("url", "")
     environment = _environment(url)
     body = _request_body(params.get("body"))
@@ -276,14 +283,90 @@ def _before_call(
     return _HTTPResponse(url, status, headers, _WireBody(model, call)), parsed
 
 
+# -- faults: answered as bytes at before-send, through botocore's retries --------------
+
+FAULTS = ("service_fault", "throttled", "lost")
+
+_THROTTLED = ServiceError("Rate exceeded", None, type="ThrottlingException", stamp=False)
+_service_model: Any = None
+
+
+def _mturk_model() -> Any:
+    global _service_model
+    if _service_model is None:
+        import botocore.session
+
+        _service_model = botocore.session.get_session().get_service_model("mturk")
+    return _service_model
+
+
+class _Raw:
+    """A fixed body for botocore's ``AWSResponse``."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **kwargs: Any) -> list[bytes]:
+        return [self._body]
+
+
+def _access_key(request: Any) -> str:
+    authorization = request.headers.get("Authorization") or b""
+    if isinstance(authorization, bytes):
+        authorization = authorization.decode("ascii", "replace")
+    _, _, rest = authorization.partition("Credential=")
+    return rest.split("/", 1)[0]
+
+
+def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
+    """Answer a signed request with the service's bytes, or fail it as scheduled."""
+    try:
+        service = _active[-1]
+    except IndexError:
+        return None
+    target = request.headers.get("X-Amz-Target") or b""
+    if isinstance(target, bytes):
+        target = target.decode("ascii", "replace")
+    if not target.startswith(TARGET_PREFIX):
+        return None
+    operation_model = _mturk_model().operation_model(target[len(TARGET_PREFIX) :])
+    url = request.url
+    environment = _environment(url)
+    body = _request_body(request.body)
+    fault = service.take_fault(operation_model.name)
+    allowed = service.settings.access_keys
+    if allowed is not None and _access_key(request) not in allowed:
+        call = service.record_refusal(environment, operation_model.name, body, _UNRECOGNIZED)
+    elif fault == "service_fault":
+        call = service.record_refusal(environment, operation_model.name, body, service_fault())
+    elif fault == "throttled":
+        call = service.record_refusal(environment, operation_model.name, body, _THROTTLED)
+    else:
+        call = answer(service, environment, operation_model, body)
+        if fault == "lost":
+            # The service did the work; the answer never arrived.
+            raise ReadTimeoutError(endpoint_url=url)
+    request_id = service.ids.request_id()
+    if call.error is not None:
+        status, payload = call.error.status, error_json(call.error, call.time)
+    else:
+        status, payload = 200, to_wire_json(operation_model, call.response or {})
+    headers = {
+        "x-amzn-requestid": request_id,
+        "content-type": CONTENT_TYPE,
+        "content-length": str(len(payload)),
+        "date": _date_header(call.time),
+    }
+    return AWSResponse(url, status, headers, _Raw(payload))
+
+
 # -- reaching sessions and clients -------------------------------------------------------
 
 
 def install() -> None:
-    """Make every botocore session created from now on carry the hook (idempotent)."""
-    entry = (EVENT, _before_call)
-    if entry not in botocore.handlers.BUILTIN_HANDLERS:
-        botocore.handlers.BUILTIN_HANDLERS.append(entry)
+    """Make every botocore session created from now on carry the hooks (idempotent)."""
+    _bootstrap.attach(sys.modules[__name__])
+    _bootstrap.install()
 
 
 def register(target: Any) -> None:
@@ -295,11 +378,10 @@ def register(target: Any) -> None:
     """
     meta = getattr(target, "meta", None)
     events = getattr(meta, "events", None)
-    if events is not None and hasattr(target, "_make_api_call"):
-        events.register(EVENT, _before_call, unique_id=UNIQUE_ID)
-        return
-    core = getattr(target, "_session", target)
-    core.register(EVENT, _before_call, unique_id=UNIQUE_ID)
+    if events is None or not hasattr(target, "_make_api_call"):
+        events = getattr(target, "_session", target)
+    for event, handler in _bootstrap.ENTRIES:
+        events.register(event, handler, unique_id=f"{UNIQUE_ID}:{event}")
 
 
 # -- the process around the simulators ---------------------------------------------------
@@ -329,8 +411,8 @@ class _Outside:
     Where the environment names no credentials, fake ones (and a region if
     none) are set, as moto does, so a CI job with no AWS set-up just works.
     When the last simulator stops the environment is put back, and boto3's
-    default session too if it was made (or found its credentials) meanwhile,
-    so the fake keys never outlive the simulation.
+    default session forgets the fake keys if it found them meanwhile, so they
+    never outlive the simulation.
     """
 
     def __init__(self) -> None:
@@ -362,9 +444,11 @@ class _Outside:
                 os.environ[key] = value
         self._saved_env.clear()
         if self._faked:
-            boto3 = sys.modules.get("boto3")
-            if boto3 is not None and boto3.DEFAULT_SESSION is not self._default_session:
-                boto3.DEFAULT_SESSION = self._default_session  # type: ignore[attr-defined]
+            # Keep boto3's default session (remaking it costs every later client a
+            # reload of the service model); just make it forget the fake keys.
+            current = getattr(sys.modules.get("boto3"), "DEFAULT_SESSION", None)
+            if current is not None and current is not self._default_session:
+                _forget_credentials(current)
             if self._default_session is not None and not self._default_had_credentials:
                 _forget_credentials(self._default_session)
         self._faked = False

@@ -6,15 +6,25 @@ Configuration precedence: command line > marker > ini file.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .errors import UsageError
-from .simulator import Simulator
 
-_SIM_KEY = pytest.StashKey[Simulator]()
-_SESSION_KEY = pytest.StashKey[Simulator]()
+if TYPE_CHECKING:
+    from .simulator import Simulator
+
+# The simulator (and with it botocore) is imported only when a test needs one,
+# so the plugin costs pytest's start-up almost nothing.
+_SIM_KEY = pytest.StashKey["Simulator"]()
+_SESSION_KEY = pytest.StashKey["Simulator"]()
+
+
+def _new_simulator(**settings: Any) -> Simulator:
+    from .simulator import Simulator
+
+    return Simulator(**settings)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -63,7 +73,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if seed is not None:
             settings["seed"] = seed
         try:
-            simulator = Simulator(**settings)
+            simulator = _new_simulator(**settings)
         except UsageError as exc:
             raise pytest.UsageError(f"pytest-mturk settings (ini, command line): {exc}") from None
         config.stash[_SESSION_KEY] = simulator.start()
@@ -112,7 +122,7 @@ def _simulator_for(request: pytest.FixtureRequest) -> Simulator:
     simulator: Simulator | None = node.stash.get(_SIM_KEY, None)
     if simulator is None:
         try:
-            simulator = Simulator(**_settings_for(node))
+            simulator = _new_simulator(**_settings_for(node))
         except UsageError as exc:
             pytest.fail(f"pytest-mturk settings (ini, marker, command line): {exc}", pytrace=False)
         simulator.start()

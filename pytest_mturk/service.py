@@ -80,6 +80,8 @@ class Service:
             Environment.PRODUCTION: State(Environment.PRODUCTION, settings.balance),
         }
         self.simulator: Any = None  # the public Simulator that owns this service
+        # Faults scheduled by Simulator.fail_next: operation -> kinds, next first.
+        self.faults: dict[str, list[str]] = {}
         self.calls: list[Call] = []
         self.events: list[Event] = []
         self.layouts: dict[str, str] = {}
@@ -108,6 +110,17 @@ class Service:
             return self.now()
 
     # -- calls ---------------------------------------------------------------------
+
+    def take_fault(self, operation: str) -> str | None:
+        """The next scheduled fault of ``operation`` (consumed), if any."""
+        with self.lock:
+            pending = self.faults.get(operation)
+            if not pending:
+                return None
+            fault = pending.pop(0)
+            if not pending:
+                del self.faults[operation]
+            return fault
 
     def invoke(self, environment: Environment, operation: str, params: dict[str, Any]) -> Call:
         """Answer one API call; the returned :class:`Call` holds the body or the error."""

@@ -382,6 +382,29 @@ class Simulator:
             sent = [m for state in self._service.states.values() for m in state.messages]
         return sorted(sent, key=lambda message: message.time)
 
+    def fail_next(self, operation: str, fault: str = "service_fault", *, times: int = 1) -> None:
+        """Make the next ``times`` calls of ``operation`` fail, through botocore's retries.
+
+        ``fault`` is ``"service_fault"`` (HTTP 500 ServiceFault), ``"throttled"``
+        (HTTP 400 ThrottlingException) or ``"lost"`` (the service does the work but
+        the response never arrives: botocore sees a read timeout). botocore retries
+        all three by default, so ``times=1`` shows what a retry does: with
+        ``"lost"``, a retried CreateQualificationType meets "already created".
+        """
+        from .interception import FAULTS
+
+        if fault not in FAULTS:
+            raise UsageError(f"fault must be one of {', '.join(FAULTS)}, not {fault!r}.")
+        if operation not in self._service.operations:
+            raise UsageError(
+                f"{operation!r} is not an operation the simulator answers "
+                "(use the API's name, e.g. 'CreateHIT')."
+            )
+        if times < 1:
+            raise UsageError("times must be at least 1.")
+        with self._service.lock:
+            self._service.faults.setdefault(operation, []).extend([fault] * times)
+
     def register_layout(self, layout_id: str, template: str) -> None:
         """Make a HIT layout known (``${name}`` placeholders, filled by HITLayoutParameters).
 

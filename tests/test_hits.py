@@ -731,24 +731,17 @@ def test_hits_are_disposed_after_120_days(mturk, client, make_hit):
 
 
 def test_auto_disposal_waits_for_work_in_flight(mturk, client, make_hit):
-    hit_id = make_hit(AutoApprovalDelayInSeconds=2_592_000, AssignmentDurationInSeconds=600)[
-        "HITId"
-    ]
+    # A year to do the work: still in progress when the 120 days are up.
+    hit_id = make_hit(AssignmentDurationInSeconds=31_536_000)["HITId"]
     worker = mturk.worker(WORKER)
     assignment = worker.accept(hit_id)
-    mturk.advance(days=119, hours=23)
-    # Not possible for a real HIT (the deadline passed long ago): the assignment
-    # was abandoned, so nothing holds disposal back.
-    assert mturk.assignments[assignment].status == "Abandoned"
-
-    hit_id = make_hit(Title="late", AssignmentDurationInSeconds=31_536_000)["HITId"]
-    late = worker.accept(hit_id)
-    mturk.advance(days=119, hours=23)
-    worker.submit(late, {"label": "cat"})
-    mturk.advance(days=1)
+    mturk.advance(days=121)
+    assert client.get_hit(HITId=hit_id)["HIT"]["HITStatus"] == "Unassignable"
+    worker.submit(assignment, {"label": "cat"})
+    mturk.advance(hours=12)
     # A submission awaiting (auto-)approval keeps the HIT alive...
     assert client.get_hit(HITId=hit_id)["HIT"]["HITStatus"] == "Reviewable"
-    mturk.advance(days=31)
-    # ...until it is approved; then the HIT goes.
-    assert mturk.assignments[late].status == "Approved"
+    mturk.advance(days=2)
+    # ...until it is approved (after 86400 s here); then the HIT goes within a day.
+    assert mturk.assignments[assignment].status == "Approved"
     assert client.get_hit(HITId=hit_id)["HIT"]["HITStatus"] == "Disposed"

@@ -21,7 +21,7 @@ from conftest import HIT_ARGS
 from pytest_socket import SocketBlockedError
 
 import pytest_mturk
-from pytest_mturk import interception, mturk_sim
+from pytest_mturk import _bootstrap, interception, mturk_sim
 
 SANDBOX_URL = "https://mturk-requester-sandbox.us-east-1.amazonaws.com"
 PRODUCTION_URL = "https://mturk-requester.us-east-1.amazonaws.com"
@@ -115,8 +115,9 @@ def test_a_client_made_in_one_simulator_is_answered_by_the_next(no_simulator):
 @pytest.fixture
 def session_from_before_the_import(monkeypatch, no_simulator):
     """boto3's default session as if it had been made before pytest_mturk was imported."""
-    entry = (interception.EVENT, interception._before_call)
-    without = [spec for spec in botocore.handlers.BUILTIN_HANDLERS if spec != entry]
+    without = [
+        spec for spec in botocore.handlers.BUILTIN_HANDLERS if spec not in _bootstrap.ENTRIES
+    ]
     monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", without)
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     boto3.setup_default_session(region_name="sandbox", **KEYS)
@@ -260,8 +261,9 @@ def test_fake_credentials_only_while_a_simulator_runs(no_credentials):
         assert client.get_account_balance()["AvailableBalance"] == "10000.00"
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
         assert name not in os.environ
-    # The default session made meanwhile (holding the fake keys) is gone too.
-    assert boto3.DEFAULT_SESSION is None
+    # The default session made meanwhile is kept (no reload of service models for
+    # every later client) but has forgotten the fake keys.
+    assert boto3.DEFAULT_SESSION._session._credentials is None
     later = boto3.client("s3", region_name="us-east-1")
     assert later._request_signer._credentials is None
 

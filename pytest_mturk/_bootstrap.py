@@ -1,0 +1,92 @@
+"""The light part of the hook: what must exist before any botocore session is made.
+
+pytest imports the plugin at start-up, long before most suites touch boto3;
+importing botocore then would make every ``pytest`` run slower. So this module
+imports nothing heavy. It puts two small trampolines into botocore's built-in
+handlers -- at once if ``botocore.handlers`` is already imported, otherwise the
+moment it is -- and the trampolines hand over to :mod:`pytest_mturk.interception`
+only while a simulator is active (starting one imports it).
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import sys
+import threading
+from types import ModuleType
+from typing import Any
+
+CALL_EVENT = "before-call.mturk"
+SEND_EVENT = "before-send.mturk"
+
+# The active simulators' services, innermost last: a process-wide stack (not a
+# contextvar) so that threads started by the code under test see them too.
+active: list[Any] = []
+active_lock = threading.Lock()
+
+_handlers: Any = None  # pytest_mturk.interception, once a simulator has started
+
+
+def before_call(**kwargs: Any) -> Any:
+    """botocore ``before-call.mturk``: answer the call if a simulator is active."""
+    if not active:
+        return None
+    return _handlers.before_call(**kwargs)
+
+
+def before_send(**kwargs: Any) -> Any:
+    """botocore ``before-send.mturk``: answer requests that went on to be sent (faults)."""
+    if not active:
+        return None
+    return _handlers.before_send(**kwargs)
+
+
+def attach(handlers: ModuleType) -> None:
+    global _handlers
+    _handlers = handlers
+
+
+ENTRIES = ((CALL_EVENT, before_call), (SEND_EVENT, before_send))
+
+
+def _add_entries(handlers_module: Any) -> None:
+    builtin = handlers_module.BUILTIN_HANDLERS
+    for entry in ENTRIES:
+        if entry not in builtin:
+            builtin.append(entry)
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    """Adds the entries right after ``botocore.handlers`` is first imported."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != "botocore.handlers":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return None
+        loader = spec.loader
+        original = loader.exec_module  # type: ignore[union-attr]
+
+        def exec_module(module: ModuleType) -> None:
+            original(module)
+            _add_entries(module)
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+_finder = _Finder()
+
+
+def install() -> None:
+    """Make every botocore session created from now on carry the hooks (idempotent)."""
+    module = sys.modules.get("botocore.handlers")
+    if module is not None:
+        _add_entries(module)
+    elif _finder not in sys.meta_path:
+        sys.meta_path.insert(0, _finder)
+
+
+install()
