@@ -157,9 +157,7 @@ def run(rounds: int, per_round: int) -> list[tuple[str, float, float]]:
                     for _ in range(per_round):
                         stubber.add_response(case.operation, case.canned)
                     stub_times.append(_time(case.call, stub_client, per_round))
-            results.append(
-                (case.name, statistics.median(sim_times), statistics.median(stub_times))
-            )
+            results.append((case.name, statistics.median(sim_times), statistics.median(stub_times)))
     return results
 
 

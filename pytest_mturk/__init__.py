@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from . import _bootstrap  # noqa: F401  (puts the hook into botocore's built-in handlers)
 
 if TYPE_CHECKING:
+    from .answers import crowd_answers
     from .answers import parse as parse_answers
     from .answers import to_xml as answers_xml
     from .errors import UsageError, WorkerActionError
@@ -30,13 +31,28 @@ _EXPORTS = {
     "UsageError": ("errors", "UsageError"),
     "WorkerActionError": ("errors", "WorkerActionError"),
     "answers_xml": ("answers", "to_xml"),
+    "crowd_answers": ("answers", "crowd_answers"),
     "current": ("simulator", "current"),
     "mturk_sim": ("simulator", "mturk_sim"),
     "parse_answers": ("answers", "parse"),
     "register_session": ("interception", "register"),
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AssignmentStatus",
+    "Environment",
+    "HITStatus",
+    "SimulatedWorker",
+    "Simulator",
+    "UsageError",
+    "WorkerActionError",
+    "answers_xml",
+    "crowd_answers",
+    "current",
+    "mturk_sim",
+    "parse_answers",
+    "register_session",
+]
 
 
 def __getattr__(name: str) -> Any:

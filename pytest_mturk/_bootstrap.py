@@ -67,7 +67,7 @@ class _Finder(importlib.abc.MetaPathFinder):
         if spec is None or spec.loader is None:
             return None
         loader = spec.loader
-        original = loader.exec_module  # type: ignore[union-attr]
+        original = loader.exec_module
 
         def exec_module(module: ModuleType) -> None:
             original(module)

@@ -17,6 +17,7 @@ import boto3
 from botocore import xform_name
 from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
+from conftest import EXTERNAL_QUESTION
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -31,14 +32,18 @@ from hypothesis.stateful import (
 from pytest_mturk import WorkerActionError, mturk_sim
 from pytest_mturk.model import AssignmentStatus, Environment, HITStatus
 
-from conftest import EXTERNAL_QUESTION
-
 settings.register_profile(
-    "ci", max_examples=60, stateful_step_count=40, deadline=None,
+    "ci",
+    max_examples=60,
+    stateful_step_count=40,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
-    "nightly", max_examples=2000, stateful_step_count=80, deadline=None,
+    "nightly",
+    max_examples=2000,
+    stateful_step_count=80,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
@@ -125,12 +130,16 @@ class Lifecycle(RuleBasedStateMachine):
 
     @rule(hit_id=hits, count=st.integers(1, 5))
     def add_assignments(self, hit_id, count):
-        self.call(self._env(hit_id), "CreateAdditionalAssignmentsForHIT", HITId=hit_id,
-                  NumberOfAdditionalAssignments=count)
+        self.call(
+            self._env(hit_id),
+            "CreateAdditionalAssignmentsForHIT",
+            HITId=hit_id,
+            NumberOfAdditionalAssignments=count,
+        )
 
-    @rule(hit_id=hits, offset=st.sampled_from([-10**6, -1, 0, 30, 60, 3600, 10**6, 10**9]))
+    @rule(hit_id=hits, offset=st.sampled_from([-(10**6), -1, 0, 30, 60, 3600, 10**6, 10**9]))
     def update_expiration(self, hit_id, offset):
-        expire_at = max(0, int(self.sim.now.timestamp()) + offset) if offset > -10**6 else 0
+        expire_at = max(0, int(self.sim.now.timestamp()) + offset) if offset > -(10**6) else 0
         self.call(self._env(hit_id), "UpdateExpirationForHIT", HITId=hit_id, ExpireAt=expire_at)
 
     @rule(hit_id=hits, revert=st.booleans())
@@ -161,25 +170,40 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(assignment_id=assignments, feedback=st.sampled_from([None, "thanks"]))
     def approve(self, assignment_id, feedback):
         extra = {"RequesterFeedback": feedback} if feedback else {}
-        self.call(self._env(assignment_id), "ApproveAssignment", AssignmentId=assignment_id,
-                  **extra)
+        self.call(
+            self._env(assignment_id), "ApproveAssignment", AssignmentId=assignment_id, **extra
+        )
 
     @rule(assignment_id=assignments)
     def override(self, assignment_id):
-        self.call(self._env(assignment_id), "ApproveAssignment", AssignmentId=assignment_id,
-                  OverrideRejection=True)
+        self.call(
+            self._env(assignment_id),
+            "ApproveAssignment",
+            AssignmentId=assignment_id,
+            OverrideRejection=True,
+        )
 
     @rule(assignment_id=assignments)
     def reject(self, assignment_id):
-        self.call(self._env(assignment_id), "RejectAssignment", AssignmentId=assignment_id,
-                  RequesterFeedback="no")
+        self.call(
+            self._env(assignment_id),
+            "RejectAssignment",
+            AssignmentId=assignment_id,
+            RequesterFeedback="no",
+        )
 
     @rule(assignment_id=assignments, amount=st.sampled_from(["0.01", "0.99", "3", "40.00"]))
     def bonus(self, assignment_id, amount):
         record = self.sim.assignments.get(assignment_id)
         worker_id = record.worker_id if record is not None else WORKERS[0]
-        self.call(self._env(assignment_id), "SendBonus", WorkerId=worker_id,
-                  AssignmentId=assignment_id, BonusAmount=amount, Reason="good")
+        self.call(
+            self._env(assignment_id),
+            "SendBonus",
+            WorkerId=worker_id,
+            AssignmentId=assignment_id,
+            BonusAmount=amount,
+            Reason="good",
+        )
 
     # -- workers -------------------------------------------------------------------
 
@@ -227,9 +251,7 @@ class Lifecycle(RuleBasedStateMachine):
         assert production.balance + paid == START_BALANCE
         assert production.available_balance >= 0
         state = production._state
-        open_liability = sum(
-            (hit.liability for hit in state.hits.values()), Decimal(0)
-        )
+        open_liability = sum((hit.liability for hit in state.hits.values()), Decimal(0))
         assert state.reserved == open_liability
         assert self.sim.sandbox.available_balance == Decimal("10000.00")
 
@@ -237,7 +259,7 @@ class Lifecycle(RuleBasedStateMachine):
     def counters_add_up(self):
         for state in (self.sim.sandbox._state, self.sim.production._state):
             for hit in state.hits.values():
-                counts = {status: 0 for status in AssignmentStatus}
+                counts = dict.fromkeys(AssignmentStatus, 0)
                 for assignment_id in hit.assignment_ids:
                     counts[state.assignments[assignment_id].status] += 1
                 assert hit.pending == counts[AssignmentStatus.ACCEPTED]
