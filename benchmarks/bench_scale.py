@@ -159,9 +159,8 @@ def main() -> None:
     first, last = walk_pages(args.large)
     print(f"{'list_hits: last/first page':<28}{last / first:>11.2f}x{'~1':>9}")
     print(f"\nadvance(): {advance_cost(args.large):.3f} s per 10,000 expirations (target < 1 s)")
-    print(
-        f"memory: {bytes_per_hit(args.large):,.0f} bytes per HIT with its assignment (target < 4 KB)"
-    )
+    per_hit = bytes_per_hit(args.large)
+    print(f"memory: {per_hit:,.0f} bytes per HIT with its assignment (target < 4 KB)")
 
 
 if __name__ == "__main__":
