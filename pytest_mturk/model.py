@@ -144,7 +144,7 @@ class OrderedIndex:
         return found, last
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class HITType:
     hit_type_id: str
     hit_group_id: str
@@ -171,7 +171,7 @@ class HITType:
 _MASTERS_VALUES = frozenset(MASTERS_IDS.values())
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class HIT:
     hit_id: str
     hit_type: HITType
@@ -234,7 +234,7 @@ class HIT:
         return HITStatus.REVIEWING if self.reviewing else HITStatus.REVIEWABLE
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Assignment:
     assignment_id: str
     hit_id: str
@@ -251,7 +251,7 @@ class Assignment:
     cache: dict[str, Any] | None = field(default=None, repr=False)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Worker:
     worker_id: str
     locale_country: str = "US"

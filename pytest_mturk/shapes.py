@@ -15,6 +15,7 @@ response can reach the simulator.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from typing import Any
 
 from botocore.compat import get_tzinfo_options
@@ -134,7 +135,7 @@ def _copy(value: Any) -> Any:
         return {key: _copy(item) for key, item in value.items()}
     if kind is list:
         if value and type(value[0]) is _HITRecord:
-            return [_copy_hit(item) for item in value]
+            return _copy_hits(value)
         if value and type(value[0]) is _Record:
             return [dict(item) for item in value]
         return [_copy(item) for item in value]
@@ -142,10 +143,27 @@ def _copy(value: Any) -> Any:
 
 
 def _copy_hit(record: dict[str, Any]) -> dict[str, Any]:
-    out = dict(record)
+    out = record.copy()
     requirements = out["QualificationRequirements"]
     out["QualificationRequirements"] = _copy_requirements(requirements) if requirements else []
     return out
+
+
+def _copy_hits(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # The hot path of every HIT listing, kept to a copy and one store per HIT.
+    out = []
+    append = out.append
+    for record in records:
+        copy = record.copy()
+        requirements = copy["QualificationRequirements"]
+        copy["QualificationRequirements"] = _copy_requirements(requirements) if requirements else []
+        append(copy)
+    return out
+
+
+def hits(records: Iterable[HIT]) -> list[dict[str, Any]]:
+    """HIT structures for a listing (the cached ones where the records have them)."""
+    return [record.cache or hit(record) for record in records]
 
 
 def for_caller(body: dict[str, Any]) -> dict[str, Any]:

@@ -105,7 +105,8 @@ def _string(shape: Any, name: str) -> Check:
     low = shape.metadata.get("min")
     high = shape.metadata.get("max")
     pattern = shape.metadata.get("pattern")
-    matcher = re.compile(pattern).match if pattern else None
+    # fullmatch: with match, "$" also matches before a final newline ("ABC\n" passed).
+    matcher = re.compile(pattern).fullmatch if pattern else None
     enum = frozenset(shape.enum) if shape.enum else None
 
     def check(value: Any) -> None:

@@ -207,7 +207,7 @@ def get_hit(svc: Service, state: State, p: dict[str, Any], now: _dt.datetime) ->
 def list_hits(svc: Service, state: State, p: dict[str, Any], now: _dt.datetime) -> dict[str, Any]:
     keys, token = pagination.page_index(state.hit_index, p, "ListHITs")
     hits = state.hits
-    return pagination.response("HITs", [shapes.hit(hits[key]) for key in keys], token)
+    return pagination.response("HITs", shapes.hits([hits[key] for key in keys]), token)
 
 
 def list_reviewable_hits(
@@ -224,7 +224,7 @@ def list_reviewable_hits(
             return hits[key].hit_type.hit_type_id == type_id
 
     keys, token = pagination.page_index(index, p, "ListReviewableHITs:" + status, accept)
-    return pagination.response("HITs", [shapes.hit(hits[key]) for key in keys], token)
+    return pagination.response("HITs", shapes.hits([hits[key] for key in keys]), token)
 
 
 # -- changing ----------------------------------------------------------------------
