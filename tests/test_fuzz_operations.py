@@ -77,7 +77,8 @@ MODEL_REFUSALS = {"ParameterValidationError", "ValidationException"}
 STAMP = re.compile(r" \(\d{13}( s)?\)$")
 PACKAGE = str(Path(pytest_mturk.__file__).parent)
 OPERATIONS = sorted(TEMPLATES)
-STATS: Counter[tuple[str, str, str]] = Counter()  # (test, operation, outcome)
+STATS: Counter[tuple[str, str, str]] = Counter()  # (test, operation, outcome): inputs
+EXAMPLES: Counter[tuple[str, str]] = Counter()  # (test, operation): hypothesis examples
 
 
 def fuzz_settings(examples: int) -> settings:
@@ -114,28 +115,39 @@ def clients():
 
 @pytest.fixture(scope="module", autouse=True)
 def report(request):
-    """Print the input counts once (with -v: per operation)."""
+    """Print the counts once: examples run and inputs tried (with -v, per operation)."""
     yield
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is None or not STATS:
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None or not STATS:
         return
-    total = sum(STATS.values())
-    kinds = Counter()
+    outcomes = Counter()
     for (_, _, outcome), count in STATS.items():
-        kinds[outcome.split(":")[0]] += count
-    reporter.write_line(
-        f"\nfuzz: {total} inputs over {len({op for _, op, _ in STATS})} operations "
-        f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})"
-    )
-    if request.config.get_verbosity() > 0:
+        outcomes[outcome.replace("refused:", "")] += count
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(
+            f"\nfuzz: {sum(EXAMPLES.values())} examples, {sum(STATS.values())} inputs, "
+            f"{len({op for _, op in EXAMPLES})} operations ("
+            + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+            + ")"
+        )
+        if request.config.get_verbosity() <= 0:
+            return
         for operation in OPERATIONS:
-            line = Counter()
-            for (test, op, outcome), count in STATS.items():
-                if op == operation:
-                    line[f"{test}/{outcome}"] += count
-            reporter.write_line(
-                f"  {operation}: " + ", ".join(f"{k}={v}" for k, v in sorted(line.items()))
-            )
+            parts = []
+            for test in ("model", "semantic"):
+                if not EXAMPLES[test, operation]:
+                    continue
+                mix = Counter()
+                for (kind, op, outcome), count in STATS.items():
+                    if (kind, op) == (test, operation):
+                        mix[outcome.replace("refused:", "")] += count
+                parts.append(
+                    f"{test} {EXAMPLES[test, operation]} examples/{sum(mix.values())} inputs "
+                    f"({', '.join(f'{k} {v}' for k, v in sorted(mix.items()))})"
+                )
+            if parts:
+                reporter.write_line(f"  {operation}: " + "; ".join(parts))
 
 
 # -- the world ----------------------------------------------------------------------
@@ -560,8 +572,7 @@ def test_every_operation_is_fuzzed(clients, worlds):
         "sandbox": "Reviewable",
     }
     assignments = {
-        name: sim.assignments[ids["assignment", name]].status.value
-        for name in NAMES["assignment"]
+        name: sim.assignments[ids["assignment", name]].status.value for name in NAMES["assignment"]
     }
     assert assignments == {
         "submitted": "Submitted",
@@ -591,6 +602,7 @@ def test_model_violations_are_refused(clients, worlds, operation):
     @fuzz_settings(PROFILE["bases"])
     @given(base=base_call(operation))
     def check(base):
+        EXAMPLES["model", operation] += 1
         world = worlds.get()
         for path, value in cases:
             if path == UNKNOWN_MEMBER:
@@ -620,6 +632,7 @@ def test_semantic_nonsense_gets_service_errors_only(clients, worlds, operation):
     @fuzz_settings(PROFILE["semantic"])
     @given(data=st.data())
     def check(data):
+        EXAMPLES["semantic", operation] += 1
         params = data.draw(base_call(operation), label="base")
         if paths:
             for _ in range(data.draw(st.integers(0, 3), label="changes")):

@@ -34,6 +34,27 @@ def test_readme_table_matches_the_simulator():
     assert match.group(1) == expected_table(), "regenerate with: python tests/test_readme.py"
 
 
+def _python_block_after(heading: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index(heading) :]
+    match = re.search(r"```python\n(.*?)```", section, re.S)
+    assert match, f"no python example under {heading!r}"
+    return match.group(1)
+
+
+def test_the_first_example_runs_as_written(pytester):
+    pytester.makepyfile(test_first=_python_block_after("## A first test"))
+    pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider").assert_outcomes(
+        passed=1
+    )
+
+
+def test_the_review_policy_example_runs_as_written(pytester):
+    pytester.makepyfile(plurality=_python_block_after("## Questions, answers and review"))
+    result = pytester.runpython(pytester.path / "plurality.py")
+    assert result.ret == 0, result.stderr.str()
+
+
 if __name__ == "__main__":
     text = README.read_text(encoding="utf-8")
     README.write_text(
