@@ -151,7 +151,7 @@ def _copy_hit(record: dict[str, Any]) -> dict[str, Any]:
 
 def _copy_hits(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # The hot path of every HIT listing, kept to a copy and one store per HIT.
-    out = []
+    out: list[dict[str, Any]] = []
     append = out.append
     for record in records:
         copy = record.copy()

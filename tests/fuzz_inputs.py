@@ -344,10 +344,8 @@ TEMPLATES: dict[str, dict[str, st.SearchStrategy[Any]]] = {
 
 
 def base_call(operation: str) -> st.SearchStrategy[dict[str, Any]]:
-    """A plausible call of ``operation`` (ABSENT members already dropped)."""
-    return st.fixed_dictionaries(TEMPLATES[operation]).map(
-        lambda params: {k: v for k, v in params.items() if v is not ABSENT}
-    )
+    """A plausible call of ``operation``; members drawn as ABSENT are dropped when resolved."""
+    return st.fixed_dictionaries(TEMPLATES[operation])
 
 
 # -- walking the input shape --------------------------------------------------------
@@ -634,3 +632,92 @@ def semantic(path: Path, shape: Any, required: bool) -> st.SearchStrategy[Any]:
     else:
         values = st.just(skeleton(shape))
     return drop | values
+
+
+# -- limits the service documents beyond the model ----------------------------------
+
+_REQUIREMENT = {"QualificationTypeId": Ref("qual_type", "active"), "Comparator": "Exists"}
+# A call of each operation that succeeds on a fresh world.
+VALID_CALLS: dict[str, dict[str, Any]] = {
+    "CreateHIT": {
+        "Title": "t",
+        "Description": "d",
+        "Reward": "0.10",
+        "LifetimeInSeconds": 600,
+        "AssignmentDurationInSeconds": 600,
+        "Question": EXTERNAL,
+    },
+    "CreateHITType": {
+        "Title": "t",
+        "Description": "d",
+        "Reward": "0.10",
+        "AssignmentDurationInSeconds": 600,
+    },
+    "CreateHITWithHITType": {
+        "HITTypeId": Ref("hit_type", "notified"),
+        "LifetimeInSeconds": 600,
+        "Question": EXTERNAL,
+    },
+    "CreateAdditionalAssignmentsForHIT": {
+        "HITId": Ref("hit", "assignable"),
+        "NumberOfAdditionalAssignments": 1,
+    },
+    "CreateQualificationType": {
+        "Name": "limits",
+        "Description": "d",
+        "QualificationTypeStatus": "Active",
+    },
+    "UpdateQualificationType": {"QualificationTypeId": Ref("qual_type", "active")},
+    "NotifyWorkers": {
+        "Subject": "s",
+        "MessageText": "m",
+        "WorkerIds": [Ref("worker", "busy")],
+    },
+    "ApproveAssignment": {"AssignmentId": Ref("assignment", "submitted")},
+    "RejectAssignment": {"AssignmentId": Ref("assignment", "submitted"), "RequesterFeedback": "r"},
+    "SendBonus": {
+        "WorkerId": Ref("worker", "busy"),
+        "AssignmentId": Ref("assignment", "approved"),
+        "BonusAmount": "0.10",
+        "Reason": "r",
+    },
+    "ListBonusPayments": {"HITId": Ref("hit", "done")},
+    "UpdateNotificationSettings": {"HITTypeId": Ref("hit_type", "notified"), "Active": False},
+}
+_LONG = 10**30
+_DURATIONS = [-1, 0, 29, 31_536_001, _LONG]
+# (operation, member, values the documentation says the service refuses) - spec §5.
+SPEC_LIMITS: list[tuple[str, str, list[Any]]] = [
+    ("CreateHIT", "Title", ["x" * 129]),
+    ("CreateHIT", "Description", ["x" * 2001]),
+    ("CreateHIT", "Keywords", ["x" * 1001]),
+    ("CreateHIT", "RequesterAnnotation", ["x" * 256]),
+    ("CreateHIT", "LifetimeInSeconds", _DURATIONS),
+    ("CreateHIT", "AssignmentDurationInSeconds", _DURATIONS),
+    ("CreateHIT", "AutoApprovalDelayInSeconds", [-1, 2_592_001, _LONG]),
+    ("CreateHIT", "MaxAssignments", [0, -1, 1_000_000_001, _LONG]),
+    ("CreateHIT", "QualificationRequirements", [[_REQUIREMENT] * 11]),
+    ("CreateHIT", "Question", [EXTERNAL + " " * 65_536, "", "not xml"]),
+    ("CreateHITType", "Title", ["x" * 129]),
+    ("CreateHITType", "AssignmentDurationInSeconds", _DURATIONS),
+    ("CreateHITType", "AutoApprovalDelayInSeconds", [-1, 2_592_001, _LONG]),
+    ("CreateHITType", "QualificationRequirements", [[_REQUIREMENT] * 11]),
+    ("CreateHITWithHITType", "LifetimeInSeconds", _DURATIONS),
+    ("CreateHITWithHITType", "MaxAssignments", [0, -1, 1_000_000_001, _LONG]),
+    ("CreateHITWithHITType", "RequesterAnnotation", ["x" * 256]),
+    ("CreateAdditionalAssignmentsForHIT", "NumberOfAdditionalAssignments", [0, -1, _LONG]),
+    ("CreateQualificationType", "Description", ["x" * 2001]),
+    ("CreateQualificationType", "Keywords", ["x" * 1001]),
+    ("CreateQualificationType", "RetryDelayInSeconds", [-1, -(2**63)]),
+    ("CreateQualificationType", "Test", ["not xml", TEST + " " * 65_536]),
+    ("UpdateQualificationType", "Description", ["x" * 2001]),
+    ("UpdateQualificationType", "RetryDelayInSeconds", [-1]),
+    ("NotifyWorkers", "Subject", ["x" * 201]),
+    ("NotifyWorkers", "MessageText", ["x" * 4097]),
+    ("NotifyWorkers", "WorkerIds", [[], [Ref("worker", "busy")] * 101]),
+    ("ApproveAssignment", "RequesterFeedback", ["x" * 1025, "bell\x07", "nul\x00"]),
+    ("RejectAssignment", "RequesterFeedback", ["x" * 1025, "esc\x1b"]),
+    ("SendBonus", "BonusAmount", ["9" * 30, "1000000.00"]),
+    ("ListBonusPayments", "HITId", [ABSENT]),  # neither HITId nor AssignmentId
+    ("UpdateNotificationSettings", "Active", [ABSENT]),  # neither Notification nor Active
+]

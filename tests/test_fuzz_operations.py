@@ -41,14 +41,17 @@ from botocore.exceptions import ClientError, ParamValidationError
 from botocore.serialize import create_serializer
 from botocore.validate import ParamValidator
 from fuzz_inputs import (
+    ABSENT,
     EXTERNAL,
     HTML,
     KNOWN_ANSWERS,
     NAMES,
     QUEUE,
+    SPEC_LIMITS,
     TEMPLATES,
     TEST,
     UNKNOWN_MEMBER,
+    VALID_CALLS,
     Ref,
     base_call,
     member_paths,
@@ -199,7 +202,7 @@ class World:
                 return int(self.sim.now.timestamp()) + int(value.name)
             return self.ids[value.kind, value.name]
         if isinstance(value, dict):
-            return {k: self.resolve(v) for k, v in value.items()}
+            return {k: self.resolve(v) for k, v in value.items() if v is not ABSENT}
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         return value
@@ -648,6 +651,38 @@ def test_semantic_nonsense_gets_service_errors_only(clients, worlds, operation):
     check()
 
 
+def _limit_id(value: Any) -> str:
+    text = repr(value)
+    if len(text) < 24:
+        return text
+    return f"{text[:12]}...len{len(value)}" if hasattr(value, "__len__") else f"{text[:12]}..."
+
+
+@pytest.mark.parametrize("operation", sorted(VALID_CALLS))
+def test_the_calls_the_limits_start_from_succeed(clients, worlds, operation):
+    world = worlds.get()
+    params = world.resolve(VALID_CALLS[operation])
+    assert attempt(world, clients["production", True], operation, params) == "accepted"
+
+
+@pytest.mark.parametrize(
+    ("operation", "member", "value"),
+    [
+        pytest.param(op, member, value, id=f"{op}-{member}-{_limit_id(value)}")
+        for op, member, values in SPEC_LIMITS
+        for value in values
+    ],
+)
+def test_documented_limits_are_refused(clients, worlds, operation, member, value):
+    """Limits the documentation gives beyond the model (spec §5): refused, not accepted."""
+    world = worlds.get()
+    params = world.resolve({**VALID_CALLS[operation], member: value})
+    for validate in (True, False):
+        outcome = attempt(world, clients["production", validate], operation, params)
+        STATS["limits", operation, outcome] += 1
+        assert outcome.startswith("refused:"), f"{member}={value!r}: {outcome}"
+
+
 # -- what the fuzzing found, pinned -------------------------------------------------
 
 
@@ -668,6 +703,7 @@ def test_semantic_nonsense_gets_service_errors_only(clients, worlds, operation):
             "1.00\n",
         ),
     ],
+    ids=["HITId", "WorkerId", "BonusAmount"],
 )
 def test_a_trailing_newline_does_not_satisfy_a_pattern(
     clients, worlds, operation, params, member, value
@@ -707,7 +743,10 @@ def test_a_trailing_newline_does_not_satisfy_a_pattern(
                 "UniqueRequestToken": Ref("token", "bonus"),
             },
         ),
+        # The implicit token: the same HIT and ExpireAt as the world's own call.
+        ("UpdateExpirationForHIT", {"HITId": Ref("hit", "done"), "ExpireAt": 0}),
     ],
+    ids=["CreateAdditionalAssignmentsForHIT", "SendBonus", "UpdateExpirationForHIT"],
 )
 def test_a_replayed_request_token_is_a_request_error_with_a_turk_error_code(
     clients, worlds, operation, params
@@ -715,3 +754,67 @@ def test_a_replayed_request_token_is_a_request_error_with_a_turk_error_code(
     world = worlds.get()
     outcome = attempt(world, clients["production", True], operation, world.resolve(params))
     assert outcome == "refused:RequestError"
+
+
+HIT_BASICS = {
+    "Title": "t",
+    "Description": "d",
+    "Reward": "0.10",
+    "LifetimeInSeconds": 60,
+    "AssignmentDurationInSeconds": 60,
+}
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("CreateHIT", {**HIT_BASICS, "Question": "\ud800"}),
+        ("CreateHIT", {**HIT_BASICS, "Question": HTML.replace("<title>t", "<title>\ud800")}),
+        (
+            "CreateHITWithHITType",
+            {"HITTypeId": Ref("hit_type", "plain"), "LifetimeInSeconds": 60, "Question": "\udfff"},
+        ),
+        (
+            "CreateQualificationType",
+            {
+                "Name": "n",
+                "Description": "d",
+                "QualificationTypeStatus": "Active",
+                "Test": TEST.replace("Pick", "P\ud800"),
+                "TestDurationInSeconds": 30,
+            },
+        ),
+        (
+            "CreateQualificationType",
+            {
+                "Name": "n",
+                "Description": "d",
+                "QualificationTypeStatus": "Active",
+                "Test": TEST,
+                "AnswerKey": "\ud800",
+                "TestDurationInSeconds": 30,
+            },
+        ),
+        (
+            "UpdateQualificationType",
+            {
+                "QualificationTypeId": Ref("qual_type", "tested"),
+                "Test": "\ud800",
+                "TestDurationInSeconds": 30,
+            },
+        ),
+    ],
+    ids=[
+        "CreateHIT-Question",
+        "CreateHIT-HTMLQuestion",
+        "CreateHITWithHITType-Question",
+        "CreateQualificationType-Test",
+        "CreateQualificationType-AnswerKey",
+        "UpdateQualificationType-Test",
+    ],
+)
+def test_a_lone_surrogate_in_an_xml_member_gets_a_service_error(clients, worlds, operation, params):
+    # JSON can carry "\ud800", which no UTF-8 encoder accepts: it is not XML.
+    world = worlds.get()
+    outcome = attempt(world, clients["production", True], operation, world.resolve(params))
+    assert outcome.startswith("refused:")

@@ -58,6 +58,20 @@ def seen_token(state: State, operation: str, token: str | None, now: _dt.datetim
     return None
 
 
+def refuse_replayed_request(
+    state: State, operation: str, token: str | None, now: _dt.datetime
+) -> None:
+    """The service's refusal of a UniqueRequestToken seen within 24 h (SendBonus,
+    CreateAdditionalAssignmentsForHIT): the message names the first request."""
+    previous = seen_token(state, operation, token, now)
+    if previous is not None:
+        raise errors.request_error(
+            f'The request with UniqueRequestToken "{token}" has already been processed '
+            f"(request ID {previous}).",
+            None,
+        )
+
+
 def remember_token(
     state: State, operation: str, token: str | None, now: _dt.datetime, value: str
 ) -> None:

@@ -33,13 +33,7 @@ def send_bonus(svc: Service, state: State, p: dict[str, Any], now: _dt.datetime)
             "InvalidParameterValue",
         )
     token = p.get("UniqueRequestToken")
-    previous = _common.seen_token(state, "SendBonus", token, now)
-    if previous is not None:
-        raise errors.request_error(
-            f'The request with UniqueRequestToken "{token}" has already been processed '
-            f"(request ID {previous}).",
-            None,
-        )
+    _common.refuse_replayed_request(state, "SendBonus", token, now)
     fee = lifecycle.pay_bonus(state, assignment, amount, now)
     state.bonuses.append(
         BonusPayment(

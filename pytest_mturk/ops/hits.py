@@ -291,13 +291,7 @@ def create_additional_assignments_for_hit(
     in_range("NumberOfAdditionalAssignments", count, 1, 1_000_000_000)
     hit = _common.live_hit(state, p["HITId"])
     token = p.get("UniqueRequestToken")
-    previous = _common.seen_token(state, "CreateAdditionalAssignmentsForHIT", token, now)
-    if previous is not None:
-        raise errors.request_error(
-            f'The request with UniqueRequestToken "{token}" has already been processed '
-            f"(request ID {previous}).",
-            None,
-        )
+    _common.refuse_replayed_request(state, "CreateAdditionalAssignmentsForHIT", token, now)
     if hit.max_assignments < 10 <= hit.max_assignments + count:
         raise errors.request_error(
             "A HIT created with fewer than 10 assignments cannot be extended to have 10 or "
