@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 from . import _bootstrap  # noqa: F401  (puts the hook into botocore's built-in handlers)
 
 if TYPE_CHECKING:
+    from ._bootstrap import register as register_session
     from .answers import crowd_answers
     from .answers import parse as parse_answers
     from .answers import to_xml as answers_xml
     from .errors import UsageError, WorkerActionError
-    from .interception import register as register_session
     from .model import AssignmentStatus, Environment, HITStatus
     from .simulator import Simulator, current, mturk_sim
     from .worker import SimulatedWorker
@@ -35,7 +35,7 @@ _EXPORTS = {
     "current": ("simulator", "current"),
     "mturk_sim": ("simulator", "mturk_sim"),
     "parse_answers": ("answers", "parse"),
-    "register_session": ("interception", "register"),
+    "register_session": ("_bootstrap", "register"),
 }
 
 __all__ = [

@@ -57,6 +57,21 @@ def _add_entries(handlers_module: Any) -> None:
             builtin.append(entry)
 
 
+def register(target: Any) -> None:
+    """Give the hooks to a session or client made before ``pytest_mturk`` was imported.
+
+    ``target`` is a boto3 ``Session``, a botocore session or a client; a
+    session's clients made from now on are answered, a client is answered from
+    now on. Registering twice is harmless.
+    """
+    meta = getattr(target, "meta", None)
+    events = getattr(meta, "events", None)
+    if events is None or not hasattr(target, "_make_api_call"):
+        events = getattr(target, "_session", target)
+    for event, handler in ENTRIES:
+        events.register(event, handler, unique_id=f"pytest-mturk:{event}")
+
+
 class _Finder(importlib.abc.MetaPathFinder):
     """Adds the entries right after ``botocore.handlers`` is first imported."""
 

@@ -595,6 +595,13 @@ def test_every_operation_is_fuzzed(clients, worlds):
     assert ids["worker", "stranger"] not in sim.workers
 
 
+def test_the_guard_notices_a_call_the_simulator_does_not_answer(clients):
+    if pytest_mturk.current() is not None:
+        pytest.skip("a simulator is active for every test (--mturk-sim)")
+    with pytest.raises(HTTPAttempt):
+        clients["production", True].get_account_balance()
+
+
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_model_violations_are_refused(clients, worlds, operation):
     """Every forbidden value at every member path, with validation on and off."""
