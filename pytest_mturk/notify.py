@@ -68,17 +68,17 @@ class Endpoint:
 def endpoint(transport: str, destination: str) -> Endpoint | None:
     """The destination parsed for its transport, or ``None`` if it is malformed."""
     if transport == "SQS":
-        match = _SQS_URL.match(destination)
+        match = _SQS_URL.fullmatch(destination)
         if match is None:
             return None
         region = match["r1"] or match["r2"] or "us-east-1"
         return Endpoint(transport, destination, region, match["account"])
     if transport == "SNS":
-        match = _SNS_ARN.match(destination)
+        match = _SNS_ARN.fullmatch(destination)
         if match is None:
             return None
         return Endpoint(transport, destination, match["region"], match["account"])
-    if transport == "Email" and _EMAIL.match(destination):
+    if transport == "Email" and _EMAIL.fullmatch(destination):
         return Endpoint(transport, destination)
     return None
 

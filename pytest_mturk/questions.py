@@ -227,7 +227,21 @@ def validate_question(question: str) -> str:
     raise _undeclared(root)
 
 
-def _too_long(parameter: str, document: str) -> None:
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_size(parameter: str, document: str) -> None:
+    """The service's refusal of an XML member that is too large, or not text at all.
+
+    A lone surrogate (possible in JSON, impossible in UTF-8) is a character no
+    XML document may contain; Xerces reports it as an invalid XML character.
+    """
+    bad = _SURROGATE.search(document)
+    if bad is not None:
+        raise _xml_error(
+            f"An invalid XML character (Unicode: 0x{ord(bad.group()):x}) was found in the "
+            "element content of the document."
+        )
     size = len(document.encode("utf-8"))
     if size > MAX_BYTES:
         raise ServiceError(
@@ -257,14 +271,14 @@ def validate_test(test: str) -> None:
     The service answers any unusable test with one sentence (observed for
     UpdateQualificationType): ``The value "<test>" is not valid for the parameter Test.``
     """
-    _too_long("Test", test)
+    check_size("Test", test)
     if not _schema_valid(test, "QuestionForm", QUESTION_FORMS):
         raise _invalid("Test", test)
 
 
 def validate_answer_key(answer_key: str) -> None:
     """Check a qualification type's ``AnswerKey`` against the AnswerKey structure (spec §6.6)."""
-    _too_long("AnswerKey", answer_key)
+    check_size("AnswerKey", answer_key)
     if not _schema_valid(answer_key, "AnswerKey", (schemas.ANSWER_KEY,)):
         raise _invalid("AnswerKey", answer_key)
 

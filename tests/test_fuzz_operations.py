@@ -15,8 +15,9 @@ Never another exception, never an HTTP request, and a refused call changes nothi
 a deep snapshot of both environments, events, schedule, IDs and notifications is the
 same before and after. Input that breaks the service model (pattern, length, enum,
 range, type, required) must be refused as ParameterValidationError or
-ValidationException. ``HYPOTHESIS_PROFILE=nightly`` runs far more examples; run with
-``-v`` to print how many inputs each operation was given.
+ValidationException; limits the documentation adds (spec §5) must be refused too.
+``HYPOTHESIS_PROFILE=nightly`` runs far more examples; the counts (examples run, inputs
+tried, outcomes) are printed once, per operation with ``-v``.
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def report(request):
             return
         for operation in OPERATIONS:
             parts = []
-            for test in ("model", "semantic"):
+            for test in ("model", "semantic", "limits"):
                 if not EXAMPLES[test, operation]:
                     continue
                 mix = Counter()
@@ -454,6 +455,9 @@ def _internal_frame(exc: BaseException) -> str | None:
     return None
 
 
+CODELESS = ("has already been processed", "WorkerId is invalid.")
+
+
 def _check_service_error(client, exc: ClientError) -> str:
     response = exc.response
     error = response["Error"]
@@ -465,9 +469,12 @@ def _check_service_error(client, exc: ClientError) -> str:
     if code == "RequestError":
         assert isinstance(exc, client.exceptions.RequestError)
         turk = response.get("TurkErrorCode")
-        assert isinstance(turk, str) and turk.startswith("AWS."), (
-            f"RequestError without a TurkErrorCode: {message!r}"
-        )
+        # The service's replay refusals carry no TurkErrorCode as far as the record
+        # shows (docs/fidelity.md); every other RequestError names one.
+        if not any(text in message for text in CODELESS):
+            assert isinstance(turk, str) and turk.startswith("AWS."), (
+                f"RequestError without a TurkErrorCode: {message!r}"
+            )
         assert response.get("Message") == message
         assert STAMP.search(message), f"RequestError message without its stamp: {message!r}"
         assert status == 400
@@ -642,7 +649,6 @@ def test_semantic_nonsense_gets_service_errors_only(clients, worlds, operation):
     @fuzz_settings(PROFILE["semantic"])
     @given(data=st.data())
     def check(data):
-        EXAMPLES["semantic", operation] += 1
         params = data.draw(base_call(operation), label="base")
         if paths:
             for _ in range(data.draw(st.integers(0, 3), label="changes")):
@@ -651,6 +657,8 @@ def test_semantic_nonsense_gets_service_errors_only(clients, worlds, operation):
                 params = set_path(params, path, value, shape)
         environment = data.draw(st.sampled_from(["production"] * 3 + ["sandbox"]), label="world")
         validate = data.draw(st.booleans(), label="parameter_validation")
+        # Counted here: an example hypothesis abandons while drawing (too much data) is no input.
+        EXAMPLES["semantic", operation] += 1
         world = worlds.get()
         outcome = attempt(world, clients[environment, validate], operation, world.resolve(params))
         STATS["semantic", operation, outcome] += 1
@@ -682,6 +690,7 @@ def test_the_calls_the_limits_start_from_succeed(clients, worlds, operation):
 )
 def test_documented_limits_are_refused(clients, worlds, operation, member, value):
     """Limits the documentation gives beyond the model (spec §5): refused, not accepted."""
+    EXAMPLES["limits", operation] += 1
     world = worlds.get()
     params = world.resolve({**VALID_CALLS[operation], member: value})
     for validate in (True, False):
@@ -755,9 +764,7 @@ def test_a_trailing_newline_does_not_satisfy_a_pattern(
     ],
     ids=["CreateAdditionalAssignmentsForHIT", "SendBonus", "UpdateExpirationForHIT"],
 )
-def test_a_replayed_request_token_is_a_request_error_with_a_turk_error_code(
-    clients, worlds, operation, params
-):
+def test_a_replayed_request_token_is_a_request_error(clients, worlds, operation, params):
     world = worlds.get()
     outcome = attempt(world, clients["production", True], operation, world.resolve(params))
     assert outcome == "refused:RequestError"

@@ -17,7 +17,6 @@ from . import _common
 
 MAX_SECONDS = 31_536_000
 DEFAULT_AUTO_APPROVAL = 2_592_000
-MAX_QUESTION_BYTES = 65_535
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -116,11 +115,7 @@ def _question(svc: Service, p: dict[str, Any]) -> str | None:
     if layout_id is not None:
         return _render_layout(svc, layout_id, p.get("HITLayoutParameters") or [])
     assert question is not None
-    if len(question.encode("utf-8")) > MAX_QUESTION_BYTES:
-        raise errors.parameter_error(
-            f"The Question is too long ({len(question.encode('utf-8'))} bytes). "
-            f"The maximum size is {MAX_QUESTION_BYTES} bytes."
-        )
+    questions.check_size("Question", question)
     questions.validate_question(question)
     return question
 
