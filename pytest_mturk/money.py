@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -47,8 +48,14 @@ def cents(amount: Decimal) -> Decimal:
 
 def assignment_fee(reward: Decimal, max_assignments: int, masters: bool) -> Decimal:
     """MTurk's commission on one assignment's reward."""
+    return _assignment_fee(reward, max_assignments >= 10, masters)
+
+
+@functools.lru_cache(maxsize=1024)
+def _assignment_fee(reward: Decimal, ten_plus: bool, masters: bool) -> Decimal:
+    # A handful of distinct rewards per suite: worth remembering.
     rate = BASE_RATE
-    if max_assignments >= 10:
+    if ten_plus:
         rate += TEN_PLUS_RATE
     if masters:
         rate += MASTERS_RATE
