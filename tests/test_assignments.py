@@ -606,12 +606,13 @@ def _client():
     return _clients[0]
 
 
+NIGHTLY = os.environ.get("HYPOTHESIS_PROFILE") == "nightly"
 TestLifecycles = Lifecycles.TestCase
 TestLifecycles.settings = settings(
-    max_examples=int(os.environ.get("MTURK_FUZZ_EXAMPLES", 25)),
+    max_examples=int(os.environ.get("MTURK_FUZZ_EXAMPLES", 500 if NIGHTLY else 25)),
     stateful_step_count=30,
     deadline=None,
     database=None,
     # The same runs every time (no flaky CI); MTURK_FUZZ_SEED=random explores anew.
-    derandomize=os.environ.get("MTURK_FUZZ_SEED") != "random",
+    derandomize=not NIGHTLY and os.environ.get("MTURK_FUZZ_SEED") != "random",
 )

@@ -22,12 +22,13 @@ WORKER_ID = re.compile(r"A[A-Z0-9]{1,63}")
 AMOUNT = re.compile(r"[0-9]+(\.)?[0-9]{0,2}")
 MAX_SECONDS = 31_536_000
 
+NIGHTLY = os.environ.get("HYPOTHESIS_PROFILE") == "nightly"
 fuzz = settings(
-    max_examples=int(os.environ.get("MTURK_FUZZ_EXAMPLES", 40)),
+    max_examples=int(os.environ.get("MTURK_FUZZ_EXAMPLES", 1000 if NIGHTLY else 40)),
     deadline=None,
     database=None,
     # The same examples every run (no flaky CI); MTURK_FUZZ_SEED=random explores anew.
-    derandomize=os.environ.get("MTURK_FUZZ_SEED") != "random",
+    derandomize=not NIGHTLY and os.environ.get("MTURK_FUZZ_SEED") != "random",
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
