@@ -18,6 +18,7 @@ MASTERS_RATE = Decimal("0.05")  # extra, on rewards of HITs that require Masters
 CURRENCY_PATTERN = re.compile(r"^[0-9]+(\.)?[0-9]{0,2}$")
 
 
+@functools.lru_cache(maxsize=4096)
 def parse(text: str) -> Decimal:
     """A wire CurrencyAmount (already checked against the pattern) as Decimal."""
     return Decimal(text).quantize(CENT)
@@ -36,6 +37,7 @@ def amount(name: str, text: str) -> Decimal:
         raise invalid_value(name, text) from None
 
 
+@functools.lru_cache(maxsize=4096)
 def fmt(amount: Decimal) -> str:
     """Two decimals, as the service writes amounts ("10000.00")."""
     return str(amount.quantize(CENT))
