@@ -132,10 +132,6 @@ class Clock:
             return
         self._frozen = to_ms(self._frozen + delta)
 
-    def set(self, when: _dt.datetime) -> None:
-        """Move the simulator's own frozen time to ``when`` (not freezegun's)."""
-        self._frozen = to_ms(as_utc(when))
-
 
 class Scheduler:
     """A heap of due transitions, applied in time order.
@@ -155,9 +151,6 @@ class Scheduler:
     def at(self, due: _dt.datetime, action: Callable[[_dt.datetime], None]) -> None:
         self._seq += 1
         heapq.heappush(self._heap, (due, self._seq, action))
-
-    def next_due(self) -> _dt.datetime | None:
-        return self._heap[0][0] if self._heap else None
 
     def run_until(self, now: _dt.datetime) -> int:
         """Apply every transition due at or before ``now``; return how many ran."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -62,7 +62,6 @@ class Settings:
     access_keys: frozenset[str] | None = None
     strict_workers: bool = False
     environment: Environment = Environment.SANDBOX
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Service:
