@@ -52,6 +52,15 @@ def _strip(response: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
 
 
+def _fresh(value: Any) -> Any:
+    """A copy with its own dicts and lists, sharing the leaves (as the simulator answers)."""
+    if isinstance(value, dict):
+        return {key: _fresh(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fresh(item) for item in value]
+    return value
+
+
 def _client() -> Any:
     return boto3.client(
         "mturk",
@@ -155,7 +164,8 @@ def run(rounds: int, per_round: int) -> list[tuple[str, float, float]]:
                 sim_times.append(_time(case.call, sim_client, per_round))
                 with Stubber(stub_client) as stubber:
                     for _ in range(per_round):
-                        stubber.add_response(case.operation, case.canned)
+                        # Each queued answer its own object, as each parsed response is.
+                        stubber.add_response(case.operation, _fresh(case.canned))
                     stub_times.append(_time(case.call, stub_client, per_round))
             results.append((case.name, statistics.median(sim_times), statistics.median(stub_times)))
     return results

@@ -17,8 +17,11 @@ import threading
 from types import ModuleType
 from typing import Any
 
+PARAMS_EVENT = "before-parameter-build.mturk"
 CALL_EVENT = "before-call.mturk"
 SEND_EVENT = "before-send.mturk"
+# Where keep_params leaves a call's parameters in botocore's request context.
+PARAMS_KEY = "pytest_mturk.params"
 
 # The active simulators' services, innermost last: a process-wide stack (not a
 # contextvar) so that threads started by the code under test see them too.
@@ -26,6 +29,13 @@ active: list[Any] = []
 active_lock = threading.Lock()
 
 _handlers: Any = None  # pytest_mturk.interception, once a simulator has started
+
+
+def keep_params(params: Any = None, context: Any = None, **kwargs: Any) -> None:
+    """botocore ``before-parameter-build.mturk``: keep the call's parameters for
+    ``before_call``, which can then skip decoding the JSON botocore made of them."""
+    if active and context is not None:
+        context[PARAMS_KEY] = params
 
 
 def before_call(**kwargs: Any) -> Any:
@@ -47,7 +57,11 @@ def attach(handlers: ModuleType) -> None:
     _handlers = handlers
 
 
-ENTRIES = ((CALL_EVENT, before_call), (SEND_EVENT, before_send))
+ENTRIES = (
+    (PARAMS_EVENT, keep_params),
+    (CALL_EVENT, before_call),
+    (SEND_EVENT, before_send),
+)
 
 
 def _add_entries(handlers_module: Any) -> None:

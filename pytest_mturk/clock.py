@@ -101,6 +101,8 @@ class Clock:
 
     def now(self) -> _dt.datetime:
         """The current virtual time."""
+        if _dt.datetime.__module__ != "freezegun.api" and "time_machine" not in sys.modules:
+            return self._frozen  # the common case, in as few steps as possible
         factory = _freezegun_factory()
         if factory is not None:
             # freezegun's factories give naive UTC (tz_offset only shifts now()).
@@ -136,28 +138,29 @@ class Clock:
 class Scheduler:
     """A heap of due transitions, applied in time order.
 
-    Entries are ``(due, seq, action)``; ``action(due)`` returns nothing. Actions
-    that may be superseded (an expiration moved later, say) check for
-    themselves whether they still apply, so nothing is ever removed from the heap.
+    Entries are ``(due, seq, action, args)``; applying one calls
+    ``action(*args, due)``, which returns nothing. Actions that may be
+    superseded (an expiration moved later, say) check for themselves whether
+    they still apply, so nothing is ever removed from the heap.
     """
 
     def __init__(self) -> None:
-        self._heap: list[tuple[_dt.datetime, int, Callable[[_dt.datetime], None]]] = []
+        self._heap: list[tuple[_dt.datetime, int, Callable[..., None], tuple[Any, ...]]] = []
         self._seq = 0
 
     def __len__(self) -> int:
         return len(self._heap)
 
-    def at(self, due: _dt.datetime, action: Callable[[_dt.datetime], None]) -> None:
+    def at(self, due: _dt.datetime, action: Callable[..., None], *args: Any) -> None:
         self._seq += 1
-        heapq.heappush(self._heap, (due, self._seq, action))
+        heapq.heappush(self._heap, (due, self._seq, action, args))
 
     def run_until(self, now: _dt.datetime) -> int:
         """Apply every transition due at or before ``now``; return how many ran."""
         heap = self._heap
         ran = 0
         while heap and heap[0][0] <= now:
-            due, _, action = heapq.heappop(heap)
-            action(due)
+            due, _, action, args = heapq.heappop(heap)
+            action(*args, due)
             ran += 1
         return ran

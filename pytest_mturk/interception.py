@@ -38,7 +38,7 @@ from . import _bootstrap
 from .errors import MODELED_ERRORS, ServiceError, service_fault
 from .model import Environment
 from .process import outside as _outside
-from .shapes import for_caller
+from .shapes import Copier, copier
 from .validation import validator_for
 from .wire import epoch_ms, error_json, to_wire_json
 
@@ -155,17 +155,22 @@ class _WireBody:
 class _HTTPResponse(AWSResponse):  # type: ignore[misc]
     """botocore's response object for an answered call.
 
-    ``AWSResponse`` builds a case-insensitive header dict up front; almost no
-    one reads it, so this builds it on first access.
+    ``AWSResponse`` builds a case-insensitive header dict up front, and the
+    body is the service's JSON; almost no one reads either, so both are made
+    on first access.
     """
 
-    def __init__(self, url: str, status: int, headers: dict[str, str], raw: _WireBody) -> None:
+    def __init__(
+        self, url: str, status: int, headers: dict[str, str], operation_model: Any, call: Call
+    ) -> None:
         self.url = url
         self.status_code = status
-        self.raw = raw
         self._content = None
         self._plain_headers = headers
         self._headers: HeadersDict | None = None
+        self._operation_model = operation_model
+        self._call = call
+        self._raw: _WireBody | None = None
 
     @property
     def headers(self) -> HeadersDict:
@@ -176,6 +181,16 @@ class _HTTPResponse(AWSResponse):  # type: ignore[misc]
     @headers.setter
     def headers(self, value: Any) -> None:
         self._headers = HeadersDict(value)
+
+    @property
+    def raw(self) -> _WireBody:
+        if self._raw is None:
+            self._raw = _WireBody(self._operation_model, self._call)
+        return self._raw
+
+    @raw.setter
+    def raw(self, value: Any) -> None:
+        self._raw = value
 
 
 # A refusal for unsigned requests (Config(signature_version=UNSIGNED)).
@@ -228,6 +243,64 @@ def _request_body(raw: Any) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+_SCALARS = frozenset((str, int, bool))
+
+
+class _Operation:
+    """What the hook needs of one operation, worked out from the model once."""
+
+    __slots__ = ("check", "members", "direct", "copy")
+
+    def __init__(self, model: Any) -> None:
+        self.check = validator_for(model)
+        shape = model.input_shape
+        self.members = frozenset(shape.members) if shape is not None else frozenset()
+        # Parameters can be taken as given unless the wire form differs from them.
+        self.direct = shape is None or not _has_timestamp(shape)
+        output = model.output_shape
+        self.copy: Copier = copier(output) if output is not None else dict.copy
+
+    def body(self, context: Any, params: dict[str, Any]) -> dict[str, Any]:
+        """The request body as the service receives it.
+
+        botocore has turned the call's parameters into JSON; when they are all
+        plain strings and integers that the operation knows, decoding that JSON
+        only gives them back, so a copy of them is taken instead.
+        """
+        given = context.get(_bootstrap.PARAMS_KEY) if context is not None else None
+        if given is not None and self.direct and given.__class__ is dict:
+            members = self.members
+            for key, value in given.items():
+                if key not in members or value.__class__ not in _SCALARS:
+                    break
+            else:
+                return dict(given)
+        return _request_body(params.get("body"))
+
+
+def _has_timestamp(shape: Any) -> bool:
+    kind = shape.type_name
+    if kind == "timestamp":
+        return True
+    if kind == "structure":
+        return any(_has_timestamp(member) for member in shape.members.values())
+    if kind == "list":
+        return _has_timestamp(shape.member)
+    if kind == "map":
+        return _has_timestamp(shape.value)
+    return False
+
+
+_operations: dict[str, _Operation] = {}
+
+
+def _operation(model: Any) -> _Operation:
+    operation = _operations.get(model.name)
+    if operation is None:
+        operation = _operations[model.name] = _Operation(model)
+    return operation
+
+
 def answer(
     service: Service, environment: Environment, operation_model: Any, body: dict[str, Any]
 ) -> Call:
@@ -239,7 +312,7 @@ def answer(
     return service.invoke(environment, operation_model.name, body)
 
 
-def respond(service: Service, call: Call) -> tuple[int, dict[str, Any]]:
+def respond(service: Service, call: Call, copy: Copier) -> tuple[int, dict[str, Any]]:
     """``(HTTP status, parsed response)`` for a call, as botocore would hand them on.
 
     The call log keeps the body as answered; the caller gets its own copy.
@@ -247,7 +320,7 @@ def respond(service: Service, call: Call) -> tuple[int, dict[str, Any]]:
     request_id = service.ids.request_id()
     if call.error is None:
         response = call.response
-        parsed = for_caller(response) if response else {}
+        parsed = copy(response) if response else {}
         parsed["ResponseMetadata"] = _metadata(request_id, 200, call.time)
         return 200, parsed
     parsed = error_response(call.error, request_id, call.time)
@@ -258,6 +331,7 @@ def before_call(
     model: Any = None,
     params: Any = None,
     request_signer: Any = None,
+    context: Any = None,
     **kwargs: Any,
 ) -> tuple[AWSResponse, dict[str, Any]] | None:
     """Answer one call before botocore signs or sends it."""
@@ -267,19 +341,26 @@ def before_call(
         return None
     if model is None or params is None:
         return None
-    if service.faults and service.faults.get(model.name):
+    name = model.name
+    if service.faults and service.faults.get(name):
         return None  # sign and send it: before_send answers, botocore retries
+    operation = _operations.get(name) or _operation(model)
     url = params.get("url", "")
-    environment = _environment(url)
-    body = _request_body(params.get("body"))
+    environment = _environments.get(url) or _environment(url)
+    body = operation.body(context, params)
     refusal = _credentials_refusal(service, request_signer)
     if refusal is not None:
-        call = service.record_refusal(environment, model.name, body, refusal)
+        call = service.record_refusal(environment, name, body, refusal)
     else:
-        call = answer(service, environment, model, body)
-    status, parsed = respond(service, call)
+        try:
+            operation.check(body)
+        except ServiceError as exc:
+            call = service.record_refusal(environment, name, body, exc)
+        else:
+            call = service.invoke(environment, name, body)
+    status, parsed = respond(service, call, operation.copy)
     headers = parsed["ResponseMetadata"]["HTTPHeaders"]
-    return _HTTPResponse(url, status, headers, _WireBody(model, call)), parsed
+    return _HTTPResponse(url, status, headers, model, call), parsed
 
 
 # -- faults: answered as bytes at before-send, through botocore's retries --------------

@@ -139,7 +139,9 @@ def create_hit(
     now: _dt.datetime,
 ) -> HIT:
     # Funds first: a refused creation must not even use up an ID.
-    liability = check_creation_funds(state, hit_type, max_assignments)
+    production = state.environment is Environment.PRODUCTION
+    if production:
+        liability = check_creation_funds(state, hit_type, max_assignments)
     state.hit_seq += 1
     hit = HIT(
         hit_id=svc.ids.entity(),
@@ -154,12 +156,12 @@ def create_hit(
         hit_review_policy=hit_review_policy,
         seq=state.hit_seq,
     )
-    if state.environment is Environment.PRODUCTION:
+    if production:
         state.reserved += liability
     state.hits[hit.hit_id] = hit
     state.hit_index.add(hit.hit_id)
-    _schedule_expiry(svc, state, hit)
-    _schedule_disposal(svc, state, hit, _disposal_due(hit))
+    # Disposal is scheduled when the HIT expires: it can never be due before that.
+    svc.scheduler.at(hit.expiration, _expire_if_due, svc, state, hit)
     svc.emit(state, "HITCreated", hit, None, now)
     return hit
 
@@ -179,11 +181,12 @@ def check_creation_funds(state: State, hit_type: HITType, max_assignments: int) 
 
 
 def _schedule_expiry(svc: Service, state: State, hit: HIT) -> None:
-    def fire(due: _dt.datetime) -> None:
-        if not hit.expired and hit.expiration == due and hit.status is not HITStatus.DISPOSED:
-            expire(svc, state, hit, due)
+    svc.scheduler.at(hit.expiration, _expire_if_due, svc, state, hit)
 
-    svc.scheduler.at(hit.expiration, fire)
+
+def _expire_if_due(svc: Service, state: State, hit: HIT, due: _dt.datetime) -> None:
+    if not hit.expired and hit.expiration == due and hit.status is not HITStatus.DISPOSED:
+        expire(svc, state, hit, due)
 
 
 def expire(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
@@ -194,6 +197,7 @@ def expire(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
         hit.expired = True
     svc.emit(state, "HITExpired", hit, None, now)
     refresh(svc, state, hit, now)
+    _schedule_disposal(svc, state, hit, _disposal_due(hit))
 
 
 def set_expiration(
@@ -298,12 +302,7 @@ def accept(svc: Service, state: State, hit: HIT, worker: Worker, now: _dt.dateti
     state.assignments[assignment.assignment_id] = assignment
     hit.assignment_ids.append(assignment.assignment_id)
     hit.pending += 1
-
-    def abandon_at_deadline(due: _dt.datetime) -> None:
-        if assignment.status is AssignmentStatus.ACCEPTED and assignment.deadline == due:
-            give_back(svc, state, assignment, AssignmentStatus.ABANDONED, due)
-
-    svc.scheduler.at(assignment.deadline, abandon_at_deadline)
+    svc.scheduler.at(assignment.deadline, _abandon_if_due, svc, state, assignment)
     svc.emit(state, "AssignmentAccepted", hit, assignment, now)
     refresh(svc, state, hit, now)
     return assignment
@@ -330,12 +329,17 @@ def submit(
     if delay == 0:
         approve(svc, state, assignment, None, now)
         return
+    svc.scheduler.at(assignment.auto_approval_time, _approve_if_due, svc, state, assignment)
 
-    def auto_approve(due: _dt.datetime) -> None:
-        if assignment.status is AssignmentStatus.SUBMITTED and assignment.auto_approval_time == due:
-            approve(svc, state, assignment, None, due)
 
-    svc.scheduler.at(assignment.auto_approval_time, auto_approve)
+def _abandon_if_due(svc: Service, state: State, assignment: Assignment, due: _dt.datetime) -> None:
+    if assignment.status is AssignmentStatus.ACCEPTED and assignment.deadline == due:
+        give_back(svc, state, assignment, AssignmentStatus.ABANDONED, due)
+
+
+def _approve_if_due(svc: Service, state: State, assignment: Assignment, due: _dt.datetime) -> None:
+    if assignment.status is AssignmentStatus.SUBMITTED and assignment.auto_approval_time == due:
+        approve(svc, state, assignment, None, due)
 
 
 def give_back(

@@ -159,6 +159,9 @@ class HITType:
     # Notification settings (UpdateNotificationSettings) live on the type.
     notification: dict[str, Any] | None = None
     notification_active: bool = False
+    # The type's part of its HITs' wire form, by which optional members they have
+    # (see shapes.hit); a cache, not state: the type's properties never change.
+    templates: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def requires_masters(self) -> bool:

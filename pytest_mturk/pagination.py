@@ -8,6 +8,7 @@ and the walk ends with an empty page without one, so botocore's paginators,
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -18,6 +19,7 @@ DEFAULT_PAGE = 10
 T = TypeVar("T")
 
 
+@functools.lru_cache(maxsize=1024)
 def encode(kind: str, position: int) -> str:
     return base64.urlsafe_b64encode(f"{kind}:{position}".encode()).decode().rstrip("=")
 

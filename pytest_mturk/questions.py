@@ -230,6 +230,16 @@ def validate_question(question: str) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+@functools.lru_cache(maxsize=256)  # a batch of HITs often repeats one question
+def check_question(question: str) -> str:
+    """Check a HIT's ``Question`` as CreateHIT does, size and all; return its kind.
+
+    Only passes are remembered: a refusal raises anew every time.
+    """
+    check_size("Question", question)
+    return validate_question(question)
+
+
 def check_size(parameter: str, document: str) -> None:
     """The service's refusal of an XML member that is too large, or not text at all.
 

@@ -23,7 +23,7 @@ from .model import HIT, Assignment, Environment, State, Worker
 Handler = Callable[["Service", State, dict[str, Any], _dt.datetime], dict[str, Any]]
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """One API call as the simulator saw it."""
 
@@ -39,7 +39,7 @@ class Call:
         return self.error is None
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     """A lifecycle event, as MTurk's notifications describe it (spec §9)."""
 

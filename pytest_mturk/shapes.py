@@ -7,21 +7,21 @@ a fraction of running botocore's parser over JSON; a parity test proves the two
 agree (``tests/test_wire_parity.py``).
 
 The HIT and Assignment structures are cached on their records until the record
-changes, and shared: the call log keeps them as they were answered, and
-:func:`for_caller` gives the caller copies, so nothing a caller does to a
-response can reach the simulator.
+changes, and shared: the call log keeps them as they were answered, and a
+:func:`copier` compiled from the operation's output shape gives the caller
+copies, so nothing a caller does to a response can reach the simulator.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from botocore.compat import get_tzinfo_options
 
 from . import money
-from .model import HIT, Assignment, BonusPayment, QualificationType
+from .model import HIT, Assignment, BonusPayment, HITType, QualificationType
 
 _TZ = get_tzinfo_options()[0]()
 _local_cache: dict[_dt.datetime, _dt.datetime] = {}
@@ -42,46 +42,33 @@ def timestamp(value: _dt.datetime) -> _dt.datetime:
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
 
-def _copy_requirements(requirements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for req in requirements:
-        item = dict(req)
-        if "IntegerValues" in item:
-            item["IntegerValues"] = list(item["IntegerValues"])
-        if "LocaleValues" in item:
-            item["LocaleValues"] = [dict(loc) for loc in item["LocaleValues"]]
-        out.append(item)
-    return out
-
-
 def hit(record: HIT) -> dict[str, Any]:
-    """The HIT structure (shared and cached: never mutate it; see :func:`for_caller`)."""
+    """The HIT structure (shared and cached: never mutate it; see :func:`copier`)."""
     cached = record.cache
     if cached is None:
-        hit_type = record.hit_type
-        cached = _HITRecord(
-            HITId=record.hit_id,
-            HITTypeId=hit_type.hit_type_id,
-            HITGroupId=hit_type.hit_group_id,
+        layout_id = record.hit_layout_id
+        question = record.question
+        annotation = record.requester_annotation
+        variant = (
+            (layout_id is not None) | (question is not None) << 1 | (annotation is not None) << 2
         )
-        if record.hit_layout_id is not None:
-            cached["HITLayoutId"] = record.hit_layout_id
-        cached["CreationTime"] = timestamp(record.creation_time)
-        cached["Title"] = hit_type.title
-        cached["Description"] = hit_type.description
-        if record.question is not None:
-            cached["Question"] = record.question
-        if hit_type.keywords is not None:
-            cached["Keywords"] = hit_type.keywords
+        template = record.hit_type.templates.get(variant)
+        if template is None:
+            template = _template(record.hit_type, variant)
+        # The template has every member in the model's order; fill in the HIT's own.
+        cached = template.copy()
+        cached["HITId"] = record.hit_id
+        if layout_id is not None:
+            cached["HITLayoutId"] = layout_id
+        creation, expiration = record.creation_time, record.expiration
+        cached["CreationTime"] = _local_cache.get(creation) or timestamp(creation)
+        if question is not None:
+            cached["Question"] = question
         cached["HITStatus"] = record.status.value
         cached["MaxAssignments"] = record.max_assignments
-        cached["Reward"] = money.fmt(hit_type.reward)
-        cached["AutoApprovalDelayInSeconds"] = hit_type.auto_approval_delay
-        cached["Expiration"] = timestamp(record.expiration)
-        cached["AssignmentDurationInSeconds"] = hit_type.assignment_duration
-        if record.requester_annotation is not None:
-            cached["RequesterAnnotation"] = record.requester_annotation
-        cached["QualificationRequirements"] = hit_type.qualification_requirements
+        cached["Expiration"] = _local_cache.get(expiration) or timestamp(expiration)
+        if annotation is not None:
+            cached["RequesterAnnotation"] = annotation
         cached["HITReviewStatus"] = record.review_status
         cached["NumberOfAssignmentsPending"] = record.pending
         cached["NumberOfAssignmentsAvailable"] = record.available
@@ -90,16 +77,51 @@ def hit(record: HIT) -> dict[str, Any]:
     return cached
 
 
+def _template(hit_type: HITType, variant: int) -> dict[str, Any]:
+    """The HIT structure with the type's members set and the HIT's left ``None``;
+    ``variant`` says which optional members of the HIT's own are present (bit 0
+    HITLayoutId, 1 Question, 2 RequesterAnnotation)."""
+    template: dict[str, Any] = {
+        "HITId": None,
+        "HITTypeId": hit_type.hit_type_id,
+        "HITGroupId": hit_type.hit_group_id,
+    }
+    if variant & 1:
+        template["HITLayoutId"] = None
+    template["CreationTime"] = None
+    template["Title"] = hit_type.title
+    template["Description"] = hit_type.description
+    if variant & 2:
+        template["Question"] = None
+    if hit_type.keywords is not None:
+        template["Keywords"] = hit_type.keywords
+    template["HITStatus"] = None
+    template["MaxAssignments"] = None
+    template["Reward"] = money.fmt(hit_type.reward)
+    template["AutoApprovalDelayInSeconds"] = hit_type.auto_approval_delay
+    template["Expiration"] = None
+    template["AssignmentDurationInSeconds"] = hit_type.assignment_duration
+    if variant & 4:
+        template["RequesterAnnotation"] = None
+    template["QualificationRequirements"] = hit_type.qualification_requirements
+    template["HITReviewStatus"] = None
+    template["NumberOfAssignmentsPending"] = None
+    template["NumberOfAssignmentsAvailable"] = None
+    template["NumberOfAssignmentsCompleted"] = None
+    hit_type.templates[variant] = template
+    return template
+
+
 def assignment(record: Assignment) -> dict[str, Any]:
     """The Assignment structure (shared and cached, like :func:`hit`)."""
     cached = record.cache
     if cached is None:
-        cached = _Record(
-            AssignmentId=record.assignment_id,
-            WorkerId=record.worker_id,
-            HITId=record.hit_id,
-            AssignmentStatus=record.status.value,
-        )
+        cached = {
+            "AssignmentId": record.assignment_id,
+            "WorkerId": record.worker_id,
+            "HITId": record.hit_id,
+            "AssignmentStatus": record.status.value,
+        }
         if record.auto_approval_time is not None:
             cached["AutoApprovalTime"] = timestamp(record.auto_approval_time)
         cached["AcceptTime"] = timestamp(record.accept_time)
@@ -117,58 +139,86 @@ def assignment(record: Assignment) -> dict[str, Any]:
     return cached
 
 
-class _Record(dict):  # type: ignore[type-arg]
-    """A cached structure with no nested containers: a shallow copy is a full copy."""
+def hits(records: Mapping[str, HIT], keys: Iterable[str]) -> list[dict[str, Any]]:
+    """HIT structures of the records with these keys, for a listing (cached where made)."""
+    return [record.cache or hit(record) for record in map(records.__getitem__, keys)]
 
 
-class _HITRecord(dict):  # type: ignore[type-arg]
-    """A cached HIT: its only nested container is QualificationRequirements."""
+# -- copies for callers --------------------------------------------------------------
+
+Copier = Callable[[Any], Any]
+_CONTAINERS = frozenset(("structure", "list", "map"))
 
 
-def _copy(value: Any) -> Any:
-    kind = type(value)
-    if kind is _Record:
-        return dict(value)
-    if kind is _HITRecord:
-        return _copy_hit(value)
-    if kind is dict:
-        return {key: _copy(item) for key, item in value.items()}
-    if kind is list:
-        if value and type(value[0]) is _HITRecord:
-            return _copy_hits(value)
-        if value and type(value[0]) is _Record:
-            return [dict(item) for item in value]
-        return [_copy(item) for item in value]
+def copier(shape: Any) -> Copier:
+    """A function copying a value of ``shape`` (a botocore shape): every dict and list
+    fresh, the leaves (strings, numbers, datetimes) shared.
+
+    The handlers answer with structures shared with the caches and the call log;
+    this is how the caller gets its own, at the cost of one C-level ``dict.copy``
+    per structure and nothing at all for the members that are not containers.
+    """
+    kind = shape.type_name
+    if kind == "structure":
+        nested = tuple(
+            (name, copier(member), member.type_name == "list")
+            for name, member in shape.members.items()
+            if member.type_name in _CONTAINERS
+        )
+        return _structure_copier(nested) if nested else dict.copy
+    if kind == "list":
+        if shape.member.type_name not in _CONTAINERS:
+            return list.copy
+        return _list_copier(shape.member)
+    if kind == "map":
+        inner = copier(shape.value) if shape.value.type_name in _CONTAINERS else None
+        if inner is None:
+            return dict.copy
+        return lambda value: {key: inner(item) for key, item in value.items()}
+    return _same
+
+
+def _same(value: Any) -> Any:
     return value
 
 
-def _copy_hit(record: dict[str, Any]) -> dict[str, Any]:
-    out = record.copy()
-    requirements = out["QualificationRequirements"]
-    out["QualificationRequirements"] = _copy_requirements(requirements) if requirements else []
-    return out
+def _structure_copier(nested: tuple[tuple[str, Copier, bool], ...]) -> Copier:
+    def copy(value: dict[str, Any]) -> dict[str, Any]:
+        out = value.copy()
+        for name, inner, is_list in nested:
+            item = out.get(name)
+            if item is not None:
+                # An empty list is the common case (a HIT without requirements).
+                out[name] = inner(item) if item or not is_list else []
+        return out
+
+    return copy
 
 
-def _copy_hits(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    # The hot path of every HIT listing, kept to a copy and one store per HIT.
-    out: list[dict[str, Any]] = []
-    append = out.append
-    for record in records:
-        copy = record.copy()
-        requirements = copy["QualificationRequirements"]
-        copy["QualificationRequirements"] = _copy_requirements(requirements) if requirements else []
-        append(copy)
-    return out
+def _list_copier(member: Any) -> Copier:
+    if member.type_name != "structure":
+        inner = copier(member)
+        return lambda value: [inner(item) for item in value]
+    nested = tuple(
+        (name, copier(shape), shape.type_name == "list")
+        for name, shape in member.members.items()
+        if shape.type_name in _CONTAINERS
+    )
+    if not nested:
+        return lambda value: list(map(dict.copy, value))
 
+    def copy(value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # The hot path of every HIT listing: one C-level copy per structure, then
+        # only the nested containers, most of them empty lists.
+        out = list(map(dict.copy, value))
+        for item in out:
+            for name, inner, is_list in nested:
+                got = item.get(name)
+                if got is not None:
+                    item[name] = inner(got) if got or not is_list else []
+        return out
 
-def hits(records: Iterable[HIT]) -> list[dict[str, Any]]:
-    """HIT structures for a listing (the cached ones where the records have them)."""
-    return [record.cache or hit(record) for record in records]
-
-
-def for_caller(body: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a response body for the caller: every dict and list fresh, leaves shared."""
-    return {key: _copy(value) for key, value in body.items()}
+    return copy
 
 
 def bonus_payment(record: BonusPayment) -> dict[str, Any]:

@@ -9,6 +9,7 @@ operation is called, so every operation gets the same checks for free.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -62,11 +63,40 @@ def _compile(shape: Any, name: str) -> Check:
     return _nothing
 
 
+_STRING, _INTEGER, _OTHER = 0, 1, 2
+
+
+def _fast_spec(shape: Any, check: Check) -> tuple[Any, ...]:
+    """``(kind, low, high, matcher, enum, check)``: what the structure's own loop needs to
+    pass a plain valid string or integer without calling ``check``."""
+    kind = shape.type_name
+    low = shape.metadata.get("min")
+    high = shape.metadata.get("max")
+    if kind == "string":
+        pattern = shape.metadata.get("pattern")
+        matcher = re.compile(pattern).fullmatch if pattern else None
+        enum = frozenset(shape.enum) if shape.enum else None
+        return (_STRING, low or 0, sys.maxsize if high is None else high, matcher, enum, check)
+    if kind in ("integer", "long"):
+        return (
+            _INTEGER,
+            -sys.maxsize if low is None else low,
+            sys.maxsize if high is None else high,
+            None,
+            None,
+            check,
+        )
+    return (_OTHER, 0, 0, None, None, check)
+
+
 def _structure(shape: Any) -> Check:
     required = tuple(shape.required_members)
     members = tuple(
         (member, _compile(member_shape, member)) for member, member_shape in shape.members.items()
     )
+    specs = {
+        member: _fast_spec(shape.members[member], member_check) for member, member_check in members
+    }
 
     def check(value: Any) -> None:
         if not isinstance(value, dict):
@@ -74,10 +104,32 @@ def _structure(shape: Any) -> Check:
         for member in required:
             if value.get(member) is None:
                 raise missing_member(_coral_path(member))
-        for member, member_check in members:
-            item = value.get(member)
-            if item is not None:
-                member_check(item)
+        try:
+            # The members given (usually far fewer than the shape has); plain valid
+            # strings and integers pass here, anything else goes to its own check.
+            for member, item in value.items():
+                spec = specs.get(member)
+                if spec is None or item is None:
+                    continue
+                kind = spec[0]
+                if kind == _STRING:
+                    if (
+                        item.__class__ is str
+                        and spec[1] <= len(item) <= spec[2]
+                        and (spec[3] is None or spec[3](item) is not None)
+                        and (spec[4] is None or item in spec[4])
+                    ):
+                        continue
+                elif kind == _INTEGER and item.__class__ is int and spec[1] <= item <= spec[2]:
+                    continue
+                spec[5](item)
+        except ServiceError:
+            # Of several problems the service names the first in the model's order.
+            for member, member_check in members:
+                item = value.get(member)
+                if item is not None:
+                    member_check(item)
+            raise
 
     return check
 
@@ -102,19 +154,20 @@ def _list(shape: Any, name: str) -> Check:
 
 
 def _string(shape: Any, name: str) -> Check:
-    low = shape.metadata.get("min")
+    low = shape.metadata.get("min") or 0
     high = shape.metadata.get("max")
     pattern = shape.metadata.get("pattern")
     # fullmatch: with match, "$" also matches before a final newline ("ABC\n" passed).
     matcher = re.compile(pattern).fullmatch if pattern else None
     enum = frozenset(shape.enum) if shape.enum else None
+    if high is None:
+        high = sys.maxsize
 
     def check(value: Any) -> None:
-        if not isinstance(value, str):
-            raise invalid_value(name, value)
         if (
-            (low is not None and len(value) < low)
-            or (high is not None and len(value) > high)
+            value.__class__ is not str
+            and not isinstance(value, str)
+            or not low <= len(value) <= high
             or (matcher is not None and matcher(value) is None)
             or (enum is not None and value not in enum)
         ):

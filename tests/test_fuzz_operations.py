@@ -387,6 +387,8 @@ def snapshot(sim) -> bytes:
             # Cached wire forms are not state: a refused call may build one.
             for record in (*state.hits.values(), *state.assignments.values()):
                 record.cache = None
+            for hit_type in state.hit_types.values():
+                hit_type.templates.clear()
         notifier = _notify.notifier(service)
         return pickle.dumps(
             {
@@ -397,7 +399,7 @@ def snapshot(sim) -> bytes:
                 },
                 "events": service.events,
                 "schedule": (len(service.scheduler), service.scheduler._seq),
-                "ids issued": len(service.ids._issued),
+                "ids drawn": service.ids._random.getstate(),
                 "layouts": service.layouts,
                 "notifications": notifier.sent,
                 "inboxes": {dest: inbox._received for dest, inbox in notifier.inboxes.items()},

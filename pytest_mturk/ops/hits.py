@@ -38,6 +38,11 @@ def _type_for(
     svc: Service, state: State, p: dict[str, Any], now: _dt.datetime
 ) -> tuple[HITType, tuple[Any, ...] | None]:
     """The HIT type these properties name, and its key if it is new (not yet registered)."""
+    if not p.get("QualificationRequirements"):
+        # Properties exactly as an earlier call gave them passed every check then.
+        known = state.hit_types_by_key.get(_request_key(p))
+        if known is not None:
+            return known, None
     max_length("Title", p["Title"], 128)
     max_length("Description", p["Description"], 2000)
     max_length("Keywords", p.get("Keywords"), 1000)
@@ -60,7 +65,7 @@ def _type_for(
     )
     hit_type = state.hit_types_by_key.get(key)
     if hit_type is not None:
-        return hit_type, None
+        return hit_type, (None if quals else _request_key(p))
     # The IDs come in _register, once nothing can refuse the call any more: a
     # refused call must not shift the IDs later calls get.
     return (
@@ -80,20 +85,46 @@ def _type_for(
     )
 
 
-def _register(svc: Service, state: State, hit_type: HITType, key: tuple[Any, ...] | None) -> None:
-    """Give a new HIT type its IDs and make it findable (nothing to do for a known one)."""
-    if key is not None:
+def _request_key(p: dict[str, Any]) -> tuple[Any, ...]:
+    """A HIT type's properties as a request without requirements gave them ("0.5" and
+    "0.50" are two such keys for one type); 8 members, so never one of the 7 of a
+    normalised key."""
+    return (
+        "as requested",
+        p["Title"],
+        p["Description"],
+        p.get("Keywords"),
+        p["Reward"],
+        p["AssignmentDurationInSeconds"],
+        p.get("AutoApprovalDelayInSeconds"),
+        None,
+    )
+
+
+def _register(
+    svc: Service,
+    state: State,
+    hit_type: HITType,
+    key: tuple[Any, ...] | None,
+    p: dict[str, Any],
+) -> None:
+    """Make the HIT type findable (giving a new one its IDs), once nothing can refuse."""
+    if key is None:
+        return
+    if not hit_type.hit_type_id:
         hit_type.hit_type_id = svc.ids.entity()
         hit_type.hit_group_id = svc.ids.entity()
         state.hit_types[hit_type.hit_type_id] = hit_type
-        state.hit_types_by_key[key] = hit_type
+    state.hit_types_by_key[key] = hit_type
+    if not hit_type.qualification_requirements:
+        state.hit_types_by_key[_request_key(p)] = hit_type
 
 
 def create_hit_type(
     svc: Service, state: State, p: dict[str, Any], now: _dt.datetime
 ) -> dict[str, Any]:
     hit_type, key = _type_for(svc, state, p, now)
-    _register(svc, state, hit_type, key)
+    _register(svc, state, hit_type, key, p)
     return {"HITTypeId": hit_type.hit_type_id}
 
 
@@ -115,8 +146,7 @@ def _question(svc: Service, p: dict[str, Any]) -> str | None:
     if layout_id is not None:
         return _render_layout(svc, layout_id, p.get("HITLayoutParameters") or [])
     assert question is not None
-    questions.check_size("Question", question)
-    questions.validate_question(question)
+    questions.check_question(question)
     return question
 
 
@@ -144,26 +174,32 @@ def _create(
     new_type_key: tuple[Any, ...] | None = None,
 ) -> dict[str, Any]:
     lifetime = p["LifetimeInSeconds"]
-    in_range("LifetimeInSeconds", lifetime, 30, MAX_SECONDS)
+    if not 30 <= lifetime <= MAX_SECONDS:
+        raise range_error("LifetimeInSeconds", lifetime, 30, MAX_SECONDS)
     max_assignments = p.get("MaxAssignments")
     if max_assignments is None:
         max_assignments = 1
-    in_range("MaxAssignments", max_assignments, 1, 1_000_000_000)
-    max_length("RequesterAnnotation", p.get("RequesterAnnotation"), 255)
+    elif not 1 <= max_assignments <= 1_000_000_000:
+        raise range_error("MaxAssignments", max_assignments, 1, 1_000_000_000)
+    annotation = p.get("RequesterAnnotation")
+    if annotation is not None:
+        max_length("RequesterAnnotation", annotation, 255)
     question = _question(svc, p)
-    review.validate_policies(p)
+    if "AssignmentReviewPolicy" in p or "HITReviewPolicy" in p:
+        review.validate_policies(p)
     token = p.get("UniqueRequestToken")
-    existing = _common.seen_token(state, "CreateHIT", token, now)
-    if existing is not None:
-        raise errors.request_error(
-            f'The HIT with ID "{existing}" has already been created with the '
-            f'UniqueRequestToken "{token}".',
-            "HitAlreadyExists",
-        )
+    if token is not None:
+        existing = _common.seen_token(state, "CreateHIT", token, now)
+        if existing is not None:
+            raise errors.request_error(
+                f'The HIT with ID "{existing}" has already been created with the '
+                f'UniqueRequestToken "{token}".',
+                "HitAlreadyExists",
+            )
     if new_type_key is not None:
         # Funds are the last reason to refuse; check them before a new type takes IDs.
         lifecycle.check_creation_funds(state, hit_type, max_assignments)
-        _register(svc, state, hit_type, new_type_key)
+        _register(svc, state, hit_type, new_type_key, p)
     hit = lifecycle.create_hit(
         svc,
         state,
@@ -171,13 +207,14 @@ def _create(
         lifetime=lifetime,
         max_assignments=max_assignments,
         question=question,
-        requester_annotation=p.get("RequesterAnnotation"),
+        requester_annotation=annotation,
         hit_layout_id=p.get("HITLayoutId"),
         assignment_review_policy=p.get("AssignmentReviewPolicy"),
         hit_review_policy=p.get("HITReviewPolicy"),
         now=now,
     )
-    _common.remember_token(state, "CreateHIT", token, now, hit.hit_id)
+    if token is not None:
+        _common.remember_token(state, "CreateHIT", token, now, hit.hit_id)
     return {"HIT": shapes.hit(hit)}
 
 
@@ -201,8 +238,7 @@ def get_hit(svc: Service, state: State, p: dict[str, Any], now: _dt.datetime) ->
 
 def list_hits(svc: Service, state: State, p: dict[str, Any], now: _dt.datetime) -> dict[str, Any]:
     keys, token = pagination.page_index(state.hit_index, p, "ListHITs")
-    hits = state.hits
-    return pagination.response("HITs", shapes.hits([hits[key] for key in keys]), token)
+    return pagination.response("HITs", shapes.hits(state.hits, keys), token)
 
 
 def list_reviewable_hits(
@@ -219,7 +255,7 @@ def list_reviewable_hits(
             return hits[key].hit_type.hit_type_id == type_id
 
     keys, token = pagination.page_index(index, p, "ListReviewableHITs:" + status, accept)
-    return pagination.response("HITs", shapes.hits([hits[key] for key in keys]), token)
+    return pagination.response("HITs", shapes.hits(hits, keys), token)
 
 
 # -- changing ----------------------------------------------------------------------

@@ -269,7 +269,7 @@ def list_hits_for_qualification_type(
     keys, token = pagination.page_index(
         state.hit_index, p, "ListHITsForQualificationType:" + type_id, accept
     )
-    return pagination.response("HITs", shapes.hits([hits[key] for key in keys]), token)
+    return pagination.response("HITs", shapes.hits(hits, keys), token)
 
 
 # -- enforcement --------------------------------------------------------------------
