@@ -52,11 +52,6 @@ def before_send(**kwargs: Any) -> Any:
     return _handlers.before_send(**kwargs)
 
 
-def attach(handlers: ModuleType) -> None:
-    global _handlers
-    _handlers = handlers
-
-
 ENTRIES = (
     (PARAMS_EVENT, keep_params),
     (CALL_EVENT, before_call),
@@ -64,9 +59,40 @@ ENTRIES = (
 )
 
 
+def attach(handlers: ModuleType) -> None:
+    """Hand over to ``handlers`` (the interception module, now imported).
+
+    Sessions made from now on are given its handlers directly, one call less
+    per request; sessions made before keep the trampolines, which reach it too.
+    """
+    global _handlers
+    _handlers = handlers
+    module = sys.modules.get("botocore.handlers")
+    if module is not None:
+        _add_entries(module)
+
+
+def entries() -> tuple[tuple[str, Any], ...]:
+    """What sessions made now are given: the trampolines, or the handlers themselves."""
+    if _handlers is None:
+        return ENTRIES
+    return (
+        (PARAMS_EVENT, keep_params),
+        (CALL_EVENT, _handlers.before_call),
+        (SEND_EVENT, _handlers.before_send),
+    )
+
+
+def is_ours(entry: Any) -> bool:
+    """Whether a ``BUILTIN_HANDLERS`` entry is one of the hooks."""
+    return entry in ENTRIES or entry in entries()
+
+
 def _add_entries(handlers_module: Any) -> None:
     builtin = handlers_module.BUILTIN_HANDLERS
-    for entry in ENTRIES:
+    wanted = entries()
+    builtin[:] = [entry for entry in builtin if entry in wanted or not is_ours(entry)]
+    for entry in wanted:
         if entry not in builtin:
             builtin.append(entry)
 
@@ -82,7 +108,7 @@ def register(target: Any) -> None:
     events = getattr(meta, "events", None)
     if events is None or not hasattr(target, "_make_api_call"):
         events = getattr(target, "_session", target)
-    for event, handler in ENTRIES:
+    for event, handler in entries():
         events.register(event, handler, unique_id=f"pytest-mturk:{event}")
 
 

@@ -143,13 +143,12 @@ def _maybe_finish(svc: Service, state: State, qtype: QualificationType, now: _dt
 
 
 def deletion_listener(svc: Service) -> Any:
-    """An event listener that lets deleted types finish once their last HIT is deleted."""
+    """A listener to HITDisposed events that lets deleted types finish once their last
+    HIT is deleted."""
 
     def listen(state: State, event: Event) -> None:
         # Deleted types leave the index at once: equal sizes mean none is Disposing.
-        if event.event_type != "HITDisposed" or len(state.qualification_types) == len(
-            state.qualification_type_index
-        ):
+        if len(state.qualification_types) == len(state.qualification_type_index):
             return
         for qtype in list(state.qualification_types.values()):
             if qtype.status is QualificationTypeStatus.DISPOSING and qtype.disposal_due is None:

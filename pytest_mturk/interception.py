@@ -109,13 +109,14 @@ def _date_header(now: _dt.datetime) -> str:
 
 
 def _metadata(request_id: str, status: int, now: _dt.datetime) -> dict[str, Any]:
+    last = _last_date
     return {
         "RequestId": request_id,
         "HTTPStatusCode": status,
         "HTTPHeaders": {
             "x-amzn-requestid": request_id,
             "content-type": CONTENT_TYPE,
-            "date": _date_header(now),
+            "date": last[1] if last[0] == now else _date_header(now),
         },
         "RetryAttempts": 0,
     }

@@ -9,8 +9,6 @@ functions only check what depends on money and change the model.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -37,19 +35,49 @@ OVERRIDE_WINDOW = _dt.timedelta(days=30)
 # -- money -------------------------------------------------------------------------
 
 
-@contextmanager
-def reserving(state: State, hit: HIT) -> Iterator[None]:
-    """Keep the account's reserved liability in step with a change to ``hit``.
+class _Reserving:
+    """Keeps ``state.reserved`` in step with what one HIT may still cost."""
+
+    __slots__ = ("_before", "_hit", "_state")
+
+    def __init__(self, state: State, hit: HIT) -> None:
+        self._state = state
+        self._hit = hit
+        self._before = money.ZERO
+
+    def __enter__(self) -> None:
+        self._before = self._hit.liability
+
+    def __exit__(self, kind: object, value: object, traceback: object) -> None:
+        if kind is None:
+            self._state.reserved += self._hit.liability - self._before
+
+
+class _Unreserved:
+    """The sandbox reserves nothing: a context that does nothing, made once."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, value: object, traceback: object) -> None:
+        return None
+
+
+_UNRESERVED = _Unreserved()
+
+
+def reserving(state: State, hit: HIT) -> _Reserving | _Unreserved:
+    """Keep the account's reserved liability in step with a change to ``hit``
+    (``with reserving(state, hit): ...``).
 
     Use it for changes that can only release liability; changes that may add
     some check the extra against the available balance first.
     """
     if state.environment is not Environment.PRODUCTION:
-        yield  # the sandbox reserves nothing
-        return
-    before = hit.liability
-    yield
-    state.reserved += hit.liability - before
+        return _UNRESERVED
+    return _Reserving(state, hit)
 
 
 def ensure_funds(state: State, amount: Decimal) -> None:

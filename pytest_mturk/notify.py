@@ -352,5 +352,5 @@ def notifier(service: Service) -> Notifier:
     found = _notifiers.get(service)
     if found is None:
         found = _notifiers[service] = Notifier(service)
-        service.listeners.append(found.on_event)
+        service.listen(found.on_event)
     return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -84,7 +84,8 @@ class Service:
         self.calls: list[Call] = []
         self.events: list[Event] = []
         self.layouts: dict[str, str] = {}
-        self.listeners: list[Callable[[State, Event], None]] = []
+        # (listener, the event types it wants or None for all), via listen().
+        self.listeners: list[tuple[Callable[[State, Event], None], frozenset[str] | None]] = []
         self.submit_hooks: list[
             Callable[[Service, State, HIT, Assignment, _dt.datetime], None]
         ] = []
@@ -173,8 +174,15 @@ class Service:
             assignment.worker_id if assignment is not None else None,
         )
         self.events.append(event)
-        for listener in self.listeners:
-            listener(state, event)
+        for listener, wanted in self.listeners:
+            if wanted is None or event_type in wanted:
+                listener(state, event)
+
+    def listen(
+        self, listener: Callable[[State, Event], None], event_types: Iterable[str] | None = None
+    ) -> None:
+        """Call ``listener(state, event)`` for every event (of these types) from now on."""
+        self.listeners.append((listener, None if event_types is None else frozenset(event_types)))
 
     def on_assignment_submitted(
         self, state: State, hit: HIT, assignment: Assignment, now: _dt.datetime

@@ -115,9 +115,7 @@ def test_a_client_made_in_one_simulator_is_answered_by_the_next(no_simulator):
 @pytest.fixture
 def session_from_before_the_import(monkeypatch, no_simulator):
     """boto3's default session as if it had been made before pytest_mturk was imported."""
-    without = [
-        spec for spec in botocore.handlers.BUILTIN_HANDLERS if spec not in _bootstrap.ENTRIES
-    ]
+    without = [spec for spec in botocore.handlers.BUILTIN_HANDLERS if not _bootstrap.is_ours(spec)]
     monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", without)
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     boto3.setup_default_session(region_name="sandbox", **KEYS)

@@ -288,7 +288,7 @@ def _requirements_check(svc: Service, state: State, hit: HIT, worker: Worker) ->
 def install(service: Service) -> None:
     """Hold simulated workers to qualification requirements; let deleted types finish."""
     service.accept_checks.append(_requirements_check)
-    service.listeners.append(grants.deletion_listener(service))
+    service.listen(grants.deletion_listener(service), ["HITDisposed"])
 
 
 from . import worker_qualifications  # noqa: E402 - it imports the helpers above
