@@ -207,7 +207,8 @@ class HIT:
     def available(self) -> int:
         if self.expired or self.status is HITStatus.DISPOSED:
             return 0
-        return self.max_assignments - self.pending - self.submitted - self.completed
+        taken = self.pending + self.submitted + self.approved + self.rejected
+        return self.max_assignments - taken
 
     @property
     def reward(self) -> Decimal:
