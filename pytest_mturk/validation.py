@@ -70,13 +70,10 @@ def _fast_spec(shape: Any, check: Check) -> tuple[Any, ...]:
     """``(kind, low, high, matcher, enum, check)``: what the structure's own loop needs to
     pass a plain valid string or integer without calling ``check``."""
     kind = shape.type_name
+    if kind == "string":
+        return (_STRING, *_string_rules(shape), check)
     low = shape.metadata.get("min")
     high = shape.metadata.get("max")
-    if kind == "string":
-        pattern = shape.metadata.get("pattern")
-        matcher = re.compile(pattern).fullmatch if pattern else None
-        enum = frozenset(shape.enum) if shape.enum else None
-        return (_STRING, low or 0, sys.maxsize if high is None else high, matcher, enum, check)
     if kind in ("integer", "long"):
         return (
             _INTEGER,
@@ -153,15 +150,23 @@ def _list(shape: Any, name: str) -> Check:
     return check
 
 
-def _string(shape: Any, name: str) -> Check:
-    low = shape.metadata.get("min") or 0
+def _string_rules(
+    shape: Any,
+) -> tuple[int, int, Callable[[str], Any] | None, frozenset[str] | None]:
+    """A string shape's ``(min length, max length, full-match test, allowed values)``."""
     high = shape.metadata.get("max")
     pattern = shape.metadata.get("pattern")
-    # fullmatch: with match, "$" also matches before a final newline ("ABC\n" passed).
-    matcher = re.compile(pattern).fullmatch if pattern else None
-    enum = frozenset(shape.enum) if shape.enum else None
-    if high is None:
-        high = sys.maxsize
+    return (
+        shape.metadata.get("min") or 0,
+        sys.maxsize if high is None else high,
+        # fullmatch: with match, "$" also matches before a final newline ("ABC\n" passed).
+        re.compile(pattern).fullmatch if pattern else None,
+        frozenset(shape.enum) if shape.enum else None,
+    )
+
+
+def _string(shape: Any, name: str) -> Check:
+    low, high, matcher, enum = _string_rules(shape)
 
     def check(value: Any) -> None:
         if (
