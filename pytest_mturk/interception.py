@@ -39,7 +39,7 @@ from .errors import MODELED_ERRORS, ServiceError, service_fault
 from .model import Environment
 from .process import outside as _outside
 from .shapes import Copier, copier
-from .validation import validator_for
+from .validation import Check, validator_for
 from .wire import epoch_ms, error_json, to_wire_json
 
 if TYPE_CHECKING:
@@ -303,14 +303,14 @@ def _operation(model: Any) -> _Operation:
 
 
 def answer(
-    service: Service, environment: Environment, operation_model: Any, body: dict[str, Any]
+    service: Service, environment: Environment, name: str, check: Check, body: dict[str, Any]
 ) -> Call:
     """Validate and answer one request body; the :class:`Call` holds the body or error."""
     try:
-        validator_for(operation_model)(body)
+        check(body)
     except ServiceError as exc:
-        return service.record_refusal(environment, operation_model.name, body, exc)
-    return service.invoke(environment, operation_model.name, body)
+        return service.record_refusal(environment, name, body, exc)
+    return service.invoke(environment, name, body)
 
 
 def respond(service: Service, call: Call, copy: Copier) -> tuple[int, dict[str, Any]]:
@@ -353,12 +353,7 @@ def before_call(
     if refusal is not None:
         call = service.record_refusal(environment, name, body, refusal)
     else:
-        try:
-            operation.check(body)
-        except ServiceError as exc:
-            call = service.record_refusal(environment, name, body, exc)
-        else:
-            call = service.invoke(environment, name, body)
+        call = answer(service, environment, name, operation.check, body)
     status, parsed = respond(service, call, operation.copy)
     headers = parsed["ResponseMetadata"]["HTTPHeaders"]
     return _HTTPResponse(url, status, headers, model, call), parsed
@@ -419,16 +414,17 @@ def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
     url = request.url
     environment = _environment(url)
     body = _request_body(request.body)
-    fault = service.take_fault(operation_model.name)
+    name = operation_model.name
+    fault = service.take_fault(name)
     allowed = service.settings.access_keys
     if allowed is not None and _access_key(request) not in allowed:
-        call = service.record_refusal(environment, operation_model.name, body, _UNRECOGNIZED)
+        call = service.record_refusal(environment, name, body, _UNRECOGNIZED)
     elif fault == "service_fault":
-        call = service.record_refusal(environment, operation_model.name, body, service_fault())
+        call = service.record_refusal(environment, name, body, service_fault())
     elif fault == "throttled":
-        call = service.record_refusal(environment, operation_model.name, body, _THROTTLED)
+        call = service.record_refusal(environment, name, body, _THROTTLED)
     else:
-        call = answer(service, environment, operation_model, body)
+        call = answer(service, environment, name, _operation(operation_model).check, body)
         if fault == "lost":
             # The service did the work; the answer never arrived.
             raise ReadTimeoutError(endpoint_url=url)

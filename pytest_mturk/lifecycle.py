@@ -208,10 +208,6 @@ def check_creation_funds(state: State, hit_type: HITType, max_assignments: int) 
     return liability
 
 
-def _schedule_expiry(svc: Service, state: State, hit: HIT) -> None:
-    svc.scheduler.at(hit.expiration, _expire_if_due, svc, state, hit)
-
-
 def _expire_if_due(svc: Service, state: State, hit: HIT, due: _dt.datetime) -> None:
     if not hit.expired and hit.expiration == due and hit.status is not HITStatus.DISPOSED:
         expire(svc, state, hit, due)
@@ -245,7 +241,7 @@ def set_expiration(
             raise
     if state.environment is Environment.PRODUCTION:
         state.reserved += extra
-    _schedule_expiry(svc, state, hit)
+    svc.scheduler.at(hit.expiration, _expire_if_due, svc, state, hit)
     svc.emit(state, "HITExtended", hit, None, now)
     refresh(svc, state, hit, now)
 
