@@ -138,14 +138,14 @@ class Clock:
 class Scheduler:
     """A heap of due transitions, applied in time order.
 
-    Entries are ``(due, seq, action, args)``; applying one calls
+    Entries are ``(due, seq, action, *args)``; applying one calls
     ``action(*args, due)``, which returns nothing. Actions that may be
     superseded (an expiration moved later, say) check for themselves whether
     they still apply, so nothing is ever removed from the heap.
     """
 
     def __init__(self) -> None:
-        self._heap: list[tuple[_dt.datetime, int, Callable[..., None], tuple[Any, ...]]] = []
+        self._heap: list[tuple[Any, ...]] = []
         self._seq = 0
 
     def __len__(self) -> int:
@@ -153,14 +153,15 @@ class Scheduler:
 
     def at(self, due: _dt.datetime, action: Callable[..., None], *args: Any) -> None:
         self._seq += 1
-        heapq.heappush(self._heap, (due, self._seq, action, args))
+        # One flat tuple per entry: the seq is unique, so nothing after it is compared.
+        heapq.heappush(self._heap, (due, self._seq, action, *args))
 
     def run_until(self, now: _dt.datetime) -> int:
         """Apply every transition due at or before ``now``; return how many ran."""
         heap = self._heap
         ran = 0
         while heap and heap[0][0] <= now:
-            due, _, action, args = heapq.heappop(heap)
-            action(*args, due)
+            entry = heapq.heappop(heap)
+            entry[2](*entry[3:], entry[0])
             ran += 1
         return ran

@@ -229,6 +229,7 @@ class Notifier:
         self._aws = _Aws()
         self.inboxes: dict[str, Inbox] = {}
         self.sent: list[SentNotification] = []
+        self.listening = False
 
     def register(self, destination: str) -> Inbox:
         """The inbox for ``destination`` (made on first registration)."""
@@ -348,9 +349,21 @@ _notifiers: weakref.WeakKeyDictionary[Service, Notifier] = weakref.WeakKeyDictio
 
 
 def notifier(service: Service) -> Notifier:
-    """The service's notifier (made, and listening to its events, on first use)."""
+    """The service's notifier (made on first use)."""
     found = _notifiers.get(service)
     if found is None:
         found = _notifiers[service] = Notifier(service)
-        service.listen(found.on_event)
     return found
+
+
+def watch(service: Service) -> None:
+    """Start turning the service's lifecycle events into messages (idempotent).
+
+    Only a HIT type's notification settings can make an event a message, so
+    the notifier listens from the first time settings are given: until then,
+    events cost it nothing.
+    """
+    sender = notifier(service)
+    if not sender.listening:
+        sender.listening = True
+        service.listen(sender.on_event)

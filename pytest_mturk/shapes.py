@@ -21,10 +21,22 @@ from typing import Any
 from botocore.compat import get_tzinfo_options
 
 from . import money
-from .model import HIT, Assignment, BonusPayment, HITType, QualificationType
+from .model import (
+    HIT,
+    Assignment,
+    AssignmentStatus,
+    BonusPayment,
+    HITStatus,
+    HITType,
+    QualificationType,
+)
 
 _TZ = get_tzinfo_options()[0]()
 _local_cache: dict[_dt.datetime, _dt.datetime] = {}
+# Status names by member: a dict look-up, where ``member.value`` runs enum's Python code.
+_STATUS: dict[HITStatus | AssignmentStatus, str] = {
+    member: member.value for kind in (HITStatus, AssignmentStatus) for member in kind
+}
 
 
 def timestamp(value: _dt.datetime) -> _dt.datetime:
@@ -64,7 +76,7 @@ def hit(record: HIT) -> dict[str, Any]:
         cached["CreationTime"] = _local_cache.get(creation) or timestamp(creation)
         if question is not None:
             cached["Question"] = question
-        cached["HITStatus"] = record.status.value
+        cached["HITStatus"] = _STATUS[record.status]
         cached["MaxAssignments"] = record.max_assignments
         cached["Expiration"] = _local_cache.get(expiration) or timestamp(expiration)
         if annotation is not None:
@@ -120,7 +132,7 @@ def assignment(record: Assignment) -> dict[str, Any]:
             "AssignmentId": record.assignment_id,
             "WorkerId": record.worker_id,
             "HITId": record.hit_id,
-            "AssignmentStatus": record.status.value,
+            "AssignmentStatus": _STATUS[record.status],
         }
         if record.auto_approval_time is not None:
             cached["AutoApprovalTime"] = timestamp(record.auto_approval_time)
@@ -183,6 +195,20 @@ def _same(value: Any) -> Any:
 
 
 def _structure_copier(nested: tuple[tuple[str, Copier, bool], ...]) -> Copier:
+    if len(nested) == 1:
+        # The usual case (a HIT's requirements, an output's one structure or list):
+        # no loop over the nested members.
+        ((name, inner, is_list),) = nested
+
+        def copy_one(value: dict[str, Any]) -> dict[str, Any]:
+            out = value.copy()
+            item = out.get(name)
+            if item is not None:
+                out[name] = inner(item) if item or not is_list else []
+            return out
+
+        return copy_one
+
     def copy(value: dict[str, Any]) -> dict[str, Any]:
         out = value.copy()
         for name, inner, is_list in nested:
@@ -206,10 +232,24 @@ def _list_copier(member: Any) -> Copier:
     )
     if not nested:
         return lambda value: list(map(dict.copy, value))
+    if len(nested) == 1:
+        ((name, inner, is_list),) = nested
+
+        def copy_one(value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            # The hot path of every HIT listing: one C-level copy per structure,
+            # then its requirements, most often an empty list.
+            out = list(map(dict.copy, value))
+            for item in out:
+                got = item.get(name)
+                if got:
+                    item[name] = inner(got)
+                elif got is not None:
+                    item[name] = [] if is_list else inner(got)
+            return out
+
+        return copy_one
 
     def copy(value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        # The hot path of every HIT listing: one C-level copy per structure, then
-        # only the nested containers, most of them empty lists.
         out = list(map(dict.copy, value))
         for item in out:
             for name, inner, is_list in nested:

@@ -75,6 +75,7 @@ def update_notification_settings(
         )
     if spec is not None:
         hit_type.notification = spec
+        notify.watch(svc)
     # An omitted Active leaves the status as it was; a new specification starts
     # inactive (the legacy documentation of SetHITTypeNotification).
     if active is not None:
@@ -101,8 +102,3 @@ OPERATIONS: dict[str, Handler] = {
     "UpdateNotificationSettings": update_notification_settings,
     "SendTestEventNotification": send_test_event_notification,
 }
-
-
-def install(service: Service) -> None:
-    """Start turning the service's lifecycle events into notification messages."""
-    notify.notifier(service)
