@@ -59,6 +59,16 @@ _PLAIN_ATTRIBUTES = re.compile(
 )
 _ATTRIBUTE_NAME = re.compile(r"""\s+([^\s/>"'=<]+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 _DOCTYPE_EXPECTED = "Expected \u201c<!DOCTYPE html>\u201d."
+# The pattern ending each raw-text element's content, by element name.
+_RAW_TEXT_END: dict[str, re.Pattern[str]] = {}
+
+
+def _unique_names(attributes: str) -> bool:
+    """Whether no attribute name in ``attributes`` (plain syntax) is repeated."""
+    if not attributes:
+        return True
+    names = _ATTRIBUTE_NAME.findall(attributes)
+    return len({name.lower() for name in names}) == len(names)
 
 
 def q(name: str) -> str:
@@ -89,7 +99,8 @@ class _Parser:
         while i < end:
             lt = text.find("<", i)
             stop = end if lt < 0 else lt
-            if text[i:stop].strip():
+            # Text matters only while the doctype is still awaited.
+            if not self.doctype and text[i:stop].strip():
                 self.need_doctype(
                     i + len(text[i:stop]) - len(text[i:stop].lstrip()), "Non-space characters found"
                 )
@@ -106,6 +117,12 @@ class _Parser:
 
     def markup(self, lt: int) -> int:
         text = self.text
+        after = text[lt + 1 : lt + 2]
+        if after.isalpha() and after.isascii():
+            # The usual token, a start tag; _NAME matches from here.
+            name = _NAME.match(text, lt + 1)
+            assert name is not None
+            return self.start_tag(lt, name.group().lower(), name.end())
         if text.startswith("<!--", lt):
             close = text.find("-->", lt + 4)
             if close < 0:
@@ -195,15 +212,15 @@ class _Parser:
 
     def start_tag(self, lt: int, name: str, after: int) -> int:
         plain = _PLAIN_ATTRIBUTES.match(self.text, after)
-        names = _ATTRIBUTE_NAME.findall(plain.group(1)) if plain is not None else []
-        if plain is not None and len({n.lower() for n in names}) == len(names):
+        if plain is not None and _unique_names(plain.group(1)):
             gt, self_closing, next_offset = plain.end() - 1, plain.group(2) == "/", plain.end()
         else:
             scanned = self.attributes(after)
             if scanned is None:
                 return len(self.text)
             gt, self_closing, next_offset = scanned
-        self.need_doctype(gt, "Start tag seen")
+        if not self.doctype:
+            self.need_doctype(gt, "Start tag seen")
         if self.foreign:
             if not self_closing:
                 self.stack.append(name)
@@ -242,7 +259,10 @@ class _Parser:
         return next_offset
 
     def skip_raw_text(self, name: str, start: int) -> int:
-        match = re.compile(rf"</{name}[\s/>]", re.IGNORECASE).search(self.text, start)
+        end_tag = _RAW_TEXT_END.get(name)
+        if end_tag is None:
+            end_tag = _RAW_TEXT_END[name] = re.compile(rf"</{name}[\s/>]", re.IGNORECASE)
+        match = end_tag.search(self.text, start)
         return len(self.text) if match is None else match.start()
 
     def end_tag(self, lt: int) -> int:
@@ -262,7 +282,12 @@ class _Parser:
         name = name_match.group().lower()
         close = text.find(">", name_match.end())
         gt = len(text) - 1 if close < 0 else close
-        self.need_doctype(gt, "End tag seen")
+        if not self.doctype:
+            self.need_doctype(gt, "End tag seen")
+        stack = self.stack
+        if stack and stack[-1] == name and not self.foreign and name != "body" and name != "html":
+            stack.pop()  # the usual case: the innermost open element ends
+            return gt + 1
         if self.foreign:
             if name in self.stack:
                 self.pop_to(name)
@@ -314,6 +339,8 @@ def errors(content: str) -> list[tuple[int, int, str]]:
     """The parse errors in ``content``: (line, column, message), both 1-based, in order."""
     parser = _Parser(content)
     parser.run()
+    if not parser.errors:
+        return []
     starts = [0] + [m.end() for m in re.finditer("\n", content)]
     out = []
     for offset, message in sorted(parser.errors, key=lambda item: item[0]):

@@ -282,6 +282,10 @@ def test_html_errors_are_listed_with_line_and_column(client):
         ("<!DOCTYPE html><p>x</br></p>", "End tag \u201cbr\u201d."),
         ("<!DOCTYPE html><b><i>x</b></i>", "End tag \u201cb\u201d violates nesting rules."),
         ("", "End of file seen without seeing a doctype first."),
+        ("text<!DOCTYPE html>", "Non-space characters found without seeing a doctype first."),
+        ("<p>x</p><!DOCTYPE html>", "Start tag seen without seeing a doctype first."),
+        ("</p><!DOCTYPE html>", "End tag seen without seeing a doctype first."),
+        ("<!DOCTYPE html><div><p>x</div></p>", "No \u201cp\u201d element in scope"),
     ],
 )
 def test_html5_parse_errors(content, expected):
@@ -298,6 +302,8 @@ def test_html5_parse_errors(content, expected):
         "<!DOCTYPE html><svg><circle r='1'/><path d='M0'/></svg><p>a<p>b<dl><dt>x<dd>y</dl>",
         "<!DOCTYPE html><select><option>a<option>b</select><textarea><b></textarea>",
         "<!DOCTYPE html><!-- a <div> in a comment --><title>a <b> title</title>",
+        "<!DOCTYPE html>text, then <b>bold</b> text<script>if (a</b) {}</script><script></script>",
+        "<!DOCTYPE html><html><body><div><p>x</p></div></body></html>",
     ],
 )
 def test_ordinary_html5_pages_parse_cleanly(content):
