@@ -349,10 +349,35 @@ def errors(content: str) -> list[tuple[int, int, str]]:
     return out
 
 
+# What the checks above never look into. A run of text between tags without
+# quotes can only be text, a comment's, a raw-text element's or a quoted
+# attribute value's content; a quoted value after a space, a name and "=" can
+# only be a value or such content. Neither can hold a "<", a ">" or a quote, so
+# neither can end or begin a token: the checks find errors in a page if and only
+# if they find them in the page with every such run and value replaced.
+_TEXT_RUN = re.compile(r"""(?<=>)[^<>"']*[^\s<>"'][^<>"']*(?=<)""")
+_QUOTED_VALUE = re.compile(r"""(\s[^\s/>"'=<]+\s*=\s*)(?:"[^"'<>]*"|'[^"'<>]*')""")
+# Skeletons of pages that parsed cleanly: a batch of HITs from one template
+# differs in its items' text and attribute values, so only its first page is parsed.
+_clean: dict[str, None] = {}
+_CLEAN_LIMIT = 4096
+
+
+def skeleton(content: str) -> str:
+    """``content`` with its text runs and quoted attribute values replaced (see above)."""
+    return _TEXT_RUN.sub("x", _QUOTED_VALUE.sub(r'\1""', content))
+
+
 def refusal(content: str) -> str | None:
     """The service's ParameterValidationError text for ``content``, or None if it parses."""
+    key = skeleton(content)
+    if key in _clean:
+        return None
     found = errors(content)
     if not found:
+        if len(_clean) >= _CLEAN_LIMIT:
+            _clean.clear()
+        _clean[key] = None
         return None
     listed = " ".join(f"<! [{line},{column}] {message} !>" for line, column, message in found)
     return (

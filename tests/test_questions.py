@@ -8,7 +8,7 @@ import re
 import botocore.exceptions
 import pytest
 from conftest import EXTERNAL_QUESTION, HIT_ARGS, epoch_ms
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pytest_mturk import html5, questions, schemas
@@ -612,3 +612,47 @@ def _accepted(document: str) -> bool:
     except Exception:
         return False
     return True
+
+
+# Fragments that make tokens, and most of the ways to get a token's end wrong.
+# fmt: off
+_HTML_FRAGMENTS = st.sampled_from(
+    [
+        "<!DOCTYPE html>", "<!-- c -->", "<!--", "-->", "<!x>", "<", ">", "</", "/>", "<>",
+        "<div>", "</div>", "<p>", "</p>", "<b>", "</b>", "<br>", "<script>", "</script>",
+        "<textarea>", "</textarea>", "<svg>", "</svg>", "<td>", "<body>", "</body>", "<a ",
+        "<input ", " ", "\n", "x", "a b", "1 < 2", '"', "'", "=", '="', "='", '">', "'>",
+        ' a="1"', " a='2'", " a=b", ' b="d e"', " b", '" b "', "/", "it's", "--", "]]>",
+        " t='>", "x' ", " u=y", ' t=">', 'x" ',
+    ]
+)
+# fmt: on
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_HTML_FRAGMENTS, max_size=30).map("".join))
+@example("<!DOCTYPE html><a t='>x' u=y<b></a>")  # a quote in a "text run" ends a value
+@example('<!DOCTYPE html><a b=c=" b "></a>')  # a "value" inside an unquoted one
+def test_html5_skeleton_keeps_whether_a_page_parses(content):
+    # Pages are remembered as clean by their skeleton: it must never turn a page
+    # with errors into one without, nor the other way round.
+    assert bool(html5.errors(content)) == bool(html5.errors(html5.skeleton(content)))
+
+
+def test_pages_from_one_template_are_parsed_once(monkeypatch):
+    page = '<!DOCTYPE html><p class="item">Item {n}</p><img src="https://example.com/{n}.png">'
+    assert html5.refusal(page.format(n=1)) is None
+    parsed = []
+    monkeypatch.setattr(html5, "errors", lambda content: parsed.append(content) or [])
+    assert html5.refusal(page.format(n=2)) is None
+    assert parsed == []
+    # A page that differs in its markup is parsed.
+    assert html5.refusal(page.format(n=3) + "<div>") is None
+    assert len(parsed) == 1
+
+
+def test_a_remembered_template_does_not_hide_errors():
+    page = '<!DOCTYPE html><p class="item">Item {n}</p>'
+    assert html5.refusal(page.format(n=1)) is None
+    broken = '<!DOCTYPE html><p class="item">Item </div></p>'
+    assert html5.refusal(broken) is not None
