@@ -355,7 +355,7 @@ def errors(content: str) -> list[tuple[int, int, str]]:
 # only be a value or such content. Neither can hold a "<", a ">" or a quote, so
 # neither can end or begin a token: the checks find errors in a page if and only
 # if they find them in the page with every such run and value replaced.
-_TEXT_RUN = re.compile(r"""(?<=>)[^<>"']*[^\s<>"'][^<>"']*(?=<)""")
+_TEXT_RUN = re.compile(r""">[^<>"']*[^\s<>"'][^<>"']*(?=<)""")  # with its ">", kept
 _QUOTED_VALUE = re.compile(r"""(\s[^\s/>"'=<]+\s*=\s*)(?:"[^"'<>]*"|'[^"'<>]*')""")
 # Skeletons of pages that parsed cleanly: a batch of HITs from one template
 # differs in its items' text and attribute values, so only its first page is parsed.
@@ -365,7 +365,12 @@ _CLEAN_LIMIT = 4096
 
 def skeleton(content: str) -> str:
     """``content`` with its text runs and quoted attribute values replaced (see above)."""
-    return _TEXT_RUN.sub("x", _QUOTED_VALUE.sub(r'\1""', content))
+    return _TEXT_RUN.sub(">x", _QUOTED_VALUE.sub(_empty_value, content))
+
+
+def _empty_value(match: re.Match[str]) -> str:
+    # A function, not r'\1""': Python before 3.12 expands templates in Python code.
+    return match.group(1) + '""'
 
 
 def refusal(content: str) -> str | None:

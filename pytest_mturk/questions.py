@@ -197,6 +197,59 @@ def _text_error(tag: str) -> str:
     )
 
 
+# The two wrappers as nearly every requester writes them: one element per line
+# or none, the content as text or one CDATA section. A document of this shape
+# is well-formed XML (given the character checks in plain_wrapper) and its
+# elements are what the schema wants, so it needs no parser.
+_PLAIN_WRAPPER = re.compile(
+    r'<(ExternalQuestion|HTMLQuestion) xmlns="([^"<&]*)">[ \t\n]*'
+    r"<(ExternalURL|HTMLContent)>(?:<!\[CDATA\[(.*)\]\]>|((?:[^<&\]]|&(?:amp|lt|gt|quot|apos);)*))"
+    r"</\3>[ \t\n]*<FrameHeight>([0-9]+)</FrameHeight>[ \t\n]*</\1>[ \t\n]*\Z",
+    re.DOTALL,
+)
+_WRAPPED = {"ExternalQuestion": ("ExternalURL", EXTERNAL), "HTMLQuestion": ("HTMLContent", HTML)}
+# What XML 1.0 forbids in a document, and the carriage return it would rewrite.
+_NOT_PLAIN_XML = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
+_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'"}
+_ENTITY = re.compile("&(?:amp|lt|gt|quot|apos);")
+
+
+def _plain_xml_text(document: str) -> bool:
+    """Whether XML takes every character of ``document`` as it is."""
+    if document.isprintable() or document.replace("\n", "").replace("\t", "").isprintable():
+        return True  # the usual case, found without a scan in Python's regex engine
+    return _NOT_PLAIN_XML.search(document) is None
+
+
+def plain_wrapper(document: str) -> tuple[str, str, str] | None:
+    """``(kind, first child's text, FrameHeight)`` of an ExternalQuestion or HTMLQuestion
+    written plainly (see ``_PLAIN_WRAPPER``), as the XML parser would give them; or
+    None for any other document, which goes to the parser."""
+    match = _PLAIN_WRAPPER.match(document)
+    if match is None:
+        return None
+    local, namespace, child, cdata, text, height = match.groups()
+    if _WRAPPED[local] != (child, namespace) or not _plain_xml_text(document):
+        return None
+    if cdata is not None and "]]>" in cdata:
+        return None  # a section ends at its first "]]>": this is not one section
+    if cdata is None:
+        cdata = _ENTITY.sub(lambda entity: _ENTITIES[entity.group()], text) if "&" in text else text
+    return local, cdata, height
+
+
+def _check_wrapped(local: str, value: str) -> None:
+    """The service's checks of an ExternalQuestion's URL or an HTMLQuestion's page."""
+    if local == "ExternalQuestion":
+        url = value.strip()
+        if not url.lower().startswith("https://"):
+            raise _invalid("ExternalURL", url, " This URL must use the HTTPS protocol..")
+        return
+    refusal = html5.refusal(value)
+    if refusal is not None:
+        raise ServiceError(refusal, None, type="ParameterValidationError", stamp=False)
+
+
 @functools.lru_cache(maxsize=256)  # a batch of HITs often repeats one question
 def validate_question(question: str) -> str:
     """Check a HIT's ``Question`` as CreateHIT does; return its kind.
@@ -204,20 +257,17 @@ def validate_question(question: str) -> str:
     The kind is ``"ExternalQuestion"``, ``"HTMLQuestion"`` or ``"QuestionForm"``.
     Raises the service's :class:`~pytest_mturk.errors.ServiceError` otherwise.
     """
+    plain = plain_wrapper(question.lstrip())
+    if plain is not None:
+        _check_wrapped(plain[0], plain[1])
+        return plain[0]
     root = parse(question)
     namespace = _namespace(root)
     local = root.tag.rpartition("}")[2]
-    if local == "ExternalQuestion" and namespace == EXTERNAL:
-        url, _ = _wrapper(root, "ExternalURL")
-        url = url.strip()
-        if not url.lower().startswith("https://"):
-            raise _invalid("ExternalURL", url, " This URL must use the HTTPS protocol..")
-        return local
-    if local == "HTMLQuestion" and namespace == HTML:
-        content, _ = _wrapper(root, "HTMLContent")
-        refusal = html5.refusal(content)
-        if refusal is not None:
-            raise ServiceError(refusal, None, type="ParameterValidationError", stamp=False)
+    wrapped = _WRAPPED.get(local)
+    if wrapped is not None and namespace == wrapped[1]:
+        value, _ = _wrapper(root, wrapped[0])
+        _check_wrapped(local, value)
         return local
     if local == "QuestionForm" and namespace in QUESTION_FORMS:
         detail = schemas.first_error(namespace, root)
@@ -246,13 +296,8 @@ def check_size(parameter: str, document: str) -> None:
     A lone surrogate (possible in JSON, impossible in UTF-8) is a character no
     XML document may contain; Xerces reports it as an invalid XML character.
     """
-    bad = _SURROGATE.search(document)
-    if bad is not None:
-        raise _xml_error(
-            f"An invalid XML character (Unicode: 0x{ord(bad.group()):x}) was found in the "
-            "element content of the document."
-        )
-    size = len(document.encode("utf-8"))
+    # ASCII: one byte a character, and no surrogates.
+    size = len(document) if document.isascii() else _checked_utf8_size(document)
     if size > MAX_BYTES:
         raise ServiceError(
             f"The {parameter} is too long ({size} bytes). The maximum size is {MAX_BYTES} bytes.",
@@ -260,6 +305,17 @@ def check_size(parameter: str, document: str) -> None:
             type="ParameterValidationError",
             stamp=False,
         )
+
+
+def _checked_utf8_size(document: str) -> int:
+    """The document's size in UTF-8, or the refusal of a lone surrogate in it."""
+    bad = _SURROGATE.search(document)
+    if bad is not None:
+        raise _xml_error(
+            f"An invalid XML character (Unicode: 0x{ord(bad.group()):x}) was found in the "
+            "element content of the document."
+        )
+    return len(document.encode("utf-8"))
 
 
 def _schema_valid(document: str, root_tag: str, namespaces: tuple[str, ...]) -> bool:

@@ -656,3 +656,63 @@ def test_a_remembered_template_does_not_hide_errors():
     assert html5.refusal(page.format(n=1)) is None
     broken = '<!DOCTYPE html><p class="item">Item </div></p>'
     assert html5.refusal(broken) is not None
+
+
+def _parsed_wrapper(document):
+    """What the XML parser makes of a wrapper: (kind, first child's text, FrameHeight)."""
+    root = questions.parse(document.lstrip())
+    local = root.tag.rpartition("}")[2]
+    first = {"ExternalQuestion": "ExternalURL", "HTMLQuestion": "HTMLContent"}[local]
+    value, height = questions._wrapper(root, first)
+    return local, value, height
+
+
+_ROOTS = st.sampled_from(
+    [
+        ("ExternalQuestion", questions.EXTERNAL, "ExternalURL"),
+        ("HTMLQuestion", questions.HTML, "HTMLContent"),
+    ]
+)
+_SPACE = st.one_of(st.just(""), st.text(" \t\n\r\x0c", max_size=2))
+_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(["https://a.b/c", "<!DOCTYPE html><p>x</p>", " "]),
+        st.sampled_from(list("ab<>&;]/\r\x00é\t") + ["&amp;", "&lt;", "&#38;", "]]>"]),
+    ),
+    max_size=6,
+).map("".join)
+
+
+@st.composite
+def _wrappers(draw):
+    """Wrapper documents, mostly well-formed, some nearly so."""
+    root, namespace, child = draw(_ROOTS)
+    if draw(st.integers(0, 9)) == 0:  # now and then, the wrong child or namespace
+        child = draw(st.sampled_from(["ExternalURL", "HTMLContent", "FrameHeight"]))
+        namespace = draw(st.sampled_from([questions.EXTERNAL, questions.HTML, "x"]))
+    content = draw(st.one_of(_TEXT, _TEXT.map(lambda text: f"<![CDATA[{text}]]>")))
+    height = draw(st.sampled_from(["600", "0", "-1", " 7", "x"]))
+    space = draw(_SPACE)
+    return (
+        f'{draw(_SPACE)}<{root} xmlns="{namespace}">{space}<{child}>{content}</{child}>'
+        f"{space}<FrameHeight>{height}</FrameHeight>{draw(_SPACE)}</{root}>{draw(_SPACE)}"
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(_wrappers())
+@example(external())
+@example(html_question("<!DOCTYPE html><p>x</p>"))
+def test_plainly_written_wrappers_read_as_the_xml_parser_reads_them(document):
+    plain = questions.plain_wrapper(document.lstrip())
+    if plain is not None:
+        assert plain == _parsed_wrapper(document)
+
+
+def test_the_usual_wrappers_are_read_without_the_xml_parser():
+    assert questions.plain_wrapper(external(url="https://a.b/?x=1&amp;y=2")) == (
+        "ExternalQuestion",
+        "https://a.b/?x=1&y=2",
+        "600",
+    )
+    assert questions.plain_wrapper(html_question("<!DOCTYPE html><p>x</p>"))[0] == "HTMLQuestion"
