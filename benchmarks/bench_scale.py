@@ -67,32 +67,56 @@ def populate(sim: Any, count: int) -> list[str]:
 
 
 def per_call(func: Any, repeat: int) -> float:
-    samples = []
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(repeat):
-            func()
-        samples.append((time.perf_counter() - start) / repeat)
-    return statistics.median(samples)
+    start = time.perf_counter()
+    for _ in range(repeat):
+        func()
+    return (time.perf_counter() - start) / repeat
 
 
-def measure(count: int, repeat: int) -> dict[str, float]:
-    with mturk_sim(seed="scale") as sim:
+def _calls(client: Any, sim: Any, target: str) -> dict[str, Any]:
+    """The timed calls against ``sim`` (its call log is kept from growing)."""
+    log = sim._service.calls
+    return {
+        "get_hit": lambda: (client.get_hit(HITId=target), log.clear()),
+        "list_hits page": lambda: (client.list_hits(MaxResults=100), log.clear()),
+        "list_reviewable_hits page": lambda: (
+            client.list_reviewable_hits(MaxResults=100),
+            log.clear(),
+        ),
+    }
+
+
+def _simulator(seed: str, count: int) -> tuple[Any, str]:
+    """A stopped simulator with ``count`` HITs, and the HIT that get_hit asks for."""
+    sim = mturk_sim(seed=seed)
+    with sim:
         hit_ids = populate(sim, count)
-        client = boto3.client("mturk", region_name="sandbox")
-        target = hit_ids[len(hit_ids) // 2]
-        # Keep the call log from growing during the timing loops.
-        log = sim._service.calls
-        results = {
-            "get_hit": per_call(lambda: (client.get_hit(HITId=target), log.clear()), repeat),
-            "list_hits page": per_call(
-                lambda: (client.list_hits(MaxResults=100), log.clear()), repeat
-            ),
-            "list_reviewable_hits page": per_call(
-                lambda: (client.list_reviewable_hits(MaxResults=100), log.clear()), repeat
-            ),
-        }
-        return results
+    return sim, hit_ids[len(hit_ids) // 2]
+
+
+def compare(small_count: int, large_count: int, repeat: int, rounds: int) -> dict[str, float]:
+    """Large ÷ small per call: the median of rounds that time both back to back.
+
+    Both simulators stay built; the large one runs throughout and the small one
+    is started on top of it (the innermost simulator answers) for its half of
+    each round, so a drift in the machine's speed hits both alike.
+    """
+    small, small_target = _simulator("scale-small", small_count)
+    large, large_target = _simulator("scale-large", large_count)
+    client = boto3.client(
+        "mturk", region_name="sandbox", aws_access_key_id="AKIDBENCH", aws_secret_access_key="x"
+    )
+    small_calls = _calls(client, small, small_target)
+    large_calls = _calls(client, large, large_target)
+    ratios: dict[str, list[float]] = {name: [] for name in small_calls}
+    with large:
+        for _ in range(rounds):
+            for name in ratios:
+                with small:
+                    small_time = per_call(small_calls[name], repeat)
+                large_time = per_call(large_calls[name], repeat)
+                ratios[name].append(large_time / small_time)
+    return {name: statistics.median(values) for name, values in ratios.items()}
 
 
 def walk_pages(count: int) -> tuple[float, float]:
@@ -148,14 +172,15 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=100)
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
 
-    small = measure(args.small, args.repeat)
-    large = measure(args.large, args.repeat)
-    print(f"state: {args.small:,} vs {args.large:,} HITs (each with a submitted assignment)\n")
+    ratios = compare(args.small, args.large, args.repeat, args.rounds)
+    print(f"state: {args.small:,} vs {args.large:,} HITs (each with a submitted assignment)")
+    print(f"{args.rounds} interleaved rounds x {args.repeat} calls; ratio = large / small\n")
     print(f"{'call':<28}{'large/small':>12}{'target':>9}")
-    for name in small:
-        print(f"{name:<28}{large[name] / small[name]:>11.2f}x{1.5:>8.2f}x")
+    for name, ratio in ratios.items():
+        print(f"{name:<28}{ratio:>11.2f}x{1.5:>8.2f}x")
     first, last = walk_pages(args.large)
     print(f"{'list_hits: last/first page':<28}{last / first:>11.2f}x{'~1':>9}")
     print(f"\nadvance(): {advance_cost(args.large):.3f} s per 10,000 expirations (target < 1 s)")
