@@ -248,17 +248,8 @@ def _list_copier(member: Any) -> Copier:
             return out
 
         return copy_one
-
-    def copy(value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        out = list(map(dict.copy, value))
-        for item in out:
-            for name, inner, is_list in nested:
-                got = item.get(name)
-                if got is not None:
-                    item[name] = inner(got) if got or not is_list else []
-        return out
-
-    return copy
+    structure = _structure_copier(nested)
+    return lambda value: list(map(structure, value))
 
 
 def bonus_payment(record: BonusPayment) -> dict[str, Any]:
