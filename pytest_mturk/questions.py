@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from xml.etree import ElementTree
 from xml.parsers import expat
+from xml.sax.saxutils import unescape
 
 from . import html5, schemas
 from .errors import ServiceError
@@ -210,8 +211,8 @@ _PLAIN_WRAPPER = re.compile(
 _WRAPPED = {"ExternalQuestion": ("ExternalURL", EXTERNAL), "HTMLQuestion": ("HTMLContent", HTML)}
 # What XML 1.0 forbids in a document, and the carriage return it would rewrite.
 _NOT_PLAIN_XML = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
-_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'"}
-_ENTITY = re.compile("&(?:amp|lt|gt|quot|apos);")
+# The two predefined entities saxutils.unescape does not know of itself.
+_QUOTE_ENTITIES = {"&quot;": '"', "&apos;": "'"}
 
 
 def _plain_xml_text(document: str) -> bool:
@@ -234,7 +235,7 @@ def plain_wrapper(document: str) -> tuple[str, str, str] | None:
     if cdata is not None and "]]>" in cdata:
         return None  # a section ends at its first "]]>": this is not one section
     if cdata is None:
-        cdata = _ENTITY.sub(lambda entity: _ENTITIES[entity.group()], text) if "&" in text else text
+        cdata = unescape(text, _QUOTE_ENTITIES) if "&" in text else text
     return local, cdata, height
 
 
