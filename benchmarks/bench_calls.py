@@ -15,6 +15,7 @@ table shows the median of the rounds' ratios.
 from __future__ import annotations
 
 import argparse
+import itertools
 import platform
 import statistics
 import time
@@ -105,7 +106,7 @@ def _cases(sim: Any, client: Any, count: int) -> list[Case]:
         worker.submit(worker.accept(hit_id), {"label": "cat"})
     pending: list[str] = []
     pages: list[str] = []
-    items = iter(range(10**9))
+    items = itertools.count()
 
     def prepare_pages(n: int) -> None:
         # Untimed: n questions never seen before (the service checks each one it is sent).
