@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import _bootstrap  # noqa: F401  (puts the hook into botocore's built-in handlers)
 
+__version__ = "0.1.0"
+
 if TYPE_CHECKING:
     from ._bootstrap import register as register_session
     from .answers import crowd_answers
@@ -39,6 +41,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "__version__",
     "AssignmentStatus",
     "Environment",
     "HITStatus",
