@@ -392,6 +392,8 @@ class State:
     # (operation, token) -> (time first seen, what the first call produced)
     tokens: dict[tuple[str, str], tuple[_dt.datetime, str]] = field(default_factory=dict)
     hit_seq: int = 0
+    # HIT id -> what its review policies recorded (review.HITReview).
+    reviews: dict[str, Any] = field(default_factory=dict)
 
     @property
     def masters_id(self) -> str:

@@ -21,7 +21,6 @@ import json
 import random
 import re
 import string
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -345,14 +344,12 @@ class Notifier:
             return [record for record in self.sent if record.environment is environment]
 
 
-_notifiers: weakref.WeakKeyDictionary[Service, Notifier] = weakref.WeakKeyDictionary()
-
-
 def notifier(service: Service) -> Notifier:
-    """The service's notifier (made on first use)."""
-    found = _notifiers.get(service)
+    """The service's notifier (made on first use, and kept on the service: a table
+    here would keep every simulator alive, since a notifier refers to its service)."""
+    found: Notifier | None = service.notifier
     if found is None:
-        found = _notifiers[service] = Notifier(service)
+        found = service.notifier = Notifier(service)
     return found
 
 

@@ -8,7 +8,6 @@ ListReviewPolicyResultsForHIT. :mod:`.policies` runs them.
 from __future__ import annotations
 
 import datetime as _dt
-import weakref
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -187,15 +186,9 @@ class HITReview:
     known_scores: dict[str, int] = field(default_factory=dict)
 
 
-_reviews: weakref.WeakKeyDictionary[State, dict[str, HITReview]] = weakref.WeakKeyDictionary()
-
-
 def review_of(state: State, hit_id: str) -> HITReview:
     """The record of a HIT's reviews (empty until a policy runs)."""
-    per_state = _reviews.get(state)
-    if per_state is None:
-        per_state = _reviews[state] = {}
-    review = per_state.get(hit_id)
+    review: HITReview | None = state.reviews.get(hit_id)
     if review is None:
-        review = per_state[hit_id] = HITReview()
+        review = state.reviews[hit_id] = HITReview()
     return review

@@ -84,6 +84,7 @@ class Service:
         self.calls: list[Call] = []
         self.events: list[Event] = []
         self.layouts: dict[str, str] = {}
+        self.notifier: Any = None  # notify.Notifier, made when first needed
         # (listener, the event types it wants or None for all), via listen().
         self.listeners: list[tuple[Callable[[State, Event], None], frozenset[str] | None]] = []
         self.submit_hooks: list[
