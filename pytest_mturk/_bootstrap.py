@@ -14,6 +14,7 @@ import importlib.abc
 import importlib.machinery
 import sys
 import threading
+import weakref
 from types import ModuleType
 from typing import Any
 
@@ -30,6 +31,23 @@ active_lock = threading.Lock()
 
 _handlers: Any = None  # pytest_mturk.interception, once a simulator has started
 
+# Simulators made but never started (``sim = mturk_sim()`` without ``with`` or
+# ``start()``): while one exists and none is active, a call is refused rather
+# than let through to the network.
+unstarted: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def refuse_if_unstarted() -> None:
+    """Raise :class:`~pytest_mturk.UsageError` if a simulator was made but never started."""
+    if unstarted:
+        from .errors import UsageError
+
+        raise UsageError(
+            "An MTurk call was made while no simulator is active, but a simulator was made "
+            "and never started: use `with mturk_sim() as sim:` (or call `sim.start()`). "
+            "The call was not sent."
+        )
+
 
 def keep_params(params: Any = None, context: Any = None, **kwargs: Any) -> None:
     """botocore ``before-parameter-build.mturk``: keep the call's parameters for
@@ -41,6 +59,7 @@ def keep_params(params: Any = None, context: Any = None, **kwargs: Any) -> None:
 def before_call(**kwargs: Any) -> Any:
     """botocore ``before-call.mturk``: answer the call if a simulator is active."""
     if not active:
+        refuse_if_unstarted()
         return None
     return _handlers.before_call(**kwargs)
 

@@ -339,6 +339,7 @@ def before_call(
     try:
         service = _active[-1]
     except IndexError:
+        _bootstrap.refuse_if_unstarted()
         return None
     if model is None or params is None:
         return None

@@ -57,6 +57,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="bool",
         default=False,
     )
+    parser.addini(
+        "mturk_report",
+        "show a failing test's simulated MTurk calls and events in its report",
+        type="bool",
+        default=True,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -136,6 +142,21 @@ def _finish(node: pytest.Item) -> None:
     if simulator is not None:
         simulator.stop()
         del node.stash[_SIM_KEY]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failing test that used a simulator shows its last calls and events."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if not report.failed:
+        return
+    simulator = item.stash.get(_SIM_KEY, None)
+    if simulator is None or not item.config.getini("mturk_report"):
+        return
+    from .report import summary
+
+    report.sections.append(("simulated MTurk: last calls and events", summary(simulator._service)))
 
 
 @pytest.fixture(autouse=True)

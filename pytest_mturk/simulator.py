@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar, cast, overload
 
-from . import interception, notify, ops
+from . import _bootstrap, interception, notify, ops
 from .errors import UsageError
 from .model import (
     HIT,
@@ -102,6 +102,7 @@ class Simulator:
         self._service.simulator = self
         self._workers: dict[str, SimulatedWorker] = {}
         self._running = False
+        _bootstrap.unstarted.add(self)
         self.sandbox = EnvironmentView(self._service, Environment.SANDBOX)
         self.production = EnvironmentView(self._service, Environment.PRODUCTION)
         both = tuple(self._service.states.values())
@@ -116,10 +117,24 @@ class Simulator:
     # -- activation ----------------------------------------------------------------
 
     def start(self) -> Simulator:
+        """Answer every boto3 ``mturk`` call in the process (until :meth:`stop`)."""
+        _bootstrap.unstarted.discard(self)
         if not self._running:
             interception.push(self._service)
             self._running = True
         return self
+
+    def __repr__(self) -> str:
+        service = self._service
+        worlds = "; ".join(
+            f"{environment.value}: {len(state.hits)} HITs, {len(state.assignments)} assignments"
+            for environment, state in service.states.items()
+        )
+        status = "active" if self._running else "inactive"
+        return (
+            f"<Simulator seed={self.settings.seed} {status}, {worlds}; "
+            f"{len(service.calls)} calls, now {service.clock.now().isoformat()}>"
+        )
 
     def stop(self) -> None:
         if self._running:
@@ -138,6 +153,7 @@ class Simulator:
 
     def __call__(self, func: F) -> F:
         """Decorate ``func`` so that each call runs against a fresh simulator."""
+        _bootstrap.unstarted.discard(self)  # this one only holds the settings
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -1,0 +1,109 @@
+"""What a simulator did, in a few lines: for pytest's report of a failing test and for ``repr``.
+
+A failing test that used a simulator shows its last calls (operation, the
+parameters that identify what was asked, the outcome) and its last lifecycle
+events, the way pytest shows captured logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .service import Call, Event, Service
+
+# Parameters worth a place on a call's line: what names the objects it acts on, and
+# the few values a reader looks for first.
+_SHOWN = (
+    "HITId",
+    "HITTypeId",
+    "AssignmentId",
+    "QualificationTypeId",
+    "QualificationRequestId",
+    "WorkerId",
+    "Title",
+    "Reward",
+    "MaxAssignments",
+    "BonusAmount",
+    "ExpireAt",
+    "IntegerValue",
+    "Status",
+)
+# Where a response names what the call created or found.
+_CREATED = (
+    ("HIT", "HITId"),
+    ("HIT", "HITTypeId"),
+    ("QualificationType", "QualificationTypeId"),
+    ("QualificationRequest", "QualificationRequestId"),
+    (None, "HITTypeId"),
+    (None, "NumResults"),
+)
+_WIDTH = 60
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _WIDTH else text[: _WIDTH - 3] + "..."
+
+
+def _clock(call_or_event: Call | Event) -> str:
+    return call_or_event.time.strftime("%H:%M:%S")
+
+
+def describe_call(call: Call) -> str:
+    """One line: time, world, ``Operation(key=value, ...)``, and what came back."""
+    shown = ", ".join(
+        f"{name}={_short(call.params[name])}" for name in _SHOWN if name in call.params
+    )
+    line = f"{_clock(call)} {call.environment.value:<10} {call.operation}({shown})"
+    error = call.error
+    if error is not None:
+        code = f" {error.code}" if error.code else ""
+        message = error.message if len(error.message) <= 120 else error.message[:117] + "..."
+        return f"{line} -> {error.type}{code}: {message}"
+    return f"{line} -> ok{_created(call.response or {})}"
+
+
+def _created(response: Mapping[str, Any]) -> str:
+    found = []
+    for container, key in _CREATED:
+        source = response.get(container) if container is not None else response
+        if isinstance(source, Mapping) and key in source:
+            found.append(f"{key}={source[key]}")
+    return (" " + " ".join(dict.fromkeys(found))) if found else ""
+
+
+def describe_event(event: Event) -> str:
+    """One line: time, world, the event type and the objects it concerns."""
+    parts = [f"{_clock(event)} {event.environment.value:<10} {event.event_type}"]
+    for label, value in (
+        ("HIT", event.hit_id),
+        ("assignment", event.assignment_id),
+        ("worker", event.worker_id),
+    ):
+        if value is not None:
+            parts.append(f"{label} {value}")
+    return " ".join(parts)
+
+
+def _tail(lines: Iterable[str], total: int, limit: int, noun: str) -> list[str]:
+    kept = list(lines)
+    if total > limit:
+        kept.insert(0, f"... {total - limit} earlier {noun} not shown")
+    return kept
+
+
+def summary(service: Service, *, limit: int = 25) -> str:
+    """The last ``limit`` calls and events of a simulator, for a test failure's report."""
+    with service.lock:
+        calls = service.calls[-limit:]
+        events = service.events[-limit:]
+        total_calls, total_events = len(service.calls), len(service.events)
+    lines = [f"calls ({total_calls}):"]
+    lines += ["  " + line for line in _tail(map(describe_call, calls), total_calls, limit, "calls")]
+    lines.append(f"events ({total_events}):")
+    lines += [
+        "  " + line for line in _tail(map(describe_event, events), total_events, limit, "events")
+    ]
+    return "\n".join(lines)
