@@ -117,7 +117,8 @@ def register(target: Any) -> None:
     """Give the hooks to a session or client made before ``pytest_mturk`` was imported.
 
     ``target`` is a boto3 ``Session``, a botocore session or a client; a
-    session's clients made from now on are answered, a client is answered from
+    session's clients made from now on are answered (and can find the
+    simulator's fallback credentials and region), a client is answered from
     now on. Registering twice is harmless.
     """
     meta = getattr(target, "meta", None)

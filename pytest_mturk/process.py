@@ -66,7 +66,8 @@ class _Fallback(CredentialProvider):  # type: ignore[misc]
             return None
         session = self._session()
         if session is not None:
-            _handed.add(session)
+            with _handed_lock:
+                _handed.add(session)
         return FallbackCredentials(*FALLBACK_KEYS, method=self.METHOD)
 
 

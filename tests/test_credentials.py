@@ -13,6 +13,7 @@ import os
 import socket
 
 import boto3
+import botocore
 import botocore.session
 import pytest
 from botocore import UNSIGNED
@@ -21,7 +22,7 @@ from botocore.credentials import CredentialProvider, CredentialResolver, Refresh
 from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 from conftest import HIT_ARGS
 
-from pytest_mturk import UsageError, interception, mturk_sim
+from pytest_mturk import UsageError, _bootstrap, interception, mturk_sim
 
 GOOD_KEY = "AKIDEXAMPLE000000000"
 ROLE_CONFIG = """\
@@ -172,6 +173,18 @@ def test_without_keys_the_fallback_is_handed_out_only_while_a_simulator_runs(bar
     assert session.get_credentials() is None
 
 
+def test_the_default_session_from_before_the_import_gets_the_fallback_too(bare):
+    botocore.unregister_initializer(_bootstrap.prepare_session)
+    try:
+        boto3.setup_default_session()  # as if made before pytest_mturk was imported
+    finally:
+        botocore.register_initializer(_bootstrap.prepare_session)
+    with pytest.raises(NoRegionError):
+        boto3.client("mturk")
+    with mturk_sim():
+        assert boto3.client("mturk").get_account_balance()["AvailableBalance"] == "10000.00"
+
+
 # -- never the network ---------------------------------------------------------------------
 
 
@@ -183,6 +196,9 @@ def test_a_region_only_config_never_makes_botocore_ask_instance_metadata(bare, n
         assert client.get_account_balance()["AvailableBalance"] == "10000.00"
     assert network == []
     assert sim.calls[0].ok
+    # With no simulator botocore's chain is its own again: it asks instance metadata.
+    assert boto3.Session().get_credentials() is None
+    assert network != []
 
 
 @pytest.fixture
