@@ -12,7 +12,9 @@ is active.
 A call is answered at ``before-call``: no signing, no HTTP, no retries. A call
 of an operation with a fault scheduled (:meth:`Simulator.fail_next`) is let
 through to ``before-send`` instead and answered there with the service's wire
-bytes, so botocore's real retry logic and parser see the fault.
+bytes, so botocore's real retry logic and parser see the fault. Both paths
+judge the caller's credentials with :mod:`pytest_mturk.callers`; the let-through
+request goes unsigned, so signing never fetches credentials.
 
 botocore calls the most specific handlers first, so a client with an active
 ``Stubber`` (``before-call.*.*``) keeps its stubbed answers; moto hooks the
