@@ -373,7 +373,7 @@ def _access_key(request: Any) -> Any:
 
 
 def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
-    """Answer a signed request with the service's bytes, or fail it as scheduled."""
+    """Answer a request let through to be sent with the service's bytes, or fail it as scheduled."""
     try:
         service = _active[-1]
     except IndexError:
