@@ -71,7 +71,7 @@ def _client() -> Any:
     return boto3.client(
         "mturk",
         region_name="sandbox",
-        aws_access_key_id="AKIDBENCH",
+        aws_access_key_id="AKIDBENCH0000000",
         aws_secret_access_key="secret",
     )
 

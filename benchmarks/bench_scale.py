@@ -104,7 +104,10 @@ def compare(small_count: int, large_count: int, repeat: int, rounds: int) -> dic
     small, small_target = _simulator("scale-small", small_count)
     large, large_target = _simulator("scale-large", large_count)
     client = boto3.client(
-        "mturk", region_name="sandbox", aws_access_key_id="AKIDBENCH", aws_secret_access_key="x"
+        "mturk",
+        region_name="sandbox",
+        aws_access_key_id="AKIDBENCH0000000",
+        aws_secret_access_key="x",
     )
     small_calls = _calls(client, small, small_target)
     large_calls = _calls(client, large, large_target)

@@ -5,11 +5,15 @@ importing botocore then would make every ``pytest`` run slower. So this module
 imports nothing heavy. It puts two small trampolines into botocore's built-in
 handlers -- at once if ``botocore.handlers`` is already imported, otherwise the
 moment it is -- and the trampolines hand over to :mod:`pytest_mturk.interception`
-only while a simulator is active (starting one imports it).
+only while a simulator is active (starting one imports it). At the same moment
+it registers a botocore session initializer that gives every new session the
+simulator's fallback credentials and region (:mod:`pytest_mturk.process`),
+which step aside while no simulator is active.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
 import importlib.machinery
 import sys
@@ -107,7 +111,19 @@ def is_ours(entry: Any) -> bool:
     return entry in ENTRIES or entry in entries()
 
 
+def prepare_session(session: Any) -> None:
+    """botocore session initializer: the fallback credentials and region, for later."""
+    from . import process  # botocore.session is loaded by now, so this costs little
+
+    process.prepare(session)
+
+
 def _add_entries(handlers_module: Any) -> None:
+    botocore = sys.modules["botocore"]
+    # Once only: unregister (ValueError if it was not there), then register.
+    with contextlib.suppress(ValueError):
+        botocore.unregister_initializer(prepare_session)
+    botocore.register_initializer(prepare_session)
     builtin = handlers_module.BUILTIN_HANDLERS
     wanted = entries()
     builtin[:] = [entry for entry in builtin if entry in wanted or not is_ours(entry)]
@@ -120,13 +136,15 @@ def register(target: Any) -> None:
     """Give the hooks to a session or client made before ``pytest_mturk`` was imported.
 
     ``target`` is a boto3 ``Session``, a botocore session or a client; a
-    session's clients made from now on are answered, a client is answered from
+    session's clients made from now on are answered (and can find the
+    simulator's fallback credentials and region), a client is answered from
     now on. Registering twice is harmless.
     """
     meta = getattr(target, "meta", None)
     events = getattr(meta, "events", None)
     if events is None or not hasattr(target, "_make_api_call"):
         events = getattr(target, "_session", target)
+        prepare_session(events)
     for event, handler in entries():
         events.register(event, handler, unique_id=f"pytest-mturk:{event}")
 

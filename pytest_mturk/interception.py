@@ -12,7 +12,9 @@ is active.
 A call is answered at ``before-call``: no signing, no HTTP, no retries. A call
 of an operation with a fault scheduled (:meth:`Simulator.fail_next`) is let
 through to ``before-send`` instead and answered there with the service's wire
-bytes, so botocore's real retry logic and parser see the fault.
+bytes, so botocore's real retry logic and parser see the fault. Both paths
+judge the caller's credentials with :mod:`pytest_mturk.callers`; the let-through
+request goes unsigned, so signing never fetches credentials.
 
 botocore calls the most specific handlers first, so a client with an active
 ``Stubber`` (``before-call.*.*``) keeps its stubbed answers; moto hooks the
@@ -31,12 +33,13 @@ from typing import TYPE_CHECKING, Any
 import botocore
 import botocore.handlers
 from botocore.awsrequest import AWSResponse, HeadersDict
-from botocore.credentials import Credentials
-from botocore.exceptions import NoCredentialsError, ReadTimeoutError
+from botocore.exceptions import ReadTimeoutError
 
 from . import _bootstrap
+from .callers import CALLER_KEY, caller, refusal
 from .errors import MODELED_ERRORS, ServiceError, service_fault
 from .model import Environment
+from .process import forget_fallback
 from .process import outside as _outside
 from .shapes import Copier, copier
 from .validation import Check, validator_for
@@ -58,6 +61,9 @@ def push(service: Service) -> None:
         if not _active:
             _outside.enter()
         _active.append(service)
+    if not service.settings.fake_credentials:
+        # Sessions that cached the fallback keys under an outer simulator look again.
+        forget_fallback()
 
 
 def pop(service: Service) -> None:
@@ -194,43 +200,6 @@ class _HTTPResponse(AWSResponse):  # type: ignore[misc]
         self._raw = value
 
 
-# A refusal for unsigned requests (Config(signature_version=UNSIGNED)).
-_UNSIGNED = ServiceError(
-    "Request is missing Authentication Token",
-    None,
-    type="MissingAuthenticationTokenException",
-    stamp=False,
-)
-_UNRECOGNIZED = ServiceError(
-    "The security token included in the request is invalid.",
-    None,
-    type="UnrecognizedClientException",
-    stamp=False,
-)
-
-
-def _credentials_refusal(service: Service, request_signer: Any) -> ServiceError | None:
-    """What the service (or botocore, before sending) says about the caller's credentials."""
-    credentials = getattr(request_signer, "_credentials", None)
-    if credentials is None:
-        if getattr(request_signer, "signature_version", None) is botocore.UNSIGNED:
-            return _UNSIGNED
-        # What botocore's signer raises for a client that found no credentials.
-        raise NoCredentialsError()
-    allowed = service.settings.access_keys
-    if allowed is None and credentials.__class__ is Credentials:
-        # The common case, without freezing a copy of static keys on every call.
-        if credentials.access_key and credentials.secret_key:
-            return None
-        return _UNRECOGNIZED
-    frozen = credentials.get_frozen_credentials()
-    if not frozen.access_key or not frozen.secret_key:
-        return _UNRECOGNIZED
-    if allowed is not None and frozen.access_key not in allowed:
-        return _UNRECOGNIZED
-    return None
-
-
 _decode = json.JSONDecoder().decode
 
 
@@ -344,15 +313,21 @@ def before_call(
     if model is None or params is None:
         return None
     name = model.name
-    if service.faults and service.faults.get(name):
-        return None  # sign and send it: before_send answers, botocore retries
+    key = caller(service, request_signer)
+    refused = refusal(service, key)
+    if refused is None and service.faults and service.faults.get(name):
+        # Let it be sent, unsigned (signing would fetch deferred credentials:
+        # an STS request): before_send answers it, botocore retries.
+        if context is not None:
+            context[CALLER_KEY] = key
+            context["auth_type"] = "none"
+        return None
     operation = _operations.get(name) or _operation(model)
     url = params.get("url", "")
     environment = _environments.get(url) or _environment(url)
     body = operation.body(context, params)
-    refusal = _credentials_refusal(service, request_signer)
-    if refusal is not None:
-        call = service.record_refusal(environment, name, body, refusal)
+    if refused is not None:
+        call = service.record_refusal(environment, name, body, refused)
     else:
         call = answer(service, environment, name, operation.check, body)
     status, parsed = respond(service, call, operation.copy)
@@ -387,16 +362,19 @@ class _Raw:
         return [self._body]
 
 
-def _access_key(request: Any) -> str:
+def _access_key(request: Any) -> Any:
+    """The access key a request was signed with (``botocore.UNSIGNED`` if it was not)."""
     authorization = request.headers.get("Authorization") or b""
     if isinstance(authorization, bytes):
         authorization = authorization.decode("ascii", "replace")
+    if not authorization:
+        return botocore.UNSIGNED
     _, _, rest = authorization.partition("Credential=")
     return rest.split("/", 1)[0]
 
 
 def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
-    """Answer a signed request with the service's bytes, or fail it as scheduled."""
+    """Answer a request let through to be sent with the service's bytes, or fail it as scheduled."""
     try:
         service = _active[-1]
     except IndexError:
@@ -416,10 +394,12 @@ def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
     environment = _environment(url)
     body = _request_body(request.body)
     name = operation_model.name
-    fault = service.take_fault(name)
-    allowed = service.settings.access_keys
-    if allowed is not None and _access_key(request) not in allowed:
-        call = service.record_refusal(environment, name, body, _UNRECOGNIZED)
+    context = getattr(request, "context", None) or {}
+    key = context[CALLER_KEY] if CALLER_KEY in context else _access_key(request)
+    refused = refusal(service, key)
+    fault = service.take_fault(name) if refused is None else None
+    if refused is not None:
+        call = service.record_refusal(environment, name, body, refused)
     elif fault == "service_fault":
         call = service.record_refusal(environment, name, body, service_fault())
     elif fault == "throttled":

@@ -52,6 +52,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
     )
     parser.addini(
+        "mturk_fake_credentials",
+        "hand example keys to clients that find no AWS credentials (false: NoCredentialsError)",
+        type="bool",
+        default=True,
+    )
+    parser.addini(
         "mturk_strict_workers",
         "only workers made with sim.worker() exist",
         type="bool",
@@ -69,7 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "mturk(**settings): simulate MTurk for this test, with these settings "
-        "(seed, start, balance, access_keys, strict_workers, environment).",
+        "(seed, start, balance, access_keys, fake_credentials, strict_workers, environment).",
     )
     if _flag(config):
         # A simulator for the whole session catches calls made outside any test
@@ -105,6 +111,8 @@ def _ini_settings(config: pytest.Config) -> dict[str, Any]:
     keys = config.getini("mturk_access_keys")
     if keys:
         settings["access_keys"] = keys
+    if not config.getini("mturk_fake_credentials"):
+        settings["fake_credentials"] = False
     if config.getini("mturk_strict_workers"):
         settings["strict_workers"] = True
     settings["environment"] = config.getini("mturk_environment") or "sandbox"

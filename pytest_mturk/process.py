@@ -1,97 +1,168 @@
-"""The process around the simulators: fake credentials while any is active.
+"""The process around the simulators: what botocore sessions find while one is active.
 
-Where the environment names no AWS credentials, fake ones (and a region if
-none) are set while a simulator runs, as moto does, so a CI job with no AWS
-set-up just works; everything is put back when the last one stops.
+A CI job with no AWS set-up must just work, and a simulated call must never
+reach the network, whatever the user's AWS configuration. Nothing here writes
+``os.environ``: code under test reads its own configuration from there. Every
+botocore session is given, through botocore's own configuration machinery
+(:func:`botocore.register_initializer`, the session's ``credential_provider``
+component and its ``region`` config provider):
+
+- a credential provider, ahead of the ones that ask the network (container
+  and instance metadata), that supplies :data:`FALLBACK_KEYS` while a
+  simulator with ``fake_credentials`` on is active and the session found none
+  of its own;
+- those network providers, skipped while any simulator is active;
+- ``us-east-1`` (MTurk's only region) as the region while a simulator is
+  active and the session has none configured.
+
+With no simulator active all of these step aside, and sessions that were
+handed the fallback keys forget them when the last simulator stops.
 """
 
 from __future__ import annotations
 
-import os
+import copy
 import sys
+import threading
+import weakref
 from typing import Any
+
+from botocore.configprovider import BaseProvider
+from botocore.credentials import CredentialProvider, Credentials
 
 from . import _bootstrap
 
-_FAKE_ENV = {
-    "AWS_ACCESS_KEY_ID": "FOOBARKEY",
-    "AWS_SECRET_ACCESS_KEY": "FOOBARSECRET",
-}
+FALLBACK_REGION = "us-east-1"
+# The example key pair of AWS's IAM documentation: well formed, and nobody's.
+FALLBACK_KEYS = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+# Credential providers that ask the network for keys (ECS task role, EC2 instance role).
+NETWORK_PROVIDERS = frozenset(("container-role", "iam-role"))
+_PREPARED = "_pytest_mturk_prepared"
 
 
-def credentials_configured() -> bool:
-    """Whether the environment names credentials botocore could find without the network."""
-    if os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"):
-        return True
-    for variable, default in (
-        ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
-        ("AWS_CONFIG_FILE", "~/.aws/config"),
-    ):
-        if os.path.exists(os.path.expanduser(os.environ.get(variable, default))):
-            return True
-    return False
+class FallbackCredentials(Credentials):  # type: ignore[misc]
+    """The keys a session is handed while a simulator runs and it has none of its own."""
+
+
+def _fake_credentials_wanted() -> bool:
+    try:
+        service = _bootstrap.active[-1]
+    except IndexError:
+        return False
+    return bool(service.settings.fake_credentials)
+
+
+class _Fallback(CredentialProvider):  # type: ignore[misc]
+    """Supplies :data:`FALLBACK_KEYS` while a simulator with ``fake_credentials`` runs."""
+
+    METHOD = "pytest-mturk"
+    CANONICAL_NAME = "pytest-mturk"
+
+    def __init__(self, session: Any) -> None:
+        self._session = weakref.ref(session)
+
+    def load(self) -> FallbackCredentials | None:
+        if not _fake_credentials_wanted():
+            return None
+        session = self._session()
+        if session is not None:
+            with _handed_lock:
+                _handed.add(session)
+        return FallbackCredentials(*FALLBACK_KEYS, method=self.METHOD)
+
+
+class _Offline(CredentialProvider):  # type: ignore[misc]
+    """A provider that asks the network, skipped while any simulator is active."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        # Keep its name, so insert_before("iam-role", ...) and the like still work.
+        self.METHOD = inner.METHOD
+        self.CANONICAL_NAME = getattr(inner, "CANONICAL_NAME", None)
+
+    def load(self) -> Any:
+        if _bootstrap.active:
+            return None
+        return self.inner.load()
+
+
+class _Region(BaseProvider):  # type: ignore[misc]
+    """The session's own region, else ``us-east-1`` while a simulator is active."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def provide(self) -> Any:
+        value = self.inner.provide() if self.inner is not None else None
+        if value is None and _bootstrap.active:
+            return FALLBACK_REGION
+        return value
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Region:
+        # botocore copies a session's config store for every client it makes.
+        return _Region(copy.deepcopy(self.inner, memo))
+
+
+def _adapt(resolver: Any, session: Any) -> Any:
+    """Put the fallback into a credential resolver, and take the network out of it."""
+    providers = getattr(resolver, "providers", None)
+    if not isinstance(providers, list) or any(isinstance(p, _Fallback) for p in providers):
+        return resolver
+    for index, provider in enumerate(providers):
+        if getattr(provider, "METHOD", None) in NETWORK_PROVIDERS:
+            providers[index] = _Offline(provider)
+    network = [i for i, p in enumerate(providers) if isinstance(p, _Offline)]
+    providers.insert(network[0] if network else len(providers), _Fallback(session))
+    return resolver
+
+
+def prepare(session: Any) -> None:
+    """Give a botocore session the fallback credentials and region (idempotent)."""
+    if getattr(session, _PREPARED, False) or not hasattr(session, "get_component"):
+        return
+    setattr(session, _PREPARED, True)
+    # The resolver is made lazily, when the first client needs credentials (it
+    # uses that client's region and the profile set by then): wrap botocore's
+    # own factory rather than making it now.
+    deferred = getattr(getattr(session, "_components", None), "_deferred", None)
+    factory = deferred.get("credential_provider") if isinstance(deferred, dict) else None
+    if factory is not None:
+        session.lazy_register_component("credential_provider", lambda: _adapt(factory(), session))
+    else:
+        _adapt(session.get_component("credential_provider"), session)
+    store = session.get_component("config_store")
+    provider = store.get_config_provider("region")
+    if not isinstance(provider, _Region):
+        store.set_config_provider("region", _Region(provider))
+
+
+# Sessions that were handed the fallback keys (they cache them).
+_handed: weakref.WeakSet[Any] = weakref.WeakSet()
+_handed_lock = threading.Lock()
+
+
+def forget_fallback() -> None:
+    """Make every session that cached the fallback keys look for credentials again."""
+    with _handed_lock:
+        sessions = list(_handed)
+        _handed.clear()
+    for session in sessions:
+        if isinstance(getattr(session, "_credentials", None), FallbackCredentials):
+            session._credentials = None
 
 
 class _Outside:
-    """What the process looks like while any simulator is active.
-
-    Where the environment names no credentials, fake ones (and a region if
-    none) are set, as moto does, so a CI job with no AWS set-up just works.
-    When the last simulator stops the environment is put back, and boto3's
-    default session forgets the fake keys if it found them meanwhile, so they
-    never outlive the simulation.
-    """
-
-    def __init__(self) -> None:
-        self._saved_env: dict[str, str | None] = {}
-        self._faked = False
-        self._default_session: Any = None
-        self._default_had_credentials = False
+    """What the process looks like while any simulator is active."""
 
     def enter(self) -> None:
-        boto3 = sys.modules.get("boto3")
-        default = getattr(boto3, "DEFAULT_SESSION", None)
+        # boto3's default session may predate the import of pytest_mturk.
+        default = getattr(sys.modules.get("boto3"), "DEFAULT_SESSION", None)
         if default is not None:
             _bootstrap.register(default)
-        changes = {} if credentials_configured() else dict(_FAKE_ENV)
-        if not (os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION")):
-            changes["AWS_DEFAULT_REGION"] = "us-east-1"
-        for key, value in changes.items():
-            self._saved_env[key] = os.environ.get(key)
-            os.environ[key] = value
-        self._faked = "AWS_ACCESS_KEY_ID" in changes
-        self._default_session = default
-        self._default_had_credentials = _cached_credentials(default) is not None
 
     def exit(self) -> None:
-        for key, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        self._saved_env.clear()
-        if self._faked:
-            # Keep boto3's default session (remaking it costs every later client a
-            # reload of the service model); just make it forget the fake keys.
-            current = getattr(sys.modules.get("boto3"), "DEFAULT_SESSION", None)
-            if current is not None and current is not self._default_session:
-                _forget_credentials(current)
-            if self._default_session is not None and not self._default_had_credentials:
-                _forget_credentials(self._default_session)
-        self._faked = False
-        self._default_session = None
-
-
-def _cached_credentials(session: Any) -> Any:
-    # botocore caches a session's credentials once found (a private attribute).
-    return getattr(getattr(session, "_session", session), "_credentials", None)
-
-
-def _forget_credentials(session: Any) -> None:
-    core = getattr(session, "_session", session)
-    credentials = getattr(core, "_credentials", None)
-    if credentials is not None and getattr(credentials, "access_key", None) == "FOOBARKEY":
-        core._credentials = None
+        # The fallback keys must not outlive the simulation.
+        forget_fallback()
 
 
 outside = _Outside()

@@ -60,6 +60,8 @@ class Settings:
     start: _dt.datetime | None = None
     balance: Decimal = Decimal("10000.00")
     access_keys: frozenset[str] | None = None
+    # Whether a client that finds no credentials of its own is handed the fallback keys.
+    fake_credentials: bool = True
     strict_workers: bool = False
     environment: Environment = Environment.SANDBOX
 

@@ -50,6 +50,7 @@ def _settings(
     access_keys: Any = None,
     strict_workers: bool = False,
     environment: Environment | str = Environment.SANDBOX,
+    fake_credentials: bool = True,
 ) -> Settings:
     if isinstance(start, str):
         try:
@@ -72,6 +73,8 @@ def _settings(
         raise UsageError(f"balance must be an amount such as '500.00', not {balance!r}.") from None
     if isinstance(access_keys, str):
         access_keys = [access_keys]
+    if not isinstance(fake_credentials, bool):
+        raise UsageError(f"fake_credentials must be True or False, not {fake_credentials!r}.")
     return Settings(
         seed=seed,
         start=start,
@@ -79,6 +82,7 @@ def _settings(
         access_keys=frozenset(access_keys) if access_keys is not None else None,
         strict_workers=strict_workers,
         environment=env,
+        fake_credentials=fake_credentials,
     )
 
 
@@ -351,9 +355,11 @@ def mturk_sim(func: Callable[..., Any] | None = None, /, **settings: Any) -> Any
     Settings: ``seed`` (IDs and results are deterministic for a seed),
     ``start`` (datetime or ISO string; default: now, frozen), ``balance``
     (production's starting balance), ``access_keys`` (only these keys are
-    accepted), ``strict_workers`` (only workers made with ``worker()`` exist),
-    ``environment`` ("sandbox" or "production": what ``client()`` and
-    ``balance`` mean).
+    accepted; without it any well-formed key is), ``strict_workers`` (only
+    workers made with ``worker()`` exist), ``environment`` ("sandbox" or
+    "production": what ``client()`` and ``balance`` mean), ``fake_credentials``
+    (default True: a client that finds no AWS credentials of its own is handed
+    example keys; False: it gets botocore's ``NoCredentialsError``).
     """
     if func is not None:
         if not callable(func):

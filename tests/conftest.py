@@ -36,7 +36,8 @@ def boto_session():
     """One boto3 session for the run: it loads the service model once, not per test.
 
     (Made before any simulator; the hook is in every session made after import, and
-    the session finds the simulator's fake credentials when its first client is made.)
+    the session finds the simulator's fallback credentials, through botocore's credential
+    chain, when its first client is made.)
     """
     return boto3.session.Session()
 

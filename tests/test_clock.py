@@ -14,7 +14,7 @@ from pytest_mturk import UsageError, mturk_sim
 
 UTC = _dt.timezone.utc
 START = _dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-KEYS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "secret"}
+KEYS = {"aws_access_key_id": "AKIDEXAMPLE000000000", "aws_secret_access_key": "secret"}
 
 
 def sandbox():

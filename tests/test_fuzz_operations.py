@@ -105,7 +105,9 @@ def _no_http(request=None, **kwargs):
 @pytest.fixture(scope="module")
 def clients():
     """``{(environment, parameter_validation): client}``, none able to send HTTP."""
-    session = boto3.session.Session(aws_access_key_id="FUZZKEY", aws_secret_access_key="FUZZSECRET")
+    session = boto3.session.Session(
+        aws_access_key_id="AKIDFUZZ00000000", aws_secret_access_key="FUZZSECRET"
+    )
     made = {}
     for environment, region in (("production", "us-east-1"), ("sandbox", "sandbox")):
         for validate in (True, False):

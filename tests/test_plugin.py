@@ -35,7 +35,7 @@ HIT_ARGS = {HIT_ARGS!r}
 def sandbox():
     return boto3.client(
         "mturk", region_name="sandbox",
-        aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
+        aws_access_key_id="AKIDEXAMPLE000000000", aws_secret_access_key="secret",
     )
 
 SHARED = sandbox()  # clients outlive simulators: each call goes to the active one

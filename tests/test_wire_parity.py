@@ -29,7 +29,7 @@ from pytest_mturk.wire import epoch_ms, error_json, to_wire_json
 
 LOCALE = "00000000000000000071"
 APPROVED_COUNT = "00000000000000000040"
-KEYS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "secret"}
+KEYS = {"aws_access_key_id": "AKIDEXAMPLE000000000", "aws_secret_access_key": "secret"}
 SERVICE_MODEL = botocore.session.get_session().get_service_model("mturk")
 
 
