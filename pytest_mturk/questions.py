@@ -8,7 +8,6 @@ Schemas (:mod:`.schemas`). Refusals carry the service's wording.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from xml.etree import ElementTree
@@ -16,6 +15,7 @@ from xml.parsers import expat
 from xml.sax.saxutils import unescape
 
 from . import html5, schemas
+from .bounded_cache import cached
 from .errors import ServiceError
 
 BASE = schemas.BASE
@@ -251,7 +251,7 @@ def _check_wrapped(local: str, value: str) -> None:
         raise ServiceError(refusal, None, type="ParameterValidationError", stamp=False)
 
 
-@functools.lru_cache(maxsize=256)  # a batch of HITs often repeats one question
+@cached()  # a batch of HITs often repeats one question
 def validate_question(question: str) -> str:
     """Check a HIT's ``Question`` as CreateHIT does; return its kind.
 
@@ -281,7 +281,7 @@ def validate_question(question: str) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-@functools.lru_cache(maxsize=256)  # a batch of HITs often repeats one question
+@cached()  # a batch of HITs often repeats one question
 def check_question(question: str) -> str:
     """Check a HIT's ``Question`` as CreateHIT does, size and all; return its kind.
 
@@ -300,12 +300,39 @@ def check_size(parameter: str, document: str) -> None:
     # ASCII: one byte a character, and no surrogates.
     size = len(document) if document.isascii() else _checked_utf8_size(document)
     if size > MAX_BYTES:
-        raise ServiceError(
-            f"The {parameter} is too long ({size} bytes). The maximum size is {MAX_BYTES} bytes.",
-            None,
-            type="ParameterValidationError",
-            stamp=False,
-        )
+        raise _too_long(parameter, size)
+
+
+def _too_long(parameter: str, size: int) -> ServiceError:
+    return ServiceError(
+        f"The {parameter} is too long ({size} bytes). The maximum size is {MAX_BYTES} bytes.",
+        None,
+        type="ParameterValidationError",
+        stamp=False,
+    )
+
+
+def _utf8_size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def render_layout(pieces: list[str], values: dict[str, str]) -> str:
+    """The Question a HIT layout makes with ``values``, checked as a Question is.
+
+    ``pieces`` is the layout split at its placeholders (text, name, text, ...).
+    The size is worked out before the values are pasted in, so that large values
+    (or one value in many places) never build a huge string only to refuse it.
+    """
+    texts, names = pieces[0::2], pieces[1::2]
+    sizes = {name: _utf8_size(values[name]) for name in set(names)}
+    size = sum(map(_utf8_size, texts)) + sum(sizes[name] for name in names)
+    if size > MAX_BYTES:
+        raise _too_long("Question", size)
+    question = "".join(
+        piece if index % 2 == 0 else values[piece] for index, piece in enumerate(pieces)
+    )
+    check_question(question)
+    return question
 
 
 def _checked_utf8_size(document: str) -> int:
@@ -400,7 +427,7 @@ def _form_question(element: ElementTree.Element, ns: str) -> FormQuestion:
     return FormQuestion(identifier, "free", required=required)
 
 
-@functools.lru_cache(maxsize=256)
+@cached()
 def describe(question: str | None) -> QuestionInfo:
     """What ``question`` asks (HITs usually share a few questions, so this is cached)."""
     if not question:

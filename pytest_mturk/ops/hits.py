@@ -162,7 +162,7 @@ def _render_layout(svc: Service, layout_id: str, parameters: list[dict[str, str]
         raise errors.parameter_error(
             f"The HITLayoutParameters are missing values for: {', '.join(dict.fromkeys(missing))}."
         )
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+    return questions.render_layout(_PLACEHOLDER.split(template), values)
 
 
 def _create(
