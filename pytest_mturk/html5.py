@@ -59,6 +59,18 @@ _PLAIN_ATTRIBUTES = re.compile(
     r"""(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r "'=<>`]+))?)*[\t\n\f\r ]*/?>"""
 )
 _COMMENT_END = re.compile(r"--!?>")
+# Once the doctype is seen and the body open, only a "<body" start tag, a tag
+# that is not written the usual way, or a raw-text element can hold an error:
+# this skips everything else (text, ordinary tags and comments) in one match.
+_SETTLED_RUN = re.compile(
+    r"""(?:[^<]+"""
+    r"""|<(?!(?i:body|script|style|xmp|iframe|noembed|noframes|noscript|textarea|title"""
+    r"""|template|plaintext)[\t\n\f\r />])[A-Za-z][^\t\n\f\r />]*"""
+    + _PLAIN_ATTRIBUTES.pattern
+    + r"""|</[A-Za-z][^\t\n\f\r />]*[\t\n\f\r ]*>"""
+    r"""|<!--(?!-?>).*?--!?>)*""",
+    re.DOTALL,
+)
 _TEMPLATE_TAG = re.compile(r"<(/?)template[\t\n\f\r />]", re.IGNORECASE)
 # The pattern ending each raw-text element's content, by element name.
 _RAW_TEXT_END = {name: re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE) for name in RAW_TEXT}
@@ -97,6 +109,10 @@ class _Scanner:
         text, end = self.text, len(self.text)
         i = 1 if text.startswith("\ufeff") else 0  # a byte-order mark is not content
         while i < end:
+            if self.doctype and (self.body or self.frameset):
+                i = _SETTLED_RUN.match(text, i).end()  # type: ignore[union-attr]
+                if i >= end:
+                    break
             lt = text.find("<", i)
             stop = end if lt < 0 else lt
             if stop > i:

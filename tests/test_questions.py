@@ -627,6 +627,22 @@ def test_html5_skeleton_keeps_whether_a_page_parses(content):
     assert bool(html5.errors(content)) == bool(html5.errors(html5.skeleton(content)))
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_HTML_FRAGMENTS, max_size=30).map("".join))
+@example("<!DOCTYPE html><body><!--><body>")  # "<!-->" is a whole comment
+@example("<!DOCTYPE html><body><a b='c'd><BODY>")
+def test_html5_skipping_settled_runs_finds_the_same_errors(content):
+    # Once the doctype and body are settled, ordinary tokens are skipped in one
+    # regular-expression match; token by token, the errors must be the same.
+    found = html5.errors(content)
+    skip = html5._SETTLED_RUN
+    try:
+        html5._SETTLED_RUN = re.compile("")
+        assert html5.errors(content) == found
+    finally:
+        html5._SETTLED_RUN = skip
+
+
 def test_pages_from_one_template_are_parsed_once(monkeypatch):
     page = '<!DOCTYPE html><p class="item">Item {n}</p><img src="https://example.com/{n}.png">'
     assert html5.refusal(page.format(n=1)) is None
