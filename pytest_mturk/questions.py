@@ -300,39 +300,17 @@ def check_size(parameter: str, document: str) -> None:
     # ASCII: one byte a character, and no surrogates.
     size = len(document) if document.isascii() else _checked_utf8_size(document)
     if size > MAX_BYTES:
-        raise _too_long(parameter, size)
+        raise too_long(parameter, size)
 
 
-def _too_long(parameter: str, size: int) -> ServiceError:
+def too_long(parameter: str, size: int) -> ServiceError:
+    """The service's refusal of an XML member of ``size`` bytes, over the limit."""
     return ServiceError(
         f"The {parameter} is too long ({size} bytes). The maximum size is {MAX_BYTES} bytes.",
         None,
         type="ParameterValidationError",
         stamp=False,
     )
-
-
-def _utf8_size(text: str) -> int:
-    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
-
-
-def render_layout(pieces: list[str], values: dict[str, str]) -> str:
-    """The Question a HIT layout makes with ``values``, checked as a Question is.
-
-    ``pieces`` is the layout split at its placeholders (text, name, text, ...).
-    The size is worked out before the values are pasted in, so that large values
-    (or one value in many places) never build a huge string only to refuse it.
-    """
-    texts, names = pieces[0::2], pieces[1::2]
-    sizes = {name: _utf8_size(values[name]) for name in set(names)}
-    size = sum(map(_utf8_size, texts)) + sum(sizes[name] for name in names)
-    if size > MAX_BYTES:
-        raise _too_long("Question", size)
-    question = "".join(
-        piece if index % 2 == 0 else values[piece] for index, piece in enumerate(pieces)
-    )
-    check_question(question)
-    return question
 
 
 def _checked_utf8_size(document: str) -> int:
