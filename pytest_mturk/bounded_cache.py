@@ -43,12 +43,16 @@ class BoundedCache(Generic[K, V]):
 
     def get(self, key: K) -> tuple[bool, V | None]:
         """``(True, value)`` for a remembered key (now the most recent), else ``(False, None)``."""
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return False, None
+        # No lock: each OrderedDict operation is atomic, and an entry another
+        # thread evicts between the two is simply a miss.
+        entry = self._entries.get(key)
+        if entry is None:
+            return False, None
+        try:
             self._entries.move_to_end(key)
-            return True, entry[0]
+        except KeyError:
+            return False, None
+        return True, entry[0]
 
     def put(self, key: K, value: V) -> None:
         """Remember ``value`` under ``key``, forgetting the oldest entries to stay in budget."""
@@ -88,11 +92,14 @@ def cached(budget: int = DEFAULT_BUDGET) -> Callable[[Callable[[S], R]], Callabl
     def decorate(func: Callable[[S], R]) -> Callable[[S], R]:
         cache: BoundedCache[S, R] = BoundedCache(text_size, budget)
 
+        entries = cache._entries
+
         @functools.wraps(func)
         def wrapper(text: S) -> R:
-            found, value = cache.get(text)
-            if found:
-                return value  # type: ignore[return-value]
+            if text in entries:  # the common case of a repeated question, without a call
+                found, value = cache.get(text)
+                if found:
+                    return value  # type: ignore[return-value]
             result = func(text)
             cache.put(text, result)
             return result

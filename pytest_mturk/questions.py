@@ -251,7 +251,6 @@ def _check_wrapped(local: str, value: str) -> None:
         raise ServiceError(refusal, None, type="ParameterValidationError", stamp=False)
 
 
-@cached()  # a batch of HITs often repeats one question
 def validate_question(question: str) -> str:
     """Check a HIT's ``Question`` as CreateHIT does; return its kind.
 

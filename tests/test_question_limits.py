@@ -287,8 +287,7 @@ def test_question_caches_are_bounded_by_size(client):
         page = DOCTYPE + f"<body><p class='{index}'>" + "<div>" * 12_000
         create(client, html_question(page))
     caches = [html5._clean] + [
-        function.cache
-        for function in (questions.check_question, questions.validate_question, questions.describe)
+        function.cache for function in (questions.check_question, questions.describe)
     ]
     for cache in caches:
         assert cache.total <= cache.budget <= 1 << 20

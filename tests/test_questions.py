@@ -393,7 +393,6 @@ def test_question_form_is_validated_against_its_schema(mturk, client, question, 
 
 def test_schemas_are_compiled_once_and_not_for_external_questions(client):
     schemas.validator.cache_clear()
-    questions.validate_question.cache_clear()
     questions.check_question.cache_clear()
     client.create_hit(**HIT_ARGS)
     client.create_hit(**{**HIT_ARGS, "Question": html_question(PAGE)})
