@@ -8,7 +8,6 @@ Schemas (:mod:`.schemas`). Refusals carry the service's wording.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from xml.etree import ElementTree
@@ -16,6 +15,7 @@ from xml.parsers import expat
 from xml.sax.saxutils import unescape
 
 from . import html5, schemas
+from .bounded_cache import cached
 from .errors import ServiceError
 
 BASE = schemas.BASE
@@ -251,7 +251,6 @@ def _check_wrapped(local: str, value: str) -> None:
         raise ServiceError(refusal, None, type="ParameterValidationError", stamp=False)
 
 
-@functools.lru_cache(maxsize=256)  # a batch of HITs often repeats one question
 def validate_question(question: str) -> str:
     """Check a HIT's ``Question`` as CreateHIT does; return its kind.
 
@@ -281,7 +280,7 @@ def validate_question(question: str) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-@functools.lru_cache(maxsize=256)  # a batch of HITs often repeats one question
+@cached()  # a batch of HITs often repeats one question
 def check_question(question: str) -> str:
     """Check a HIT's ``Question`` as CreateHIT does, size and all; return its kind.
 
@@ -300,12 +299,17 @@ def check_size(parameter: str, document: str) -> None:
     # ASCII: one byte a character, and no surrogates.
     size = len(document) if document.isascii() else _checked_utf8_size(document)
     if size > MAX_BYTES:
-        raise ServiceError(
-            f"The {parameter} is too long ({size} bytes). The maximum size is {MAX_BYTES} bytes.",
-            None,
-            type="ParameterValidationError",
-            stamp=False,
-        )
+        raise too_long(parameter, size)
+
+
+def too_long(parameter: str, size: int) -> ServiceError:
+    """The service's refusal of an XML member of ``size`` bytes, over the limit."""
+    return ServiceError(
+        f"The {parameter} is too long ({size} bytes). The maximum size is {MAX_BYTES} bytes.",
+        None,
+        type="ParameterValidationError",
+        stamp=False,
+    )
 
 
 def _checked_utf8_size(document: str) -> int:
@@ -400,7 +404,7 @@ def _form_question(element: ElementTree.Element, ns: str) -> FormQuestion:
     return FormQuestion(identifier, "free", required=required)
 
 
-@functools.lru_cache(maxsize=256)
+@cached()
 def describe(question: str | None) -> QuestionInfo:
     """What ``question`` asks (HITs usually share a few questions, so this is cached)."""
     if not question:

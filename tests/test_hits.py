@@ -274,13 +274,14 @@ def test_question_size_limit_is_65535_bytes(client, make_hit):
 
 
 def test_hit_layout_fills_placeholders(mturk, client):
-    mturk.register_layout("3LAYOUT", "<HTMLQuestion>${word}</HTMLQuestion>")
+    # The filled layout is checked as a Question is: it must be one.
+    mturk.register_layout("3LAYOUT", EXTERNAL_QUESTION.replace("/task", "/${word}"))
     args = {k: v for k, v in HIT_ARGS.items() if k != "Question"}
     hit = client.create_hit(
         **args, HITLayoutId="3LAYOUT", HITLayoutParameters=[{"Name": "word", "Value": "cat"}]
     )["HIT"]
     assert hit["HITLayoutId"] == "3LAYOUT"
-    assert hit["Question"] == "<HTMLQuestion>cat</HTMLQuestion>"
+    assert hit["Question"] == EXTERNAL_QUESTION.replace("/task", "/cat")
 
 
 def test_required_members_are_checked_by_botocore(client):

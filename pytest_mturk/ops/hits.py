@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
-import re
 from typing import Any
 
 from .. import errors, lifecycle, money, pagination, questions, requirements, review, shapes
 from ..clock import epoch_seconds, from_epoch
+from ..layouts import render as render_layout
 from ..model import HITStatus, HITType, State
 from ..service import Handler, Service
 from ..validation import in_range, max_length, range_error
@@ -17,7 +17,6 @@ from . import _common
 
 MAX_SECONDS = 31_536_000
 DEFAULT_AUTO_APPROVAL = 2_592_000
-_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -156,13 +155,7 @@ def _render_layout(svc: Service, layout_id: str, parameters: list[dict[str, str]
         raise errors.request_error(
             f"HITLayout {layout_id} does not exist.", "HITLayoutDoesNotExist"
         )
-    values = {item["Name"]: item["Value"] for item in parameters}
-    missing = [name for name in _PLACEHOLDER.findall(template) if name not in values]
-    if missing:
-        raise errors.parameter_error(
-            f"The HITLayoutParameters are missing values for: {', '.join(dict.fromkeys(missing))}."
-        )
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+    return render_layout(template, {item["Name"]: item["Value"] for item in parameters})
 
 
 def _create(
