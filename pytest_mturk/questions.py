@@ -248,7 +248,7 @@ def _check_wrapped(local: str, value: str) -> None:
         return
     refusal = html5.refusal(value)
     if refusal is not None:
-        raise ServiceError(refusal, None, type="ParameterValidationError", stamp=False)
+        raise ServiceError(refusal, None, type="ParameterValidationError")
 
 
 @functools.lru_cache(maxsize=256)  # a batch of HITs often repeats one question
@@ -304,7 +304,6 @@ def check_size(parameter: str, document: str) -> None:
             f"The {parameter} is too long ({size} bytes). The maximum size is {MAX_BYTES} bytes.",
             None,
             type="ParameterValidationError",
-            stamp=False,
         )
 
 
