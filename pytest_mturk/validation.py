@@ -85,12 +85,12 @@ def _compile(shape: Any, name: str) -> Collect:
 _STRING, _INTEGER, _OTHER = 0, 1, 2
 
 
-def _fast_spec(shape: Any, collect: Collect, path: str) -> tuple[Any, ...]:
-    """``(kind, low, high, matcher, enum, collect, path)``: what the top-level loop needs
-    to pass a plain valid string or integer without collecting anything."""
+def _fast_spec(shape: Any) -> tuple[Any, ...]:
+    """``(kind, low, high, matcher, enum, passes)``: what a structure's own loop needs to
+    pass a plain valid string or integer without calling anything."""
     kind = shape.type_name
     if kind == "string":
-        return (_STRING, *_string_rules(shape), collect, path)
+        return (_STRING, *_string_rules(shape), None)
     low = shape.metadata.get("min")
     high = shape.metadata.get("max")
     if kind in ("integer", "long"):
@@ -100,36 +100,80 @@ def _fast_spec(shape: Any, collect: Collect, path: str) -> tuple[Any, ...]:
             sys.maxsize if high is None else high,
             None,
             None,
-            collect,
-            path,
+            None,
         )
-    return (_OTHER, 0, 0, None, None, collect, path)
+    return (_OTHER, 0, 0, None, None, _passes(shape))
 
 
 def _top(shape: Any) -> Check:
-    """The request's own structure: a fast pass over the members given (usually far
-    fewer than the shape has); on any doubt, a full walk in the model's order."""
+    """The request's own structure: a fast pass that builds nothing; on any doubt, a
+    full walk in the model's order that collects every violation."""
     collect = _structure(shape)
-    required = tuple(shape.required_members)
-    specs = {
-        member: _fast_spec(member_shape, _compile(member_shape, member), coral_name(member))
-        for member, member_shape in shape.members.items()
-    }
+    passes = _passes(shape)
 
     def check(value: Any) -> None:
-        if _passes(value):
+        if passes(value):
             return
         out: list[Violation] = []
         collect(value, "", out)
         if out:
             raise validation_exception(out)
 
-    def _passes(value: Any) -> bool:
-        if not isinstance(value, dict):
+    return check
+
+
+def _passes(shape: Any) -> Callable[[Any], bool]:
+    """Whether a value is entirely valid: a predicate that builds no member paths, so
+    valid requests pay nothing for the paths an error message would need."""
+    kind = shape.type_name
+    if kind == "structure":
+        return _structure_passes(shape)
+    if kind == "list":
+        item_passes = _passes(shape.member)
+        low = shape.metadata.get("min") or 0
+        high = shape.metadata.get("max") or sys.maxsize
+
+        def items(value: Any) -> bool:
+            if value.__class__ is not list or not low <= len(value) <= high:
+                return False
+            return all(item is not None and item_passes(item) for item in value)
+
+        return items
+    if kind == "boolean":
+        return lambda value: isinstance(value, bool)
+    if kind == "timestamp":
+        return lambda value: not isinstance(value, bool) and isinstance(value, (int, float))
+    if kind not in ("string", "integer", "long"):
+        return lambda value: True
+    spec = _fast_spec(shape)
+    if kind == "string":
+        _, low, high, matcher, enum, _ = spec
+
+        def string(value: Any) -> bool:
+            return (
+                isinstance(value, str)
+                and low <= len(value) <= high
+                and (matcher is None or matcher(value) is not None)
+                and (enum is None or value in enum)
+            )
+
+        return string
+    _, least, most, _, _, _ = spec  # integer or long
+    return lambda value: value.__class__ is int and least <= value <= most
+
+
+def _structure_passes(shape: Any) -> Callable[[Any], bool]:
+    required = tuple(shape.required_members)
+    specs = {member: _fast_spec(member_shape) for member, member_shape in shape.members.items()}
+
+    def passes(value: Any) -> bool:
+        if value.__class__ is not dict:
             return False
         for member in required:
             if value.get(member) is None:
                 return False
+        # The members given (usually far fewer than the shape has); plain strings and
+        # integers are checked right here, anything else by its own predicate.
         for member, item in value.items():
             spec = specs.get(member)
             if spec is None or item is None:
@@ -148,13 +192,11 @@ def _top(shape: Any) -> Check:
                 if item.__class__ is int and spec[1] <= item <= spec[2]:
                     continue
                 return False
-            found: list[Violation] = []
-            spec[5](item, spec[6], found)
-            if found:
+            if not spec[5](item):
                 return False
         return True
 
-    return check
+    return passes
 
 
 def _structure(shape: Any) -> Collect:
