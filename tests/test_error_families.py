@@ -33,6 +33,12 @@ from conftest import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from qualification_helpers import (
+    free_text,
+    make_type,
+    question_form,
+    selection,
+)
 
 from pytest_mturk import WorkerActionError
 
@@ -470,3 +476,19 @@ def test_no_answer_payload_leaves_the_simulator_unable_to_answer(mturk, client, 
         assert mturk.internal_errors == []
 
     check()
+
+
+@pytest.mark.parametrize(
+    "answers", ["<QuestionFormAnswers", 7, {"essay": "bell \x07"}], ids=["xml", "int", "ctrl"]
+)
+def test_test_answers_no_form_could_send_are_refused(mturk, client, answers):
+    test = question_form(selection("q1"), free_text("essay"))
+    type_id = make_type(client, Test=test, TestDurationInSeconds=600)["QualificationTypeId"]
+    worker = mturk.worker(WORKER)
+    with pytest.raises(WorkerActionError):
+        worker.request_qualification(type_id, answers)
+    assert client.list_qualification_requests()["QualificationRequests"] == []
+    worker.request_qualification(type_id, {"q1": "a", "essay": "fine"})
+    (listed,) = client.list_qualification_requests()["QualificationRequests"]
+    assert listed["WorkerId"] == WORKER
+    assert mturk.internal_errors == []
