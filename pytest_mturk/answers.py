@@ -190,6 +190,17 @@ def _root(xml: str | bytes) -> ElementTree.Element:
     return ElementTree.fromstring(xml.lstrip("\ufeff \t\r\n"))
 
 
+def malformation(xml: str) -> str | None:
+    """Why ``xml`` is not a well-formed XML document, or ``None`` if it is."""
+    try:
+        _root(xml)
+    except ElementTree.ParseError as exc:
+        return str(exc)
+    except ValueError as exc:  # e.g. an encoding declaration the parser cannot use
+        return str(exc)
+    return None
+
+
 def parse(xml: str | bytes | None) -> dict[str, Any]:
     """Assignment (or qualification request) answer XML as a plain dict.
 
@@ -221,8 +232,12 @@ def parse(xml: str | bytes | None) -> dict[str, Any]:
                 previous = out[identifier]
                 value = [*(previous if isinstance(previous, list) else [previous]), value]
         elif "UploadedFileKey" in children:
-            size = children.get("UploadedFileSizeInBytes", "0").strip() or "0"
-            value = {"file_key": children["UploadedFileKey"], "file_size": int(size)}
+            size = children.get("UploadedFileSizeInBytes", "0").strip()
+            # A raw answer may carry any text here; it must not make reading it fail.
+            value = {
+                "file_key": children["UploadedFileKey"],
+                "file_size": int(size) if size.isdigit() else 0,
+            }
         elif "OtherSelectionText" in children:
             value = {"selections": selections, "other": children["OtherSelectionText"]}
         else:

@@ -156,12 +156,23 @@ class Scheduler:
         # One flat tuple per entry: the seq is unique, so nothing after it is compared.
         heapq.heappush(self._heap, (due, self._seq, action, *args))
 
-    def run_until(self, now: _dt.datetime) -> int:
-        """Apply every transition due at or before ``now``; return how many ran."""
+    def run_until(
+        self, now: _dt.datetime, on_error: Callable[[Exception], None] | None = None
+    ) -> int:
+        """Apply every transition due at or before ``now``; return how many ran.
+
+        With ``on_error``, a transition that raises is handed to it and the rest
+        still run: one broken transition must not stop time for everything else.
+        """
         heap = self._heap
         ran = 0
         while heap and heap[0][0] <= now:
             entry = heapq.heappop(heap)
-            entry[2](*entry[3:], entry[0])
+            try:
+                entry[2](*entry[3:], entry[0])
+            except Exception as exc:
+                if on_error is None:
+                    raise
+                on_error(exc)
             ran += 1
         return ran

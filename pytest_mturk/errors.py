@@ -16,6 +16,11 @@ MODELED_ERRORS = frozenset({"RequestError", "ServiceFault"})
 
 PREFIX = "AWS.MechanicalTurk."
 
+STAMPED = frozenset({"RequestError", "ServiceFault", "ParameterValidationError"})
+
+# The request framework lists at most this many violations (and counts no further).
+MAX_LISTED = 10
+
 
 class UsageError(Exception):
     """The simulator was asked to do something it cannot do; the message says what to do."""
@@ -40,15 +45,17 @@ class ServiceError(Exception):
         *,
         type: str = "RequestError",  # noqa: A002 - the wire name
         status: int = 400,
-        stamp: bool = True,
+        stamp: bool | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.type = type
         self.status = status
-        # RequestError and ServiceFault texts end with " (<epoch ms>)".
-        self.stamp = stamp
+        # MTurk's own errors (RequestError, ServiceFault, ParameterValidationError) end
+        # with " (<epoch ms>)"; the request framework's ValidationException and the
+        # authentication errors do not.
+        self.stamp = type in STAMPED if stamp is None else stamp
 
     def wire(self, epoch_ms: int) -> dict[str, Any]:
         """The JSON body the real service would send."""
@@ -66,7 +73,7 @@ def request_error(message: str, code: str | None) -> ServiceError:
 
 def parameter_error(message: str) -> ServiceError:
     """The un-modelled ``ParameterValidationError`` (a plain ``ClientError`` in boto3)."""
-    return ServiceError(message, None, type="ParameterValidationError", stamp=False)
+    return ServiceError(message, None, type="ParameterValidationError")
 
 
 def invalid_value(name: str, value: object) -> ServiceError:
@@ -74,15 +81,48 @@ def invalid_value(name: str, value: object) -> ServiceError:
     return parameter_error(f'The value "{value}" is not valid for the parameter {name}.')
 
 
-def missing_member(path: str) -> ServiceError:
-    """Coral's generic validation error for a member the server requires."""
-    return ServiceError(
-        f"1 validation error detected: Value null at '{path}' failed to satisfy constraint: "
-        "Member must not be null",
-        None,
-        type="ValidationException",
-        stamp=False,
+Violation = tuple[str, object, str]
+"""One broken model constraint: ``(member path, value, "Member must ...")``."""
+
+
+def coral_value(value: object) -> str:
+    """A value as the request framework quotes it: Java's ``toString`` in single quotes
+    (``null`` bare), in full however long."""
+    if value is None:
+        return "null"
+    return f"'{_java_text(value)}'"
+
+
+def _java_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_java_text(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={_java_text(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def validation_exception(violations: list[Violation]) -> ServiceError:
+    """The request framework's refusal of values that break the service model's own
+    constraints, before MTurk's code sees the request: ``N validation error(s)
+    detected: Value ... at '<path>' failed to satisfy constraint: Member must ...``,
+    the violations joined by ``"; "``, at most ten of them (the count stops there too)."""
+    listed = violations[:MAX_LISTED]
+    count = len(listed)
+    details = "; ".join(
+        f"Value {coral_value(value)} at '{path}' failed to satisfy constraint: {rule}"
+        for path, value, rule in listed
     )
+    plural = "error" if count == 1 else "errors"
+    return ServiceError(
+        f"{count} validation {plural} detected: {details}", None, type="ValidationException"
+    )
+
+
+def missing_member(path: str) -> ServiceError:
+    """The request framework's error for a member the server requires."""
+    return validation_exception([(path, None, "Member must not be null")])
 
 
 def service_fault() -> ServiceError:

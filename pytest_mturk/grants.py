@@ -252,8 +252,17 @@ def request(
                 f"QualificationType {type_id} has a test: pass the worker's answers, "
                 "request_qualification(type_id, answers={question id: answer})."
             )
+        if not isinstance(given, (str, Mapping)):
+            raise WorkerActionError(
+                f"Answer the test with {{question id: answer}} or QuestionFormAnswers XML "
+                f"text, not {given!r}."
+            )
         questions = qualification_tests.parse_test(qtype.test)
         xml = qualification_tests.answer_xml(questions, given)
+        problem = answers.malformation(xml)
+        if problem is not None:
+            # Text no XML document can hold: scoring it would fail after the request was kept.
+            raise WorkerActionError(f"The answers cannot be written as XML: {problem}.")
         started = state.tests_started.pop((type_id, worker_id), now)
         if _timed_out(qtype, started, now):
             raise WorkerActionError(

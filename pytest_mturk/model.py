@@ -233,7 +233,9 @@ class HIT:
             return HITStatus.DISPOSED
         if self.available > 0:
             return HITStatus.ASSIGNABLE
-        if self.pending > 0:
+        # Expiry makes a HIT Reviewable at once, work still in progress or not
+        # (Developer Guide, "Retrieving HIT status").
+        if self.pending > 0 and not self.expired:
             return HITStatus.UNASSIGNABLE
         return HITStatus.REVIEWING if self.reviewing else HITStatus.REVIEWABLE
 

@@ -248,7 +248,7 @@ def _check_wrapped(local: str, value: str) -> None:
         return
     refusal = html5.refusal(value)
     if refusal is not None:
-        raise ServiceError(refusal, None, type="ParameterValidationError", stamp=False)
+        raise ServiceError(refusal, None, type="ParameterValidationError")
 
 
 def validate_question(question: str) -> str:
@@ -308,7 +308,6 @@ def too_long(parameter: str, size: int) -> ServiceError:
         f"The {parameter} is too long ({size} bytes). The maximum size is {MAX_BYTES} bytes.",
         None,
         type="ParameterValidationError",
-        stamp=False,
     )
 
 

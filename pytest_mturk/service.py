@@ -95,6 +95,9 @@ class Service:
         self.reviewable_hooks: list[Callable[[Service, State, HIT, _dt.datetime], None]] = []
         # Each returns why a worker may not accept a HIT, or None (blocks, qualifications...).
         self.accept_checks: list[Callable[[Service, State, HIT, Worker], str | None]] = []
+        # Exceptions raised by scheduled transitions, listeners and hooks: kept here
+        # instead of failing whichever call happened to run them (see contained()).
+        self.internal_errors: list[Exception] = []
 
     # -- time ----------------------------------------------------------------------
 
@@ -104,7 +107,7 @@ class Service:
         scheduler = self.scheduler
         if scheduler._heap and scheduler._heap[0][0] <= now:
             with self.lock:
-                scheduler.run_until(now)
+                scheduler.run_until(now, self.internal_errors.append)
         return now
 
     def advance(self, delta: _dt.timedelta) -> _dt.datetime:
@@ -179,7 +182,12 @@ class Service:
         self.events.append(event)
         for listener, wanted in self.listeners:
             if wanted is None or event_type in wanted:
-                listener(state, event)
+                try:
+                    listener(state, event)
+                except Exception as exc:
+                    # The change that emitted the event has happened; a listener
+                    # must not undo half of it by raising through it.
+                    self.internal_errors.append(exc)
 
     def listen(
         self, listener: Callable[[State, Event], None], event_types: Iterable[str] | None = None
@@ -191,8 +199,14 @@ class Service:
         self, state: State, hit: HIT, assignment: Assignment, now: _dt.datetime
     ) -> None:
         for hook in self.submit_hooks:
-            hook(self, state, hit, assignment, now)
+            try:
+                hook(self, state, hit, assignment, now)
+            except Exception as exc:
+                self.internal_errors.append(exc)  # the submission itself stands
 
     def on_hit_reviewable(self, state: State, hit: HIT, now: _dt.datetime) -> None:
         for hook in self.reviewable_hooks:
-            hook(self, state, hit, now)
+            try:
+                hook(self, state, hit, now)
+            except Exception as exc:
+                self.internal_errors.append(exc)

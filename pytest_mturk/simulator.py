@@ -282,6 +282,15 @@ class Simulator:
             return list(self._service.events)
 
     @property
+    def internal_errors(self) -> list[Exception]:
+        """Exceptions the simulator caught in its own machinery (a scheduled transition,
+        a notification listener, a review policy) instead of letting them fail an
+        unrelated call. Empty unless pytest-mturk has a bug: worth asserting on."""
+        self._service.now()
+        with self._service.lock:
+            return list(self._service.internal_errors)
+
+    @property
     def balance(self) -> Decimal:
         """The default environment's account balance (sandbox: always 10000.00)."""
         return self._view().balance

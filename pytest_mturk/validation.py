@@ -1,9 +1,11 @@
 """Server-side validation of request members, compiled from the service model.
 
 botocore checks only required members, types and minimums (spec §1.3); the
-service also enforces maximum lengths, patterns, enums and ranges. One
-validator per operation is compiled from its input shape the first time the
-operation is called, so every operation gets the same checks for free.
+service's request framework also enforces maximum lengths, patterns, enums and
+ranges, before MTurk's own code sees the request, and refuses every violation it
+finds in one ``ValidationException``. One validator per operation is compiled
+from its input shape the first time the operation is called, so every operation
+gets the same checks for free; valid input takes a fast path that builds nothing.
 """
 
 from __future__ import annotations
@@ -13,15 +15,26 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .errors import ServiceError, invalid_value, missing_member, parameter_error
+from .errors import (
+    ServiceError,
+    Violation,
+    invalid_value,
+    parameter_error,
+    validation_exception,
+)
 
 Check = Callable[[Any], None]
+# Appends the violations of one value at ``path`` to the list; raises for a value of
+# the wrong type (that fails before any constraint is looked at).
+Collect = Callable[[Any, str, list[Violation]], None]
 
 _cache: dict[str, Check] = {}
 
+NOT_NULL = "Member must not be null"
+
 
 def range_error(name: str, value: object, low: int, high: int) -> ServiceError:
-    """The service's wording for a number outside its allowed range."""
+    """MTurk's own wording for a number outside a range it enforces beyond the model."""
     return parameter_error(
         f"The value {value} is invalid for {name}. Valid values range from {low} to {high}."
     )
@@ -33,7 +46,7 @@ def validator_for(operation_model: Any) -> Check:
     check = _cache.get(name)
     if check is None:
         shape = operation_model.input_shape
-        check = _compile(shape, shape.name if shape is not None else name) if shape else _nothing
+        check = _top(shape) if shape is not None else _nothing
         _cache[name] = check
     return check
 
@@ -42,11 +55,17 @@ def _nothing(value: Any) -> None:
     return None
 
 
-def _coral_path(name: str) -> str:
-    return name[:1].lower() + name[1:]
+def _collect_nothing(value: Any, path: str, out: list[Violation]) -> None:
+    return None
 
 
-def _compile(shape: Any, name: str) -> Check:
+def coral_name(member: str) -> str:
+    """A member as the request framework names it: the first letter lower-cased
+    (``BonusAmount`` -> ``bonusAmount``, ``HITId`` -> ``hITId``)."""
+    return member[:1].lower() + member[1:]
+
+
+def _compile(shape: Any, name: str) -> Collect:
     kind = shape.type_name
     if kind == "structure":
         return _structure(shape)
@@ -60,18 +79,18 @@ def _compile(shape: Any, name: str) -> Check:
         return _typed(bool, name)
     if kind == "timestamp":
         return _timestamp(name)
-    return _nothing
+    return _collect_nothing
 
 
 _STRING, _INTEGER, _OTHER = 0, 1, 2
 
 
-def _fast_spec(shape: Any, check: Check) -> tuple[Any, ...]:
-    """``(kind, low, high, matcher, enum, check)``: what the structure's own loop needs to
-    pass a plain valid string or integer without calling ``check``."""
+def _fast_spec(shape: Any) -> tuple[Any, ...]:
+    """``(kind, low, high, matcher, enum, passes)``: what a structure's own loop needs to
+    pass a plain valid string or integer without calling anything."""
     kind = shape.type_name
     if kind == "string":
-        return (_STRING, *_string_rules(shape), check)
+        return (_STRING, *_string_rules(shape), None)
     low = shape.metadata.get("min")
     high = shape.metadata.get("max")
     if kind in ("integer", "long"):
@@ -81,73 +100,156 @@ def _fast_spec(shape: Any, check: Check) -> tuple[Any, ...]:
             sys.maxsize if high is None else high,
             None,
             None,
-            check,
+            None,
         )
-    return (_OTHER, 0, 0, None, None, check)
+    return (_OTHER, 0, 0, None, None, _passes(shape))
 
 
-def _structure(shape: Any) -> Check:
-    required = tuple(shape.required_members)
-    members = tuple(
-        (member, _compile(member_shape, member)) for member, member_shape in shape.members.items()
-    )
-    specs = {
-        member: _fast_spec(shape.members[member], member_check) for member, member_check in members
-    }
+def _top(shape: Any) -> Check:
+    """The request's own structure: a fast pass that builds nothing; on any doubt, a
+    full walk in the model's order that collects every violation."""
+    collect = _structure(shape)
+    passes = _passes(shape)
 
     def check(value: Any) -> None:
-        if not isinstance(value, dict):
-            raise invalid_value(shape.name, value)
+        if passes(value):
+            return
+        out: list[Violation] = []
+        collect(value, "", out)
+        if out:
+            raise validation_exception(out)
+
+    return check
+
+
+def _passes(shape: Any) -> Callable[[Any], bool]:
+    """Whether a value is entirely valid: a predicate that builds no member paths, so
+    valid requests pay nothing for the paths an error message would need."""
+    kind = shape.type_name
+    if kind == "structure":
+        return _structure_passes(shape)
+    if kind == "list":
+        item_passes = _passes(shape.member)
+        low = shape.metadata.get("min") or 0
+        high = shape.metadata.get("max") or sys.maxsize
+
+        def items(value: Any) -> bool:
+            if value.__class__ is not list or not low <= len(value) <= high:
+                return False
+            return all(item is not None and item_passes(item) for item in value)
+
+        return items
+    if kind == "boolean":
+        return lambda value: isinstance(value, bool)
+    if kind == "timestamp":
+        return lambda value: not isinstance(value, bool) and isinstance(value, (int, float))
+    if kind not in ("string", "integer", "long"):
+        return lambda value: True
+    spec = _fast_spec(shape)
+    if kind == "string":
+        _, low, high, matcher, enum, _ = spec
+
+        def string(value: Any) -> bool:
+            return (
+                isinstance(value, str)
+                and low <= len(value) <= high
+                and (matcher is None or matcher(value) is not None)
+                and (enum is None or value in enum)
+            )
+
+        return string
+    _, least, most, _, _, _ = spec  # integer or long
+    return lambda value: value.__class__ is int and least <= value <= most
+
+
+def _structure_passes(shape: Any) -> Callable[[Any], bool]:
+    required = tuple(shape.required_members)
+    specs = {member: _fast_spec(member_shape) for member, member_shape in shape.members.items()}
+
+    def passes(value: Any) -> bool:
+        if value.__class__ is not dict:
+            return False
         for member in required:
             if value.get(member) is None:
-                raise missing_member(_coral_path(member))
-        try:
-            # The members given (usually far fewer than the shape has); plain valid
-            # strings and integers pass here, anything else goes to its own check.
-            for member, item in value.items():
-                spec = specs.get(member)
-                if spec is None or item is None:
+                return False
+        # The members given (usually far fewer than the shape has); plain strings and
+        # integers are checked right here, anything else by its own predicate.
+        for member, item in value.items():
+            spec = specs.get(member)
+            if spec is None or item is None:
+                continue
+            kind = spec[0]
+            if kind == _STRING:
+                if (
+                    item.__class__ is str
+                    and spec[1] <= len(item) <= spec[2]
+                    and (spec[3] is None or spec[3](item) is not None)
+                    and (spec[4] is None or item in spec[4])
+                ):
                     continue
-                kind = spec[0]
-                if kind == _STRING:
-                    if (
-                        item.__class__ is str
-                        and spec[1] <= len(item) <= spec[2]
-                        and (spec[3] is None or spec[3](item) is not None)
-                        and (spec[4] is None or item in spec[4])
-                    ):
-                        continue
-                elif kind == _INTEGER and item.__class__ is int and spec[1] <= item <= spec[2]:
+                return False
+            if kind == _INTEGER:
+                if item.__class__ is int and spec[1] <= item <= spec[2]:
                     continue
-                spec[5](item)
-        except ServiceError:
-            # Of several problems the service names the first in the model's order.
-            for member, member_check in members:
-                item = value.get(member)
-                if item is not None:
-                    member_check(item)
-            raise
+                return False
+            if not spec[5](item):
+                return False
+        return True
+
+    return passes
+
+
+def _structure(shape: Any) -> Collect:
+    required = frozenset(shape.required_members)
+    members = tuple(
+        (member, coral_name(member), _compile(member_shape, member))
+        for member, member_shape in shape.members.items()
+    )
+
+    def collect(value: Any, path: str, out: list[Violation]) -> None:
+        if not isinstance(value, dict):
+            raise invalid_value(shape.name, value)
+        prefix = path + "." if path else ""
+        # The framework's own order is not the model's (nor recoverable from it);
+        # the model's order is at least stable.
+        for member, name, member_collect in members:
+            item = value.get(member)
+            if item is None:
+                if member in required:
+                    out.append((prefix + name, None, NOT_NULL))
+                continue
+            member_collect(item, prefix + name, out)
+
+    return collect
+
+
+def _length_rules(low: int | None, high: int | None) -> Callable[[Any, str, list[Violation]], None]:
+    def check(value: Any, path: str, out: list[Violation]) -> None:
+        size = len(value)
+        if low is not None and size < low:
+            out.append((path, value, f"Member must have length greater than or equal to {low}"))
+        if high is not None and size > high:
+            out.append((path, value, f"Member must have length less than or equal to {high}"))
 
     return check
 
 
-def _list(shape: Any, name: str) -> Check:
-    item_check = _compile(shape.member, name)
-    low = shape.metadata.get("min")
-    high = shape.metadata.get("max")
+def _list(shape: Any, name: str) -> Collect:
+    item_collect = _compile(shape.member, name)
+    lengths = _length_rules(shape.metadata.get("min"), shape.metadata.get("max"))
 
-    def check(value: Any) -> None:
+    def collect(value: Any, path: str, out: list[Violation]) -> None:
         if not isinstance(value, list):
             raise invalid_value(name, value)
-        if (low is not None and len(value) < low) or (high is not None and len(value) > high):
-            raise parameter_error(
-                f"The number of values given for {name} ({len(value)}) is not valid. "
-                f"Valid values range from {low or 0} to {high if high is not None else 'any'}."
-            )
-        for item in value:
-            item_check(item)
+        lengths(value, path, out)
+        # Items are numbered from 1, each a "member" of the list.
+        for number, item in enumerate(value, 1):
+            if item is None:
+                out.append((f"{path}.{number}.member", None, NOT_NULL))
+            else:
+                item_collect(item, f"{path}.{number}.member", out)
 
-    return check
+    return collect
 
 
 def _string_rules(
@@ -165,49 +267,54 @@ def _string_rules(
     )
 
 
-def _string(shape: Any, name: str) -> Check:
-    low, high, matcher, enum = _string_rules(shape)
+def _string(shape: Any, name: str) -> Collect:
+    _, _, matcher, enum = _string_rules(shape)
+    pattern = shape.metadata.get("pattern")
+    lengths = _length_rules(shape.metadata.get("min"), shape.metadata.get("max"))
+    enum_rule = f"Member must satisfy enum value set: [{', '.join(shape.enum)}]" if enum else ""
 
-    def check(value: Any) -> None:
-        if (
-            value.__class__ is not str
-            and not isinstance(value, str)
-            or not low <= len(value) <= high
-            or (matcher is not None and matcher(value) is None)
-            or (enum is not None and value not in enum)
-        ):
+    def collect(value: Any, path: str, out: list[Violation]) -> None:
+        if not isinstance(value, str):
             raise invalid_value(name, value)
+        # Pattern before length, as the framework lists them for one value.
+        if matcher is not None and matcher(value) is None:
+            out.append((path, value, f"Member must satisfy regular expression pattern: {pattern}"))
+        lengths(value, path, out)
+        if enum is not None and value not in enum:
+            out.append((path, value, enum_rule))
 
-    return check
+    return collect
 
 
-def _integer(shape: Any, name: str) -> Check:
+def _integer(shape: Any, name: str) -> Collect:
     low = shape.metadata.get("min")
     high = shape.metadata.get("max")
 
-    def check(value: Any) -> None:
+    def collect(value: Any, path: str, out: list[Violation]) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
             raise invalid_value(name, value)
-        if (low is not None and value < low) or (high is not None and value > high):
-            raise range_error(name, value, low if low is not None else 0, high)
+        if low is not None and value < low:
+            out.append((path, value, f"Member must have value greater than or equal to {low}"))
+        if high is not None and value > high:
+            out.append((path, value, f"Member must have value less than or equal to {high}"))
 
-    return check
+    return collect
 
 
-def _typed(kind: type, name: str) -> Check:
-    def check(value: Any) -> None:
+def _typed(kind: type, name: str) -> Collect:
+    def collect(value: Any, path: str, out: list[Violation]) -> None:
         if not isinstance(value, kind):
             raise invalid_value(name, value)
 
-    return check
+    return collect
 
 
-def _timestamp(name: str) -> Check:
-    def check(value: Any) -> None:
+def _timestamp(name: str) -> Collect:
+    def collect(value: Any, path: str, out: list[Violation]) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise invalid_value(name, value)
 
-    return check
+    return collect
 
 
 # Helpers for operation handlers: rules the model does not encode (spec §5).

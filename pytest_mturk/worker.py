@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from . import grants, lifecycle, requirements
+from . import answers, grants, lifecycle, requirements
 from .errors import WorkerActionError
 from .model import (
     HIT,
@@ -159,11 +159,39 @@ class SimulatedWorker:
             now = service.now()
             state, assignment = self._assignment(assignment_id)
             self._check_in_progress(assignment)
-            if isinstance(answer, str):
-                xml = answer
-            else:
-                xml = service.answer_xml(state, state.hits[assignment.hit_id], answer or {})
+            xml = self._answer_xml(state, assignment, answer)
             lifecycle.submit(service, state, assignment, xml, now)
+
+    def _answer_xml(
+        self, state: State, assignment: Assignment, answer: Mapping[str, Any] | str | None
+    ) -> str:
+        """The answer as stored, or :class:`WorkerActionError` before anything changes:
+        MTurk's own page only ever sends well-formed QuestionFormAnswers."""
+        if isinstance(answer, str):
+            xml = answer
+        elif answer is None or isinstance(answer, Mapping):
+            hit = state.hits[assignment.hit_id]
+            try:
+                xml = self._service.answer_xml(state, hit, answer or {})
+            except (TypeError, ValueError) as exc:
+                raise WorkerActionError(
+                    f"The answer to assignment {assignment.assignment_id} cannot be written as "
+                    f"QuestionFormAnswers ({exc}); give {{question id: text or a list of "
+                    "selection ids}."
+                ) from None
+        else:
+            raise WorkerActionError(
+                f"Submit {{question id: value}} or QuestionFormAnswers XML text, not {answer!r}."
+            )
+        problem = answers.malformation(xml) if xml.strip() else None
+        if problem is not None:
+            what = "is not" if isinstance(answer, str) else "has text that cannot be written as"
+            raise WorkerActionError(
+                f"The answer to assignment {assignment.assignment_id} {what} well-formed XML "
+                f"({problem}); nothing was submitted. Give QuestionFormAnswers XML or a "
+                "{question id: value} dict."
+            )
+        return xml
 
     def return_(self, assignment_id: str) -> None:
         """Give the assignment back unfinished; its slot reopens if the HIT has not expired."""

@@ -96,17 +96,57 @@ def raises_request_error(mturk, client, code: str | None, message: str | re.Patt
     assert response.get("TurkErrorCode") == expected_code
 
 
+_STAMPED = re.compile(r"(?s)(.*) \((\d{13})\)")
+
+
 @contextmanager
-def raises_parameter_error(client, message: str | None = None):
-    """Expect the un-modelled ``ParameterValidationError``: a plain ClientError, no stamp."""
+def raises_parameter_error(client, message: str | None = None, mturk=None):
+    """Expect MTurk's un-modelled ``ParameterValidationError``: a plain ClientError whose
+    message ends with the same " (<13-digit epoch ms>)" stamp as RequestError's (of now,
+    when ``mturk`` is given)."""
     with pytest.raises(ClientError) as info:
         yield info
     assert not isinstance(info.value, client.exceptions.RequestError)
     response = info.value.response
     assert response["Error"]["Code"] == "ParameterValidationError"
     assert "TurkErrorCode" not in response
+    stamped = _STAMPED.fullmatch(response["Error"]["Message"])
+    assert stamped, response["Error"]["Message"]
+    if mturk is not None:
+        assert int(stamped.group(2)) == epoch_ms(mturk.now)
     if message is not None:
-        assert response["Error"]["Message"] == message
+        assert stamped.group(1) == message
+
+
+@contextmanager
+def raises_validation_exception(client, *violations: str):
+    """Expect the request framework's ``ValidationException`` (unstamped) listing exactly
+    these violations, each ``"Value ... at '...' failed to satisfy constraint: ..."``."""
+    with pytest.raises(ClientError) as info:
+        yield info
+    assert not isinstance(info.value, client.exceptions.RequestError)
+    response = info.value.response
+    assert response["Error"]["Code"] == "ValidationException"
+    assert "TurkErrorCode" not in response
+    if violations:
+        count = len(violations)
+        plural = "error" if count == 1 else "errors"
+        expected = f"{count} validation {plural} detected: " + "; ".join(violations)
+        assert response["Error"]["Message"] == expected
+
+
+def violation(path: str, value: str, rule: str) -> str:
+    """One entry of a ValidationException: ``value`` already rendered (``'x'`` or ``null``)."""
+    return f"Value {value} at '{path}' failed to satisfy constraint: Member must {rule}"
+
+
+def pattern(path: str, value: str, regex: str) -> str:
+    return violation(path, f"'{value}'", f"satisfy regular expression pattern: {regex}")
+
+
+ENTITY_ID = "^[A-Z0-9]+$"
+CUSTOMER_ID = "^A[A-Z0-9]+$"
+CURRENCY = "^[0-9]+(\\.)?[0-9]{0,2}$"
 
 
 def snapshot(mturk) -> dict[str, Any]:

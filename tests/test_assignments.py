@@ -11,7 +11,15 @@ from decimal import Decimal
 import boto3
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
-from conftest import HIT_ARGS, raises_parameter_error, raises_request_error
+from conftest import (
+    ENTITY_ID,
+    HIT_ARGS,
+    pattern,
+    raises_parameter_error,
+    raises_request_error,
+    raises_validation_exception,
+    violation,
+)
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -173,7 +181,8 @@ def test_abandonment_after_expiry_does_not_reopen(mturk, client, make_hit, worke
     hit_id = make_hit(LifetimeInSeconds=60, AssignmentDurationInSeconds=600)["HITId"]
     assignment = workers[0].accept(hit_id)
     mturk.advance(seconds=60)
-    assert counters(client, hit_id) == ("Unassignable", 0, 1, 0, 0)
+    # Expiry makes the HIT Reviewable at once, with the work still pending.
+    assert counters(client, hit_id) == ("Reviewable", 0, 1, 0, 0)
     mturk.advance(seconds=540)
     assert counters(client, hit_id) == ("Reviewable", 0, 0, 0, 0)
     assert mturk.assignments[assignment].status == "Abandoned"
@@ -236,9 +245,7 @@ def test_get_assignment_unknown_and_malformed(mturk, client):
         mturk, client, "AssignmentDoesNotExist", f"Assignment {UNKNOWN} does not exist."
     ):
         client.get_assignment(AssignmentId=UNKNOWN)
-    with raises_parameter_error(
-        client, 'The value "nope" is not valid for the parameter AssignmentId.'
-    ):
+    with raises_validation_exception(client, pattern("assignmentId", "nope", ENTITY_ID)):
         client.get_assignment(AssignmentId="nope")
 
 
@@ -262,8 +269,13 @@ def test_list_assignments_filters_by_status(mturk, client, hit_id, workers):
     assert listed(AssignmentStatuses=["Submitted", "Approved", "Rejected"]) == everything
     assert listed(AssignmentStatuses=["Approved"]) == [(held[0], "Approved")]
     assert listed(AssignmentStatuses=["Rejected", "Submitted"]) == everything[1:]
-    with raises_parameter_error(
-        client, 'The value "Accepted" is not valid for the parameter AssignmentStatuses.'
+    with raises_validation_exception(
+        client,
+        violation(
+            "assignmentStatuses.1.member",
+            "'Accepted'",
+            "satisfy enum value set: [Submitted, Approved, Rejected]",
+        ),
     ):
         client.list_assignments_for_hit(HITId=hit_id, AssignmentStatuses=["Accepted"])
 
@@ -575,7 +587,7 @@ class Lifecycles(RuleBasedStateMachine):
                 "Assignable"
                 if available
                 else "Unassignable"
-                if pending
+                if pending and not record.expired
                 else ("Reviewing" if status == "Reviewing" else "Reviewable")
             )
             assert status == expected

@@ -79,19 +79,76 @@ def code(error: Exception) -> tuple[str, str | None]:
     return error.response["Error"]["Code"], error.response.get("TurkErrorCode")
 
 
-def assert_invalid_value(error: Exception, name: str, value: str, *, min_one: bool = False) -> None:
-    if value == "" and min_one:
+def violations(
+    path: str,
+    value: str,
+    *,
+    pattern: str | None = None,
+    low: int | None = None,
+    high: int | None = None,
+    enum: tuple[str, ...] | None = None,
+) -> list[str]:
+    """What the request framework lists for one value breaking the model's constraints."""
+    found = []
+    head = f"Value '{value}' at '{path}' failed to satisfy constraint: Member must "
+    if pattern is not None and not re.fullmatch(pattern, value):
+        found.append(head + f"satisfy regular expression pattern: {pattern}")
+    if low is not None and len(value) < low:
+        found.append(head + f"have length greater than or equal to {low}")
+    if high is not None and len(value) > high:
+        found.append(head + f"have length less than or equal to {high}")
+    if enum is not None and value not in enum:
+        found.append(head + f"satisfy enum value set: [{', '.join(enum)}]")
+    return found
+
+
+def assert_violations(error: Exception, found: list[str]) -> None:
+    """A ValidationException listing ``found`` (at most ten of them), unstamped."""
+    assert found
+    assert code(error) == ("ValidationException", None)
+    listed = found[:10]
+    plural = "error" if len(listed) == 1 else "errors"
+    assert error.response["Error"]["Message"] == (
+        f"{len(listed)} validation {plural} detected: " + "; ".join(listed)
+    )
+
+
+def assert_id_violation(error: Exception, path: str, value: str, pattern: str) -> None:
+    if value == "":
         assert isinstance(error, ParamValidationError)  # botocore's own minimum length
         return
+    assert_violations(error, violations(path, value, pattern=pattern, low=1, high=64))
+
+
+ENTITY_PATTERN = "^[A-Z0-9]+$"
+WORKER_PATTERN = "^A[A-Z0-9]+$"
+AMOUNT_PATTERN = "^[0-9]+(\\.)?[0-9]{0,2}$"
+
+
+def unstamped(error: Exception) -> str:
+    """The message of MTurk's own error without its " (<epoch ms>)" stamp."""
+    message = error.response["Error"]["Message"]
+    stamped = re.fullmatch(r"(?s)(.*) \(\d{13}\)", message)
+    assert stamped, message
+    return stamped.group(1)
+
+
+def assert_invalid_value(error: Exception, name: str, value: str) -> None:
+    """MTurk's own refusal of a value the model allows but the service does not."""
     assert code(error) == ("ParameterValidationError", None)
-    assert error.response["Error"]["Message"] == (
-        f'The value "{value}" is not valid for the parameter {name}.'
-    )
+    assert unstamped(error) == f'The value "{value}" is not valid for the parameter {name}.'
+
+
+def assert_amount(error: Exception, path: str, name: str, value: str) -> None:
+    if AMOUNT.fullmatch(value):
+        assert_invalid_value(error, name, value)  # well-formed, but not an amount MTurk takes
+    else:
+        assert_violations(error, violations(path, value, pattern=AMOUNT_PATTERN))
 
 
 def assert_out_of_range(error: Exception, name: str, value: int, low: int, high: int) -> None:
     assert code(error) == ("ParameterValidationError", None)
-    assert error.response["Error"]["Message"] == (
+    assert unstamped(error) == (
         f"The value {value} is invalid for {name}. Valid values range from {low} to {high}."
     )
 
@@ -123,7 +180,7 @@ def test_hit_ids(mturk, client, world, operation):
             assert code(error) == ("RequestError", "AWS.MechanicalTurk.HITDoesNotExist")
             assert error.response["Message"].startswith(f"Hit {hit_id} does not exist. (")
         else:
-            assert_invalid_value(error, "HITId", hit_id, min_one=True)
+            assert_id_violation(error, "hITId", hit_id, ENTITY_PATTERN)
 
     check()
 
@@ -151,7 +208,7 @@ def test_assignment_ids(mturk, client, world, operation):
         elif ENTITY_ID.fullmatch(assignment_id):
             assert code(error) == ("RequestError", "AWS.MechanicalTurk.AssignmentDoesNotExist")
         else:
-            assert_invalid_value(error, "AssignmentId", assignment_id, min_one=True)
+            assert_id_violation(error, "assignmentId", assignment_id, ENTITY_PATTERN)
 
     check()
 
@@ -172,7 +229,7 @@ def test_bonus_worker_ids(mturk, client, world):
             # A real worker, just not the one who did this assignment.
             assert code(error) == ("RequestError", "AWS.MechanicalTurk.InvalidParameterValue")
         else:
-            assert_invalid_value(error, "WorkerId", worker_id, min_one=True)
+            assert_id_violation(error, "workerId", worker_id, WORKER_PATTERN)
 
     check()
 
@@ -192,7 +249,7 @@ def test_hit_type_ids(mturk, client, world):
         if ENTITY_ID.fullmatch(type_id):
             assert code(error) == ("RequestError", "AWS.MechanicalTurk.HITTypeDoesNotExist")
         else:
-            assert_invalid_value(error, "HITTypeId", type_id, min_one=True)
+            assert_id_violation(error, "hITTypeId", type_id, ENTITY_PATTERN)
 
     check()
 
@@ -205,7 +262,7 @@ def test_rewards(mturk, client, world):
     @given(reward=bad_amounts)
     def check(reward):
         error = refused(mturk, lambda: client.create_hit(**{**HIT_ARGS, "Reward": reward}))
-        assert_invalid_value(error, "Reward", reward)
+        assert_amount(error, "reward", "Reward", reward)
 
     check()
 
@@ -220,7 +277,7 @@ def test_bonus_amounts(mturk, client, world):
                 WorkerId=WORKER, AssignmentId=world["submitted"], BonusAmount=amount, Reason="r"
             ),
         )
-        assert_invalid_value(error, "BonusAmount", amount)
+        assert_amount(error, "bonusAmount", "BonusAmount", amount)
 
     check()
 
@@ -237,7 +294,7 @@ def test_reviewable_status(mturk, client, world):
     @given(status=not_in("Reviewable", "Reviewing"))
     def check(status):
         error = refused(mturk, lambda: client.list_reviewable_hits(Status=status))
-        assert_invalid_value(error, "Status", status)
+        assert_violations(error, violations("status", status, enum=("Reviewable", "Reviewing")))
 
     check()
 
@@ -250,14 +307,19 @@ def test_assignment_statuses(mturk, client, world):
         ).filter(lambda xs: not set(xs) <= {"Submitted", "Approved", "Rejected"})
     )
     def check(statuses):
-        bad = next(s for s in statuses if s not in ("Submitted", "Approved", "Rejected"))
         error = refused(
             mturk,
             lambda: client.list_assignments_for_hit(
                 HITId=world["hit"]["HITId"], AssignmentStatuses=statuses
             ),
         )
-        assert_invalid_value(error, "AssignmentStatuses", bad)
+        allowed = ("Submitted", "Approved", "Rejected")
+        found = [
+            problem
+            for number, status in enumerate(statuses, 1)
+            for problem in violations(f"assignmentStatuses.{number}.member", status, enum=allowed)
+        ]
+        assert_violations(error, found)
 
     check()
 
@@ -274,6 +336,9 @@ COMPARATORS = (
     "In",
     "NotIn",
 )
+
+
+ACTIONS = ("Accept", "PreviewAndAccept", "DiscoverPreviewAndAccept")
 
 
 def test_requirement_enums(mturk, client, world):
@@ -293,7 +358,9 @@ def test_requirement_enums(mturk, client, world):
             mturk,
             lambda: client.create_hit(**HIT_ARGS, QualificationRequirements=[requirement]),
         )
-        assert_invalid_value(error, member, value)
+        allowed = COMPARATORS if member == "Comparator" else ACTIONS
+        path = "qualificationRequirements.1.member." + member[0].lower() + member[1:]
+        assert_violations(error, violations(path, value, enum=allowed))
 
     check()
 
@@ -347,7 +414,13 @@ def test_page_sizes(mturk, client, world):
         if size < 1:
             assert isinstance(error, ParamValidationError)
         else:
-            assert_out_of_range(error, "MaxResults", size, 1, 100)
+            assert_violations(
+                error,
+                [
+                    f"Value '{size}' at 'maxResults' failed to satisfy constraint: "
+                    "Member must have value less than or equal to 100"
+                ],
+            )
 
     check()
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ParamValidationError
-from conftest import raises_parameter_error, raises_request_error
+from conftest import (
+    CUSTOMER_ID,
+    pattern,
+    raises_parameter_error,
+    raises_validation_exception,
+)
 from qualification_helpers import all_pages
 
 from pytest_mturk import WorkerActionError
@@ -94,10 +99,9 @@ def test_blocks_page_in_the_order_made(client):
 
 
 def test_a_malformed_worker_id_is_refused(mturk, client):
+    # The request framework refuses it before MTurk's own "WorkerId is invalid." check.
     for call in (client.create_worker_block, client.delete_worker_block):
-        with raises_parameter_error(
-            client, 'The value "Bob" is not valid for the parameter WorkerId.'
-        ):
+        with raises_validation_exception(client, pattern("workerId", "Bob", CUSTOMER_ID)):
             call(WorkerId="Bob", Reason="r")
     assert blocks(client) == []
 
@@ -113,7 +117,8 @@ def test_strict_mode_refuses_unknown_workers(mturk, client):
         client, 'The value "ASTRANGER1" is not valid for the parameter WorkerId.'
     ):
         client.create_worker_block(WorkerId="ASTRANGER1", Reason="r")
-    with raises_request_error(mturk, client, None, "WorkerId is invalid."):
+    # The documented text, in the family MTurk answers unknown WorkerIds with.
+    with raises_parameter_error(client, "WorkerId is invalid.", mturk):
         client.delete_worker_block(WorkerId="ASTRANGER1")
     assert "ASTRANGER1" not in mturk.workers
 
@@ -207,10 +212,6 @@ def test_notifying_a_stranger_never_raises(mturk, client):
             "The number of values given for WorkerIds (101) is not valid. "
             "Valid values range from 1 to 100.",
         ),
-        (
-            {"WorkerIds": [WORKER, "bob"]},
-            'The value "bob" is not valid for the parameter WorkerIds.',
-        ),
     ],
 )
 def test_bad_notify_requests_are_refused(mturk, client, make_hit, overrides, message):
@@ -219,6 +220,13 @@ def test_bad_notify_requests_are_refused(mturk, client, make_hit, overrides, mes
 
     with raises_parameter_error(client, message):
         client.notify_workers(**args)
+    assert mturk.messages == []
+
+
+def test_a_malformed_id_among_those_to_notify_is_refused(mturk, client, make_hit):
+    do_work(mturk, client, make_hit, WORKER, "approve")
+    with raises_validation_exception(client, pattern("workerIds.2.member", "bob", CUSTOMER_ID)):
+        client.notify_workers(Subject="s", MessageText="m", WorkerIds=[WORKER, "bob"])
     assert mturk.messages == []
 
 

@@ -8,7 +8,16 @@ import re
 
 import pytest
 from botocore.exceptions import ParamValidationError
-from conftest import EXTERNAL_QUESTION, HIT_ARGS, raises_parameter_error, raises_request_error
+from conftest import (
+    ENTITY_ID,
+    EXTERNAL_QUESTION,
+    HIT_ARGS,
+    pattern,
+    raises_parameter_error,
+    raises_request_error,
+    raises_validation_exception,
+    violation,
+)
 
 ID = re.compile(r"^[A-Z0-9]{30}$")
 MASTERS_SANDBOX = "2ARFPLSP75KLA8M8DH1HTEQVJT3SY6"
@@ -128,10 +137,8 @@ def test_get_hit_unknown(mturk, client):
         client.get_hit(HITId=UNKNOWN_HIT)
 
 
-def test_malformed_hit_id_is_a_parameter_validation_error(client):
-    with raises_parameter_error(
-        client, 'The value "abc-def" is not valid for the parameter HITId.'
-    ):
+def test_malformed_hit_id_is_a_validation_exception(client):
+    with raises_validation_exception(client, pattern("hITId", "abc-def", ENTITY_ID)):
         client.get_hit(HITId="abc-def")
 
 
@@ -366,8 +373,9 @@ def test_list_reviewable_hits_by_status_and_type(mturk, client, make_hit):
 
 
 def test_list_reviewable_hits_refuses_other_statuses(client):
-    with raises_parameter_error(
-        client, 'The value "Assignable" is not valid for the parameter Status.'
+    with raises_validation_exception(
+        client,
+        violation("status", "'Assignable'", "satisfy enum value set: [Reviewable, Reviewing]"),
     ):
         client.list_reviewable_hits(Status="Assignable")
 
@@ -392,16 +400,18 @@ def test_expire_now(mturk, client, make_hit, expire_at):
     assert client.get_hit(HITId=hit["HITId"])["HIT"] == after
 
 
-def test_expiring_with_work_in_progress_waits_for_it(mturk, client, make_hit):
+def test_expiring_with_work_in_progress_is_reviewable_at_once(mturk, client, make_hit):
     hit = make_hit()
     worker = mturk.worker(WORKER)
     assignment = worker.accept(hit["HITId"])
     client.update_expiration_for_hit(HITId=hit["HITId"], ExpireAt=0)
     after = client.get_hit(HITId=hit["HITId"])["HIT"]
-    assert (after["HITStatus"], after["NumberOfAssignmentsAvailable"]) == ("Unassignable", 0)
+    assert (after["HITStatus"], after["NumberOfAssignmentsAvailable"]) == ("Reviewable", 0)
     assert after["NumberOfAssignmentsPending"] == 1
+    # The work in progress may still be submitted; the HIT stays Reviewable.
     worker.submit(assignment, {"label": "cat"})
-    assert client.get_hit(HITId=hit["HITId"])["HIT"]["HITStatus"] == "Reviewable"
+    after = client.get_hit(HITId=hit["HITId"])["HIT"]
+    assert (after["HITStatus"], after["NumberOfAssignmentsPending"]) == ("Reviewable", 0)
 
 
 def test_future_expire_at_is_an_increment(mturk, client, make_hit):
@@ -527,20 +537,14 @@ def test_retyped_hit_adopts_the_new_properties(client, make_hit):
     assert after["Expiration"] == hit["Expiration"]
 
 
-def test_reward_cannot_change_once_work_was_accepted(mturk, client, make_hit):
+def test_reward_may_change_once_work_was_accepted(mturk, client, make_hit):
     hit = make_hit()
     mturk.worker(WORKER).accept(hit["HITId"])
     same_reward = client.create_hit_type(**{**TYPE_ARGS, "Title": "Renamed"})["HITTypeId"]
     client.update_hit_type_of_hit(HITId=hit["HITId"], HITTypeId=same_reward)
     dearer = client.create_hit_type(**{**TYPE_ARGS, "Reward": "1.00"})["HITTypeId"]
-    with raises_request_error(
-        mturk,
-        client,
-        "InvalidHITState",
-        "The reward of a HIT cannot be changed after a Worker has accepted one of its assignments.",
-    ):
-        client.update_hit_type_of_hit(HITId=hit["HITId"], HITTypeId=dearer)
-    assert client.get_hit(HITId=hit["HITId"])["HIT"]["Reward"] == "0.50"
+    client.update_hit_type_of_hit(HITId=hit["HITId"], HITTypeId=dearer)
+    assert client.get_hit(HITId=hit["HITId"])["HIT"]["Reward"] == "1.00"
 
 
 def test_reward_can_change_after_work_was_given_back_or_the_hit_expired(mturk, client, make_hit):
@@ -737,7 +741,8 @@ def test_auto_disposal_waits_for_work_in_flight(mturk, client, make_hit):
     worker = mturk.worker(WORKER)
     assignment = worker.accept(hit_id)
     mturk.advance(days=121)
-    assert client.get_hit(HITId=hit_id)["HIT"]["HITStatus"] == "Unassignable"
+    hit = client.get_hit(HITId=hit_id)["HIT"]
+    assert (hit["HITStatus"], hit["NumberOfAssignmentsPending"]) == ("Reviewable", 1)
     worker.submit(assignment, {"label": "cat"})
     mturk.advance(hours=12)
     # A submission awaiting (auto-)approval keeps the HIT alive...

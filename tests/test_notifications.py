@@ -12,7 +12,14 @@ import sys
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import EXTERNAL_QUESTION, raises_parameter_error, raises_request_error, snapshot
+from conftest import (
+    EXTERNAL_QUESTION,
+    raises_parameter_error,
+    raises_request_error,
+    raises_validation_exception,
+    snapshot,
+    violation,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -145,15 +152,28 @@ def test_event_types_may_not_be_empty(mturk, client, hit_type):
         client.update_notification_settings(HITTypeId=hit_type, Notification=spec(events=[]))
 
 
+EVENT_TYPES = (
+    "AssignmentAccepted, AssignmentAbandoned, AssignmentReturned, AssignmentSubmitted, "
+    "AssignmentRejected, AssignmentApproved, HITCreated, HITExpired, HITReviewable, "
+    "HITExtended, HITDisposed, Ping"
+)
+
+
 def test_unknown_event_types_and_transports_are_refused(client, hit_type):
-    with raises_parameter_error(
-        client, 'The value "HITDeleted" is not valid for the parameter EventTypes.'
+    with raises_validation_exception(
+        client,
+        violation(
+            "notification.eventTypes.1.member",
+            "'HITDeleted'",
+            f"satisfy enum value set: [{EVENT_TYPES}]",
+        ),
     ):
         client.update_notification_settings(
             HITTypeId=hit_type, Notification=spec(events=["HITDeleted"])
         )
-    with raises_parameter_error(
-        client, 'The value "HTTP" is not valid for the parameter Transport.'
+    with raises_validation_exception(
+        client,
+        violation("notification.transport", "'HTTP'", "satisfy enum value set: [Email, SQS, SNS]"),
     ):
         client.update_notification_settings(HITTypeId=hit_type, Notification=spec(transport="HTTP"))
 

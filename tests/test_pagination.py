@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ParamValidationError
-from conftest import HIT_ARGS, raises_parameter_error
+from conftest import HIT_ARGS, raises_parameter_error, raises_validation_exception, violation
 
 LISTS = {
     # operation: (result key, item id key)
@@ -116,8 +116,8 @@ def test_max_results_range(client, world, operation):
     kwargs, _ = world[operation]
     call = getattr(client, operation)
     assert call(MaxResults=100, **kwargs)["NumResults"] == 23
-    with raises_parameter_error(
-        client, "The value 101 is invalid for MaxResults. Valid values range from 1 to 100."
+    with raises_validation_exception(
+        client, violation("maxResults", "'101'", "have value less than or equal to 100")
     ):
         call(MaxResults=101, **kwargs)
     with pytest.raises(ParamValidationError):
@@ -134,7 +134,9 @@ def test_tokens_are_refused_elsewhere_and_when_forged(client, world):
         client, 'The value "garbage!" is not valid for the parameter NextToken.'
     ):
         client.list_hits(NextToken="garbage!")
-    with raises_parameter_error(client):
+    with raises_validation_exception(
+        client, violation("nextToken", f"'{'x' * 256}'", "have length less than or equal to 255")
+    ):
         client.list_hits(NextToken="x" * 256)
 
 

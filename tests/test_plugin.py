@@ -389,7 +389,7 @@ def test_calls_record_operation_params_and_outcome(mturk, client):
     )
     assert missing.error.code == "AWS.MechanicalTurk.HITDoesNotExist"
     assert missing.error.message == "Hit NOSUCHHIT does not exist."
-    assert invalid.error.type == "ParameterValidationError"
+    assert invalid.error.type == "ValidationException"
     # A copy: changing it changes nothing.
     mturk.calls.clear()
     assert len(mturk.calls) == 3

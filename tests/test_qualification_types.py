@@ -8,7 +8,16 @@ import re
 
 import boto3
 import pytest
-from conftest import HIT_ARGS, epoch_ms, raises_parameter_error, raises_request_error
+from conftest import (
+    ENTITY_ID,
+    HIT_ARGS,
+    epoch_ms,
+    pattern,
+    raises_parameter_error,
+    raises_request_error,
+    raises_validation_exception,
+    violation,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from qualification_helpers import (
@@ -126,10 +135,6 @@ BAD_CREATES = [
         {"Test": SIMPLE_TEST, "TestDurationInSeconds": 60, "AutoGranted": True},
         "A QualificationType with a Test cannot be AutoGranted.",
     ),
-    (
-        {"QualificationTypeStatus": "Disposing"},
-        'The value "Disposing" is not valid for the parameter QualificationTypeStatus.',
-    ),
     ({"Test": "<QuestionForm", "TestDurationInSeconds": 60}, TEST),
     ({"Test": HIT_ARGS["Question"], "TestDurationInSeconds": 60}, TEST),
     (
@@ -205,18 +210,28 @@ BAD_CREATES = [
 
 @pytest.mark.parametrize(("overrides", "message"), BAD_CREATES)
 def test_bad_create_is_refused_and_changes_nothing(mturk, client, overrides, message):
-    with raises_parameter_error(client) as info:
+    with raises_parameter_error(client, mturk=mturk) as info:
         make_type(client, **overrides)
 
-    text = info.value.response["Error"]["Message"]
+    stamp = f" ({epoch_ms(mturk.now)})"
+    text = info.value.response["Error"]["Message"].removesuffix(stamp)
     if isinstance(message, re.Pattern):
         assert message.match(text), text
     elif message in (TEST, KEY):
-        sentence = f'The value "{overrides[message]}" is not valid for the parameter {message}.'
-        assert text == f"{sentence} ({epoch_ms(mturk.now)})"
-        assert info.value.response["Error"]["Code"] == "ParameterValidationError"
+        assert text == f'The value "{overrides[message]}" is not valid for the parameter {message}.'
     else:
         assert text == message
+    assert len(mturk.qualification_types) == 0
+
+
+def test_a_status_outside_the_model_is_a_validation_exception(mturk, client):
+    with raises_validation_exception(
+        client,
+        violation(
+            "qualificationTypeStatus", "'Disposing'", "satisfy enum value set: [Active, Inactive]"
+        ),
+    ):
+        make_type(client, QualificationTypeStatus="Disposing")
     assert len(mturk.qualification_types) == 0
 
 
@@ -259,10 +274,8 @@ def test_get_unknown_type(mturk, client):
         client.get_qualification_type(QualificationTypeId="3NOSUCHTYPE")
 
 
-def test_a_malformed_id_is_a_parameter_error(client):
-    with raises_parameter_error(
-        client, 'The value "no-such" is not valid for the parameter QualificationTypeId.'
-    ):
+def test_a_malformed_id_is_a_validation_exception(client):
+    with raises_validation_exception(client, pattern("qualificationTypeId", "no-such", ENTITY_ID)):
         client.get_qualification_type(QualificationTypeId="no-such")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from botocore.config import Config
-from conftest import HIT_ARGS
+from conftest import HIT_ARGS, epoch_ms
 from qualification_helpers import make_type, requirement
 
 from pytest_mturk import _bootstrap, interception
@@ -173,8 +173,9 @@ def test_without_botocore_validation_the_service_refuses_what_it_is_sent(mturk, 
     )
     with pytest.raises(client.exceptions.ClientError) as refused:
         client.list_hits(MaxResults="5")
+    # A value of the wrong type is MTurk's own ParameterValidationError, stamped.
     assert refused.value.response["Error"]["Message"] == (
-        'The value "5" is not valid for the parameter MaxResults.'
+        f'The value "5" is not valid for the parameter MaxResults. ({epoch_ms(mturk.now)})'
     )
     assert mturk.calls[-1].params == {"MaxResults": "5"}
 

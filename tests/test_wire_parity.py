@@ -277,15 +277,22 @@ def test_errors(mturk, sandbox, recorder):
     assert error.operation_name == "GetHIT"
 
     # Un-modelled errors: plain ClientErrors, no top-level members.
-    for call in (
-        lambda: sandbox.list_hits(MaxResults=101),
-        lambda: sandbox.send_bonus(
-            WorkerId="not-a-worker", BonusAmount="1.00", AssignmentId="ABC", Reason="r"
+    for call, code in (
+        (lambda: sandbox.list_hits(MaxResults=101), "ValidationException"),
+        (
+            lambda: sandbox.send_bonus(
+                WorkerId="not-a-worker", BonusAmount="1.00", AssignmentId="ABC", Reason="r"
+            ),
+            "ValidationException",
+        ),
+        (
+            lambda: sandbox.create_hit(**{**HIT_ARGS, "LifetimeInSeconds": 10}),
+            "ParameterValidationError",
         ),
     ):
         error = _error(call)
         assert type(error) is ClientError
-        assert error.response["Error"]["Code"] == "ParameterValidationError"
+        assert error.response["Error"]["Code"] == code
         assert error.response.keys() == {"Error", "ResponseMetadata"}
 
     # Coral's generic validation error (client-side validation turned off).

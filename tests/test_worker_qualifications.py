@@ -10,7 +10,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-from conftest import raises_parameter_error, raises_request_error
+from conftest import (
+    CUSTOMER_ID,
+    pattern,
+    raises_parameter_error,
+    raises_request_error,
+    raises_validation_exception,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from qualification_helpers import (
@@ -156,10 +162,8 @@ def test_unknown_and_system_types(mturk, client):
             call()
 
 
-def test_a_malformed_worker_id_is_a_parameter_error(mturk, client, type_id):
-    with raises_parameter_error(
-        client, 'The value "nonsense" is not valid for the parameter WorkerId.'
-    ):
+def test_a_malformed_worker_id_is_a_validation_exception(mturk, client, type_id):
+    with raises_validation_exception(client, pattern("workerId", "nonsense", CUSTOMER_ID)):
         client.associate_qualification_with_worker(QualificationTypeId=type_id, WorkerId="nonsense")
     assert "nonsense" not in mturk.workers
 

@@ -259,22 +259,24 @@ def update_expiration_for_hit(
 ) -> dict[str, Any]:
     hit = _common.live_hit(state, p["HITId"])
     expire_at = from_epoch(p["ExpireAt"])
+    if expire_at <= now:
+        # Expiring is repeatable: cleanup loops send one fixed past date (or 0) until
+        # DeleteHIT works. The idempotency refusal was seen for a repeated future date.
+        if not hit.expired:
+            hit.expiration = now
+            lifecycle.expire(svc, state, hit, now)
+        return {}
     # The service derives an idempotency token from the HIT and the requested time.
     token = f"{hit.hit_id}{_java_date(expire_at)}"
     if _common.seen_token(state, "UpdateExpirationForHIT", token, now) is not None:
         raise errors.request_error(
             f'The idempotency token "{token}" has already been processed.', None
         )
-    if expire_at <= now:
-        if not hit.expired:
-            hit.expiration = now
-            lifecycle.expire(svc, state, hit, now)
-    else:
-        base = now if hit.expired else hit.expiration
-        increment = math.floor(epoch_seconds(expire_at) - epoch_seconds(base))
-        if not 60 <= increment <= MAX_SECONDS:
-            raise range_error("ExpirationIncrementInSeconds", increment, 60, MAX_SECONDS)
-        lifecycle.set_expiration(svc, state, hit, expire_at, now)
+    base = now if hit.expired else hit.expiration
+    increment = math.floor(epoch_seconds(expire_at) - epoch_seconds(base))
+    if not 60 <= increment <= MAX_SECONDS:
+        raise range_error("ExpirationIncrementInSeconds", increment, 60, MAX_SECONDS)
+    lifecycle.set_expiration(svc, state, hit, expire_at, now)
     _common.remember_token(state, "UpdateExpirationForHIT", token, now, hit.hit_id)
     return {}
 
@@ -296,14 +298,8 @@ def update_hit_type_of_hit(
 ) -> dict[str, Any]:
     hit = _common.live_hit(state, p["HITId"])
     hit_type = _hit_type(state, p["HITTypeId"])
-    # The 2008 rule (spec §5.6): the reward is fixed once a worker holds or has done
-    # work on the HIT. Work returned or abandoned does not count; nor does expiry.
-    if hit_type.reward != hit.hit_type.reward and (hit.pending or hit.submitted or hit.completed):
-        raise errors.request_error(
-            "The reward of a HIT cannot be changed after a Worker has accepted one of its "
-            "assignments.",
-            "InvalidHITState",
-        )
+    # No current page forbids a new reward once work exists (only a 2008 guide did);
+    # a higher one needs funds for what the HIT may still cost.
     lifecycle.change_type(svc, state, hit, hit_type, now)
     return {}
 

@@ -36,8 +36,10 @@ def delete_worker_block(
     svc: Service, state: State, p: dict[str, Any], now: _dt.datetime
 ) -> dict[str, Any]:
     worker_id = p["WorkerId"]
+    # The documented message; the family is the one MTurk answers an unknown WorkerId
+    # with elsewhere (ParameterValidationError). A malformed ID never gets here.
     if svc.settings.strict_workers and worker_id not in state.workers:
-        raise errors.request_error("WorkerId is invalid.", None)
+        raise errors.parameter_error("WorkerId is invalid.")
     # Unblocking a worker who is not blocked succeeds.
     state.blocks.pop(worker_id, None)
     state.block_index.discard(worker_id)
