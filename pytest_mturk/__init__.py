@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .answers import crowd_answers
     from .answers import parse as parse_answers
     from .answers import to_xml as answers_xml
-    from .errors import UsageError, WorkerActionError
+    from .errors import InternalError, UsageError, WorkerActionError
     from .model import AssignmentStatus, Environment, HITStatus
     from .simulator import Simulator, current, mturk_sim
     from .worker import SimulatedWorker
@@ -28,6 +28,7 @@ _EXPORTS = {
     "AssignmentStatus": ("model", "AssignmentStatus"),
     "Environment": ("model", "Environment"),
     "HITStatus": ("model", "HITStatus"),
+    "InternalError": ("errors", "InternalError"),
     "SimulatedWorker": ("worker", "SimulatedWorker"),
     "Simulator": ("simulator", "Simulator"),
     "UsageError": ("errors", "UsageError"),
@@ -45,6 +46,7 @@ __all__ = [
     "AssignmentStatus",
     "Environment",
     "HITStatus",
+    "InternalError",
     "SimulatedWorker",
     "Simulator",
     "UsageError",

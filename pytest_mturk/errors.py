@@ -22,6 +22,14 @@ STAMPED = frozenset({"RequestError", "ServiceFault", "ParameterValidationError"}
 MAX_LISTED = 10
 
 
+class InternalError(Exception):
+    """The simulator caught an exception in its own machinery: a bug in pytest-mturk.
+
+    Raised when the simulator stops (the end of a test, a ``with`` block), with the
+    first caught exception as its cause, so the bug is seen rather than swallowed.
+    """
+
+
 class UsageError(Exception):
     """The simulator was asked to do something it cannot do; the message says what to do."""
 

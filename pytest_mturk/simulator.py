@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import inspect
@@ -10,7 +11,7 @@ from decimal import Decimal
 from typing import Any, TypeVar, cast, overload
 
 from . import _bootstrap, interception, notify, ops
-from .errors import UsageError
+from .errors import InternalError, UsageError
 from .model import (
     HIT,
     Assignment,
@@ -141,9 +142,20 @@ class Simulator:
         )
 
     def stop(self) -> None:
+        """Stop answering calls; raise :class:`InternalError` if the simulator caught
+        an exception in its own machinery meanwhile (a bug of pytest-mturk's)."""
         if self._running:
             interception.pop(self._service)
             self._running = False
+            caught = self._service.internal_errors
+            if caught:
+                first = caught[0]
+                raise InternalError(
+                    f"The simulator caught {len(caught)} exception(s) in its own machinery "
+                    f"(a scheduled transition, a listener or a review policy); the first was "
+                    f"{first!r}. This is a bug in pytest-mturk: please report it with this "
+                    "traceback."
+                ) from first
 
     @property
     def active(self) -> bool:
@@ -152,8 +164,12 @@ class Simulator:
     def __enter__(self) -> Simulator:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if kind is None:
+            self.stop()
+            return
+        with contextlib.suppress(InternalError):  # the block's own exception matters more
+            self.stop()
 
     def __call__(self, func: F) -> F:
         """Decorate ``func`` so that each call runs against a fresh simulator."""

@@ -40,7 +40,7 @@ from qualification_helpers import (
     selection,
 )
 
-from pytest_mturk import WorkerActionError
+from pytest_mturk import InternalError, WorkerActionError, mturk_sim
 
 pytestmark = pytest.mark.mturk(start="2024-03-01T12:00:00+00:00")
 
@@ -413,6 +413,49 @@ def test_a_failing_listener_cannot_stop_the_simulator(mturk, client):
     mturk.advance(seconds=61)  # the expiry runs from the schedule, through the listener
     assert client.get_hit(HITId=hit_id)["HIT"]["HITStatus"] == "Reviewable"
     assert [str(exc) for exc in mturk.internal_errors] == ["listener bug"] * 3
+    mturk._service.internal_errors.clear()  # seen: the test's end must not report them
+
+
+def test_a_caught_internal_error_fails_the_test_loudly(pytester):
+    pytester.makepyfile(
+        """
+        import boto3
+
+        def test_with_a_bug(mturk):
+            def broken(state, event):
+                raise RuntimeError("listener bug")
+
+            mturk._service.listen(broken)
+            boto3.client("mturk", region_name="sandbox").create_hit(
+                Title="t", Description="d", Reward="0.05", LifetimeInSeconds=60,
+                AssignmentDurationInSeconds=60,
+                Question=(
+                    '<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/'
+                    'AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd">'
+                    "<ExternalURL>https://example.com/t</ExternalURL>"
+                    "<FrameHeight>600</FrameHeight></ExternalQuestion>"
+                ),
+            )
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*RuntimeError: listener bug",
+            "*The above exception was the direct cause of the following exception:*",
+            "*InternalError: The simulator caught 1 exception(s) in its own machinery*",
+        ]
+    )
+
+
+def test_a_with_block_reports_caught_internal_errors_when_it_ends():
+    with pytest.raises(InternalError, match="caught 1 exception") as info, mturk_sim() as sim:
+        sim._service.internal_errors.append(RuntimeError("a bug"))
+    assert str(info.value.__cause__) == "a bug"
+    with pytest.raises(KeyError), mturk_sim() as sim:  # the block's own exception wins
+        sim._service.internal_errors.append(RuntimeError("a bug"))
+        raise KeyError("the user's")
 
 
 ANSWER_TEXT = st.text(max_size=60) | st.sampled_from(
