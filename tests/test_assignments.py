@@ -153,8 +153,8 @@ def test_returned_work_vanishes_and_the_slot_reopens(mturk, client, hit_id, work
         mturk, client, "AssignmentDoesNotExist", f"Assignment {assignment} does not exist."
     ):
         client.get_assignment(AssignmentId=assignment)
-    # The worker may take the HIT again.
-    assert workers[0].accept(hit_id) != assignment
+    # The worker may take the HIT again, and the reopened slot keeps its ID.
+    assert workers[0].accept(hit_id) == assignment
 
 
 def test_deadline_passes_and_the_assignment_is_abandoned(mturk, client, hit_id, workers):
