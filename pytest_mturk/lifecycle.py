@@ -320,7 +320,7 @@ def accept(svc: Service, state: State, hit: HIT, worker: Worker, now: _dt.dateti
     """A worker takes a slot: the oldest one given back keeps its AssignmentId, as on
     MTurk; only when none is free is a new ID minted."""
     if hit.free_ids:
-        assignment_id = hit.free_ids.pop(0)
+        assignment_id, hit.free_ids = hit.free_ids[0], hit.free_ids[1:]
     else:
         assignment_id = svc.ids.entity()
         hit.assignment_ids.append(assignment_id)
@@ -389,7 +389,7 @@ def give_back(
         assignment.status = how
         assignment.cache = None
         hit.pending -= 1
-    hit.free_ids.append(assignment.assignment_id)
+    hit.free_ids += (assignment.assignment_id,)
     worker = state.workers[assignment.worker_id]
     if how is AssignmentStatus.RETURNED:
         worker.returned += 1

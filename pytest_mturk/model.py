@@ -199,8 +199,9 @@ class HIT:
     # returned or abandoned is issued again rather than added twice.
     assignment_ids: list[str] = field(default_factory=list)
     # IDs given back (returned or abandoned), oldest first: MTurk hands a freed
-    # slot's AssignmentId to the next worker who accepts, before minting one.
-    free_ids: list[str] = field(default_factory=list)
+    # slot's AssignmentId to the next worker who accepts, before minting one. A
+    # tuple: most HITs never free one, and the empty tuple costs them nothing.
+    free_ids: tuple[str, ...] = ()
     # Cached wire form; dropped whenever anything visible changes.
     cache: dict[str, Any] | None = field(default=None, repr=False)
 
