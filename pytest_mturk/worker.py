@@ -186,7 +186,8 @@ class SimulatedWorker:
             lifecycle.submit(service, state, assignment, xml, now)
 
     def return_(self, assignment_id: str) -> None:
-        """Give the assignment back unfinished; its slot reopens if the HIT has not expired."""
+        """Give the assignment back unfinished; its slot reopens if the HIT has not expired,
+        and the next worker to accept the HIT gets the same AssignmentId."""
         service = self._service
         with service.lock:
             now = service.now()
