@@ -310,6 +310,48 @@ def test_a_review_policy_scores_and_decides_the_holder_who_submitted(mturk, prod
     assert [e.worker_id for e in mturk.production.ledger if e.kind == "reward"] == [BOB]
 
 
+def test_a_plurality_counts_the_holder_who_submitted_once(mturk, prod_client):
+    def parameter(key, value):
+        return {"Key": key, "Values": [value]}
+
+    hit = hit_id(
+        prod_client,
+        MaxAssignments=2,
+        HITReviewPolicy={
+            "PolicyName": "SimplePlurality/2011-09-01",
+            "Parameters": [
+                parameter("QuestionIds", "label"),
+                parameter("QuestionAgreementThreshold", "50"),
+                parameter("DisregardAssignmentIfRejected", "true"),
+                parameter("ApproveIfWorkerAgreementScoreIsAtLeast", "100"),
+                parameter("RejectIfWorkerAgreementScoreIsLessThan", "100"),
+            ],
+        },
+    )
+    reissued = mturk.worker(ALICE).accept(hit)
+    mturk.worker(ALICE).return_(reissued)
+    assert mturk.worker(BOB).accept(hit) == reissued
+    mturk.worker(BOB).submit(reissued, {"label": "cat"})
+    other = mturk.worker(CAROL).accept(hit)
+    mturk.worker(CAROL).submit(other, {"label": "cat"})
+    body = prod_client.list_review_policy_results_for_hit(HITId=hit, MaxResults=100)
+    scores = [
+        (r["SubjectId"], r["Value"])
+        for r in body["HITReviewReport"]["ReviewResults"]
+        if r["Key"] == "WorkerAgreementScore"
+    ]
+    assert sorted(scores) == sorted([(reissued, "100"), (other, "100")])
+    listed = prod_client.list_assignments_for_hit(HITId=hit)["Assignments"]
+    assert {(a["WorkerId"], a["AssignmentStatus"]) for a in listed} == {
+        (BOB, "Approved"),
+        (CAROL, "Approved"),
+    }
+    rewards = [
+        (e.assignment_id, e.worker_id) for e in mturk.production.ledger if e.kind == "reward"
+    ]
+    assert sorted(rewards) == sorted([(reissued, BOB), (other, CAROL)])
+
+
 # -- determinism --------------------------------------------------------------------------
 
 
