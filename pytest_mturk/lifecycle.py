@@ -317,15 +317,24 @@ def set_reviewing(svc: Service, state: State, hit: HIT, reviewing: bool, now: _d
 
 
 def accept(svc: Service, state: State, hit: HIT, worker: Worker, now: _dt.datetime) -> Assignment:
+    """A worker takes a slot: the oldest one given back keeps its AssignmentId, as on
+    MTurk; only when none is free is a new ID minted."""
+    if hit.free_ids:
+        assignment_id, hit.free_ids = hit.free_ids[0], hit.free_ids[1:]
+    else:
+        assignment_id = svc.ids.entity()
+        hit.assignment_ids.append(assignment_id)
     assignment = Assignment(
-        assignment_id=svc.ids.entity(),
+        assignment_id=assignment_id,
         hit_id=hit.hit_id,
         worker_id=worker.worker_id,
         accept_time=now,
         deadline=now + _dt.timedelta(seconds=hit.hit_type.assignment_duration),
     )
-    state.assignments[assignment.assignment_id] = assignment
-    hit.assignment_ids.append(assignment.assignment_id)
+    # The earlier holder's record stays in ``holdings``; its scheduled deadline
+    # is bound to that record, so it can never fire on the new holder.
+    state.assignments[assignment_id] = assignment
+    state.holdings.append(assignment)
     hit.pending += 1
     svc.scheduler.at(assignment.deadline, _abandon_if_due, svc, state, assignment)
     svc.emit(state, "AssignmentAccepted", hit, assignment, now)
@@ -380,6 +389,7 @@ def give_back(
         assignment.status = how
         assignment.cache = None
         hit.pending -= 1
+    hit.free_ids += (assignment.assignment_id,)
     worker = state.workers[assignment.worker_id]
     if how is AssignmentStatus.RETURNED:
         worker.returned += 1

@@ -195,7 +195,13 @@ class HIT:
     submitted: int = 0
     approved: int = 0
     rejected: int = 0
+    # Every AssignmentId the HIT has issued, in the order first accepted; an ID
+    # returned or abandoned is issued again rather than added twice.
     assignment_ids: list[str] = field(default_factory=list)
+    # IDs given back (returned or abandoned), oldest first: MTurk hands a freed
+    # slot's AssignmentId to the next worker who accepts, before minting one. A
+    # tuple: most HITs never free one, and the empty tuple costs them nothing.
+    free_ids: tuple[str, ...] = ()
     # Cached wire form; dropped whenever anything visible changes.
     cache: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -375,7 +381,10 @@ class State:
     reviewing: OrderedIndex = field(default_factory=OrderedIndex)
     hit_types: dict[str, HITType] = field(default_factory=dict)
     hit_types_by_key: dict[tuple[Any, ...], HITType] = field(default_factory=dict)
+    # AssignmentId -> its current holder (an ID is reissued after a return or abandonment).
     assignments: dict[str, Assignment] = field(default_factory=dict)
+    # Every acceptance ever made, earlier holders of reissued IDs included, in accept order.
+    holdings: list[Assignment] = field(default_factory=list)
     workers: dict[str, Worker] = field(default_factory=dict)
     bonuses: list[BonusPayment] = field(default_factory=list)
     ledger: list[LedgerEntry] = field(default_factory=list)

@@ -105,12 +105,28 @@ class SimulatedWorker:
             assignment = state.assignments.get(assignment_id)
             if assignment is not None:
                 if assignment.worker_id != self.worker_id:
-                    raise WorkerActionError(
-                        f"Assignment {assignment_id} belongs to worker {assignment.worker_id}, "
-                        f"not {self.worker_id}."
-                    )
+                    raise WorkerActionError(self._not_mine(state, assignment))
                 return state, assignment
         raise WorkerActionError(f"There is no assignment {assignment_id!r} in the simulator.")
+
+    def _not_mine(self, state: State, current: Assignment) -> str:
+        """Why this worker may not act on an assignment someone else holds now."""
+        assignment_id = current.assignment_id
+        for earlier in reversed(state.holdings):
+            if earlier.assignment_id == assignment_id and earlier.worker_id == self.worker_id:
+                how = (
+                    "returned it"
+                    if earlier.status is AssignmentStatus.RETURNED
+                    else "abandoned it (its deadline passed)"
+                )
+                return (
+                    f"Assignment {assignment_id} is no longer worker {self.worker_id}'s: they "
+                    f"{how}, and the ID now belongs to worker {current.worker_id}."
+                )
+        return (
+            f"Assignment {assignment_id} belongs to worker {current.worker_id}, "
+            f"not {self.worker_id}."
+        )
 
     def record(self, state: State) -> Worker:
         """This worker's record in one environment (made with the profile on first use)."""
@@ -123,7 +139,11 @@ class SimulatedWorker:
     # -- actions -------------------------------------------------------------------
 
     def accept(self, hit_id: str) -> str:
-        """Accept an assignment of the HIT; returns the new AssignmentId."""
+        """Accept an assignment of the HIT; returns its AssignmentId.
+
+        As on MTurk, a slot another worker (or this one) returned or abandoned keeps
+        its AssignmentId: the oldest such ID of the HIT is issued before a new one.
+        """
         service = self._service
         with service.lock:
             now = service.now()
@@ -194,7 +214,8 @@ class SimulatedWorker:
         return xml
 
     def return_(self, assignment_id: str) -> None:
-        """Give the assignment back unfinished; its slot reopens if the HIT has not expired."""
+        """Give the assignment back unfinished; its slot reopens if the HIT has not expired,
+        and the next worker to accept the HIT gets the same AssignmentId."""
         service = self._service
         with service.lock:
             now = service.now()
@@ -309,12 +330,13 @@ class SimulatedWorker:
             return grants.request(service, state, qtype, self.worker_id, answers, now)
 
     def assignments(self) -> list[Assignment]:
-        """Every assignment this worker has held, in both environments, oldest first."""
+        """Every assignment this worker has held, in both environments, oldest first
+        (one whose ID was since reissued to another worker included)."""
         with self._service.lock:
             self._service.now()
             return [
                 assignment
                 for state in self._service.states.values()
-                for assignment in state.assignments.values()
+                for assignment in state.holdings
                 if assignment.worker_id == self.worker_id
             ]

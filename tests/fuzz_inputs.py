@@ -63,6 +63,7 @@ NAMES: dict[str, tuple[str, ...]] = {
         "accepted",
         "policy",
         "sandbox",
+        "reissued",
     ),
     "hit_type": ("notified", "plain", "sandbox"),
     "qual_type": (

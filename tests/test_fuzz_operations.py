@@ -37,6 +37,7 @@ from typing import Any
 import boto3
 import botocore.config
 import pytest
+from assignment_id_checks import check_reissued_ids
 from botocore import xform_name
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.serialize import create_serializer
@@ -354,6 +355,12 @@ class World:
         ids["hit_type", "sandbox"] = sim.sandbox.hits[in_sandbox].hit_type.hit_type_id
         ids["assignment", "sandbox"] = submitted(busy, in_sandbox)
 
+        # Last, so every ID above stays as it was: an AssignmentId third returned and
+        # MTurk reissued to second, who submitted it.
+        hand_on = hit(Title="handed on")
+        third.return_(third.accept(hand_on))
+        ids["assignment", "reissued"] = submitted(second, hand_on)
+
 
 def _dump(value: Any, depth: int = 0) -> Any:
     """A comparable deep copy of model state (cached wire forms left out)."""
@@ -387,7 +394,7 @@ def snapshot(sim) -> bytes:
         service.now()
         for state in service.states.values():
             # Cached wire forms are not state: a refused call may build one.
-            for record in (*state.hits.values(), *state.assignments.values()):
+            for record in (*state.hits.values(), *state.holdings):
                 record.cache = None
             for hit_type in state.hit_types.values():
                 hit_type.templates.clear()
@@ -489,6 +496,14 @@ def _check_service_error(client, exc: ClientError) -> str:
 def attempt(world: World, client, operation: str, params: dict) -> str:
     """Make one call and check what came out; returns the outcome
     (``client``, ``unsendable``, ``refused:<code>`` or ``accepted``)."""
+    try:
+        return _attempt(world, client, operation, params)
+    finally:
+        # Whatever happened, reissued AssignmentIds still have one story.
+        check_reissued_ids(world.sim)
+
+
+def _attempt(world: World, client, operation: str, params: dict) -> str:
     service = world.service
     before = snapshot(world.sim)
     calls = len(service.calls)
@@ -594,7 +609,14 @@ def test_every_operation_is_fuzzed(clients, worlds):
         "accepted": "Accepted",
         "policy": "Approved",
         "sandbox": "Submitted",
+        "reissued": "Submitted",
     }
+    reissued = ids["assignment", "reissued"]
+    assert [(a.worker_id, a.status.value) for a in sim.production._state.holdings[-2:]] == [
+        (WORKERS["third"], "Returned"),
+        (WORKERS["second"], "Submitted"),
+    ]
+    assert {a.assignment_id for a in sim.production._state.holdings[-2:]} == {reissued}
     production = sim.production
     assert production.qualification_types[ids["qual_type", "deleted"]].status.value == "Disposing"
     assert production.reserved > 0 and production.ledger

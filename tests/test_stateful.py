@@ -15,6 +15,7 @@ import re
 from decimal import Decimal
 
 import boto3
+from assignment_id_checks import check_reissued_ids
 from botocore import xform_name
 from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
@@ -222,10 +223,18 @@ class Lifecycle(RuleBasedStateMachine):
 
     @rule(target=assignments, hit_id=hits, worker=st.sampled_from(WORKERS))
     def accept(self, hit_id, worker):
+        record = self.sim.hits.get(hit_id)
+        freed = list(record.free_ids) if record is not None else []
+        issued = {a.assignment_id for state in self._states() for a in state.holdings}
         try:
             assignment_id = self.sim.worker(worker).accept(hit_id)
         except WorkerActionError:
             return "NOASSIGNMENT"
+        # A returned or abandoned ID is reissued (oldest freed first) before one is minted.
+        if freed:
+            assert assignment_id == freed[0]
+        else:
+            assert assignment_id not in issued
         self.env_of[assignment_id] = self._env(hit_id)
         return assignment_id
 
@@ -250,6 +259,16 @@ class Lifecycle(RuleBasedStateMachine):
         except WorkerActionError:
             assert record.status is not AssignmentStatus.ACCEPTED
 
+    @rule(target=assignments, assignment_id=consumes(assignments), worker=st.sampled_from(WORKERS))
+    def hand_on(self, assignment_id, worker):
+        """Return an assignment and let a worker (perhaps the same) take the slot at once:
+        the path on which MTurk reissues the AssignmentId."""
+        record = self.sim.assignments.get(assignment_id)
+        if record is None or record.status is not AssignmentStatus.ACCEPTED:
+            return assignment_id
+        self.sim.worker(record.worker_id).return_(assignment_id)
+        return self.accept(record.hit_id, worker)
+
     # -- time ----------------------------------------------------------------------
 
     @rule(seconds=st.sampled_from([1, 29, 61, 600, 3601, 86400, 3 * 86400, 31 * 86400]))
@@ -257,6 +276,9 @@ class Lifecycle(RuleBasedStateMachine):
         self.sim.advance(seconds=seconds)
 
     # -- invariants ----------------------------------------------------------------
+
+    def _states(self):
+        return (self.sim.sandbox._state, self.sim.production._state)
 
     @invariant()
     def money_is_conserved(self):
@@ -275,7 +297,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     @invariant()
     def counters_add_up(self):
-        for state in (self.sim.sandbox._state, self.sim.production._state):
+        for state in self._states():
             for hit in state.hits.values():
                 counts = dict.fromkeys(AssignmentStatus, 0)
                 for assignment_id in hit.assignment_ids:
@@ -294,6 +316,10 @@ class Lifecycle(RuleBasedStateMachine):
                 assert (hit.hit_id in state.reviewable) == (hit.status is HITStatus.REVIEWABLE)
                 assert (hit.hit_id in state.reviewing) == (hit.status is HITStatus.REVIEWING)
                 assert (hit.hit_id in state.hit_index) == (hit.status is not HITStatus.DISPOSED)
+
+    @invariant()
+    def assignment_ids_are_consistent(self):
+        check_reissued_ids(self.sim)
 
 
 TestLifecycle = Lifecycle.TestCase
