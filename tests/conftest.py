@@ -162,3 +162,16 @@ def snapshot(mturk) -> dict[str, Any]:
         ],
         "events": len(mturk.events),
     }
+
+
+def policy(name: str, **params) -> dict[str, Any]:
+    """A review policy: ``Key=value`` parameters, ``Key={k: values}`` map entries."""
+    parameters: list[dict[str, Any]] = []
+    for key, value in params.items():
+        if isinstance(value, dict):
+            entries = [{"Key": k, "Values": list(v)} for k, v in value.items()]
+            parameters.append({"Key": key, "MapEntries": entries})
+        else:
+            values = value if isinstance(value, list) else [str(value)]
+            parameters.append({"Key": key, "Values": values})
+    return {"PolicyName": name, "Parameters": parameters}

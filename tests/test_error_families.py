@@ -25,6 +25,7 @@ from conftest import (
     HIT_ARGS,
     epoch_ms,
     pattern,
+    policy,
     raises_parameter_error,
     raises_request_error,
     raises_validation_exception,
@@ -342,17 +343,6 @@ def mturk_insufficient() -> str:
 
 
 # -- malformed answers ----------------------------------------------------------------
-
-
-def policy(name: str, **params) -> dict:
-    parameters = []
-    for key, value in params.items():
-        if isinstance(value, dict):
-            entries = [{"Key": k, "Values": list(v)} for k, v in value.items()]
-            parameters.append({"Key": key, "MapEntries": entries})
-        else:
-            parameters.append({"Key": key, "Values": [str(value)]})
-    return {"PolicyName": name, "Parameters": parameters}
 
 
 REVIEWED = {

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import HIT_ARGS, raises_parameter_error, raises_request_error, snapshot
+from conftest import HIT_ARGS, policy, raises_parameter_error, raises_request_error, snapshot
 from test_questions import FORM_2005, UPLOAD, form, question_body
 
 from pytest_mturk import review
@@ -14,18 +14,6 @@ from pytest_mturk import review
 KNOWN = "ScoreMyKnownAnswers/2011-09-01"
 PLURALITY = "SimplePlurality/2011-09-01"
 WORKERS = [f"A{n}WORKER{n:05d}" for n in range(1, 12)]
-
-
-def policy(name: str, **params) -> dict:
-    parameters = []
-    for key, value in params.items():
-        if isinstance(value, dict):
-            entries = [{"Key": k, "Values": list(v)} for k, v in value.items()]
-            parameters.append({"Key": key, "MapEntries": entries})
-        else:
-            values = value if isinstance(value, list) else [str(value)]
-            parameters.append({"Key": key, "Values": values})
-    return {"PolicyName": name, "Parameters": parameters}
 
 
 def known(**params) -> dict:
