@@ -1,0 +1,134 @@
+"""The user documentation stands on its own.
+
+Users have the repository, nothing else: the pages under ``docs/``, the README and
+``examples/README.md`` must not point at files outside it (internal notes, the steering
+repository's specification) or at relative paths that do not exist. ``docs/fidelity.md`` is
+read as tables of ``| Behaviour | Our choice | Evidence |`` rows, each with its evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = sorted((ROOT / "docs").rglob("*.md")) + [ROOT / "README.md", ROOT / "examples" / "README.md"]
+FIDELITY = ROOT / "docs" / "fidelity.md"
+
+# Names of files users do not have.
+FORBIDDEN = ("shared/", "spec/mturk-api", "DESIGN.md", "STYLE.md")
+
+FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.S | re.M)
+CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
+INLINE_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+REFERENCE_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.M)
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+CELL_SPLIT = re.compile(r"(?<!\\)\|")
+PLACEHOLDERS = {"", "-", "—", "–", "n/a", "none"}
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [str(p.relative_to(ROOT)) for p in paths]
+
+
+def _prose(text: str) -> str:
+    """The text with fenced blocks and code spans removed (code is not a link)."""
+    return CODE_SPAN.sub("", FENCE.sub("", text))
+
+
+def _link_targets(text: str) -> list[str]:
+    prose = _prose(text)
+    return INLINE_LINK.findall(prose) + REFERENCE_DEF.findall(prose)
+
+
+def _tables(text: str) -> list[list[tuple[int, str]]]:
+    """Each table of the page as its (line number, line) rows, separator rows included."""
+    tables: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    in_fence = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        if not in_fence and line.lstrip().startswith("|"):
+            current.append((number, line.strip()))
+            continue
+        if current:
+            tables.append(current)
+            current = []
+    if current:
+        tables.append(current)
+    return tables
+
+
+def _cells(row: str) -> list[str]:
+    """The cells of a table row, split as GitHub does: on every pipe not escaped with ``\\``."""
+    inner = row.strip()
+    if inner.startswith("|"):
+        inner = inner[1:]
+    if inner.endswith("|") and not inner.endswith("\\|"):
+        inner = inner[:-1]
+    return [cell.strip() for cell in CELL_SPLIT.split(inner)]
+
+
+def test_the_pages_checked_exist() -> None:
+    assert FIDELITY in DOCS
+    for path in DOCS:
+        assert path.is_file(), path
+
+
+@pytest.mark.parametrize("path", DOCS, ids=_ids(DOCS))
+def test_no_page_names_a_file_users_lack(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    found = [
+        f"line {number}: {name!r}"
+        for number, line in enumerate(text.splitlines(), start=1)
+        for name in FORBIDDEN
+        if name in line
+    ]
+    assert not found, f"{path.relative_to(ROOT)} names files outside the repository: {found}"
+
+
+@pytest.mark.parametrize("path", DOCS, ids=_ids(DOCS))
+def test_relative_links_resolve(path: Path) -> None:
+    broken = []
+    for target in _link_targets(path.read_text(encoding="utf-8")):
+        if SCHEME.match(target) or target.startswith("#"):
+            continue
+        local = target.split("#", 1)[0].split("?", 1)[0]
+        base = ROOT if local.startswith("/") else path.parent
+        resolved = (base / local.lstrip("/")).resolve()
+        if not resolved.is_relative_to(ROOT) or not resolved.exists():
+            broken.append(target)
+    assert not broken, f"{path.relative_to(ROOT)} links to paths not in the repository: {broken}"
+
+
+def test_fidelity_tables_have_three_cells_and_evidence() -> None:
+    tables = _tables(FIDELITY.read_text(encoding="utf-8"))
+    assert tables, "docs/fidelity.md has no tables"
+    problems = []
+    for table in tables:
+        header_line, header = table[0]
+        if _cells(header) != ["Behaviour", "Our choice", "Evidence"]:
+            problems.append(f"line {header_line}: header is {_cells(header)}")
+        for number, row in table[1:]:
+            cells = _cells(row)
+            if all(re.fullmatch(r":?-{3,}:?", cell) for cell in cells):
+                if len(cells) != 3:
+                    problems.append(f"line {number}: separator has {len(cells)} cells")
+                continue
+            if len(cells) != 3:
+                problems.append(f"line {number}: {len(cells)} cells (an unescaped '|'?)")
+            elif cells[2].lower() in PLACEHOLDERS:
+                problems.append(f"line {number}: no evidence for {cells[0]!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_table_check_sees_what_github_renders() -> None:
+    assert _cells("| a | `x|y` | c |") == ["a", "`x", "y`", "c"]
+    assert _cells(r"| a | `x\|y` | c |") == ["a", r"`x\|y`", "c"]
+    assert _link_targets("[a](docs/x.md) `[b](nowhere.md)` [c]: ../y.md\n[d]: z.md") == [
+        "docs/x.md",
+        "z.md",
+    ]
