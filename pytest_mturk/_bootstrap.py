@@ -44,6 +44,12 @@ unstarted: weakref.WeakSet[Any] = weakref.WeakSet()
 def refuse_if_unstarted() -> None:
     """Raise :class:`~pytest_mturk.UsageError` if a simulator was made but never started."""
     if unstarted:
+        # A simulator dropped without being started lingers until the garbage
+        # collector breaks its reference cycles: only a live one counts.
+        import gc
+
+        gc.collect()
+    if unstarted:
         from .errors import UsageError
 
         raise UsageError(

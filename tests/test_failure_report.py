@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+
 import boto3
 import pytest
 
-from pytest_mturk import UsageError, mturk_sim
+from pytest_mturk import UsageError, _bootstrap, mturk_sim
 
 FAILING = """
 import boto3
@@ -104,14 +106,23 @@ def test_a_simulator_made_but_never_started_refuses_calls():
 
 
 def test_decorating_is_not_forgetting_to_start():
-    from pytest_mturk import _bootstrap
-
     @mturk_sim(seed=1)
     def job():
         return boto3.client("mturk", region_name="sandbox").get_account_balance()
 
-    assert not _bootstrap.unstarted
+    _bootstrap.refuse_if_unstarted()  # the decorator's simulator only holds settings
     assert job()["AvailableBalance"] == "10000.00"
+
+
+def test_a_dropped_simulator_is_not_taken_for_a_forgotten_one():
+    gc.disable()
+    try:
+        mturk_sim()  # made and dropped: only its own reference cycle keeps it
+        assert _bootstrap.unstarted
+        _bootstrap.refuse_if_unstarted()  # collects it rather than refusing
+        assert not _bootstrap.unstarted
+    finally:
+        gc.enable()
 
 
 def test_repr_of_a_simulator_says_what_it_holds(mturk, client):
