@@ -74,6 +74,7 @@ from pytest_mturk.model import OrderedIndex
 PROFILES = {
     # Deterministic in CI: the same inputs every run, no flaky failures.
     "ci": {"bases": 2, "semantic": 40, "derandomize": True},
+    "long": {"bases": 8, "semantic": 400, "derandomize": True},  # a later CI step
     "nightly": {"bases": 20, "semantic": 1500, "derandomize": False},
 }
 PROFILE = PROFILES[os.environ.get("HYPOTHESIS_PROFILE", "ci")]

@@ -4,7 +4,8 @@ A hypothesis state machine drives a simulator through a real boto3 client and
 checks the invariants users rely on: money is conserved, HIT counters add up,
 statuses agree with counters, every assignment is in one state, every response
 fits botocore's output shape, and nothing but the service's own errors comes out.
-The CI profile runs a modest number of examples; ``HYPOTHESIS_PROFILE=nightly``
+The CI profile runs a modest number of examples, ``HYPOTHESIS_PROFILE=long`` (a later CI
+step) ten times as many, the same every run; ``HYPOTHESIS_PROFILE=nightly``
 runs many more.
 """
 
@@ -39,6 +40,15 @@ settings.register_profile(
     derandomize=True,  # the same runs every time: CI never fails at random
     max_examples=60,
     stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    # What CI runs after the suite: more lifecycles, still the same ones every time.
+    "long",
+    derandomize=True,
+    max_examples=600,
+    stateful_step_count=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
