@@ -68,7 +68,12 @@ class Simulator:
 
     def __init__(self, **settings: Unpack[SimulatorSettings]) -> None:
         self.settings = resolve(settings)
-        self._settings_kwargs = settings
+        # What the decorator's fresh simulators are made with: the access keys as read
+        # once, since an iterator given for them is used up by now.
+        self._settings_kwargs: SimulatorSettings = {
+            **settings,
+            "access_keys": self.settings.access_keys,
+        }
         self._service = Service(self.settings, ops.OPERATIONS)
         ops.install(self._service)
         self._service.simulator = self

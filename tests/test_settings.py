@@ -79,6 +79,12 @@ def test_access_keys_may_be_any_iterable():
     with mturk_sim(access_keys=keys[0]) as sim:
         assert sim.settings.access_keys == frozenset(keys[:1])
 
+    @mturk_sim(access_keys=iter(keys))
+    def each_call() -> frozenset[str] | None:
+        return active_simulator().settings.access_keys
+
+    assert each_call() == each_call() == frozenset(keys)
+
 
 def test_a_decorated_function_reaches_its_simulator(free):
     @mturk_sim(seed=3)
