@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from .answers import to_xml as answers_xml
     from .errors import InternalError, UsageError, WorkerActionError
     from .model import AssignmentStatus, Environment, HITStatus
-    from .simulator import Simulator, current, mturk_sim
+    from .settings import SimulatorSettings
+    from .simulator import Simulator, active_simulator, current, mturk_sim
     from .worker import SimulatedWorker
 
 _EXPORTS = {
@@ -31,8 +32,10 @@ _EXPORTS = {
     "InternalError": ("errors", "InternalError"),
     "SimulatedWorker": ("worker", "SimulatedWorker"),
     "Simulator": ("simulator", "Simulator"),
+    "SimulatorSettings": ("settings", "SimulatorSettings"),
     "UsageError": ("errors", "UsageError"),
     "WorkerActionError": ("errors", "WorkerActionError"),
+    "active_simulator": ("simulator", "active_simulator"),
     "answers_xml": ("answers", "to_xml"),
     "crowd_answers": ("answers", "crowd_answers"),
     "current": ("simulator", "current"),
@@ -49,8 +52,10 @@ __all__ = [
     "InternalError",
     "SimulatedWorker",
     "Simulator",
+    "SimulatorSettings",
     "UsageError",
     "WorkerActionError",
+    "active_simulator",
     "answers_xml",
     "crowd_answers",
     "current",

@@ -5,14 +5,16 @@ Configuration precedence: command line > marker > ini file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from . import settings as _settings
 from .errors import UsageError
 
 if TYPE_CHECKING:
+    from .settings import SimulatorSettings
     from .simulator import Simulator
 
 # The simulator (and with it botocore) is imported only when a test needs one,
@@ -21,9 +23,11 @@ _SIM_KEY = pytest.StashKey["Simulator"]()
 _SESSION_KEY = pytest.StashKey["Simulator"]()
 
 
-def _new_simulator(**settings: Any) -> Simulator:
+def _new_simulator(settings: Mapping[str, Any]) -> Simulator:
     from .simulator import Simulator
 
+    # Marker and ini values reach the simulator unchecked by any type checker: it checks
+    # every name and value itself, and says what is wrong (a UsageError).
     return Simulator(**settings)
 
 
@@ -74,8 +78,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "mturk(**settings): simulate MTurk for this test, with these settings "
-        "(seed, start, balance, access_keys, fake_credentials, strict_workers, environment).",
+        "mturk(**settings): simulate MTurk for this test, with these settings (keyword "
+        f"arguments, as for pytest_mturk.mturk_sim): {', '.join(_settings.NAMES)}.",
     )
     if _flag(config):
         # A simulator for the whole session catches calls made outside any test
@@ -85,7 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if seed is not None:
             settings["seed"] = seed
         try:
-            simulator = _new_simulator(**settings)
+            simulator = _new_simulator(settings)
         except UsageError as exc:
             raise pytest.UsageError(f"pytest-mturk settings (ini, command line): {exc}") from None
         config.stash[_SESSION_KEY] = simulator.start()
@@ -104,8 +108,9 @@ def _flag(config: pytest.Config) -> bool:
     return bool(config.getini("mturk_sim"))
 
 
-def _ini_settings(config: pytest.Config) -> dict[str, Any]:
-    settings: dict[str, Any] = {"seed": config.getini("mturk_seed") or 0}
+def _ini_settings(config: pytest.Config) -> SimulatorSettings:
+    # Typed, so that a misspelt key here is a type error.
+    settings: SimulatorSettings = {"seed": config.getini("mturk_seed") or 0}
     if config.getini("mturk_balance"):
         settings["balance"] = config.getini("mturk_balance")
     keys = config.getini("mturk_access_keys")
@@ -120,7 +125,7 @@ def _ini_settings(config: pytest.Config) -> dict[str, Any]:
 
 
 def _settings_for(item: pytest.Item) -> dict[str, Any]:
-    settings = _ini_settings(item.config)
+    settings: dict[str, Any] = dict(_ini_settings(item.config))
     for marker in reversed(list(item.iter_markers("mturk"))):
         if marker.args:
             raise UsageError("@pytest.mark.mturk takes keyword arguments only.")
@@ -136,7 +141,7 @@ def _simulator_for(request: pytest.FixtureRequest) -> Simulator:
     simulator: Simulator | None = node.stash.get(_SIM_KEY, None)
     if simulator is None:
         try:
-            simulator = _new_simulator(**_settings_for(node))
+            simulator = _new_simulator(_settings_for(node))
         except UsageError as exc:
             pytest.fail(f"pytest-mturk settings (ini, marker, command line): {exc}", pytrace=False)
         simulator.start()

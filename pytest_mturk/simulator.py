@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import functools
-import inspect
+import sys
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
 
 from . import _bootstrap, interception, notify, ops
 from .errors import InternalError, UsageError
@@ -23,11 +23,24 @@ from .model import (
     Worker,
 )
 from .notify import Inbox, SentNotification
-from .service import Call, Event, Service, Settings
+from .service import Call, Event, Service
+from .settings import SimulatorSettings, resolve
 from .views import EnvironmentView, StateView
 from .worker import Profile, SimulatedWorker
 
-F = TypeVar("F", bound=Callable[..., Any])
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+elif TYPE_CHECKING:
+    # Python 3.10 has no Unpack; type checkers know typing_extensions from their own
+    # stubs, so it is needed neither at run time nor as a dependency.
+    from typing_extensions import Unpack
+
+if TYPE_CHECKING:
+    # A typing-only dependency: without mypy-boto3-mturk installed, clients are Any.
+    from mypy_boto3_mturk import MTurkClient
+
+P = ParamSpec("P")
+R = TypeVar("R")
 _WORKER_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
@@ -44,64 +57,23 @@ def _check_worker_id(worker_id: str) -> None:
         )
 
 
-def _settings(
-    seed: int | str = 0,
-    start: _dt.datetime | str | None = None,
-    balance: Decimal | str | int | None = None,
-    access_keys: Any = None,
-    strict_workers: bool = False,
-    environment: Environment | str = Environment.SANDBOX,
-    fake_credentials: bool = True,
-) -> Settings:
-    if isinstance(start, str):
-        try:
-            # Python 3.10's fromisoformat does not read a trailing "Z".
-            start = _dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
-        except ValueError:
-            raise UsageError(
-                f"start must be a datetime or ISO 8601 text such as "
-                f"'2026-01-05T09:00:00+00:00', not {start!r}."
-            ) from None
-    try:
-        env = Environment(environment)
-    except ValueError:
-        raise UsageError(
-            f"environment must be 'sandbox' or 'production', not {environment!r}."
-        ) from None
-    try:
-        amount = Decimal(str(balance)).quantize(Decimal("0.01")) if balance is not None else None
-    except ArithmeticError:
-        raise UsageError(f"balance must be an amount such as '500.00', not {balance!r}.") from None
-    if isinstance(access_keys, str):
-        access_keys = [access_keys]
-    if not isinstance(fake_credentials, bool):
-        raise UsageError(f"fake_credentials must be True or False, not {fake_credentials!r}.")
-    return Settings(
-        seed=seed,
-        start=start,
-        balance=amount if amount is not None else Decimal("10000.00"),
-        access_keys=frozenset(access_keys) if access_keys is not None else None,
-        strict_workers=strict_workers,
-        environment=env,
-        fake_credentials=fake_credentials,
-    )
-
-
 class Simulator:
     """A simulated Mechanical Turk, active between :meth:`start` and :meth:`stop`.
 
     While active, every boto3 ``mturk`` client call in the process is answered
     by it. Use it as a context manager, a decorator (a fresh simulator per
-    call), or through the ``mturk`` pytest fixture.
+    call), or through the ``mturk`` pytest fixture. Its keyword settings are
+    those of :class:`SimulatorSettings`.
     """
 
-    def __init__(self, **settings: Any) -> None:
-        unknown = sorted(set(settings) - set(inspect.signature(_settings).parameters))
-        if unknown:
-            known = ", ".join(inspect.signature(_settings).parameters)
-            raise UsageError(f"Unknown simulator setting(s) {unknown}; the settings are: {known}.")
-        self._settings_kwargs = settings
-        self.settings = _settings(**settings)
+    def __init__(self, **settings: Unpack[SimulatorSettings]) -> None:
+        self.settings = resolve(settings)
+        # What the decorator's fresh simulators are made with: the access keys as read
+        # once, since an iterator given for them is used up by now.
+        self._settings_kwargs: SimulatorSettings = {
+            **settings,
+            "access_keys": self.settings.access_keys,
+        }
         self._service = Service(self.settings, ops.OPERATIONS)
         ops.install(self._service)
         self._service.simulator = self
@@ -171,16 +143,17 @@ class Simulator:
         with contextlib.suppress(InternalError):  # the block's own exception matters more
             self.stop()
 
-    def __call__(self, func: F) -> F:
-        """Decorate ``func`` so that each call runs against a fresh simulator."""
+    def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
+        """Decorate ``func`` so that each call runs against a fresh simulator
+        (reach it with :func:`active_simulator`)."""
         _bootstrap.unstarted.discard(self)  # this one only holds the settings
 
         @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             with Simulator(**self._settings_kwargs):
                 return func(*args, **kwargs)
 
-        return cast(F, wrapper)
+        return wrapper
 
     # -- the environment a plain view or client means ---------------------------
 
@@ -189,8 +162,11 @@ class Simulator:
             return self.production
         return self.sandbox
 
-    def client(self, **kwargs: Any) -> Any:
-        """A boto3 ``mturk`` client for the default environment (sandbox unless configured)."""
+    def client(self, **kwargs: Any) -> MTurkClient:
+        """A boto3 ``mturk`` client for the default environment (sandbox unless configured).
+
+        Typed as mypy-boto3-mturk's ``MTurkClient`` where that package is installed.
+        """
         return self._view().client(**kwargs)
 
     # -- time ----------------------------------------------------------------------
@@ -364,27 +340,30 @@ class Simulator:
 
 
 @overload
-def mturk_sim(func: F, /) -> F: ...
+def mturk_sim(func: Callable[P, R], /) -> Callable[P, R]: ...
 
 
 @overload
-def mturk_sim(**settings: Any) -> Simulator: ...
+def mturk_sim(**settings: Unpack[SimulatorSettings]) -> Simulator: ...
 
 
-def mturk_sim(func: Callable[..., Any] | None = None, /, **settings: Any) -> Any:
+def mturk_sim(
+    func: Callable[P, R] | None = None, /, **settings: Unpack[SimulatorSettings]
+) -> Simulator | Callable[P, R]:
     """A simulator for a ``with`` block or as a decorator (a fresh one per call).
 
     ``@mturk_sim`` and ``@mturk_sim(seed=1)`` both decorate; inside a decorated
-    function :func:`current` is its simulator.
+    function :func:`active_simulator` is its simulator.
 
-    Settings: ``seed`` (IDs and results are deterministic for a seed),
-    ``start`` (datetime or ISO string; default: now, frozen), ``balance``
-    (production's starting balance), ``access_keys`` (only these keys are
-    accepted; without it any well-formed key is), ``strict_workers`` (only
-    workers made with ``worker()`` exist), ``environment`` ("sandbox" or
-    "production": what ``client()`` and ``balance`` mean), ``fake_credentials``
-    (default True: a client that finds no AWS credentials of its own is handed
-    example keys; False: it gets botocore's ``NoCredentialsError``).
+    Settings (see :class:`SimulatorSettings`): ``seed`` (IDs and results are
+    deterministic for a seed), ``start`` (datetime or ISO string; default: now,
+    frozen), ``balance`` (production's starting balance), ``access_keys`` (only
+    these keys are accepted; without it any well-formed key is),
+    ``strict_workers`` (only workers made with ``worker()`` exist),
+    ``environment`` ("sandbox" or "production": what ``client()`` and
+    ``balance`` mean), ``fake_credentials`` (default True: a client that finds
+    no AWS credentials of its own is handed example keys; False: it gets
+    botocore's ``NoCredentialsError``).
     """
     if func is not None:
         if not callable(func):
@@ -394,6 +373,23 @@ def mturk_sim(func: Callable[..., Any] | None = None, /, **settings: Any) -> Any
 
 
 def current() -> Simulator | None:
-    """The innermost active simulator, if any."""
+    """The innermost active simulator, if any (see :func:`active_simulator`)."""
     service = interception.active()
     return getattr(service, "simulator", None) if service is not None else None
+
+
+def active_simulator() -> Simulator:
+    """The innermost active simulator; :class:`UsageError` if none is active.
+
+    The typed way for a function decorated with ``@mturk_sim`` (or any code run
+    under a simulator) to reach it: unlike :func:`current`, it never returns None.
+    """
+    simulator = current()
+    if simulator is None:
+        raise UsageError(
+            "No simulator is active. active_simulator() is for code run inside "
+            "`with mturk_sim():`, a function decorated with @mturk_sim, or a test that uses "
+            "the mturk fixture, @pytest.mark.mturk or --mturk-sim. To ask whether one is "
+            "active, use pytest_mturk.current(), which returns None when none is."
+        )
+    return simulator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import notify
 from .model import (
@@ -20,6 +20,10 @@ from .model import (
 )
 from .notify import SentNotification
 from .service import Service
+
+if TYPE_CHECKING:
+    # A typing-only dependency: without mypy-boto3-mturk installed, clients are Any.
+    from mypy_boto3_mturk import MTurkClient
 
 ENDPOINTS = {
     Environment.SANDBOX: "https://mturk-requester-sandbox.us-east-1.amazonaws.com",
@@ -113,10 +117,14 @@ class EnvironmentView:
         self._service.now()
         return notify.notifier(self._service).sent_in(self.environment)
 
-    def client(self, **kwargs: Any) -> Any:
-        """A boto3 ``mturk`` client pointed at this environment."""
+    def client(self, **kwargs: Any) -> MTurkClient:
+        """A boto3 ``mturk`` client pointed at this environment.
+
+        Typed as mypy-boto3-mturk's ``MTurkClient`` where that package is installed.
+        """
         import boto3
 
         kwargs.setdefault("region_name", "us-east-1")
         kwargs.setdefault("endpoint_url", ENDPOINTS[self.environment])
-        return boto3.client("mturk", **kwargs)
+        client: MTurkClient = boto3.client("mturk", **kwargs)
+        return client

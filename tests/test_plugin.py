@@ -347,7 +347,13 @@ def test_the_decorator_makes_a_fresh_simulator_per_call(free, style):
         seen.append((sim, sim.settings.seed))
         return label
 
-    decorate = {"bare": mturk_sim, "called": mturk_sim(seed=4), "instance": Simulator(seed=4)}
+    # Only the simulator this style decorates with is made: one made and never used would be
+    # an unstarted simulator, refusing other tests' calls until the garbage collector runs.
+    decorate = {
+        "bare": lambda func: mturk_sim(func),
+        "called": lambda func: mturk_sim(seed=4)(func),
+        "instance": lambda func: Simulator(seed=4)(func),
+    }
     decorated = decorate[style](body)
     assert decorated.__name__ == "body"
     assert decorated("a") == "a" and decorated("b") == "b"
