@@ -205,6 +205,16 @@ class HIT:
     # Cached wire form; dropped whenever anything visible changes.
     cache: dict[str, Any] | None = field(default=None, repr=False)
 
+    def __repr__(self) -> str:
+        # What a failing assertion needs, not the question's XML or the policies.
+        return (
+            f"HIT({self.hit_id!r}, {self.hit_type.title!r}, {self.status.value}, "
+            f"reward={self.hit_type.reward}, max_assignments={self.max_assignments}, "
+            f"available={self.available}, pending={self.pending}, submitted={self.submitted}, "
+            f"approved={self.approved}, rejected={self.rejected}, "
+            f"expiration={self.expiration.isoformat()})"
+        )
+
     @property
     def completed(self) -> int:
         return self.approved + self.rejected
@@ -261,6 +271,14 @@ class Assignment:
     answer: str | None = None
     requester_feedback: str | None = None
     cache: dict[str, Any] | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        answer = "" if self.answer is None else f", answer of {len(self.answer)} characters"
+        return (
+            f"Assignment({self.assignment_id!r}, hit={self.hit_id!r}, "
+            f"worker={self.worker_id!r}, {self.status.value}, "
+            f"deadline={self.deadline.isoformat()}{answer})"
+        )
 
 
 @dataclass(eq=False, slots=True)

@@ -130,3 +130,22 @@ def test_repr_of_a_simulator_says_what_it_holds(mturk, client):
     text = repr(mturk)
     assert text.startswith("<Simulator seed=0 active, sandbox: 0 HITs, 0 assignments;")
     assert "1 calls, now " in text
+
+
+def test_records_print_what_a_failing_assertion_needs(mturk, client):
+    from conftest import HIT_ARGS
+
+    hit_id = client.create_hit(**{**HIT_ARGS, "MaxAssignments": 2})["HIT"]["HITId"]
+    worker = mturk.worker("A1B2C3D4E5F6G7")
+    assignment_id = worker.accept(hit_id)
+    worker.submit(assignment_id, {"label": "cat"})
+
+    hit = repr(mturk.hits[hit_id])
+    assert hit.startswith(f"HIT({hit_id!r}, {HIT_ARGS['Title']!r}, Assignable, reward=")
+    assert "available=1, pending=0, submitted=1, approved=0, rejected=0" in hit
+    assert "<" not in hit  # no question XML
+    assignment = repr(mturk.assignments[assignment_id])
+    assert assignment.startswith(
+        f"Assignment({assignment_id!r}, hit={hit_id!r}, worker='A1B2C3D4E5F6G7', Submitted,"
+    )
+    assert assignment.endswith(" characters)") and "<" not in assignment
