@@ -68,7 +68,7 @@ class Settings:
 
 
 # Service attributes that __deepcopy__ sets itself rather than copies.
-_NOT_COPIED = frozenset({"lock", "operations", "internal_errors", "simulator"})
+_NOT_COPIED = frozenset({"lock", "operations", "internal_errors", "simulator", "calls", "events"})
 
 
 class Service:
@@ -149,6 +149,17 @@ class Service:
         with self.lock:
             twin = Service.__new__(Service)
             memo[id(self)] = twin
+            # Records that are never changed once made are shared, not copied: the call
+            # log and events (each call's response holds the wire forms cached on HITs
+            # and assignments), and those cached forms, which a change replaces rather
+            # than edits. Copying them would be most of the cost of a copy.
+            for state in self.states.values():
+                for table in (state.hits, state.assignments):
+                    for record in table.values():
+                        if record.cache is not None:
+                            memo[id(record.cache)] = record.cache
+            twin.calls = list(self.calls)
+            twin.events = list(self.events)
             for name, value in self.__dict__.items():
                 if name in _NOT_COPIED:
                     continue

@@ -170,6 +170,11 @@ def test_service_copy_is_a_deepcopy_with_a_lock_of_its_own():
     for listener, _ in twin.listeners:
         bound = getattr(listener, "__self__", None) or listener.args[0]
         assert bound is not service and bound is not service.notifier
+    # Hooks take the service as an argument: no closure can hold the original.
+    for hook in (*twin.submit_hooks, *twin.reviewable_hooks, *twin.accept_checks):
+        assert hook.__closure__ is None
+    # Call records are shared (never changed once made); the logs are not.
+    assert twin.calls == service.calls and twin.calls is not service.calls
 
 
 def test_a_fresh_simulator_is_pristine_and_a_used_one_is_not():
