@@ -206,12 +206,16 @@ def _uses_our_fixture(item: pytest.Item) -> bool:
     if "mturk" not in getattr(item, "fixturenames", ()):
         return False
     # A suite may define a fixture of its own named mturk: only ours means a simulator.
+    # Follow overrides that request the fixture they override (``def mturk(mturk)``).
     info = getattr(item, "_fixtureinfo", None)
     definitions = info.name2fixturedefs.get("mturk", ()) if info is not None else ()
-    if not definitions:
-        return False
-    func = definitions[-1].func
-    return bool(func.__module__ == __name__ and func.__name__ == "mturk")
+    for definition in reversed(definitions):
+        func = definition.func
+        if func.__module__ == __name__ and func.__name__ == "mturk":
+            return True
+        if "mturk" not in definition.argnames:
+            return False
+    return False
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -273,6 +277,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         simulator._service,
         run._service if run is not None else None,
         item.stash.get(_ORIGIN_KEY, "empty"),
+        str(call.excinfo.value) if call.excinfo is not None else "",
     )
     if hints:
         report.sections.append(("simulated MTurk: IDs this test's simulator cannot see", hints))

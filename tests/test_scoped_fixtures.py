@@ -402,8 +402,23 @@ def use(hit_type):
         "HITType " + hit_type + " does not exist. (")
     raise AssertionError("the suite's own assertion")
 
+@pytest.fixture(scope="session")
+def account():
+    # A call: from now on the run-wide simulator is not empty, and tests start as copies.
+    return client().get_account_balance()
+
+@pytest.fixture(scope="module")
+def hit():
+    return client().create_hit(
+        Title="t", Description="d", Reward="0.10", LifetimeInSeconds=60,
+        AssignmentDurationInSeconds=60, Question={question!r})["HIT"]["HITId"]
+
 def test_asks_late(request):
     use(request.getfixturevalue("hit_type"))
+
+def test_copied_then_asks_late(account, request):
+    hit = request.getfixturevalue("hit")
+    pytest_mturk.active_simulator().worker("A1LATE").accept(hit)
 
 @pytest.mark.mturk(seed=9)
 def test_other_seed(hit_type):
@@ -417,7 +432,7 @@ def test_a_test_that_cannot_see_an_id_is_told_why(pytester):
     pytester.makeini(INI)
     pytester.makepyfile(test_hinted=HINTED.format(question=HIT_ARGS["Question"]))
     result = pytester.runpytest("--mturk-sim", "-p", "no:randomly")
-    result.assert_outcomes(failed=2)
+    result.assert_outcomes(failed=3)
     result.stdout.fnmatch_lines(
         [
             "*simulated MTurk: IDs this test's simulator cannot see*",
@@ -425,6 +440,9 @@ def test_a_test_that_cannot_see_an_id_is_told_why(pytester):
             "in the run-wide simulator but not in this test's: the run-wide simulator held "
             "nothing yet when this test's simulator started*make it in a fixture the test "
             "names in its arguments*",
+            "*simulated MTurk: IDs this test's simulator cannot see*",
+            "HIT * (a simulated worker) exists in the run-wide simulator but not in this "
+            "test's: it was made there after this test's simulator was copied from it*",
             "*simulated MTurk: IDs this test's simulator cannot see*",
             "HITType * exists in the run-wide simulator but not in this test's: this test's "
             "simulator started fresh, not as a copy of the run-wide one, because its seed, "
@@ -454,3 +472,25 @@ def test_no_hint_for_an_id_that_exists_nowhere(pytester):
     result.assert_outcomes(failed=1)
     assert "cannot see" not in result.stdout.str()
     assert "last calls and events" in result.stdout.str()
+
+
+def test_a_suite_overriding_mturk_with_its_own_still_simulates_its_fixtures(pytester):
+    if pytest_mturk.current() is not None:
+        pytest.skip("a simulator is already active (run without --mturk-sim)")
+    pytester.makeini(INI)
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture
+        def mturk(mturk):  # the suite's own, on top of the plugin's
+            mturk.worker("A1OWN")
+            return mturk
+        """
+    )
+    pytester.makepyfile(
+        test_own=SANDBOX_SUITE.format(question=HIT_ARGS["Question"], mturk="mturk, ")
+    )
+    result = pytester.runpytest("-s", "-p", "no:randomly")
+    result.assert_outcomes(passed=5)
+    assert result.stdout.str().count("TEARDOWN-DELETED") == 1
