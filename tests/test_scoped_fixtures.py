@@ -494,3 +494,41 @@ def test_a_suite_overriding_mturk_with_its_own_still_simulates_its_fixtures(pyte
     result = pytester.runpytest("-s", "-p", "no:randomly")
     result.assert_outcomes(passed=5)
     assert result.stdout.str().count("TEARDOWN-DELETED") == 1
+
+
+def test_a_copy_takes_the_tests_own_settings_and_other_worlds_start_fresh(pytester):
+    if pytest_mturk.current() is not None:
+        pytest.skip("a simulator is already active (run without --mturk-sim)")
+    pytester.makeini(INI)
+    pytester.makepyfile(
+        f"""
+        import boto3, pytest
+
+        @pytest.fixture(scope="module")
+        def hit():
+            c = boto3.client("mturk", region_name="sandbox",
+                             aws_access_key_id="AKIDEXAMPLE000000000",
+                             aws_secret_access_key="x")
+            return c.create_hit(Title="t", Description="d", Reward="0.10",
+                                LifetimeInSeconds=60, AssignmentDurationInSeconds=60,
+                                Question={HIT_ARGS["Question"]!r})["HIT"]["HITId"]
+
+        @pytest.mark.mturk(strict_workers=True, environment="production",
+                           access_keys=["AKIDEXAMPLE000000000"])
+        def test_own_settings(mturk, hit):
+            assert hit in mturk.hits
+            assert mturk.settings.strict_workers
+            assert mturk.client().meta.region_name == "us-east-1"
+            other = boto3.client("mturk", region_name="sandbox",
+                                 aws_access_key_id="AKIDOTHERKEY00000000",
+                                 aws_secret_access_key="x")
+            with pytest.raises(other.exceptions.ClientError, match="security token"):
+                other.get_account_balance()
+
+        @pytest.mark.mturk(balance="5.00")
+        def test_other_balance(mturk, hit):
+            assert hit not in mturk.hits and len(mturk.hits) == 0
+        """
+    )
+    result = pytester.runpytest("--mturk-sim", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
