@@ -43,6 +43,11 @@ class Aws:
     def __init__(self) -> None:
         self._clients: dict[tuple[str, str, str, int], Any] = {}
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Aws:
+        # Its clients are a cache, not state (and boto3 clients cannot be copied):
+        # a copied simulator makes its own when it first needs one.
+        return Aws()
+
     def send(self, target: Endpoint, body: str, now: _dt.datetime) -> tuple[bool | None, str]:
         """``(True, "")`` when a mock took it, ``(False, why)`` when the mock refused it,
         ``(None, "")`` when no mock is active."""

@@ -10,7 +10,8 @@ not let a worker do.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import answers, qualification_tests, requirements
@@ -128,33 +129,36 @@ def _maybe_finish(svc: Service, state: State, qtype: QualificationType, now: _dt
     if qtype.disposal_due is not None or _live_hit_uses(state, qtype.qualification_type_id):
         return
     qtype.disposal_due = now + DELETION_DELAY
-
-    def finish(due: _dt.datetime) -> None:
-        type_id = qtype.qualification_type_id
-        if state.qualification_types.get(type_id) is not qtype:
-            return
-        del state.qualification_types[type_id]
-        state.qualifications.pop(type_id, None)
-        for request_id, request in list(state.qualification_requests.items()):
-            if request.qualification_type_id == type_id:
-                del state.qualification_requests[request_id]
-
-    svc.scheduler.at(qtype.disposal_due, finish)
+    # Scheduled with its objects as arguments, not as a closure over them, so that a
+    # copied service's schedule acts on the copy's objects (Service.copy).
+    svc.scheduler.at(qtype.disposal_due, _finish_deletion, state, qtype)
 
 
-def deletion_listener(svc: Service) -> Any:
+def _finish_deletion(state: State, qtype: QualificationType, due: _dt.datetime) -> None:
+    type_id = qtype.qualification_type_id
+    if state.qualification_types.get(type_id) is not qtype:
+        return
+    del state.qualification_types[type_id]
+    state.qualifications.pop(type_id, None)
+    for request_id, request in list(state.qualification_requests.items()):
+        if request.qualification_type_id == type_id:
+            del state.qualification_requests[request_id]
+
+
+def deletion_listener(svc: Service) -> Callable[[State, Event], None]:
     """A listener to HITDisposed events that lets deleted types finish once their last
     HIT is deleted."""
+    # A partial, not a closure: deepcopy remaps a partial's arguments (Service.copy).
+    return functools.partial(_on_hit_disposed, svc)
 
-    def listen(state: State, event: Event) -> None:
-        # Deleted types leave the index at once: equal sizes mean none is Disposing.
-        if len(state.qualification_types) == len(state.qualification_type_index):
-            return
-        for qtype in list(state.qualification_types.values()):
-            if qtype.status is QualificationTypeStatus.DISPOSING and qtype.disposal_due is None:
-                _maybe_finish(svc, state, qtype, event.time)
 
-    return listen
+def _on_hit_disposed(svc: Service, state: State, event: Event) -> None:
+    # Deleted types leave the index at once: equal sizes mean none is Disposing.
+    if len(state.qualification_types) == len(state.qualification_type_index):
+        return
+    for qtype in list(state.qualification_types.values()):
+        if qtype.status is QualificationTypeStatus.DISPOSING and qtype.disposal_due is None:
+            _maybe_finish(svc, state, qtype, event.time)
 
 
 # -- a worker asks for a qualification ----------------------------------------------

@@ -283,19 +283,22 @@ def _disposal_due(hit: HIT) -> _dt.datetime:
 
 
 def _schedule_disposal(svc: Service, state: State, hit: HIT, due: _dt.datetime) -> None:
-    def fire(when: _dt.datetime) -> None:
-        if hit.status is HITStatus.DISPOSED:
-            return
-        later = _disposal_due(hit)
-        if later > when:
-            _schedule_disposal(svc, state, hit, later)
-        elif hit.pending or hit.submitted:
-            # Work still in flight; look again once it must have settled.
-            _schedule_disposal(svc, state, hit, when + _dt.timedelta(days=1))
-        else:
-            dispose(svc, state, hit, when)
+    # A module-level action with its objects as arguments, never a closure: copying a
+    # service (Service.copy) must remap what a scheduled transition acts on.
+    svc.scheduler.at(due, _dispose_if_due, svc, state, hit)
 
-    svc.scheduler.at(due, fire)
+
+def _dispose_if_due(svc: Service, state: State, hit: HIT, when: _dt.datetime) -> None:
+    if hit.status is HITStatus.DISPOSED:
+        return
+    later = _disposal_due(hit)
+    if later > when:
+        _schedule_disposal(svc, state, hit, later)
+    elif hit.pending or hit.submitted:
+        # Work still in flight; look again once it must have settled.
+        _schedule_disposal(svc, state, hit, when + _dt.timedelta(days=1))
+    else:
+        dispose(svc, state, hit, when)
 
 
 def dispose(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:

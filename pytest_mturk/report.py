@@ -7,6 +7,7 @@ events, the way pytest shows captured logs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -106,4 +107,90 @@ def summary(service: Service, *, limit: int = 25) -> str:
     lines += [
         "  " + line for line in _tail(map(describe_event, events), total_events, limit, "events")
     ]
+    return "\n".join(lines)
+
+
+# -- why a test cannot see an ID ---------------------------------------------------------
+
+# The parameters that name an object, what the object is called, and its table in a State.
+_NAMED = (
+    ("HITId", "HIT", "hits"),
+    ("HITTypeId", "HITType", "hit_types"),
+    ("AssignmentId", "Assignment", "assignments"),
+    ("QualificationTypeId", "QualificationType", "qualification_types"),
+    ("QualificationRequestId", "QualificationRequest", "qualification_requests"),
+)
+_ADVICE = (
+    "make it in a fixture the test names in its arguments (broader-scoped fixtures run "
+    "before the test's simulator is made), or in a function-scoped fixture."
+)
+# Why the test's simulator lacks what the run-wide one has, by how the former started.
+_WHY = {
+    "copy": "it was made there after this test's simulator was copied from it (by a "
+    "broader-scoped fixture first requested while the test ran, or by code run outside "
+    "any test): " + _ADVICE,
+    "empty": "the run-wide simulator held nothing yet when this test's simulator started "
+    "(fresh), and it was made there afterwards: " + _ADVICE,
+    "settings": "this test's simulator started fresh, not as a copy of the run-wide one, "
+    "because its seed, start or balance (its mturk marker) differ from the run-wide "
+    "simulator's: give the test the same seed, start and balance, or make the object in a "
+    "function-scoped fixture.",
+}
+
+
+def _named(params: Mapping[str, Any]) -> Iterable[tuple[str, str, str]]:
+    """``(ID, noun, table)`` for every object a call's parameters name."""
+    for param, noun, table in _NAMED:
+        value = params.get(param)
+        if isinstance(value, str):
+            yield value, noun, table
+    for requirement in params.get("QualificationRequirements") or ():
+        if isinstance(requirement, Mapping):
+            value = requirement.get("QualificationTypeId")
+            if isinstance(value, str):
+                yield value, "QualificationType", "qualification_types"
+
+
+def _knows(service: Service, table: str, object_id: str) -> bool:
+    with service.lock:
+        return any(object_id in getattr(state, table) for state in service.states.values())
+
+
+# How a simulated worker's refusal names what it could not find (worker.py, grants.py).
+_WORKER_MISS = re.compile(r"There is no (HIT|assignment|QualificationType) '([^']+)' in the")
+_TABLES = {"HIT": "hits", "assignment": "assignments", "QualificationType": "qualification_types"}
+
+
+def missing_hints(
+    service: Service, run_wide: Service | None, origin: str, failure: str = ""
+) -> str:
+    """For each "does not exist" answer a test's simulator gave about an ID the run-wide
+    simulator does know (and a simulated worker's "There is no ..." in ``failure``, the
+    test's exception): a line saying where the ID lives, why the test cannot see it, and
+    what to do. Empty when there is none."""
+    if run_wide is None or run_wide is service:
+        return ""
+    with service.lock:
+        missed = [
+            (object_id, noun, table, f"{call.operation} -> {call.error.code}")
+            for call in service.calls
+            if call.error is not None and (call.error.code or "").endswith("DoesNotExist")
+            for object_id, noun, table in _named(call.params)
+        ]
+    missed += [
+        (object_id, noun, _TABLES[noun], "a simulated worker")
+        for noun, object_id in _WORKER_MISS.findall(failure)
+    ]
+    lines: list[str] = []
+    seen: set[str] = set()
+    for object_id, noun, table, where in missed:
+        if object_id in seen or _knows(service, table, object_id):
+            continue
+        if not _knows(run_wide, table, object_id):
+            continue
+        seen.add(object_id)
+        lines.append(
+            f"{noun} {object_id} ({where}) exists in the run-wide simulator but not in "
+            f"this test's: {_WHY.get(origin, _WHY['empty'])}"
+        )
     return "\n".join(lines)

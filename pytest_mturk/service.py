@@ -8,6 +8,7 @@ re-entrant lock and first applies whatever transitions have fallen due.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -66,6 +67,10 @@ class Settings:
     environment: Environment = Environment.SANDBOX
 
 
+# Service attributes that __deepcopy__ sets itself rather than copies.
+_NOT_COPIED = frozenset({"lock", "operations", "internal_errors", "simulator", "calls", "events"})
+
+
 class Service:
     """The state of one simulated MTurk (both environments) and its rules."""
 
@@ -98,6 +103,74 @@ class Service:
         # Exceptions raised by scheduled transitions, listeners and hooks: kept here
         # instead of failing whichever call happened to run them (see contained()).
         self.internal_errors: list[Exception] = []
+        # Whether time was ever moved on (see pristine()).
+        self.advanced = False
+
+    # -- copies --------------------------------------------------------------------
+
+    def copy(self) -> Service:
+        """An independent service in exactly this state: both worlds, clock, schedule,
+        ID stream (the copy draws the same next IDs), review records, notifier and
+        inboxes, call log, events, layouts and pending faults. Nothing either one does
+        afterwards shows in the other. Its ``simulator`` is unset."""
+        return copy.deepcopy(self)
+
+    def pristine(self) -> bool:
+        """Whether nothing has happened here yet: no call, event, object, worker, layout,
+        fault, notification setting or move of the clock."""
+        with self.lock:
+            if (
+                self.calls
+                or self.events
+                or self.layouts
+                or self.faults
+                or self.scheduler
+                or self.advanced
+                or self.notifier is not None
+            ):
+                return False
+            return not any(
+                state.hits
+                or state.hit_types
+                or state.workers
+                or state.qualification_types
+                or state.blocks
+                or state.messages
+                or state.qualification_requests
+                for state in self.states.values()
+            )
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Service:
+        # Everything a service knows hangs off it, so one deepcopy (with one memo, so
+        # shared objects stay shared: a HIT in both its index and the schedule) copies
+        # the whole simulation. Scheduled transitions, listeners and hooks are
+        # module-level functions, partials and bound methods, which deepcopy remaps to
+        # the copy's objects; closures would keep acting on the original.
+        with self.lock:
+            twin = Service.__new__(Service)
+            memo[id(self)] = twin
+            # Records that are never changed once made are shared, not copied: the call
+            # log and events (each call's response holds the wire forms cached on HITs
+            # and assignments), and those cached forms, which a change replaces rather
+            # than edits. Copying them would be most of the cost of a copy.
+            for state in self.states.values():
+                for table in (state.hits, state.assignments):
+                    for record in table.values():
+                        if record.cache is not None:
+                            memo[id(record.cache)] = record.cache
+            twin.calls = list(self.calls)
+            twin.events = list(self.events)
+            for name, value in self.__dict__.items():
+                if name in _NOT_COPIED:
+                    continue
+                setattr(twin, name, copy.deepcopy(value, memo))
+            twin.lock = threading.RLock()
+            # The handler table is the same for every service: shared, not state.
+            twin.operations = self.operations
+            # Exceptions are records here; some cannot be rebuilt from their arguments.
+            twin.internal_errors = list(self.internal_errors)
+            twin.simulator = None  # the Simulator built around the copy sets it
+        return twin
 
     # -- time ----------------------------------------------------------------------
 
@@ -112,6 +185,7 @@ class Service:
 
     def advance(self, delta: _dt.timedelta) -> _dt.datetime:
         with self.lock:
+            self.advanced = True
             self.clock.advance(delta)
             return self.now()
 

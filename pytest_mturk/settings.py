@@ -134,3 +134,10 @@ def resolve(settings: SimulatorSettings) -> Settings:
         environment=env,
         fake_credentials=_flag("fake_credentials", settings.get("fake_credentials", True)),
     )
+
+
+def same_world(one: Settings, other: Settings) -> bool:
+    """Whether two simulators' settings make the same world: the same IDs (seed), clock
+    (start) and production balance. Only then can one carry on from the other's state."""
+    # The seed is read as text (IDs come from f"ids:{seed}"): 0 and "0" are one seed.
+    return (str(one.seed), one.start, one.balance) == (str(other.seed), other.start, other.balance)

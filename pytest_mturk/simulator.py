@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 import datetime as _dt
 import functools
 import sys
@@ -24,7 +26,7 @@ from .model import (
 )
 from .notify import Inbox, SentNotification
 from .service import Call, Event, Service
-from .settings import SimulatorSettings, resolve
+from .settings import SimulatorSettings, resolve, same_world
 from .views import EnvironmentView, StateView
 from .worker import Profile, SimulatedWorker
 
@@ -67,17 +69,27 @@ class Simulator:
     """
 
     def __init__(self, **settings: Unpack[SimulatorSettings]) -> None:
-        self.settings = resolve(settings)
+        resolved = resolve(settings)
+        service = Service(resolved, ops.OPERATIONS)
+        ops.install(service)
+        self._build(service, settings, {})
+
+    def _build(
+        self,
+        service: Service,
+        settings: SimulatorSettings,
+        workers: dict[str, SimulatedWorker],
+    ) -> None:
+        self.settings = service.settings
         # What the decorator's fresh simulators are made with: the access keys as read
         # once, since an iterator given for them is used up by now.
         self._settings_kwargs: SimulatorSettings = {
             **settings,
             "access_keys": self.settings.access_keys,
         }
-        self._service = Service(self.settings, ops.OPERATIONS)
-        ops.install(self._service)
+        self._service = service
         self._service.simulator = self
-        self._workers: dict[str, SimulatedWorker] = {}
+        self._workers = workers
         self._running = False
         _bootstrap.unstarted.add(self)
         self.sandbox = EnvironmentView(self._service, Environment.SANDBOX)
@@ -90,6 +102,40 @@ class Simulator:
         self.qualification_types: Mapping[str, QualificationType] = StateView(
             self._service, both, "qualification_types"
         )
+
+    @classmethod
+    def _copy_of(cls, source: Simulator, **settings: Unpack[SimulatorSettings]) -> Simulator:
+        """A new, inactive simulator in exactly ``source``'s state, independent of it.
+
+        ``settings`` are the copy's own; those that shape the state already made
+        (``seed``, ``start``, ``balance``) must equal ``source``'s, since the copy
+        carries on from it. The others (access keys, strict workers, environment,
+        fake credentials) apply to the copy from now on.
+        """
+        resolved = resolve(settings)
+        if not same_world(resolved, source.settings):
+            raise UsageError(
+                "A copy of a simulator keeps its seed, start and balance: "
+                f"{source.settings.seed!r}, {source.settings.start!r}, "
+                f"{source.settings.balance}, not {resolved.seed!r}, {resolved.start!r}, "
+                f"{resolved.balance}."
+            )
+        memo: dict[int, Any] = {}
+        with source._service.lock:
+            service = copy.deepcopy(source._service, memo)
+            # The same memo: each worker's handle acts on the copied service.
+            workers = copy.deepcopy(source._workers, memo)
+        # The copy's world started with the source's clock and IDs; only the
+        # settings that act on later calls are the copy's own.
+        service.settings = dataclasses.replace(resolved, seed=source.settings.seed)
+        twin = cls.__new__(cls)
+        twin._build(service, settings, workers)
+        return twin
+
+    def _pristine(self) -> bool:
+        """Whether nothing has happened to this simulator yet (a copy of it would be
+        no different from a fresh one)."""
+        return self._service.pristine() and not self._workers
 
     # -- activation ----------------------------------------------------------------
 

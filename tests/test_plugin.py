@@ -126,12 +126,15 @@ def module_hit():
 
 def test_one(module_hit):
     assert pytest_mturk.current() is not None
-    assert CLIENT.list_hits()["NumResults"] == 0
-    CLIENT.create_hit(**HIT_ARGS)
+    # The module fixture's HIT lives on the run-wide simulator, and each test's starts
+    # as a copy of it (the sandbox account a suite shares)...
     assert CLIENT.list_hits()["NumResults"] == 1
+    CLIENT.create_hit(**HIT_ARGS)
+    assert CLIENT.list_hits()["NumResults"] == 2
 
 def test_two():
-    assert CLIENT.list_hits()["NumResults"] == 0
+    # ... but not what another test did.
+    assert CLIENT.list_hits()["NumResults"] == 1
 """
 
 
