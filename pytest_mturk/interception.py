@@ -385,7 +385,7 @@ def before_call(
         if context is not None:
             context[CALLER_KEY] = key
             context["auth_type"] = "none"
-        # botocore before 1.4x does not hand the context on to the prepared request
+        # Older botocore (1.40, for one) does not hand the context on to the prepared request
         # that before_send sees, and the request goes unsigned: the caller and the
         # kind of client travel in private headers, which before_send takes off.
         headers = params.get("headers")

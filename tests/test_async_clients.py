@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -274,3 +276,14 @@ def test_sync_and_async_clients_get_equal_responses():
 
     assert _without_ids(awaited) == _without_ids(synced)
     assert awaited[0]["HIT"]["HITId"] == synced[0]["HIT"]["HITId"]
+
+
+def test_the_plugin_does_not_import_aiobotocore():
+    code = (
+        "import sys, boto3, pytest_mturk\n"
+        "from pytest_mturk import mturk_sim\n"
+        "with mturk_sim() as sim:\n"
+        "    sim.client().get_account_balance()\n"
+        "assert 'aiobotocore' not in sys.modules, 'imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
