@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -54,6 +55,21 @@ def retrying(mturk, monkeypatch):
     monkeypatch.setattr(
         "botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0
     )
+
+
+@pytest.fixture
+def network(monkeypatch):
+    """Every attempt to reach the network (instance metadata, say), refused and recorded."""
+    attempts: list[object] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(args)
+        raise OSError("the network is blocked in this test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", lambda self, address: refuse(address))
+    return attempts
 
 
 @pytest.fixture
@@ -183,7 +199,7 @@ def test_a_lost_response_without_retries_is_a_read_timeout(mturk):
 
 
 @pytest.mark.parametrize("door", DOORS)
-def test_the_fallback_credentials_reach_async_sessions(bare, door):
+def test_the_fallback_credentials_reach_async_sessions(bare, network, door):
     async def body(client: Any) -> Any:
         return await client.get_account_balance()
 
@@ -193,10 +209,11 @@ def test_the_fallback_credentials_reach_async_sessions(bare, door):
         sim.fail_next("GetAccountBalance", "service_fault")
         with pytest.raises(Exception, match="ServiceFault"):
             run_with(DOORS[door], body, config=NO_RETRIES)
+    assert network == []
 
 
 @pytest.mark.parametrize("door", DOORS)
-def test_without_the_fallback_an_async_client_gets_no_credentials_error(bare, door):
+def test_without_the_fallback_an_async_client_gets_no_credentials_error(bare, network, door):
     async def body(client: Any) -> None:
         with pytest.raises(NoCredentialsError):
             await client.get_account_balance()
@@ -204,6 +221,7 @@ def test_without_the_fallback_an_async_client_gets_no_credentials_error(bare, do
     with mturk_sim(fake_credentials=False) as sim:
         run_with(DOORS[door], body)
     assert sim.calls == []
+    assert network == []
 
 
 def test_the_callers_own_async_keys_are_judged(monkeypatch):
@@ -217,6 +235,35 @@ def test_the_callers_own_async_keys_are_judged(monkeypatch):
 
     with mturk_sim():
         assert run_with(_aiobotocore, body) == "UnrecognizedClientException"
+
+
+def test_deferred_async_credentials_are_never_refreshed(mturk):
+    """An assume-role or SSO session's keys come from a coroutine (an STS request):
+    a simulated call, answered or let through for a fault, must not await it."""
+    credentials_module = pytest.importorskip("aiobotocore.credentials")
+    refreshes: list[int] = []
+
+    async def refresh() -> dict[str, Any]:
+        refreshes.append(1)
+        raise AssertionError("the credentials were refreshed")
+
+    async def body(client: Any) -> Any:
+        first = await client.get_account_balance()
+        mturk.fail_next("GetAccountBalance", "service_fault")
+        with pytest.raises(client.exceptions.ServiceFault):
+            await client.get_account_balance()
+        return first
+
+    async def main() -> Any:
+        session = aiobotocore_session.get_session()
+        session._credentials = credentials_module.AioDeferredRefreshableCredentials(
+            refresh_using=refresh, method="assume-role"
+        )
+        async with session.create_client("mturk", region_name="us-east-1", config=NO_RETRIES) as c:
+            return await body(c)
+
+    assert asyncio.run(main())["AvailableBalance"] == "10000.00"
+    assert refreshes == []
 
 
 # -- parity: the same calls, sync and async, on two simulators with the same seed ---------
