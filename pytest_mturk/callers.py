@@ -15,7 +15,7 @@ from botocore.credentials import Credentials, RefreshableCredentials
 from botocore.exceptions import NoCredentialsError
 
 from .errors import ServiceError
-from .process import FallbackCredentials
+from .process import AsyncFallbackCredentials, FallbackCredentials
 
 if TYPE_CHECKING:
     from .service import Service
@@ -62,7 +62,7 @@ def caller(service: Service, request_signer: Any) -> Any:
     kind = credentials.__class__
     if kind is Credentials:
         key, secret = credentials.access_key, credentials.secret_key
-    elif kind is FallbackCredentials:
+    elif kind is FallbackCredentials or kind is AsyncFallbackCredentials:
         if not service.settings.fake_credentials:
             # Cached by a session from a simulator that handed them out.
             raise NoCredentialsError()
@@ -73,6 +73,10 @@ def caller(service: Service, request_signer: Any) -> Any:
         key, secret = credentials._access_key, credentials._secret_key
         if key is None and secret is None:
             return None
+    elif isinstance(credentials, Credentials):
+        # Fixed keys held as attributes, e.g. aiobotocore's AioCredentials, whose
+        # get_frozen_credentials is a coroutine that a botocore hook cannot await.
+        key, secret = credentials.access_key, credentials.secret_key
     else:
         frozen = credentials.get_frozen_credentials()
         key, secret = frozen.access_key, frozen.secret_key

@@ -20,11 +20,19 @@ botocore calls the most specific handlers first, so a client with an active
 ``Stubber`` (``before-call.*.*``) keeps its stubbed answers; moto hooks the
 generic ``before-send``, which a call answered at ``before-call`` never
 reaches, so both coexist.
+
+aiobotocore clients (and aioboto3's, which are aiobotocore's) meet the same
+handlers: its emitter awaits a handler's result only when it is awaitable, so
+the answer is made by the same code; only the response object differs, since
+aiobotocore awaits a response's ``content`` and ``text``. An aiobotocore client
+is told apart by its request signer, whose ``sign`` is a coroutine function,
+so aiobotocore is never imported here.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import inspect
 import json
 import sys
 from email.utils import format_datetime
@@ -34,6 +42,7 @@ import botocore
 import botocore.handlers
 from botocore.awsrequest import AWSResponse, HeadersDict
 from botocore.exceptions import ReadTimeoutError
+from botocore.utils import get_encoding_from_headers
 
 from . import _bootstrap
 from .callers import CALLER_KEY, caller, refusal
@@ -200,6 +209,61 @@ class _HTTPResponse(AWSResponse):  # type: ignore[misc]
         self._raw = value
 
 
+class _AwaitableContent:
+    """Makes a response's ``content`` and ``text`` awaitable, as aiobotocore reads them.
+
+    aiobotocore's ``AioAWSResponse`` does the same; this mixin spares the
+    plugin an import of aiobotocore. The bytes are botocore's own reading.
+    """
+
+    @property
+    def content(self) -> Any:
+        return self._read_content()
+
+    async def _read_content(self) -> bytes:
+        content: bytes = AWSResponse.content.fget(self)
+        return content
+
+    @property
+    def text(self) -> Any:
+        return self._read_text()
+
+    async def _read_text(self) -> str:
+        content = await self._read_content()
+        encoding = get_encoding_from_headers(self.headers)  # type: ignore[attr-defined]
+        return content.decode(encoding or "utf-8")
+
+
+class _AsyncHTTPResponse(_AwaitableContent, _HTTPResponse):
+    """An answered call's response for an aiobotocore client."""
+
+
+class _AsyncAWSResponse(_AwaitableContent, AWSResponse):  # type: ignore[misc]
+    """A fault-path response (the service's bytes) for an aiobotocore client."""
+
+
+# Response class by request signer class: aiobotocore's signer signs in a coroutine.
+_response_classes: dict[type, type[_HTTPResponse]] = {}
+
+
+def _response_class(request_signer: Any) -> type[_HTTPResponse]:
+    kind = request_signer.__class__
+    chosen = _response_classes.get(kind)
+    if chosen is None:
+        is_async = inspect.iscoroutinefunction(getattr(kind, "sign", None))
+        chosen = _AsyncHTTPResponse if is_async else _HTTPResponse
+        if len(_response_classes) < 100:
+            _response_classes[kind] = chosen
+    return chosen
+
+
+# What a call let through to before_send carries to it: its caller (see
+# callers.caller; _NOT_FETCHED stands for None, credentials not fetched yet), and
+# whether its client awaits responses (aiobotocore).
+CALLER_HEADER = "x-pytest-mturk-caller"
+ASYNC_HEADER = "x-pytest-mturk-async"
+_NOT_FETCHED = "*"
+
 _decode = json.JSONDecoder().decode
 
 
@@ -321,6 +385,14 @@ def before_call(
         if context is not None:
             context[CALLER_KEY] = key
             context["auth_type"] = "none"
+        # Older botocore (1.40, for one) does not hand the context on to the prepared request
+        # that before_send sees, and the request goes unsigned: the caller and the
+        # kind of client travel in private headers, which before_send takes off.
+        headers = params.get("headers")
+        if isinstance(headers, dict):
+            headers[CALLER_HEADER] = _NOT_FETCHED if key is None else key
+            if _response_class(request_signer) is _AsyncHTTPResponse:
+                headers[ASYNC_HEADER] = "1"
         return None
     operation = _operations.get(name) or _operation(model)
     url = params.get("url", "")
@@ -332,7 +404,10 @@ def before_call(
         call = answer(service, environment, name, operation.check, body)
     status, parsed = respond(service, call, operation.copy)
     headers = parsed["ResponseMetadata"]["HTTPHeaders"]
-    return _HTTPResponse(url, status, headers, model, call), parsed
+    response_class = _response_classes.get(request_signer.__class__) or _response_class(
+        request_signer
+    )
+    return response_class(url, status, headers, model, call), parsed
 
 
 # -- faults: answered as bytes at before-send, through botocore's retries --------------
@@ -373,6 +448,15 @@ def _access_key(request: Any) -> Any:
     return rest.split("/", 1)[0]
 
 
+def _take_header(headers: Any, name: str) -> str | None:
+    """Remove a private header from a prepared request; its value, if it was there."""
+    value = headers.get(name)
+    if value is None:
+        return None
+    del headers[name]
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
 def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
     """Answer a request let through to be sent with the service's bytes, or fail it as scheduled."""
     try:
@@ -395,7 +479,15 @@ def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
     body = _request_body(request.body)
     name = operation_model.name
     context = getattr(request, "context", None) or {}
-    key = context[CALLER_KEY] if CALLER_KEY in context else _access_key(request)
+    headers = request.headers
+    marked = _take_header(headers, CALLER_HEADER)
+    is_async = _take_header(headers, ASYNC_HEADER) is not None
+    if CALLER_KEY in context:
+        key = context[CALLER_KEY]
+    elif marked is not None:
+        key = None if marked == _NOT_FETCHED else marked
+    else:
+        key = _access_key(request)
     refused = refusal(service, key)
     fault = service.take_fault(name) if refused is None else None
     if refused is not None:
@@ -420,7 +512,8 @@ def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
         "content-length": str(len(payload)),
         "date": _date_header(call.time),
     }
-    response = AWSResponse(url, status, headers, _Raw(payload))
+    response_class = _AsyncAWSResponse if is_async else AWSResponse
+    response = response_class(url, status, headers, _Raw(payload))
     request._pytest_mturk_answer = response
     return response
 

@@ -15,6 +15,11 @@ component and its ``region`` config provider):
 - ``us-east-1`` (MTurk's only region) as the region while a simulator is
   active and the session has none configured.
 
+aiobotocore sessions (aioboto3's too) are botocore sessions and get the same,
+through the same initializer; their resolver awaits every provider's ``load``
+and their signer awaits ``get_frozen_credentials``, so they are given
+coroutine versions of the providers and the keys.
+
 With no simulator active all of these step aside, and sessions that were
 handed the fallback keys forget them when the last simulator stops.
 """
@@ -22,6 +27,7 @@ handed the fallback keys forget them when the last simulator stops.
 from __future__ import annotations
 
 import copy
+import inspect
 import sys
 import threading
 import weakref
@@ -42,6 +48,26 @@ _PREPARED = "_pytest_mturk_prepared"
 
 class FallbackCredentials(Credentials):  # type: ignore[misc]
     """The keys a session is handed while a simulator runs and it has none of its own."""
+
+
+class AsyncFallbackCredentials(FallbackCredentials):
+    """The fallback keys for an aiobotocore session, whose signer awaits the frozen keys."""
+
+    # aiobotocore's AioCredentials accessors, which its client and signer call.
+    def get_account_id(self) -> Any:
+        return self.account_id
+
+    def get_access_key(self) -> Any:
+        return self.access_key
+
+    def get_secret_key(self) -> Any:
+        return self.secret_key
+
+    def get_token(self) -> Any:
+        return self.token
+
+    async def get_frozen_credentials(self) -> Any:
+        return super().get_frozen_credentials()
 
 
 def _fake_credentials_wanted() -> bool:
@@ -71,6 +97,16 @@ class _Fallback(CredentialProvider):  # type: ignore[misc]
         return FallbackCredentials(*FALLBACK_KEYS, method=self.METHOD)
 
 
+class _AsyncFallback(_Fallback):
+    """:class:`_Fallback` for aiobotocore's resolver, which awaits ``load``."""
+
+    async def load(self) -> AsyncFallbackCredentials | None:  # type: ignore[override]
+        found = super().load()
+        if found is None:
+            return None
+        return AsyncFallbackCredentials(*FALLBACK_KEYS, method=self.METHOD)
+
+
 class _Offline(CredentialProvider):  # type: ignore[misc]
     """A provider that asks the network, skipped while any simulator is active."""
 
@@ -84,6 +120,15 @@ class _Offline(CredentialProvider):  # type: ignore[misc]
         if _bootstrap.active:
             return None
         return self.inner.load()
+
+
+class _AsyncOffline(_Offline):
+    """:class:`_Offline` for aiobotocore's resolver, whose network providers are coroutines."""
+
+    async def load(self) -> Any:
+        if _bootstrap.active:
+            return None
+        return await self.inner.load()
 
 
 class _Region(BaseProvider):  # type: ignore[misc]
@@ -108,11 +153,15 @@ def _adapt(resolver: Any, session: Any) -> Any:
     providers = getattr(resolver, "providers", None)
     if not isinstance(providers, list) or any(isinstance(p, _Fallback) for p in providers):
         return resolver
+    # aiobotocore's resolver awaits each provider's load().
+    is_async = inspect.iscoroutinefunction(getattr(resolver, "load_credentials", None))
+    offline = _AsyncOffline if is_async else _Offline
     for index, provider in enumerate(providers):
         if getattr(provider, "METHOD", None) in NETWORK_PROVIDERS:
-            providers[index] = _Offline(provider)
+            providers[index] = offline(provider)
     network = [i for i, p in enumerate(providers) if isinstance(p, _Offline)]
-    providers.insert(network[0] if network else len(providers), _Fallback(session))
+    fallback = _AsyncFallback(session) if is_async else _Fallback(session)
+    providers.insert(network[0] if network else len(providers), fallback)
     return resolver
 
 
