@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 from contextlib import contextmanager
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+
+from pytest_mturk import interception
 
 pytest_plugins = ["pytester"]
 
@@ -175,3 +179,35 @@ def policy(name: str, **params) -> dict[str, Any]:
             values = value if isinstance(value, list) else [str(value)]
             parameters.append({"Key": key, "Values": values})
     return {"PolicyName": name, "Parameters": parameters}
+
+
+# -- a machine with no AWS set-up and no network (credentials tests, sync and async) ------
+
+
+@pytest.fixture
+def bare(monkeypatch, tmp_path):
+    """A machine with no AWS set-up at all: no keys, no region, no files, a fresh
+    default session, and nothing that tells botocore to skip instance metadata."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    if interception.active() is not None:
+        pytest.skip("a simulator is already active (run without --mturk-sim)")
+    return tmp_path
+
+
+@pytest.fixture
+def network(monkeypatch):
+    """Every attempt to reach the network, refused and recorded."""
+    attempts: list[object] = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("the network is blocked in this test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", lambda self, address: refuse(address))
+    return attempts

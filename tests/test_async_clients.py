@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import NoCredentialsError, ParamValidationError, ReadTimeoutError
 from conftest import HIT_ARGS
 
-from pytest_mturk import interception, mturk_sim
+from pytest_mturk import mturk_sim
 
 aiobotocore_session = pytest.importorskip("aiobotocore.session")
 aioboto3 = pytest.importorskip("aioboto3")
@@ -55,33 +53,6 @@ def retrying(mturk, monkeypatch):
     monkeypatch.setattr(
         "botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0
     )
-
-
-@pytest.fixture
-def network(monkeypatch):
-    """Every attempt to reach the network (instance metadata, say), refused and recorded."""
-    attempts: list[object] = []
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        attempts.append(args)
-        raise OSError("the network is blocked in this test")
-
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket.socket, "connect", lambda self, address: refuse(address))
-    return attempts
-
-
-@pytest.fixture
-def bare(monkeypatch, tmp_path):
-    """No AWS set-up at all: no keys, no region, no files."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
-    if interception.active() is not None:
-        pytest.skip("a simulator is already active (run without --mturk-sim)")
 
 
 @pytest.mark.parametrize("door", DOORS)

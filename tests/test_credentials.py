@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import socket
 
 import boto3
 import botocore
@@ -22,7 +21,7 @@ from botocore.credentials import CredentialProvider, CredentialResolver, Refresh
 from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 from conftest import HIT_ARGS
 
-from pytest_mturk import UsageError, _bootstrap, interception, mturk_sim
+from pytest_mturk import UsageError, _bootstrap, mturk_sim
 
 GOOD_KEY = "AKIDEXAMPLE000000000"
 ROLE_CONFIG = """\
@@ -38,35 +37,6 @@ BASE_CREDENTIALS = """\
 aws_access_key_id = AKIDBASEPROFILE0000
 aws_secret_access_key = base-secret
 """
-
-
-@pytest.fixture
-def bare(monkeypatch, tmp_path):
-    """A machine with no AWS set-up at all: no keys, no region, no files, a fresh
-    default session, and nothing that tells botocore to skip instance metadata."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
-    if interception.active() is not None:
-        pytest.skip("a simulator is already active (run without --mturk-sim)")
-    return tmp_path
-
-
-@pytest.fixture
-def network(monkeypatch):
-    """Every attempt to reach the network, refused and recorded."""
-    attempts: list[object] = []
-
-    def refuse(*args, **kwargs):
-        attempts.append(args)
-        raise OSError("the network is blocked in this test")
-
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket.socket, "connect", lambda self, address: refuse(address))
-    return attempts
 
 
 def _client(key, secret="secret", **kwargs):
