@@ -181,6 +181,12 @@ def policy(name: str, **params) -> dict[str, Any]:
     return {"PolicyName": name, "Parameters": parameters}
 
 
+def skip_if_simulated() -> None:
+    """Skip a test that needs no simulator active (the suite run with --mturk-sim)."""
+    if interception.active() is not None:
+        pytest.skip("a simulator is already active (run without --mturk-sim)")
+
+
 # -- a machine with no AWS set-up and no network (credentials tests, sync and async) ------
 
 
@@ -193,8 +199,7 @@ def bare(monkeypatch, tmp_path):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
-    if interception.active() is not None:
-        pytest.skip("a simulator is already active (run without --mturk-sim)")
+    skip_if_simulated()
     return tmp_path
 
 

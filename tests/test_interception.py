@@ -17,11 +17,11 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError, NoCredentialsError
 from botocore.stub import Stubber
-from conftest import HIT_ARGS
+from conftest import HIT_ARGS, skip_if_simulated
 from pytest_socket import SocketBlockedError
 
 import pytest_mturk
-from pytest_mturk import _bootstrap, interception, mturk_sim
+from pytest_mturk import _bootstrap, mturk_sim
 
 SANDBOX_URL = "https://mturk-requester-sandbox.us-east-1.amazonaws.com"
 PRODUCTION_URL = "https://mturk-requester.us-east-1.amazonaws.com"
@@ -35,8 +35,7 @@ socket_warning = pytest.mark.filterwarnings("ignore:A test tried to use socket")
 
 @pytest.fixture
 def no_simulator():
-    if interception.active() is not None:
-        pytest.skip("a simulator is already active (run without --mturk-sim)")
+    skip_if_simulated()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from decimal import Decimal
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import HIT_ARGS
+from conftest import HIT_ARGS, skip_if_simulated
 
 import pytest_mturk
 from pytest_mturk import Simulator, UsageError, mturk_sim
@@ -56,8 +56,7 @@ def suite(pytester):
             pytester.makeconftest(conftest)
         return pytester
 
-    if pytest_mturk.current() is not None:
-        pytest.skip("a simulator is already active (run without --mturk-sim)")
+    skip_if_simulated()
     return write
 
 
@@ -303,8 +302,7 @@ def _ids(seed):
 
 @pytest.fixture
 def free():
-    if pytest_mturk.current() is not None:
-        pytest.skip("a simulator is already active (run without --mturk-sim)")
+    skip_if_simulated()
 
 
 def test_same_seed_same_ids_different_seed_different_ids(free):

@@ -12,9 +12,8 @@ import copy
 import datetime as _dt
 
 import pytest
-from conftest import HIT_ARGS
+from conftest import HIT_ARGS, skip_if_simulated
 
-import pytest_mturk
 from pytest_mturk import Simulator, UsageError, mturk_sim
 from pytest_mturk.service import Service
 
@@ -278,8 +277,7 @@ def test_sees_only_fixtures_made_so_far({mturk}qualification):
 
 
 def _suite(pytester, *, mturk: bool) -> pytest.Pytester:
-    if pytest_mturk.current() is not None:
-        pytest.skip("a simulator is already active (run without --mturk-sim)")
+    skip_if_simulated()
     pytester.makeini(INI)
     pytester.makepyfile(
         test_sandbox=SANDBOX_SUITE.format(
@@ -371,8 +369,7 @@ def test_c_plain(task):
 
 
 def test_tests_that_use_no_simulator_still_reach_botocore(pytester):
-    if pytest_mturk.current() is not None:
-        pytest.skip("a simulator is already active (run without --mturk-sim)")
+    skip_if_simulated()
     pytester.makeini(INI)
     pytester.makepyfile(test_mixed=PLAIN_AND_SIMULATED.format(question=HIT_ARGS["Question"]))
     result = pytester.runpytest("-s", "-p", "no:randomly")
@@ -427,8 +424,7 @@ def test_other_seed(hit_type):
 
 
 def test_a_test_that_cannot_see_an_id_is_told_why(pytester):
-    if pytest_mturk.current() is not None:
-        pytest.skip("a simulator is already active (run without --mturk-sim)")
+    skip_if_simulated()
     pytester.makeini(INI)
     pytester.makepyfile(test_hinted=HINTED.format(question=HIT_ARGS["Question"]))
     result = pytester.runpytest("--mturk-sim", "-p", "no:randomly")
@@ -452,8 +448,7 @@ def test_a_test_that_cannot_see_an_id_is_told_why(pytester):
 
 
 def test_no_hint_for_an_id_that_exists_nowhere(pytester):
-    if pytest_mturk.current() is not None:
-        pytest.skip("a simulator is already active (run without --mturk-sim)")
+    skip_if_simulated()
     pytester.makeini(INI)
     pytester.makepyfile(
         """
@@ -475,8 +470,7 @@ def test_no_hint_for_an_id_that_exists_nowhere(pytester):
 
 
 def test_a_suite_overriding_mturk_with_its_own_still_simulates_its_fixtures(pytester):
-    if pytest_mturk.current() is not None:
-        pytest.skip("a simulator is already active (run without --mturk-sim)")
+    skip_if_simulated()
     pytester.makeini(INI)
     pytester.makeconftest(
         """
@@ -497,8 +491,7 @@ def test_a_suite_overriding_mturk_with_its_own_still_simulates_its_fixtures(pyte
 
 
 def test_a_copy_takes_the_tests_own_settings_and_other_worlds_start_fresh(pytester):
-    if pytest_mturk.current() is not None:
-        pytest.skip("a simulator is already active (run without --mturk-sim)")
+    skip_if_simulated()
     pytester.makeini(INI)
     pytester.makepyfile(
         f"""

@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import skip_if_simulated
 
 import pytest_mturk
 from pytest_mturk import Simulator, UsageError, active_simulator, current, mturk_sim
@@ -30,8 +31,7 @@ filterwarnings = error
 
 @pytest.fixture
 def free():
-    if current() is not None:
-        pytest.skip("a simulator is already active (run without --mturk-sim)")
+    skip_if_simulated()
 
 
 def test_the_settings_are_listed_once():
