@@ -32,6 +32,8 @@ PARAMS_KEY = "pytest_mturk.params"
 # contextvar) so that threads started by the code under test see them too.
 active: list[Any] = []
 active_lock = threading.Lock()
+# The thread that started the active simulators (None while none is active).
+owner: threading.Thread | None = None
 
 _handlers: Any = None  # pytest_mturk.interception, once a simulator has started
 

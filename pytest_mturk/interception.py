@@ -35,6 +35,7 @@ import datetime as _dt
 import inspect
 import json
 import sys
+import threading
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +47,7 @@ from botocore.utils import get_encoding_from_headers
 
 from . import _bootstrap
 from .callers import CALLER_KEY, caller, refusal
-from .errors import MODELED_ERRORS, ServiceError, service_fault
+from .errors import MODELED_ERRORS, ServiceError, UsageError, service_fault
 from .model import Environment
 from .process import forget_fallback
 from .process import outside as _outside
@@ -65,10 +66,25 @@ _active_lock = _bootstrap.active_lock
 
 
 def push(service: Service) -> None:
-    """Make ``service`` the active simulator (until :func:`pop`)."""
+    """Make ``service`` the active simulator (until :func:`pop`).
+
+    Active simulators answer every thread of the process, so they all belong to the
+    thread that started the first of them: a start in another thread meanwhile is
+    refused with :class:`UsageError` rather than answering the other's calls.
+    """
     with _active_lock:
+        here = threading.current_thread()
         if not _active:
             _outside.enter()
+            _bootstrap.owner = here
+        elif (owner := _bootstrap.owner) is not None and owner is not here:
+            raise UsageError(
+                f"A simulator is already active, started in thread {owner.name!r}; another "
+                f"cannot start in thread {here.name!r} meanwhile. An active simulator answers "
+                "the MTurk calls of every thread in the process, so two at once would answer "
+                "each other's calls. Start simulators one after another, or nest them in one "
+                "thread; threads started under a simulator are answered by it."
+            )
         _active.append(service)
     if not service.settings.fake_credentials:
         # Sessions that cached the fallback keys under an outer simulator look again.
@@ -83,6 +99,7 @@ def pop(service: Service) -> None:
                 del _active[index]
                 if not _active:
                     _outside.exit()
+                    _bootstrap.owner = None
                 return
 
 

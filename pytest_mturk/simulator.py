@@ -7,6 +7,7 @@ import copy
 import dataclasses
 import datetime as _dt
 import functools
+import inspect
 import sys
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -193,6 +194,15 @@ class Simulator:
         """Decorate ``func`` so that each call runs against a fresh simulator
         (reach it with :func:`active_simulator`)."""
         _bootstrap.unstarted.discard(self)  # this one only holds the settings
+
+        if inspect.iscoroutinefunction(func):
+            # The simulator must be active while the coroutine runs, not while it is made.
+            @functools.wraps(func)
+            async def awaiting(*args: Any, **kwargs: Any) -> Any:
+                with Simulator(**self._settings_kwargs):
+                    return await func(*args, **kwargs)
+
+            return awaiting  # type: ignore[return-value]
 
         @functools.wraps(func)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:

@@ -5,7 +5,9 @@ Most of these run a small suite with ``pytester`` and check its outcomes.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
+import inspect
 from decimal import Decimal
 
 import boto3
@@ -359,6 +361,23 @@ def test_the_decorator_makes_a_fresh_simulator_per_call(free, style):
     assert decorated.__name__ == "body"
     assert decorated("a") == "a" and decorated("b") == "b"
     assert seen[0][0] is not seen[1][0]
+    assert pytest_mturk.current() is None
+
+
+@pytest.mark.parametrize("style", ["bare", "called"])
+def test_the_decorator_keeps_a_coroutine_function_simulated_while_it_runs(free, style):
+    async def body(label):
+        await asyncio.sleep(0)  # the simulator must outlive the first suspension
+        sim = pytest_mturk.active_simulator()
+        client = boto3.client("mturk", region_name="sandbox")
+        client.create_hit(**HIT_ARGS)
+        return label, len(sim.sandbox.hits)
+
+    decorated = mturk_sim(body) if style == "bare" else mturk_sim(seed=4)(body)
+    assert inspect.iscoroutinefunction(decorated)
+    assert decorated.__name__ == "body"
+    assert asyncio.run(decorated("a")) == ("a", 1)
+    assert asyncio.run(decorated("b")) == ("b", 1)  # a fresh simulator per call
     assert pytest_mturk.current() is None
 
 

@@ -109,21 +109,53 @@ def test_many_threads_lose_no_update(mturk):
     assert sum(entry.amount for entry in mturk.production.ledger) == -paid
 
 
-def test_simulators_started_in_threads_nest_on_one_stack(mturk):
-    barrier = threading.Barrier(2, timeout=TIMEOUT)
-    seen = []
+def test_a_second_simulator_cannot_start_in_another_thread_meanwhile(mturk):
+    outcome: dict[str, object] = {}
 
     def other():
-        with pytest_mturk.mturk_sim() as inner:
-            barrier.wait()  # the inner simulator is active process-wide...
-            barrier.wait()
-            seen.append(inner)
+        sim = pytest_mturk.Simulator()
+        try:
+            sim.start()
+        except pytest_mturk.UsageError as exc:
+            outcome["error"] = exc
+        outcome["active"] = sim.active
+        outcome["current"] = pytest_mturk.current()
 
-    thread = threading.Thread(target=other)
+    thread = threading.Thread(target=other, name="other-thread")
     thread.start()
-    barrier.wait()
-    assert pytest_mturk.current() is not mturk
-    barrier.wait()
     thread.join(TIMEOUT)
-    assert pytest_mturk.current() is mturk  # ...and gone when it stops
-    assert seen and seen[0] is not mturk
+    assert not thread.is_alive()
+    message = str(outcome["error"])
+    assert "started in thread 'MainThread'" in message
+    assert "cannot start in thread 'other-thread'" in message
+    assert outcome["active"] is False
+    # The test's simulator still answers every thread, that one included.
+    assert outcome["current"] is mturk
+    assert pytest_mturk.current() is mturk
+
+
+def test_simulators_take_turns_across_threads():
+    done = []
+
+    def one(seed: int) -> None:
+        with pytest_mturk.mturk_sim(seed=seed) as sim:
+            client = boto3.client("mturk", region_name="sandbox")
+            hit_id = client.create_hit(**HIT_ARGS)["HIT"]["HITId"]
+            done.append(hit_id in sim.sandbox.hits)
+
+    for seed in range(3):
+        thread = threading.Thread(target=one, args=(seed,))
+        thread.start()
+        thread.join(TIMEOUT)
+    assert done == [True, True, True]
+    assert pytest_mturk.current() is None
+
+
+def test_simulators_nest_in_one_thread_while_others_use_them(mturk):
+    with pytest_mturk.mturk_sim() as inner:
+        seen = []
+        thread = threading.Thread(target=lambda: seen.append(pytest_mturk.current()))
+        thread.start()
+        thread.join(TIMEOUT)
+        assert seen == [inner]
+    assert pytest_mturk.current() is mturk
