@@ -353,3 +353,28 @@ def test_operations_are_run_only_through_dispatch():
             if isinstance(node, ast.Attribute) and node.attr in {"invoke", "record_refusal"}:
                 callers.add(path.relative_to(package).as_posix())
     assert callers == {"dispatch.py"}
+
+
+@pytest.mark.parametrize("profile", [{}, {"locale": "US-CA", "adult": True, "approved": 250}])
+def test_a_worker_record_is_the_same_whichever_way_the_worker_was_met_first(profile):
+    """A worker named in a requester call and a simulated worker are made by one rule."""
+    records = []
+    for api_first in (True, False):
+        with _sim() as sim:
+            client = boto3.client("mturk", region_name="us-east-1", **KEYS)
+            qual = client.create_qualification_type(**QUAL)["QualificationType"]
+            associate = {
+                "QualificationTypeId": qual["QualificationTypeId"],
+                "WorkerId": "AWORKER0000001",
+                "IntegerValue": 5,
+            }
+            if api_first:
+                client.associate_qualification_with_worker(**associate)
+                sim.worker("AWORKER0000001", **profile)
+            else:
+                sim.worker("AWORKER0000001", **profile)
+                client.associate_qualification_with_worker(**associate)
+            records.append(
+                (repr(sim.production.workers["AWORKER0000001"]), repr(dict(sim.sandbox.workers)))
+            )
+    assert records[0] == records[1]
