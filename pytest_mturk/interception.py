@@ -48,7 +48,7 @@ from botocore.exceptions import ReadTimeoutError
 
 from . import _bootstrap
 from .callers import CALLER_KEY, caller
-from .dispatch import FAULTS, Outcome, dispatch, refusal, service_model
+from .dispatch import Outcome, dispatch, refusal, service_model
 from .model import Environment
 from .process import forget_fallback
 from .process import outside as _outside
@@ -67,7 +67,7 @@ from .validation import validator_for
 if TYPE_CHECKING:
     from .service import Service
 
-__all__ = ["FAULTS", "active", "before_call", "before_send", "install", "pop", "push", "register"]
+__all__ = ["active", "before_call", "before_send", "install", "pop", "push", "register"]
 
 TARGET_PREFIX = "MTurkRequesterServiceV20170117."
 
