@@ -13,6 +13,7 @@ import ast
 import asyncio
 import datetime as _dt
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ from pytest_mturk import mturk_sim
 from pytest_mturk.dispatch import UNSIGNED, check_for, dispatch
 from pytest_mturk.model import Environment
 
+# Quick by default; HYPOTHESIS_PROFILE=long (a later CI step) or nightly run more examples.
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 START = "2026-01-05T09:00:00+00:00"
 KEY = "AKIDEXAMPLE00000"
 KEYS = {"aws_access_key_id": KEY, "aws_secret_access_key": "secret"}
@@ -260,7 +263,12 @@ def test_bad_input_gets_the_services_validation_exception_and_changes_nothing():
         assert made.call.response == first.call.response
 
 
-@settings(max_examples=40, deadline=None)
+@settings(
+    max_examples={"long": 400, "nightly": 2000}.get(PROFILE, 40),
+    deadline=None,
+    database=None,
+    derandomize=PROFILE != "nightly",
+)
 @given(
     member=st.sampled_from(sorted(HIT_ARGS)),
     value=st.one_of(
