@@ -147,12 +147,13 @@ class Outcome:
 
     ``call.response`` is the response body as recorded (a door hands the caller
     its own copy) or ``call.error`` the service's error. A lost call
-    (``lost``) did its work but its answer never arrived: it has no request ID.
+    (``lost``) did its work but its answer never arrived: no request ID was
+    drawn for it (``request_id`` is ``""``).
     """
 
     __slots__ = ("call", "request_id", "lost")
 
-    def __init__(self, call: Call, request_id: str | None, lost: bool = False) -> None:
+    def __init__(self, call: Call, request_id: str, lost: bool = False) -> None:
         self.call = call
         self.request_id = request_id
         self.lost = lost
@@ -210,5 +211,5 @@ def dispatch(
         call = service.invoke(environment, operation, params)
     if fault is not None:
         # The service did the work; the answer never arrived (nor was a request ID drawn).
-        return Outcome(call, None, lost=True)
+        return Outcome(call, "", lost=True)
     return Outcome(call, service.ids.request_id())

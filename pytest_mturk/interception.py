@@ -48,7 +48,7 @@ from botocore.exceptions import ReadTimeoutError
 
 from . import _bootstrap
 from .callers import CALLER_KEY, caller
-from .dispatch import Outcome, dispatch, refusal, service_model
+from .dispatch import dispatch, refusal, service_model
 from .model import Environment
 from .process import forget_fallback
 from .process import outside as _outside
@@ -197,21 +197,6 @@ def _operation(model: Any) -> _Operation:
     return operation
 
 
-def _parsed(outcome: Outcome, copy: Copier) -> tuple[int, dict[str, Any]]:
-    """``(HTTP status, parsed response)`` for an answered call, as botocore hands them on.
-
-    The call log keeps the body as answered; the caller gets its own copy.
-    """
-    call = outcome.call
-    request_id = outcome.request_id or ""  # only a lost call has none
-    if call.error is None:
-        response = call.response
-        parsed = copy(response) if response else {}
-        parsed["ResponseMetadata"] = metadata(request_id, 200, call.time)
-        return 200, parsed
-    return call.error.status, error_response(call.error, request_id, call.time)
-
-
 def before_call(
     model: Any = None,
     params: Any = None,
@@ -240,10 +225,20 @@ def before_call(
     )
     if outcome.lost:  # a fault scheduled meanwhile, by another thread
         raise ReadTimeoutError(endpoint_url=url)
-    status, parsed = _parsed(outcome, operation.copy)
+    call = outcome.call
+    error = call.error
+    if error is None:
+        # The call log keeps the body as answered; the caller gets its own copy.
+        response = call.response
+        parsed = operation.copy(response) if response else {}
+        parsed["ResponseMetadata"] = metadata(outcome.request_id, 200, call.time)
+        status = 200
+    else:
+        parsed = error_response(error, outcome.request_id, call.time)
+        status = error.status
     headers = parsed["ResponseMetadata"]["HTTPHeaders"]
     kind = response_classes.get(request_signer.__class__) or response_class(request_signer)
-    return kind(url, status, headers, model, outcome.call), parsed
+    return kind(url, status, headers, model, call), parsed
 
 
 # -- faults: answered as bytes at before-send, through botocore's retries --------------
@@ -327,7 +322,7 @@ def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
     if outcome.lost:
         raise ReadTimeoutError(endpoint_url=url)
     payload = outcome.wire()
-    headers = wire_headers(outcome.request_id or "", payload, outcome.call.time)
+    headers = wire_headers(outcome.request_id, payload, outcome.call.time)
     response = wire_response(url, outcome.status, headers, payload, is_async)
     request._pytest_mturk_answer = response
     return response
