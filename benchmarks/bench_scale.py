@@ -23,6 +23,7 @@ from typing import Any
 import boto3
 
 from pytest_mturk import mturk_sim
+from pytest_mturk.dispatch import dispatch
 from pytest_mturk.model import Environment
 
 QUESTION = (
@@ -55,7 +56,7 @@ def populate(sim: Any, count: int) -> list[str]:
     workers = [sim.worker(f"A{n:013d}") for n in range(50)]
     for n in range(count):
         lifetime = 60 if n % 2 else 7 * 86400
-        call = service.invoke(Environment.SANDBOX, "CreateHIT", _hit_args(lifetime))
+        call = dispatch(service, Environment.SANDBOX, "CreateHIT", _hit_args(lifetime)).call
         assert call.error is None, call.error
         hit_id = call.response["HIT"]["HITId"]
         worker = workers[n % len(workers)]
@@ -147,7 +148,7 @@ def advance_cost(count: int) -> float:
     with mturk_sim(seed="advance") as sim:
         service = sim._service
         for _ in range(count):
-            service.invoke(Environment.SANDBOX, "CreateHIT", _hit_args(60))
+            dispatch(service, Environment.SANDBOX, "CreateHIT", _hit_args(60))
         service.calls.clear()
         gc.collect()
         start = time.perf_counter()

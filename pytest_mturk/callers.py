@@ -1,48 +1,27 @@
-"""Who is calling: the credentials a call carries, and what the service says to them.
+"""Who is calling: the access key a botocore client's credentials carry.
 
-One check for every call, whether it is answered at ``before-call`` or let
-through to ``before-send`` because a fault is scheduled. It never makes
-botocore fetch credentials (that would be an STS or instance-metadata request).
+The botocore door's reading of a client's credentials, whether the call is
+answered at ``before-call`` or let through to ``before-send`` because a fault
+is scheduled; what the service says to the key is
+:func:`pytest_mturk.dispatch.refusal`. It never makes botocore fetch
+credentials (that would be an STS or instance-metadata request).
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 import botocore
 from botocore.credentials import Credentials, RefreshableCredentials
 from botocore.exceptions import NoCredentialsError
 
-from .errors import ServiceError
 from .process import AsyncFallbackCredentials, FallbackCredentials
 
 if TYPE_CHECKING:
     from .service import Service
 
-# A refusal for unsigned requests (Config(signature_version=UNSIGNED)).
-_UNSIGNED = ServiceError(
-    "Request is missing Authentication Token",
-    None,
-    type="MissingAuthenticationTokenException",
-    stamp=False,
-)
-_UNRECOGNIZED = ServiceError(
-    "The security token included in the request is invalid.",
-    None,
-    type="UnrecognizedClientException",
-    stamp=False,
-)
-
-
 # Where a call let through to before_send (a fault is scheduled) keeps its caller.
 CALLER_KEY = "pytest_mturk.caller"
-# An IAM access key ID is 16 to 128 word characters (IAM API reference, AccessKey).
-_KEY_PATTERN = re.compile(r"[A-Za-z0-9_]{16,128}")
-# Whether each access key seen is well formed, so the pattern runs once per key.
-# moto's mock_aws puts FOOBARKEY into the environment while it runs
-# (moto/core/models.py), so suites mocking S3 with moto alongside keep working.
-_well_formed: dict[str, bool] = {"FOOBARKEY": True}
 
 
 def caller(service: Service, request_signer: Any) -> Any:
@@ -81,25 +60,3 @@ def caller(service: Service, request_signer: Any) -> Any:
         frozen = credentials.get_frozen_credentials()
         key, secret = frozen.access_key, frozen.secret_key
     return key if key and secret else ""
-
-
-def refusal(service: Service, key: Any) -> ServiceError | None:
-    """What the service says to a caller (see :func:`caller`): ``None`` lets it in.
-
-    Without ``access_keys`` any well-formed key is accepted, and credentials
-    not fetched yet are taken to hold one (STS only issues well-formed keys);
-    with it only the listed keys are, which unfetched credentials cannot show.
-    """
-    if key is botocore.UNSIGNED:
-        return _UNSIGNED
-    allowed = service.settings.access_keys
-    if allowed is not None:
-        return None if key in allowed else _UNRECOGNIZED
-    if key is None:
-        return None
-    ok = _well_formed.get(key)
-    if ok is None:
-        ok = _KEY_PATTERN.fullmatch(key) is not None
-        if len(_well_formed) < 1000:
-            _well_formed[key] = ok
-    return None if ok else _UNRECOGNIZED

@@ -66,12 +66,19 @@ class ServiceError(Exception):
         self.stamp = type in STAMPED if stamp is None else stamp
 
     def wire(self, epoch_ms: int) -> dict[str, Any]:
-        """The JSON body the real service would send."""
+        """The JSON body the real service would send, answered at ``epoch_ms``."""
         message = f"{self.message} ({epoch_ms})" if self.stamp else self.message
-        body: dict[str, Any] = {"__type": self.type, "Message": message}
-        if self.code is not None:
-            body["TurkErrorCode"] = self.code
-        return body
+        return envelope(self.type, message, self.code)
+
+
+def envelope(kind: str, message: str | None, code: str | None) -> dict[str, Any]:
+    """The service's error body, ``{"__type", "Message"[, "TurkErrorCode"]}``: the one
+    place it is built, whether from a :class:`ServiceError` or from botocore's reading
+    of one (``ClientError.response``)."""
+    body: dict[str, Any] = {"__type": kind, "Message": message}
+    if code is not None:
+        body["TurkErrorCode"] = code
+    return body
 
 
 def request_error(message: str, code: str | None) -> ServiceError:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
 
 from . import _bootstrap, interception, notify, ops
+from .dispatch import FAULTS
 from .errors import InternalError, UsageError
 from .model import (
     HIT,
@@ -369,8 +370,6 @@ class Simulator:
         all three by default, so ``times=1`` shows what a retry does: with
         ``"lost"``, a retried CreateQualificationType meets "already created".
         """
-        from .interception import FAULTS
-
         if fault not in FAULTS:
             raise UsageError(f"fault must be one of {', '.join(FAULTS)}, not {fault!r}.")
         if operation not in self._service.operations:

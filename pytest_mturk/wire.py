@@ -14,7 +14,7 @@ import datetime as _dt
 import json
 from typing import Any
 
-from .errors import ServiceError
+from .errors import ServiceError, envelope
 
 __all__ = ["epoch_ms", "error_json", "to_wire", "to_wire_json"]
 
@@ -83,10 +83,9 @@ def to_wire_json(operation_model: Any, parsed: dict[str, Any]) -> bytes:
     """
     error = parsed.get("Error")
     if error is not None:
-        body: dict[str, Any] = {"__type": error.get("Code", ""), "Message": error.get("Message")}
-        if "TurkErrorCode" in parsed:
-            body["TurkErrorCode"] = parsed["TurkErrorCode"]
-        return _dumps(body)
+        return _dumps(
+            envelope(error.get("Code", ""), error.get("Message"), parsed.get("TurkErrorCode"))
+        )
     shape = operation_model.output_shape
     if shape is None:
         return b"{}"

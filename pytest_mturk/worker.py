@@ -1,7 +1,8 @@
 """Simulated workers: people who accept, submit and return assignments.
 
-A worker acts through :mod:`lifecycle`, the same rules the API calls use, and
-is held to what MTurk would let a real worker do; anything else raises
+A worker acts through :mod:`lifecycle`, :mod:`grants` and :mod:`roster`, the
+same rules the API calls use, and is held to what MTurk would let a real
+worker do; anything else raises
 :class:`~pytest_mturk.errors.WorkerActionError` with the reason.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from . import answers, grants, lifecycle, requirements
+from . import answers, grants, lifecycle, requirements, roster
 from .errors import WorkerActionError
 from .model import (
     HIT,
@@ -39,13 +40,15 @@ class Profile:
     rejected: int = 0
 
     def apply(self, record: Worker) -> None:
-        country, _, subdivision = self.locale.partition("-")
-        record.locale_country = country
-        record.locale_subdivision = subdivision or None
-        record.adult = self.adult
-        record.masters = self.masters
-        record.prior_approved = self.approved
-        record.prior_rejected = self.rejected
+        """Make ``record`` show this profile."""
+        roster.set_profile(
+            record,
+            locale=self.locale,
+            adult=self.adult,
+            masters=self.masters,
+            approved=self.approved,
+            rejected=self.rejected,
+        )
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ class SimulatedWorker:
         """This worker's record in one environment (made with the profile on first use)."""
         record = state.workers.get(self.worker_id)
         if record is None:
-            record = state.workers[self.worker_id] = Worker(self.worker_id)
+            record = roster.worker(state, self.worker_id)
             self.profile.apply(record)
         return record
 

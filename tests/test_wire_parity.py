@@ -24,7 +24,7 @@ from conftest import HIT_ARGS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_mturk import errors, interception, mturk_sim, shapes
+from pytest_mturk import errors, mturk_sim, replies, shapes
 from pytest_mturk.wire import epoch_ms, error_json, to_wire_json
 
 LOCALE = "00000000000000000071"
@@ -332,7 +332,7 @@ def test_error_bodies_are_the_service_envelope():
         b'{"__type":"RequestError","Message":"Hit ABC does not exist. (1626294366054)",'
         b'"TurkErrorCode":"AWS.MechanicalTurk.HITDoesNotExist"}'
     )
-    parsed = interception.error_response(errors.hit_does_not_exist("ABC"), "rid", now)
+    parsed = replies.error_response(errors.hit_does_not_exist("ABC"), "rid", now)
     assert to_wire_json(SERVICE_MODEL.operation_model("GetHIT"), parsed) == body
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from .. import errors
+from .. import errors, roster
 from ..model import HIT, Assignment, HITStatus, State, Worker
 
 TOKEN_WINDOW = _dt.timedelta(hours=24)
@@ -44,7 +44,7 @@ def worker(state: State, worker_id: str, *, strict: bool = False) -> Worker:
     if record is None:
         if strict:
             raise errors.invalid_value("WorkerId", worker_id)
-        record = state.workers[worker_id] = Worker(worker_id)
+        record = roster.worker(state, worker_id)
     return record
 
 
