@@ -7,7 +7,7 @@ import json
 import math
 from typing import Any
 
-from .. import errors, lifecycle, money, pagination, questions, requirements, review, shapes
+from .. import errors, lifecycle, money, pagination, policies, questions, requirements, shapes
 from ..clock import epoch_seconds, from_epoch
 from ..layouts import render as render_layout
 from ..model import HITStatus, HITType, State
@@ -179,7 +179,7 @@ def _create(
         max_length("RequesterAnnotation", annotation, 255)
     question = _question(svc, p)
     if "AssignmentReviewPolicy" in p or "HITReviewPolicy" in p:
-        review.validate_policies(p)
+        policies.validate_policies(p)
     token = p.get("UniqueRequestToken")
     if token is not None:
         existing = _common.seen_token(state, "CreateHIT", token, now)
