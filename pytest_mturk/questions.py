@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 from xml.sax.saxutils import unescape
 
-from . import html5, schemas
+from . import html5, question_form, schemas
 from .bounded_cache import cached
 from .errors import ServiceError
 
@@ -357,50 +357,12 @@ def validate_answer_key(answer_key: str) -> None:
 
 
 @dataclass(frozen=True)
-class FormQuestion:
-    """One question of a QuestionForm, as far as answering it goes."""
-
-    identifier: str
-    kind: str  # "free", "selection" or "upload"
-    selections: tuple[str, ...] = ()
-    other: bool = False
-    required: bool = False
-    min_selections: int = 1
-    max_selections: int = 1
-
-
-@dataclass(frozen=True)
 class QuestionInfo:
-    """What kind of question a HIT asks, and (for a QuestionForm) its questions."""
+    """What kind of question a HIT asks, and (for a QuestionForm) its form."""
 
     kind: str  # "ExternalQuestion", "HTMLQuestion", "QuestionForm" or "" (unknown)
-    questions: tuple[FormQuestion, ...] = ()
+    form: question_form.Form | None = None
     crowd_form: bool = False  # an HTMLQuestion built with <crowd-form>
-
-    def question(self, identifier: str) -> FormQuestion | None:
-        for item in self.questions:
-            if item.identifier == identifier:
-                return item
-        return None
-
-
-def _form_question(element: ElementTree.Element, ns: str) -> FormQuestion:
-    identifier = (element.findtext(f"{ns}QuestionIdentifier") or "").strip()
-    required = (element.findtext(f"{ns}IsRequired") or "").strip() in ("true", "1")
-    spec = element.find(f"{ns}AnswerSpecification")
-    selection = spec.find(f"{ns}SelectionAnswer") if spec is not None else None
-    if selection is not None:
-        ids = tuple(
-            (item.text or "").strip()
-            for item in selection.iterfind(f"{ns}Selections/{ns}Selection/{ns}SelectionIdentifier")
-        )
-        low = int((selection.findtext(f"{ns}MinSelectionCount") or "1").strip())
-        high = int((selection.findtext(f"{ns}MaxSelectionCount") or "1").strip())
-        other = selection.find(f"{ns}Selections/{ns}OtherSelection") is not None
-        return FormQuestion(identifier, "selection", ids, other, required, low, high)
-    if spec is not None and spec.find(f"{ns}FileUploadAnswer") is not None:
-        return FormQuestion(identifier, "upload", required=required)
-    return FormQuestion(identifier, "free", required=required)
 
 
 @cached()
@@ -414,10 +376,10 @@ def describe(question: str | None) -> QuestionInfo:
         return QuestionInfo("")
     local = root.tag.rpartition("}")[2]
     if local == "QuestionForm":
-        ns = root.tag[: -len(local)]
-        return QuestionInfo(
-            local, tuple(_form_question(item, ns) for item in root.iterfind(f"{ns}Question"))
-        )
+        try:
+            return QuestionInfo(local, question_form.read(root))
+        except question_form.FormError:
+            return QuestionInfo("")  # never valid by the schema: CreateHIT refused it
     if local == "HTMLQuestion":
         content = "".join(child.text or "" for child in root if child.tag.endswith("HTMLContent"))
         return QuestionInfo(local, crowd_form=_CROWD_FORM.search(content) is not None)
