@@ -11,12 +11,10 @@ from __future__ import annotations
 import datetime as _dt
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .clock import epoch_seconds
-
-if TYPE_CHECKING:
-    from .notify import Endpoint
+from .destinations import Endpoint
 
 _UNANSWERED = "x-pytest-mturk-unanswered"
 # Any well-formed keys do for moto; explicit ones keep botocore from looking

@@ -15,7 +15,7 @@ from ..model import (
 )
 from ..service import Handler, Service
 from . import _common
-from .qualifications import own_type, page
+from ._common import own_type
 
 
 def _qualification(record: Qualification) -> dict[str, Any]:
@@ -101,7 +101,7 @@ def list_workers_with_qualification_type(
     type_id = own_type(state, p["QualificationTypeId"]).qualification_type_id
     status = QualificationStatus(p.get("Status") or "Granted")
     held = list(state.qualifications.get(type_id, {}).values())
-    chunk, token = page(
+    chunk, token = pagination.page_filtered(
         held,
         p,
         f"ListWorkersWithQualificationType:{type_id}:{status.value}",
@@ -125,7 +125,7 @@ def list_qualification_requests(
             type_id is None or request.qualification_type_id == type_id
         )
 
-    chunk, token = page(
+    chunk, token = pagination.page_filtered(
         list(state.qualification_requests.values()),
         p,
         f"ListQualificationRequests:{type_id or ''}",
