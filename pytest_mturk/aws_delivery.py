@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from .clock import epoch_seconds
+from .clock import epoch_ms
 from .destinations import Endpoint
 
 _UNANSWERED = "x-pytest-mturk-unanswered"
@@ -59,7 +59,7 @@ class Aws:
                 client.send_message(QueueUrl=target.destination, MessageBody=body)
             else:
                 # The real service sets Subject to the epoch milliseconds of sending.
-                subject = str(int(epoch_seconds(now) * 1000))
+                subject = str(epoch_ms(now))
                 client.publish(TopicArn=target.destination, Message=body, Subject=subject)
         except ClientError as exc:
             if _UNANSWERED in exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {}):

@@ -15,32 +15,23 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from xml.etree import ElementTree
 
-from . import answers, errors, question_form, schemas
-from .errors import WorkerActionError
+from . import answers, question_form, schemas
+from .errors import WorkerActionError, invalid_parameter_value
 
 ANSWER_KEY_NAMESPACE = schemas.ANSWER_KEY
 QUESTION_FORM_NAMESPACES = frozenset({schemas.QUESTION_FORM_2005, schemas.QUESTION_FORM_2017})
 
 
-def invalid(parameter: str, value: str) -> errors.ServiceError:
-    """The service's one sentence for an unusable ``Test`` or ``AnswerKey`` (the wording
-    :func:`questions.validate_test` uses, observed for UpdateQualificationType)."""
-    return errors.ServiceError(
-        f'The value "{value}" is not valid for the parameter {parameter}.',
-        "AWS.MechanicalTurk.InvalidParameterValue",
-        type="ParameterValidationError",
-    )
-
-
 class _Bad(Exception):
-    """Why a document is unusable (the service gives only one sentence, see :func:`invalid`)."""
+    """Why a document is unusable (the service gives only one sentence, observed for
+    UpdateQualificationType: :func:`errors.invalid_parameter_value`)."""
 
 
 def _parse(xml: str, name: str) -> ElementTree.Element:
     try:
         return ElementTree.fromstring(xml.lstrip().encode("utf-8"))
     except ElementTree.ParseError:
-        raise invalid(name, xml) from None
+        raise invalid_parameter_value(name, xml) from None
 
 
 def _split(tag: str) -> tuple[str, str]:
@@ -55,11 +46,11 @@ def parse_test(xml: str) -> question_form.Form:
     """The form of a qualification test (a QuestionForm), or the service's refusal."""
     root = _parse(xml, "Test")
     if _split(root.tag)[0] not in QUESTION_FORM_NAMESPACES:
-        raise invalid("Test", xml)
+        raise invalid_parameter_value("Test", xml)
     try:
         return question_form.read(root)
     except question_form.FormError:
-        raise invalid("Test", xml) from None
+        raise invalid_parameter_value("Test", xml) from None
 
 
 # -- the answer key -----------------------------------------------------------------
@@ -176,7 +167,7 @@ def parse_answer_key(xml: str) -> AnswerKey:
     try:
         return _parse_answer_key(xml)
     except _Bad:
-        raise invalid("AnswerKey", xml) from None
+        raise invalid_parameter_value("AnswerKey", xml) from None
 
 
 def _parse_answer_key(xml: str) -> AnswerKey:
@@ -260,7 +251,7 @@ def check_key_fits_test(key: AnswerKey, test: question_form.Form, answer_key: st
     if any(test.question(scored.identifier) is None for scored in key.questions) or any(
         question.kind != question_form.SELECTION or question.other for question in test.questions
     ):
-        raise invalid("AnswerKey", answer_key)
+        raise invalid_parameter_value("AnswerKey", answer_key)
 
 
 # -- a worker's answers to a test ---------------------------------------------------

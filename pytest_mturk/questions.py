@@ -16,7 +16,7 @@ from xml.sax.saxutils import unescape
 
 from . import html5, question_form, schemas
 from .bounded_cache import cached
-from .errors import ServiceError
+from .errors import ServiceError, invalid_parameter_value
 
 BASE = schemas.BASE
 EXTERNAL = BASE + "2006-07-14/ExternalQuestion.xsd"
@@ -37,16 +37,6 @@ def _xml_error(detail: str) -> ServiceError:
     return ServiceError(
         _XML_REFUSAL + detail,
         "AWS.MechanicalTurk.XMLParseError",
-        type="ParameterValidationError",
-    )
-
-
-def _invalid(parameter: str, value: str, why: str = "") -> ServiceError:
-    # Observed: 'The value "http://…" is not valid for the parameter ExternalURL. This URL
-    # must use the HTTPS protocol..' (the service adds a period after its own sentence).
-    return ServiceError(
-        f'The value "{value}" is not valid for the parameter {parameter}.{why}',
-        "AWS.MechanicalTurk.InvalidParameterValue",
         type="ParameterValidationError",
     )
 
@@ -187,7 +177,7 @@ def _wrapper(root: ElementTree.Element, first: str) -> tuple[str, str]:
             f"cvc-datatype-valid.1.2.1: '{height}' is not a valid value for 'integer'."
         )
     if int(height) < 0:
-        raise _invalid("FrameHeight", height)
+        raise invalid_parameter_value("FrameHeight", height)
     return values[0], height
 
 
@@ -244,7 +234,9 @@ def _check_wrapped(local: str, value: str) -> None:
     if local == "ExternalQuestion":
         url = value.strip()
         if not url.lower().startswith("https://"):
-            raise _invalid("ExternalURL", url, " This URL must use the HTTPS protocol..")
+            raise invalid_parameter_value(
+                "ExternalURL", url, " This URL must use the HTTPS protocol.."
+            )
         return
     refusal = html5.refusal(value)
     if refusal is not None:
@@ -343,14 +335,14 @@ def validate_test(test: str) -> None:
     """
     check_size("Test", test)
     if not _schema_valid(test, "QuestionForm", QUESTION_FORMS):
-        raise _invalid("Test", test)
+        raise invalid_parameter_value("Test", test)
 
 
 def validate_answer_key(answer_key: str) -> None:
     """Check a qualification type's ``AnswerKey`` against the AnswerKey structure (spec §6.6)."""
     check_size("AnswerKey", answer_key)
     if not _schema_valid(answer_key, "AnswerKey", (schemas.ANSWER_KEY,)):
-        raise _invalid("AnswerKey", answer_key)
+        raise invalid_parameter_value("AnswerKey", answer_key)
 
 
 # -- what a question asks ---------------------------------------------------------------

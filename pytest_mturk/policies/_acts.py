@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Union
@@ -100,6 +101,51 @@ def extend(
         lifecycle.set_expiration(svc, state, hit, expiration, now)
     lifecycle.add_assignments(svc, state, hit, 1, now)
     return "Succeeded", "The HIT was extended by 1 assignment.", None
+
+
+def judge(
+    svc: Service,
+    state: State,
+    review: HITReview,
+    level: str,
+    assignment: Assignment,
+    score: int,
+    thresholds: tuple[str, str],
+    policy: Policy,
+    now: _dt.datetime,
+) -> None:
+    """Approve the assignment if ``score`` reaches the first threshold parameter, and reject
+    it if it falls below the second (with the policy's ApproveReason / RejectReason)."""
+    approve_key, reject_key = thresholds
+    target = (assignment.assignment_id, "Assignment")
+    approve_at = policy.get(approve_key)
+    if approve_at is not None and score >= approve_at:
+        reason = policy.get("ApproveReason")
+        run = functools.partial(decide, svc, state, assignment, True, reason, now)
+        record(svc, review, level, "approve", target, run, now)
+    reject_below = policy.get(reject_key)
+    if reject_below is not None and score < reject_below:
+        reason = policy.get("RejectReason")
+        run = functools.partial(decide, svc, state, assignment, False, reason, now)
+        record(svc, review, level, "reject", target, run, now)
+
+
+def extend_if_below(
+    svc: Service,
+    state: State,
+    review: HITReview,
+    level: str,
+    hit: HIT,
+    score: int,
+    threshold: str,
+    policy: Policy,
+    now: _dt.datetime,
+) -> None:
+    """Extend the HIT (:func:`extend`) if ``score`` falls below the threshold parameter."""
+    below = policy.get(threshold)
+    if below is not None and score < below:
+        run = functools.partial(extend, svc, state, hit, policy, now)
+        record(svc, review, level, "extend", (hit.hit_id, "HIT"), run, now)
 
 
 def record(

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING
 from .. import answers
 from ..model import HIT, Assignment, State
 from ..review import Action, Result, review_of
-from ._acts import compared, decide, extend, percent, record
+from ._acts import compared, extend_if_below, judge, percent
 from ._kinds import MAX_SECONDS, Param, Policy, PolicyKind, register
 
 if TYPE_CHECKING:
     from ..service import Service
 
 NAME = "ScoreMyKnownAnswers/2011-09-01"
+_THRESHOLDS = ("ApproveIfKnownAnswerScoreIsAtLeast", "RejectIfKnownAnswerScoreIsLessThan")
 
 
 def _score(
@@ -53,41 +54,18 @@ def _score(
             ),
         )
     )
-    approve_at = policy.get("ApproveIfKnownAnswerScoreIsAtLeast")
-    if approve_at is not None and score >= approve_at:
-        reason = policy.get("ApproveReason")
-        record(
-            svc,
-            review,
-            "Assignment",
-            "approve",
-            subject,
-            lambda: decide(svc, state, assignment, True, reason, now),
-            now,
-        )
-    reject_below = policy.get("RejectIfKnownAnswerScoreIsLessThan")
-    if reject_below is not None and score < reject_below:
-        reason = policy.get("RejectReason")
-        record(
-            svc,
-            review,
-            "Assignment",
-            "reject",
-            subject,
-            lambda: decide(svc, state, assignment, False, reason, now),
-            now,
-        )
-    extend_below = policy.get("ExtendIfKnownAnswerScoreIsLessThan")
-    if extend_below is not None and score < extend_below:
-        record(
-            svc,
-            review,
-            "Assignment",
-            "extend",
-            (hit.hit_id, "HIT"),
-            lambda: extend(svc, state, hit, policy, now),
-            now,
-        )
+    judge(svc, state, review, "Assignment", assignment, score, _THRESHOLDS, policy, now)
+    extend_if_below(
+        svc,
+        state,
+        review,
+        "Assignment",
+        hit,
+        score,
+        "ExtendIfKnownAnswerScoreIsLessThan",
+        policy,
+        now,
+    )
 
 
 def on_submit(

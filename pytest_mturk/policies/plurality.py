@@ -8,20 +8,23 @@ agree on is the agreed one, and each worker is scored on agreeing with it.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 from collections import Counter
 from typing import TYPE_CHECKING
 
 from .. import answers
 from ..model import HIT, AssignmentStatus, State
 from ..review import Action, Result, review_of
-from ._acts import compared, decide, extend, percent, record
+from ._acts import compared, extend_if_below, judge, percent
 from ._kinds import MAX_SECONDS, Param, Policy, PolicyKind, register
 
 if TYPE_CHECKING:
     from ..service import Service
 
 NAME = "SimplePlurality/2011-09-01"
+_THRESHOLDS = (
+    "ApproveIfWorkerAgreementScoreIsAtLeast",
+    "RejectIfWorkerAgreementScoreIsLessThan",
+)
 LONGEST_COMPARED = 256  # longer answers are left out of plurality (spec §10.3)
 
 
@@ -83,8 +86,6 @@ def on_reviewable(svc: Service, state: State, hit: HIT, now: _dt.datetime, polic
             ),
         )
     )
-    approve_at = policy.get("ApproveIfWorkerAgreementScoreIsAtLeast")
-    reject_below = policy.get("RejectIfWorkerAgreementScoreIsLessThan")
     for assignment, parsed in considered if agreed else ():
         right = sum(compared(parsed.get(qid)) == value for qid, value in agreed.items())
         worker_score = percent(right, len(agreed))
@@ -95,39 +96,18 @@ def on_reviewable(svc: Service, state: State, hit: HIT, now: _dt.datetime, polic
             ("PluralityAnswersIncorrect", len(agreed) - right),
         ):
             review.entries.append(("HIT", Result(review_id, *target, None, key, str(value))))
-        if approve_at is not None and worker_score >= approve_at:
-            reason = policy.get("ApproveReason")
-            record(
-                svc,
-                review,
-                "HIT",
-                "approve",
-                target,
-                functools.partial(decide, svc, state, assignment, True, reason, now),
-                now,
-            )
-        if reject_below is not None and worker_score < reject_below:
-            reason = policy.get("RejectReason")
-            record(
-                svc,
-                review,
-                "HIT",
-                "reject",
-                target,
-                functools.partial(decide, svc, state, assignment, False, reason, now),
-                now,
-            )
-    extend_below = policy.get("ExtendIfHITAgreementScoreIsLessThan")
-    if extend_below is not None and hit_score < extend_below:
-        record(
-            svc,
-            review,
-            "HIT",
-            "extend",
-            subject,
-            lambda: extend(svc, state, hit, policy, now),
-            now,
-        )
+        judge(svc, state, review, "HIT", assignment, worker_score, _THRESHOLDS, policy, now)
+    extend_if_below(
+        svc,
+        state,
+        review,
+        "HIT",
+        hit,
+        hit_score,
+        "ExtendIfHITAgreementScoreIsLessThan",
+        policy,
+        now,
+    )
 
 
 KIND = register(
