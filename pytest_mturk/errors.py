@@ -65,10 +65,13 @@ class ServiceError(Exception):
         # authentication errors do not.
         self.stamp = type in STAMPED if stamp is None else stamp
 
+    def message_at(self, epoch_ms: int) -> str:
+        """The message as the service sends it at ``epoch_ms`` (stamped where it stamps)."""
+        return f"{self.message} ({epoch_ms})" if self.stamp else self.message
+
     def wire(self, epoch_ms: int) -> dict[str, Any]:
         """The JSON body the real service would send."""
-        message = f"{self.message} ({epoch_ms})" if self.stamp else self.message
-        body: dict[str, Any] = {"__type": self.type, "Message": message}
+        body: dict[str, Any] = {"__type": self.type, "Message": self.message_at(epoch_ms)}
         if self.code is not None:
             body["TurkErrorCode"] = self.code
         return body
