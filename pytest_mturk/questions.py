@@ -1,5 +1,6 @@
 """The ``Question`` of a HIT (and the ``Test``/``AnswerKey`` of a qualification type), checked
-as the service checks them (spec §6.1-§6.4, §6.6), and described for fitting answers.
+as the service checks them (spec §6.1-§6.4, §6.6), and described for fitting answers
+(a QuestionForm's questions are read by :mod:`.question_form`).
 
 ExternalQuestion and HTMLQuestion, the common case, get a quick parse and a few
 direct checks; QuestionForm and AnswerKey documents go through our own XML
