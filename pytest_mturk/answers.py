@@ -84,65 +84,11 @@ def for_question(question: str | None, values: Mapping[str, Any]) -> str:
     worker's page could not have produced (an unknown question or selection).
     """
     info = questions.describe(question)
-    if info.kind == "QuestionForm":
-        return _pairs_xml(_form_answers(info, values))
+    if info.form is not None:
+        return _pairs_xml(info.form.fit(values, owner="The HIT's QuestionForm", all_required=False))
     if info.kind in ("HTMLQuestion", "ExternalQuestion"):
         return _pairs_xml(_form_fields(values, crowd_form=info.crowd_form))
     return to_xml(values)
-
-
-def _form_answers(
-    info: questions.QuestionInfo, values: Mapping[str, Any]
-) -> list[tuple[str, AnswerValue]]:
-    known = [item.identifier for item in info.questions]
-    for identifier in values:
-        if info.question(identifier) is None:
-            raise WorkerActionError(
-                f"The HIT's QuestionForm has no question {identifier!r}; its questions are "
-                f"{', '.join(map(repr, known))}."
-            )
-    out: list[tuple[str, AnswerValue]] = []
-    # The service lists answers in the order of the form's questions.
-    for item in info.questions:
-        if item.identifier in values:
-            out.append((item.identifier, _fit(item, values[item.identifier])))
-    return out
-
-
-def _fit(item: questions.FormQuestion, value: Any) -> AnswerValue:
-    name = repr(item.identifier)
-    if item.kind == "free":
-        if isinstance(value, (str, int, float, Decimal)) and not isinstance(value, bool):
-            return value
-        raise WorkerActionError(f"Question {name} takes free text (a string), not {value!r}.")
-    if item.kind == "upload":
-        if isinstance(value, Mapping) and "file_key" in value:
-            return value
-        raise WorkerActionError(
-            f'Question {name} is a file upload: answer {{"file_key": ..., "file_size": ...}}.'
-        )
-    if isinstance(value, str):
-        selections, other = [value], None
-    elif isinstance(value, Mapping):
-        selections, other = list(value.get("selections", ())), value.get("other")
-    elif isinstance(value, Iterable):
-        selections, other = list(value), None
-    else:
-        raise WorkerActionError(
-            f"Question {name} is a selection: answer an identifier, a list of them, or "
-            f'{{"selections": [...], "other": "text"}}, not {value!r}.'
-        )
-    unknown = [s for s in selections if s not in item.selections]
-    if unknown:
-        raise WorkerActionError(
-            f"Question {name} has no selection {unknown[0]!r}; its selections are "
-            f"{', '.join(map(repr, item.selections))}."
-        )
-    if other is not None and not item.other:
-        raise WorkerActionError(f"Question {name} has no OtherSelection to write text into.")
-    if other is None:
-        return selections
-    return {"selections": selections, "other": other}
 
 
 def _form_fields(values: Mapping[str, Any], *, crowd_form: bool) -> list[tuple[str, AnswerValue]]:

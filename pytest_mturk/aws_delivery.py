@@ -11,12 +11,10 @@ from __future__ import annotations
 import datetime as _dt
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .clock import epoch_seconds
-
-if TYPE_CHECKING:
-    from .notify import Endpoint
+from .clock import epoch_ms
+from .destinations import Endpoint
 
 _UNANSWERED = "x-pytest-mturk-unanswered"
 # Any well-formed keys do for moto; explicit ones keep botocore from looking
@@ -61,7 +59,7 @@ class Aws:
                 client.send_message(QueueUrl=target.destination, MessageBody=body)
             else:
                 # The real service sets Subject to the epoch milliseconds of sending.
-                subject = str(int(epoch_seconds(now) * 1000))
+                subject = str(epoch_ms(now))
                 client.publish(TopicArn=target.destination, Message=body, Subject=subject)
         except ClientError as exc:
             if _UNANSWERED in exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {}):

@@ -38,13 +38,20 @@ def as_utc(value: _dt.datetime) -> _dt.datetime:
     return value.astimezone(UTC)
 
 
-def epoch_seconds(value: _dt.datetime) -> float:
-    """Epoch seconds with millisecond precision, as on the wire."""
+def epoch_ms(value: _dt.datetime) -> int:
+    """Whole epoch milliseconds of an aware (or naive UTC) datetime, exactly.
+
+    ``int(value.timestamp() * 1000)`` is off by one for about one value in 160,
+    through float rounding; this is integer arithmetic.
+    """
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
     delta = value - EPOCH
-    return (delta.days * 86400 + delta.seconds) + (delta.microseconds // 1000) / 1000
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
 def from_epoch(value: float) -> _dt.datetime:
+    """The aware UTC datetime of epoch seconds."""
     return EPOCH + _dt.timedelta(seconds=value)
 
 

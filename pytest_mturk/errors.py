@@ -65,10 +65,13 @@ class ServiceError(Exception):
         # authentication errors do not.
         self.stamp = type in STAMPED if stamp is None else stamp
 
+    def message_at(self, epoch_ms: int) -> str:
+        """The message as the service sends it at ``epoch_ms`` (stamped where it stamps)."""
+        return f"{self.message} ({epoch_ms})" if self.stamp else self.message
+
     def wire(self, epoch_ms: int) -> dict[str, Any]:
         """The JSON body the real service would send, answered at ``epoch_ms``."""
-        message = f"{self.message} ({epoch_ms})" if self.stamp else self.message
-        return envelope(self.type, message, self.code)
+        return envelope(self.type, self.message_at(epoch_ms), self.code)
 
 
 def envelope(kind: str, message: str | None, code: str | None) -> dict[str, Any]:
@@ -91,9 +94,28 @@ def parameter_error(message: str) -> ServiceError:
     return ServiceError(message, None, type="ParameterValidationError")
 
 
-def invalid_value(name: str, value: object) -> ServiceError:
-    """The service's wording for a malformed identifier or enum value."""
-    return parameter_error(f'The value "{value}" is not valid for the parameter {name}.')
+def invalid_value(
+    name: str, value: object, why: str = "", *, code: str | None = None
+) -> ServiceError:
+    """The service's wording for a value it cannot use (a malformed identifier or enum
+    value, a question or test it refuses): a ``ParameterValidationError``, with the
+    TurkErrorCode ``AWS.MechanicalTurk.<code>`` where the service sends one.
+
+    ``why`` follows the sentence as the service adds it (observed: 'The value
+    "http://…" is not valid for the parameter ExternalURL. This URL must use the
+    HTTPS protocol..', a period after its own sentence).
+    """
+    return ServiceError(
+        f'The value "{value}" is not valid for the parameter {name}.{why}',
+        PREFIX + code if code else None,
+        type="ParameterValidationError",
+    )
+
+
+def invalid_parameter_value(name: str, value: object, why: str = "") -> ServiceError:
+    """:func:`invalid_value` with the TurkErrorCode the service sends for the XML members
+    (Question, Test, AnswerKey) and what they hold."""
+    return invalid_value(name, value, why, code="InvalidParameterValue")
 
 
 Violation = tuple[str, object, str]

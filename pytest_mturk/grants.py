@@ -14,7 +14,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import answers, qualification_tests, requirements
+from . import answers, qualification_tests, system_qualifications
 from .errors import WorkerActionError
 from .model import (
     HITStatus,
@@ -167,9 +167,10 @@ def _on_hit_disposed(svc: Service, state: State, event: Event) -> None:
 def find_type(svc: Service, type_id: str) -> tuple[State, QualificationType]:
     """The requestable type with this ID, in whichever environment has it."""
     for state in svc.states.values():
-        if type_id in requirements.SYSTEM_TYPES or type_id == state.masters_id:
+        system = system_qualifications.find(state.environment, type_id)
+        if system is not None:
             raise WorkerActionError(
-                f"{requirements.type_name(state, type_id)} ({type_id}) is a system "
+                f"{system.name} ({type_id}) is a system "
                 "qualification: MTurk assigns it, workers cannot request it."
             )
         qtype = state.qualification_types.get(type_id)

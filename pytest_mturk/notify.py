@@ -19,7 +19,6 @@ import datetime as _dt
 import hashlib
 import json
 import random
-import re
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from .aws_delivery import Aws as _Aws
 from .clock import as_utc
+from .destinations import Endpoint, endpoint
 from .errors import UsageError
 from .model import Environment, State
 
@@ -36,48 +36,6 @@ if TYPE_CHECKING:
 VERSIONS = ("2006-05-05", "2014-08-15")
 # Used as SourceAccount when the destination names no AWS account (Email).
 DEFAULT_ACCOUNT = "123456789012"
-
-_SQS_URL = re.compile(
-    r"^https?://(?:sqs\.(?P<r1>[a-z0-9-]+)|(?P<r2>[a-z0-9-]+)\.queue|queue)"
-    r"\.amazonaws\.com(?:\.cn)?/(?P<account>\d{12})/(?P<name>[A-Za-z0-9_-]{1,80}(?:\.fifo)?)$"
-)
-_SNS_ARN = re.compile(
-    r"^arn:aws[a-z-]*:sns:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-    r"(?P<name>[A-Za-z0-9_-]{1,256}(?:\.fifo)?)$"
-)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-# -- destinations ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """A well-formed destination: where it lives (region and account, for SQS and SNS)."""
-
-    transport: str
-    destination: str
-    region: str | None = None
-    account: str | None = None
-
-
-def endpoint(transport: str, destination: str) -> Endpoint | None:
-    """The destination parsed for its transport, or ``None`` if it is malformed."""
-    if transport == "SQS":
-        match = _SQS_URL.fullmatch(destination)
-        if match is None:
-            return None
-        region = match["r1"] or match["r2"] or "us-east-1"
-        return Endpoint(transport, destination, region, match["account"])
-    if transport == "SNS":
-        match = _SNS_ARN.fullmatch(destination)
-        if match is None:
-            return None
-        return Endpoint(transport, destination, match["region"], match["account"])
-    if transport == "Email" and _EMAIL.fullmatch(destination):
-        return Endpoint(transport, destination)
-    return None
-
 
 # -- the message document (spec §9.2) ----------------------------------------------
 

@@ -53,16 +53,6 @@ def page_index(
     return keys, (encode(kind, last) if keys else None)
 
 
-def page_sequence(
-    items: Sequence[T], params: dict[str, Any], kind: str
-) -> tuple[Sequence[T], str | None]:
-    """One page of a list that only ever grows at its end."""
-    start = decode(kind, params.get("NextToken"))
-    size = params.get("MaxResults") or DEFAULT_PAGE
-    chunk = items[start : start + size]
-    return chunk, (encode(kind, start + len(chunk)) if chunk else None)
-
-
 def page_filtered(
     items: Sequence[T], params: dict[str, Any], kind: str, accept: Callable[[T], bool]
 ) -> tuple[list[T], str | None]:

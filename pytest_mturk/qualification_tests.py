@@ -15,35 +15,23 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from xml.etree import ElementTree
 
-from . import answers, errors
-from .errors import WorkerActionError
+from . import answers, question_form, schemas
+from .errors import WorkerActionError, invalid_parameter_value
 
-_SCHEMAS = "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/"
-ANSWER_KEY_NAMESPACE = _SCHEMAS + "2005-10-01/AnswerKey.xsd"
-QUESTION_FORM_NAMESPACES = frozenset(
-    {_SCHEMAS + "2005-10-01/QuestionForm.xsd", _SCHEMAS + "2017-11-06/QuestionForm.xsd"}
-)
-
-
-def invalid(parameter: str, value: str) -> errors.ServiceError:
-    """The service's one sentence for an unusable ``Test`` or ``AnswerKey`` (the wording
-    :func:`questions.validate_test` uses, observed for UpdateQualificationType)."""
-    return errors.ServiceError(
-        f'The value "{value}" is not valid for the parameter {parameter}.',
-        "AWS.MechanicalTurk.InvalidParameterValue",
-        type="ParameterValidationError",
-    )
+ANSWER_KEY_NAMESPACE = schemas.ANSWER_KEY
+QUESTION_FORM_NAMESPACES = frozenset({schemas.QUESTION_FORM_2005, schemas.QUESTION_FORM_2017})
 
 
 class _Bad(Exception):
-    """Why a document is unusable (the service gives only one sentence, see :func:`invalid`)."""
+    """Why a document is unusable (the service gives only one sentence, observed for
+    UpdateQualificationType: :func:`errors.invalid_parameter_value`)."""
 
 
 def _parse(xml: str, name: str) -> ElementTree.Element:
     try:
         return ElementTree.fromstring(xml.lstrip().encode("utf-8"))
     except ElementTree.ParseError:
-        raise invalid(name, xml) from None
+        raise invalid_parameter_value(name, xml) from None
 
 
 def _split(tag: str) -> tuple[str, str]:
@@ -54,56 +42,15 @@ def _split(tag: str) -> tuple[str, str]:
 # -- the test (a QuestionForm) ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TestQuestion:
-    """One question of a test: what kind of answer it takes, and its choices."""
-
-    identifier: str
-    kind: str  # "SelectionAnswer", "FreeTextAnswer" or "FileUploadAnswer"
-    required: bool = False
-    selections: frozenset[str] = frozenset()
-    other: bool = False  # has an OtherSelection (free text) choice
-
-
-def parse_test(xml: str) -> dict[str, TestQuestion]:
-    """The questions of a qualification test (a QuestionForm), by identifier."""
-    try:
-        return _parse_test(xml)
-    except _Bad:
-        raise invalid("Test", xml) from None
-
-
-def _parse_test(xml: str) -> dict[str, TestQuestion]:
+def parse_test(xml: str) -> question_form.Form:
+    """The form of a qualification test (a QuestionForm), or the service's refusal."""
     root = _parse(xml, "Test")
-    namespace, local = _split(root.tag)
-    if local != "QuestionForm" or namespace not in QUESTION_FORM_NAMESPACES:
-        raise _Bad(
-            f"Cannot find the declaration of element '{local}'. A Qualification "
-            "test must be a QuestionForm."
-        )
-    ns = f"{{{namespace}}}"
-    questions: dict[str, TestQuestion] = {}
-    for question in root.findall(f"{ns}Question"):
-        identifier = (question.findtext(f"{ns}QuestionIdentifier") or "").strip()
-        spec = question.find(f"{ns}AnswerSpecification")
-        answer = spec[0] if spec is not None and len(spec) else None
-        if not identifier or answer is None:
-            raise _Bad("a Question needs a QuestionIdentifier and an AnswerSpecification.")
-        kind = _split(answer.tag)[1]
-        required = (question.findtext(f"{ns}IsRequired") or "false").strip() == "true"
-        choices = answer.find(f"{ns}Selections")
-        selections: frozenset[str] = frozenset()
-        other = False
-        if choices is not None:
-            selections = frozenset(
-                (item.findtext(f"{ns}SelectionIdentifier") or "").strip()
-                for item in choices.findall(f"{ns}Selection")
-            )
-            other = choices.find(f"{ns}OtherSelection") is not None
-        questions[identifier] = TestQuestion(identifier, kind, required, selections, other)
-    if not questions:
-        raise _Bad("a QuestionForm needs at least one Question.")
-    return questions
+    if _split(root.tag)[0] not in QUESTION_FORM_NAMESPACES:
+        raise invalid_parameter_value("Test", xml)
+    try:
+        return question_form.read(root)
+    except question_form.FormError:
+        raise invalid_parameter_value("Test", xml) from None
 
 
 # -- the answer key -----------------------------------------------------------------
@@ -220,7 +167,7 @@ def parse_answer_key(xml: str) -> AnswerKey:
     try:
         return _parse_answer_key(xml)
     except _Bad:
-        raise invalid("AnswerKey", xml) from None
+        raise invalid_parameter_value("AnswerKey", xml) from None
 
 
 def _parse_answer_key(xml: str) -> AnswerKey:
@@ -297,25 +244,25 @@ def _with_mapping(key: AnswerKey, mapping: ElementTree.Element, ns: str) -> Answ
     raise _Bad(f"unexpected element '{kind}'.")
 
 
-def check_key_fits_test(key: AnswerKey, test: dict[str, TestQuestion], answer_key: str) -> None:
+def check_key_fits_test(key: AnswerKey, test: question_form.Form, answer_key: str) -> None:
     """An answer key scores selection questions of its own test, and the whole test:
     a key naming a question the test lacks, or a test with free-text or "other"
     answers, makes the AnswerKey unusable."""
-    if any(scored.identifier not in test for scored in key.questions) or any(
-        question.kind != "SelectionAnswer" or question.other for question in test.values()
+    if any(test.question(scored.identifier) is None for scored in key.questions) or any(
+        question.kind != question_form.SELECTION or question.other for question in test.questions
     ):
-        raise invalid("AnswerKey", answer_key)
+        raise invalid_parameter_value("AnswerKey", answer_key)
 
 
 # -- a worker's answers to a test ---------------------------------------------------
 
 
-def answer_xml(test: dict[str, TestQuestion], given: Mapping[str, Any] | str) -> str:
+def answer_xml(test: question_form.Form, given: Mapping[str, Any] | str) -> str:
     """The QuestionFormAnswers XML for a worker's answers to a test.
 
-    ``given`` is raw XML, or ``{question id: answer}`` where a selection question
-    takes one identifier or a list of them. Raises :class:`WorkerActionError`
-    for answers the worker's form would not have let them give.
+    ``given`` is raw XML, or ``{question id: answer}`` as for a HIT's QuestionForm
+    (:meth:`question_form.Form.fit`). Raises :class:`WorkerActionError` for
+    answers the worker's form would not have let them give.
     """
     if isinstance(given, str):
         try:
@@ -323,35 +270,4 @@ def answer_xml(test: dict[str, TestQuestion], given: Mapping[str, Any] | str) ->
         except ElementTree.ParseError as exc:
             raise WorkerActionError(f"The answers are not well-formed XML: {exc}.") from None
         return given
-    values: dict[str, Any] = {}
-    for identifier, value in given.items():
-        question = test.get(identifier)
-        if question is None:
-            raise WorkerActionError(
-                f"The test has no question {identifier!r}; its questions are "
-                f"{', '.join(sorted(test))}."
-            )
-        if question.kind == "SelectionAnswer":
-            value = _selection_value(question, value)
-        values[identifier] = value
-    missing = [q.identifier for q in test.values() if q.required and q.identifier not in values]
-    if missing:
-        raise WorkerActionError(f"The test's required questions are unanswered: {missing}.")
-    return answers.to_xml(values)
-
-
-def _selection_value(question: TestQuestion, value: Any) -> Any:
-    if isinstance(value, Mapping):
-        chosen = list(value.get("selections", ()))
-        if value.get("other") is not None and not question.other:
-            raise WorkerActionError(f"Question {question.identifier!r} has no 'other' choice.")
-    else:
-        chosen = [value] if isinstance(value, (str, int)) else list(value)
-        value = [str(item) for item in chosen]
-    unknown = [str(item) for item in chosen if str(item) not in question.selections]
-    if unknown:
-        raise WorkerActionError(
-            f"Question {question.identifier!r} has no selection {unknown[0]!r}; its choices "
-            f"are {', '.join(sorted(question.selections))}."
-        )
-    return value
+    return answers.to_xml(dict(test.fit(given, owner="The test", all_required=True)))

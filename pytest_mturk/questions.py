@@ -1,5 +1,6 @@
 """The ``Question`` of a HIT (and the ``Test``/``AnswerKey`` of a qualification type), checked
-as the service checks them (spec §6.1-§6.4, §6.6), and described for fitting answers.
+as the service checks them (spec §6.1-§6.4, §6.6), and described for fitting answers
+(a QuestionForm's questions are read by :mod:`.question_form`).
 
 ExternalQuestion and HTMLQuestion, the common case, get a quick parse and a few
 direct checks; QuestionForm and AnswerKey documents go through our own XML
@@ -14,9 +15,9 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 from xml.sax.saxutils import unescape
 
-from . import html5, schemas
+from . import html5, question_form, schemas
 from .bounded_cache import cached
-from .errors import ServiceError
+from .errors import ServiceError, invalid_parameter_value
 
 BASE = schemas.BASE
 EXTERNAL = BASE + "2006-07-14/ExternalQuestion.xsd"
@@ -37,16 +38,6 @@ def _xml_error(detail: str) -> ServiceError:
     return ServiceError(
         _XML_REFUSAL + detail,
         "AWS.MechanicalTurk.XMLParseError",
-        type="ParameterValidationError",
-    )
-
-
-def _invalid(parameter: str, value: str, why: str = "") -> ServiceError:
-    # Observed: 'The value "http://…" is not valid for the parameter ExternalURL. This URL
-    # must use the HTTPS protocol..' (the service adds a period after its own sentence).
-    return ServiceError(
-        f'The value "{value}" is not valid for the parameter {parameter}.{why}',
-        "AWS.MechanicalTurk.InvalidParameterValue",
         type="ParameterValidationError",
     )
 
@@ -187,7 +178,7 @@ def _wrapper(root: ElementTree.Element, first: str) -> tuple[str, str]:
             f"cvc-datatype-valid.1.2.1: '{height}' is not a valid value for 'integer'."
         )
     if int(height) < 0:
-        raise _invalid("FrameHeight", height)
+        raise invalid_parameter_value("FrameHeight", height)
     return values[0], height
 
 
@@ -244,7 +235,9 @@ def _check_wrapped(local: str, value: str) -> None:
     if local == "ExternalQuestion":
         url = value.strip()
         if not url.lower().startswith("https://"):
-            raise _invalid("ExternalURL", url, " This URL must use the HTTPS protocol..")
+            raise invalid_parameter_value(
+                "ExternalURL", url, " This URL must use the HTTPS protocol.."
+            )
         return
     refusal = html5.refusal(value)
     if refusal is not None:
@@ -343,64 +336,26 @@ def validate_test(test: str) -> None:
     """
     check_size("Test", test)
     if not _schema_valid(test, "QuestionForm", QUESTION_FORMS):
-        raise _invalid("Test", test)
+        raise invalid_parameter_value("Test", test)
 
 
 def validate_answer_key(answer_key: str) -> None:
     """Check a qualification type's ``AnswerKey`` against the AnswerKey structure (spec §6.6)."""
     check_size("AnswerKey", answer_key)
     if not _schema_valid(answer_key, "AnswerKey", (schemas.ANSWER_KEY,)):
-        raise _invalid("AnswerKey", answer_key)
+        raise invalid_parameter_value("AnswerKey", answer_key)
 
 
 # -- what a question asks ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class FormQuestion:
-    """One question of a QuestionForm, as far as answering it goes."""
-
-    identifier: str
-    kind: str  # "free", "selection" or "upload"
-    selections: tuple[str, ...] = ()
-    other: bool = False
-    required: bool = False
-    min_selections: int = 1
-    max_selections: int = 1
-
-
-@dataclass(frozen=True)
 class QuestionInfo:
-    """What kind of question a HIT asks, and (for a QuestionForm) its questions."""
+    """What kind of question a HIT asks, and (for a QuestionForm) its form."""
 
     kind: str  # "ExternalQuestion", "HTMLQuestion", "QuestionForm" or "" (unknown)
-    questions: tuple[FormQuestion, ...] = ()
+    form: question_form.Form | None = None
     crowd_form: bool = False  # an HTMLQuestion built with <crowd-form>
-
-    def question(self, identifier: str) -> FormQuestion | None:
-        for item in self.questions:
-            if item.identifier == identifier:
-                return item
-        return None
-
-
-def _form_question(element: ElementTree.Element, ns: str) -> FormQuestion:
-    identifier = (element.findtext(f"{ns}QuestionIdentifier") or "").strip()
-    required = (element.findtext(f"{ns}IsRequired") or "").strip() in ("true", "1")
-    spec = element.find(f"{ns}AnswerSpecification")
-    selection = spec.find(f"{ns}SelectionAnswer") if spec is not None else None
-    if selection is not None:
-        ids = tuple(
-            (item.text or "").strip()
-            for item in selection.iterfind(f"{ns}Selections/{ns}Selection/{ns}SelectionIdentifier")
-        )
-        low = int((selection.findtext(f"{ns}MinSelectionCount") or "1").strip())
-        high = int((selection.findtext(f"{ns}MaxSelectionCount") or "1").strip())
-        other = selection.find(f"{ns}Selections/{ns}OtherSelection") is not None
-        return FormQuestion(identifier, "selection", ids, other, required, low, high)
-    if spec is not None and spec.find(f"{ns}FileUploadAnswer") is not None:
-        return FormQuestion(identifier, "upload", required=required)
-    return FormQuestion(identifier, "free", required=required)
 
 
 @cached()
@@ -414,10 +369,10 @@ def describe(question: str | None) -> QuestionInfo:
         return QuestionInfo("")
     local = root.tag.rpartition("}")[2]
     if local == "QuestionForm":
-        ns = root.tag[: -len(local)]
-        return QuestionInfo(
-            local, tuple(_form_question(item, ns) for item in root.iterfind(f"{ns}Question"))
-        )
+        try:
+            return QuestionInfo(local, question_form.read(root))
+        except question_form.FormError:
+            return QuestionInfo("")  # never valid by the schema: CreateHIT refused it
     if local == "HTMLQuestion":
         content = "".join(child.text or "" for child in root if child.tag.endswith("HTMLContent"))
         return QuestionInfo(local, crowd_form=_CROWD_FORM.search(content) is not None)

@@ -4,24 +4,13 @@ made, and evaluated against a worker when they look for, preview or accept work.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from . import errors
-from .model import (
-    ADULT,
-    HIT,
-    LOCALE,
-    NUMBER_HITS_APPROVED,
-    PERCENT_APPROVED,
-    QualificationStatus,
-    QualificationTypeStatus,
-    State,
-    Worker,
-)
+from . import errors, system_qualifications
+from .model import HIT, QualificationStatus, QualificationTypeStatus, State, Worker
+from .system_qualifications import LOCALE, Value
 
 MAX_REQUIREMENTS = 10
-SYSTEM_TYPES = frozenset({NUMBER_HITS_APPROVED, LOCALE, ADULT, PERCENT_APPROVED})
 PRESENCE = frozenset({"Exists", "DoesNotExist"})
 SETS = frozenset({"In", "NotIn"})
 SINGLE_LOCALE = frozenset({"EqualTo", "NotEqualTo"})
@@ -34,7 +23,7 @@ def _bad(message: str) -> errors.ServiceError:
 
 def check_type_usable(state: State, type_id: str) -> None:
     """A requirement may name a system type of this environment or an active type of ours."""
-    if type_id in SYSTEM_TYPES or type_id == state.masters_id:
+    if system_qualifications.find(state.environment, type_id) is not None:
         return
     qtype = state.qualification_types.get(type_id)
     if qtype is None or qtype.status is QualificationTypeStatus.DISPOSING:
@@ -145,38 +134,6 @@ _GUARDS = {
     "PreviewAndAccept": frozenset({PREVIEW, ACCEPT}),
     "DiscoverPreviewAndAccept": frozenset({DISCOVER, PREVIEW, ACCEPT}),
 }
-_SYSTEM_NAMES = {
-    NUMBER_HITS_APPROVED: "Worker_NumberHITsApproved",
-    LOCALE: "Worker_Locale",
-    ADULT: "Worker_Adult",
-    PERCENT_APPROVED: "Worker_PercentAssignmentsApproved",
-}
-# Below this many submitted assignments the service reports 100 % approved.
-PERCENT_APPROVED_MIN_SUBMITTED = 100
-
-
-@dataclass(frozen=True)
-class Value:
-    """What a worker holds of one qualification type: an integer or a locale."""
-
-    integer: int | None = None
-    country: str | None = None
-    subdivision: str | None = None
-
-    def __str__(self) -> str:
-        if self.country is not None:
-            return f"{self.country}-{self.subdivision}" if self.subdivision else self.country
-        return str(self.integer)
-
-
-def percent_approved(worker: Worker) -> int:
-    """Worker_PercentAssignmentsApproved: approved over decided, 100 below 100 submissions."""
-    approved = worker.prior_approved + worker.approved
-    rejected = worker.prior_rejected + worker.rejected
-    submitted = worker.prior_approved + worker.prior_rejected + worker.submitted_total
-    if submitted < PERCENT_APPROVED_MIN_SUBMITTED or approved + rejected == 0:
-        return 100
-    return (100 * approved) // (approved + rejected)
 
 
 def value_of(state: State, worker: Worker, type_id: str) -> Value | None:
@@ -185,16 +142,9 @@ def value_of(state: State, worker: Worker, type_id: str) -> Value | None:
     System types come from the worker's profile and history; other types from
     the qualifications granted to them (a revoked one counts as absent).
     """
-    if type_id == LOCALE:
-        return Value(country=worker.locale_country, subdivision=worker.locale_subdivision)
-    if type_id == NUMBER_HITS_APPROVED:
-        return Value(worker.prior_approved + worker.approved)
-    if type_id == PERCENT_APPROVED:
-        return Value(percent_approved(worker))
-    if type_id == ADULT:
-        return Value(1 if worker.adult else 0)
-    if type_id == state.masters_id:
-        return Value(1) if worker.masters else None
+    system = system_qualifications.find(state.environment, type_id)
+    if system is not None:
+        return system.value(worker)
     held = state.qualifications.get(type_id, {}).get(worker.worker_id)
     if held is None or held.status is not QualificationStatus.GRANTED:
         return None
@@ -252,10 +202,10 @@ def guards(requirement: dict[str, Any], action: str) -> bool:
 
 
 def type_name(state: State, type_id: str) -> str:
-    if type_id == state.masters_id:
-        return "Masters"
-    if type_id in _SYSTEM_NAMES:
-        return _SYSTEM_NAMES[type_id]
+    """The type's name as a person reads it (a requester's own in quotes)."""
+    system = system_qualifications.find(state.environment, type_id)
+    if system is not None:
+        return system.name
     qtype = state.qualification_types.get(type_id)
     return f"{qtype.name!r}" if qtype is not None else type_id
 

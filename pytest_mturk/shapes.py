@@ -21,6 +21,7 @@ from typing import Any
 from botocore.compat import get_tzinfo_options
 
 from . import money
+from .clock import EPOCH
 from .model import (
     HIT,
     Assignment,
@@ -46,12 +47,9 @@ def timestamp(value: _dt.datetime) -> _dt.datetime:
         if len(_local_cache) > 200_000:
             _local_cache.clear()
         # The same arithmetic as botocore's parser (fromtimestamp of a float).
-        seconds = (value - _EPOCH).total_seconds()
+        seconds = (value - EPOCH).total_seconds()
         local = _local_cache[value] = _dt.datetime.fromtimestamp(round(seconds, 3), _TZ)
     return local
-
-
-_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
 
 def hit(record: HIT) -> dict[str, Any]:

@@ -14,25 +14,13 @@ import datetime as _dt
 import json
 from typing import Any
 
+from .clock import epoch_ms
 from .errors import ServiceError, envelope
 
 __all__ = ["epoch_ms", "error_json", "to_wire", "to_wire_json"]
 
-_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 # Members botocore adds to a parsed response that never travel in the body.
 _NOT_IN_BODY = frozenset({"ResponseMetadata", "Error"})
-
-
-def epoch_ms(value: _dt.datetime) -> int:
-    """Whole epoch milliseconds of an aware (or naive UTC) datetime, exactly.
-
-    ``int(value.timestamp() * 1000)`` is off by one for about one value in 160,
-    through float rounding; this is integer arithmetic.
-    """
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=_dt.timezone.utc)
-    delta = value - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
 def _epoch_seconds(value: Any) -> Any:

@@ -9,8 +9,10 @@ import pytest
 import time_machine
 from conftest import HIT_ARGS
 from freezegun import freeze_time
+from hypothesis import given
+from hypothesis import strategies as st
 
-from pytest_mturk import UsageError, mturk_sim
+from pytest_mturk import UsageError, clock, mturk_sim, wire
 
 UTC = _dt.timezone.utc
 START = _dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -206,3 +208,26 @@ def test_the_time_machine_fixture(time_machine, mturk, client):
     assert mturk.now == _dt.datetime(2033, 1, 1, tzinfo=UTC)
     time_machine.shift(_dt.timedelta(hours=1))
     assert status(client, hit_id) == "Reviewable"
+
+
+# -- epoch arithmetic (one helper: the wire, the error stamp, SNS subjects, expirations) ----
+
+
+_OFFSETS = st.timedeltas(_dt.timedelta(hours=-23), _dt.timedelta(hours=23)).map(_dt.timezone)
+
+
+@given(
+    st.datetimes(
+        min_value=_dt.datetime(1960, 1, 1),
+        max_value=_dt.datetime(2200, 1, 1),
+        timezones=st.none() | st.just(UTC) | _OFFSETS,
+    )
+)
+def test_epoch_milliseconds_are_exact(value):
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+    # timedelta // timedelta is integer arithmetic: no float rounding anywhere.
+    expected = (aware - clock.EPOCH) // _dt.timedelta(milliseconds=1)
+
+    assert clock.epoch_ms(value) == expected
+    assert wire.epoch_ms is clock.epoch_ms

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from conftest import HIT_ARGS, policy, raises_parameter_error, raises_request_error, snapshot
 from test_questions import FORM_2005, UPLOAD, form, question_body
 
-from pytest_mturk import review
+from pytest_mturk import policies
 
 KNOWN = "ScoreMyKnownAnswers/2011-09-01"
 PLURALITY = "SimplePlurality/2011-09-01"
@@ -64,7 +64,7 @@ def status(client, assignment_id: str) -> str:
 _INT_RULES = [
     (level, key, low, high)
     for level, name in (("AssignmentReviewPolicy", KNOWN), ("HITReviewPolicy", PLURALITY))
-    for key, (kind, low, high) in review._RULES[name].items()
+    for key, (kind, low, high) in policies.KINDS[name].parameters.items()
     if kind == "int"
 ]
 

@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 from ..service import Handler, Service
-from . import account, assignments, hits, notifications, qualifications, review, workers
+from . import (
+    account,
+    assignments,
+    hits,
+    notifications,
+    qualifications,
+    review,
+    worker_qualifications,
+    workers,
+)
 
-_AREAS = (hits, assignments, account, qualifications, workers, review, notifications)
+_AREAS = (
+    hits,
+    assignments,
+    account,
+    qualifications,
+    worker_qualifications,
+    workers,
+    review,
+    notifications,
+)
 
 OPERATIONS: dict[str, Handler] = {}
 for _area in _AREAS:

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from .. import errors, roster
-from ..model import HIT, Assignment, HITStatus, State, Worker
+from .. import errors, roster, system_qualifications
+from ..model import (
+    HIT,
+    Assignment,
+    Environment,
+    HITStatus,
+    QualificationType,
+    QualificationTypeStatus,
+    State,
+    Worker,
+)
 
 TOKEN_WINDOW = _dt.timedelta(hours=24)
 
@@ -77,3 +86,48 @@ def remember_token(
 ) -> None:
     if token is not None:
         state.tokens[(operation, token)] = (now, value)
+
+
+# -- qualification types ------------------------------------------------------------
+
+_system_records: dict[Environment, list[QualificationType]] = {}
+
+
+def system_types(state: State) -> list[QualificationType]:
+    """The system qualification types of this environment, as records (made once)."""
+    records = _system_records.get(state.environment)
+    if records is None:
+        records = _system_records[state.environment] = [
+            QualificationType(
+                qualification_type_id=type_id,
+                name=system.name,
+                description=system.description,
+                status=QualificationTypeStatus.ACTIVE,
+                creation_time=system_qualifications.CREATED,
+                is_requestable=False,
+                system=True,
+            )
+            for type_id, system in system_qualifications.listed(state.environment)
+        ]
+    return records
+
+
+def any_type(state: State, type_id: str) -> QualificationType:
+    """A system type of this environment or one of ours that is not being deleted."""
+    for system in system_types(state):
+        if system.qualification_type_id == type_id:
+            return system
+    qtype = state.qualification_types.get(type_id)
+    if qtype is None:
+        raise errors.qualification_type_does_not_exist(type_id)
+    if qtype.status is QualificationTypeStatus.DISPOSING:
+        raise errors.invalid_qualification_type_state()
+    return qtype
+
+
+def own_type(state: State, type_id: str) -> QualificationType:
+    """One of our own types: only its owner may change it or see who holds it."""
+    qtype = any_type(state, type_id)
+    if qtype.system:
+        raise errors.permission_denied()
+    return qtype

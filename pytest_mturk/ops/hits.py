@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
 from typing import Any
 
-from .. import errors, lifecycle, money, pagination, questions, requirements, review, shapes
-from ..clock import epoch_seconds, from_epoch
+from .. import errors, lifecycle, money, pagination, policies, questions, requirements, shapes
+from ..clock import epoch_ms, from_epoch
 from ..layouts import render as render_layout
 from ..model import HITStatus, HITType, State
 from ..service import Handler, Service
@@ -179,7 +178,7 @@ def _create(
         max_length("RequesterAnnotation", annotation, 255)
     question = _question(svc, p)
     if "AssignmentReviewPolicy" in p or "HITReviewPolicy" in p:
-        review.validate_policies(p)
+        policies.validate_policies(p)
     token = p.get("UniqueRequestToken")
     if token is not None:
         existing = _common.seen_token(state, "CreateHIT", token, now)
@@ -273,7 +272,7 @@ def update_expiration_for_hit(
             f'The idempotency token "{token}" has already been processed.', None
         )
     base = now if hit.expired else hit.expiration
-    increment = math.floor(epoch_seconds(expire_at) - epoch_seconds(base))
+    increment = (epoch_ms(expire_at) - epoch_ms(base)) // 1000
     if not 60 <= increment <= MAX_SECONDS:
         raise range_error("ExpirationIncrementInSeconds", increment, 60, MAX_SECONDS)
     lifecycle.set_expiration(svc, state, hit, expire_at, now)

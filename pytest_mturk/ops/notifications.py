@@ -13,6 +13,7 @@ import datetime as _dt
 from typing import Any
 
 from .. import errors, notify
+from ..destinations import endpoint
 from ..model import State
 from ..service import Handler, Service
 from .hits import _hit_type
@@ -42,7 +43,7 @@ def _specification(spec: dict[str, Any], *, allow_ping: bool) -> dict[str, Any]:
     if "Ping" in events and not allow_ping:
         raise errors.invalid_value("EventTypes", "Ping")
     transport, destination = spec["Transport"], spec["Destination"]
-    if notify.endpoint(transport, destination) is None:
+    if endpoint(transport, destination) is None:
         raise _invalid_endpoint(
             f'The destination "{destination}" is not {_WHAT[transport]}, '
             f"as the {transport} transport requires."

@@ -1,99 +1,19 @@
 """Qualification type operations: create, read, update, delete, list, and the HITs using one.
 
 The operations on workers' qualifications and requests live in
-:mod:`.worker_qualifications` and are merged into :data:`OPERATIONS` here.
+:mod:`.worker_qualifications`; the system types in :mod:`..system_qualifications`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from .. import errors, grants, pagination, qualification_tests, questions, requirements, shapes
-from ..model import (
-    ADULT,
-    HIT,
-    LOCALE,
-    NUMBER_HITS_APPROVED,
-    PERCENT_APPROVED,
-    QualificationType,
-    QualificationTypeStatus,
-    State,
-    Worker,
-)
+from ..model import HIT, QualificationType, QualificationTypeStatus, State, Worker
 from ..service import Handler, Service
 from ..validation import max_length
-
-T = TypeVar("T")
-
-# System types have no published CreationTime; any fixed moment in the past will do.
-_SYSTEM_CREATED = _dt.datetime(2015, 6, 1, tzinfo=_dt.timezone.utc)
-_SYSTEM = (
-    ("Masters", "Workers who have demonstrated excellence across a wide range of HITs."),
-    (NUMBER_HITS_APPROVED, "The number of HITs the Worker has had approved."),
-    (LOCALE, "The location of the Worker, as given in the Worker's mailing address."),
-    (ADULT, "The Worker has agreed to work on HITs that may contain adult content."),
-    (PERCENT_APPROVED, "The percentage of the Worker's submitted assignments that were approved."),
-)
-_system_cache: dict[str, list[QualificationType]] = {}
-
-
-def system_types(state: State) -> list[QualificationType]:
-    """The system qualification types of this environment (Masters IDs differ per world)."""
-    cached = _system_cache.get(state.masters_id)
-    if cached is None:
-        cached = _system_cache[state.masters_id] = [
-            QualificationType(
-                qualification_type_id=state.masters_id if key == "Masters" else key,
-                name=requirements.type_name(state, state.masters_id if key == "Masters" else key),
-                description=description,
-                status=QualificationTypeStatus.ACTIVE,
-                creation_time=_SYSTEM_CREATED,
-                is_requestable=False,
-                system=True,
-            )
-            for key, description in _SYSTEM
-        ]
-    return cached
-
-
-def any_type(state: State, type_id: str) -> QualificationType:
-    """A system type of this environment or one of ours that is not being deleted."""
-    for system in system_types(state):
-        if system.qualification_type_id == type_id:
-            return system
-    qtype = state.qualification_types.get(type_id)
-    if qtype is None:
-        raise errors.qualification_type_does_not_exist(type_id)
-    if qtype.status is QualificationTypeStatus.DISPOSING:
-        raise errors.invalid_qualification_type_state()
-    return qtype
-
-
-def own_type(state: State, type_id: str) -> QualificationType:
-    """One of our own types: only its owner may change it or see who holds it."""
-    qtype = any_type(state, type_id)
-    if qtype.system:
-        raise errors.permission_denied()
-    return qtype
-
-
-def page(
-    items: Sequence[T], p: dict[str, Any], kind: str, keep: Callable[[T], bool]
-) -> tuple[list[T], str | None]:
-    """One page of the items ``keep`` accepts, from a sequence that only grows at its end."""
-    start = pagination.decode(kind, p.get("NextToken"))
-    size = p.get("MaxResults") or pagination.DEFAULT_PAGE
-    found: list[T] = []
-    position = start
-    for position in range(start, len(items)):
-        if keep(items[position]):
-            found.append(items[position])
-            if len(found) == size:
-                break
-    return found, (pagination.encode(kind, position + 1) if found else None)
-
+from ._common import any_type, own_type, system_types
 
 # -- create and update --------------------------------------------------------------
 
@@ -291,8 +211,6 @@ def install(service: Service) -> None:
     service.listen(grants.deletion_listener(service), ["HITDisposed"])
 
 
-from . import worker_qualifications  # noqa: E402 - it imports the helpers above
-
 OPERATIONS: dict[str, Handler] = {
     "CreateQualificationType": create_qualification_type,
     "GetQualificationType": get_qualification_type,
@@ -300,5 +218,4 @@ OPERATIONS: dict[str, Handler] = {
     "DeleteQualificationType": delete_qualification_type,
     "ListQualificationTypes": list_qualification_types,
     "ListHITsForQualificationType": list_hits_for_qualification_type,
-    **worker_qualifications.OPERATIONS,
 }

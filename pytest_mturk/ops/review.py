@@ -1,8 +1,8 @@
 """Review operations: ListReviewPolicyResultsForHIT, and the deprecated GetFileUploadURL.
 
-:func:`install` attaches the review policies to a new service: the
-assignment-level policy runs on each submission, the HIT-level policy each
-time a HIT becomes Reviewable.
+:func:`install` attaches the registered review policies (:mod:`..policies`) to a
+new service: each runs on submissions, or when a HIT becomes Reviewable, as its
+kind says.
 """
 
 from __future__ import annotations
@@ -54,11 +54,11 @@ def list_review_policy_results_for_hit(
     levels = set(p.get("PolicyLevels") or ("Assignment", "HIT"))
     want_actions = p.get("RetrieveActions") is not False
     want_results = p.get("RetrieveResults") is not False
-    policies = {
+    by_level = {
         "Assignment": hit.assignment_review_policy,
         "HIT": hit.hit_review_policy,
     }
-    levels = {level for level in levels if policies.get(level) is not None}
+    levels = {level for level in levels if by_level.get(level) is not None}
 
     def wanted(entry: tuple[str, review.Entry]) -> bool:
         level, record = entry
@@ -74,7 +74,7 @@ def list_review_policy_results_for_hit(
     for level, prefix in (("Assignment", "Assignment"), ("HIT", "HIT")):
         if level not in levels:
             continue
-        policy = policies[level]
+        policy = by_level[level]
         assert policy is not None
         out[f"{prefix}ReviewPolicy"] = {"PolicyName": policy["PolicyName"]}
         report: dict[str, Any] = {}

@@ -15,7 +15,7 @@ from ..model import (
 )
 from ..service import Handler, Service
 from . import _common
-from .qualifications import own_type, page
+from ._common import own_type
 
 
 def _qualification(record: Qualification) -> dict[str, Any]:
@@ -47,8 +47,12 @@ def _known_worker(svc: Service, state: State, worker_id: str) -> None:
         raise errors.invalid_value("WorkerId", worker_id)
 
 
-def _held(state: State, type_id: str, worker_id: str) -> Qualification:
-    """The worker's granted qualification, or the service's error for a missing or revoked one."""
+def _held(svc: Service, state: State, p: dict[str, Any]) -> Qualification:
+    """The worker's granted qualification of one of our types (``QualificationTypeId``,
+    ``WorkerId``), or the service's error for a missing or revoked one."""
+    type_id = own_type(state, p["QualificationTypeId"]).qualification_type_id
+    worker_id = p["WorkerId"]
+    _known_worker(svc, state, worker_id)
     qualification = state.qualifications.get(type_id, {}).get(worker_id)
     if qualification is None:
         raise errors.qualification_does_not_exist()
@@ -79,20 +83,14 @@ def associate_qualification_with_worker(
 def disassociate_qualification_from_worker(
     svc: Service, state: State, p: dict[str, Any], now: _dt.datetime
 ) -> dict[str, Any]:
-    qtype = own_type(state, p["QualificationTypeId"])
-    _known_worker(svc, state, p["WorkerId"])
-    qualification = _held(state, qtype.qualification_type_id, p["WorkerId"])
-    grants.revoke(qualification, p.get("Reason"))
+    grants.revoke(_held(svc, state, p), p.get("Reason"))
     return {}
 
 
 def get_qualification_score(
     svc: Service, state: State, p: dict[str, Any], now: _dt.datetime
 ) -> dict[str, Any]:
-    qtype = own_type(state, p["QualificationTypeId"])
-    _known_worker(svc, state, p["WorkerId"])
-    qualification = _held(state, qtype.qualification_type_id, p["WorkerId"])
-    return {"Qualification": _qualification(qualification)}
+    return {"Qualification": _qualification(_held(svc, state, p))}
 
 
 def list_workers_with_qualification_type(
@@ -101,7 +99,7 @@ def list_workers_with_qualification_type(
     type_id = own_type(state, p["QualificationTypeId"]).qualification_type_id
     status = QualificationStatus(p.get("Status") or "Granted")
     held = list(state.qualifications.get(type_id, {}).values())
-    chunk, token = page(
+    chunk, token = pagination.page_filtered(
         held,
         p,
         f"ListWorkersWithQualificationType:{type_id}:{status.value}",
@@ -125,7 +123,7 @@ def list_qualification_requests(
             type_id is None or request.qualification_type_id == type_id
         )
 
-    chunk, token = page(
+    chunk, token = pagination.page_filtered(
         list(state.qualification_requests.values()),
         p,
         f"ListQualificationRequests:{type_id or ''}",
