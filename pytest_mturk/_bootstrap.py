@@ -31,6 +31,9 @@ PARAMS_KEY = "pytest_mturk.params"
 # The active simulators' services, innermost last: a process-wide stack (not a
 # contextvar) so that threads started by the code under test see them too.
 active: list[Any] = []
+# Beside each active service, the public object that started it (a Simulator), or None:
+# what pytest_mturk.current() answers. The service itself knows nothing of it.
+owners: list[Any] = []
 active_lock = threading.Lock()
 
 _handlers: Any = None  # pytest_mturk.interception, once a simulator has started

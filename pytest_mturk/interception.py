@@ -61,15 +61,18 @@ CONTENT_TYPE = "application/x-amz-json-1.1"
 TARGET_PREFIX = "MTurkRequesterServiceV20170117."
 
 _active: list[Service] = _bootstrap.active
+_owners: list[Any] = _bootstrap.owners
 _active_lock = _bootstrap.active_lock
 
 
-def push(service: Service) -> None:
-    """Make ``service`` the active simulator (until :func:`pop`)."""
+def push(service: Service, owner: object = None) -> None:
+    """Make ``service`` the active simulator (until :func:`pop`); ``owner`` is the public
+    object that started it, which :func:`active_owner` gives while it is innermost."""
     with _active_lock:
         if not _active:
             _outside.enter()
         _active.append(service)
+        _owners.append(owner)
     if not service.settings.fake_credentials:
         # Sessions that cached the fallback keys under an outer simulator look again.
         forget_fallback()
@@ -81,6 +84,7 @@ def pop(service: Service) -> None:
         for index in range(len(_active) - 1, -1, -1):
             if _active[index] is service:
                 del _active[index]
+                del _owners[index]
                 if not _active:
                     _outside.exit()
                 return
@@ -92,6 +96,12 @@ def active() -> Service | None:
         return _active[-1]
     except IndexError:
         return None
+
+
+def active_owner() -> Any:
+    """What started the innermost active service (see :func:`push`), if any."""
+    with _active_lock:
+        return _owners[-1] if _owners else None
 
 
 # -- the answer --------------------------------------------------------------------------

@@ -240,17 +240,18 @@ def pytest_fixture_setup(
         return
     from . import interception
 
-    service = _run_wide(request.config)._service
+    run = _run_wide(request.config)
+    service = run._service
     # Finalizers run last-added first: this one after the fixture's own teardown...
     fixturedef.addfinalizer(lambda: interception.pop(service))
-    interception.push(service)
+    interception.push(service, run)
     try:
         yield
     finally:
         interception.pop(service)
     # ... and this one before it, which the fixture registered meanwhile. So its
     # teardown is simulated too, even when it runs after a test that uses no simulator.
-    fixturedef.addfinalizer(lambda: interception.push(service))
+    fixturedef.addfinalizer(lambda: interception.push(service, run))
 
 
 def _finish(node: pytest.Item) -> None:
