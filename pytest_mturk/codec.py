@@ -59,6 +59,10 @@ class Schema:
     pooled: Mapping[type, str | None]
     skipped: frozenset[tuple[type, str]] = frozenset()
     field_types: Mapping[tuple[type, str], Any] = dataclasses.field(default_factory=dict)
+    # Classes that are not records: how to write one, and to read it back.
+    adapters: Mapping[type, tuple[Callable[[Any], JSON], Callable[[JSON, str], Any]]] = (
+        dataclasses.field(default_factory=dict)
+    )
 
 
 _hints: dict[type, dict[str, Any]] = {}
@@ -74,6 +78,21 @@ def _fields(cls: type, schema: Schema) -> list[tuple[str, Any, bool]]:
         for f in dataclasses.fields(cls)
         if (cls, f.name) not in schema.skipped
     ]
+
+
+def type_name(tp: Any) -> str:
+    """A type as the format's documentation (and fingerprint) names it."""
+    if tp is Any:
+        return "any"
+    if tp is type(None):
+        return "null"
+    if _is_union(tp):
+        return " | ".join(type_name(arg) for arg in typing.get_args(tp))
+    origin = typing.get_origin(tp)
+    if origin is not None:
+        args = ", ".join("..." if arg is Ellipsis else type_name(arg) for arg in typing.get_args(tp))
+        return f"{origin.__name__}[{args}]"
+    return str(tp.__name__)
 
 
 def _is_union(tp: Any) -> bool:
@@ -176,6 +195,9 @@ class Writer:
             raise SaveProblem(f"{where}: no way to write a {tp}")
         if tp in self.schema.pooled:
             return self.ref(value)
+        adapter = self.schema.adapters.get(tp)
+        if adapter is not None:
+            return adapter[0](value)
         if dataclasses.is_dataclass(tp):
             if id(value) in self._inline:
                 raise SaveProblem(f"{where}: a {tp.__name__} record met twice; pool it")
@@ -380,6 +402,9 @@ class Reader:
                 return dict(pairs)
         if tp in self.schema.pooled:
             return self.resolve(tp, data, where)
+        adapter = self.schema.adapters.get(tp)
+        if adapter is not None:
+            return adapter[1](data, where)
         if dataclasses.is_dataclass(tp):
             return self.record(tp, data, where)
         return read_scalar(data, tp, where)

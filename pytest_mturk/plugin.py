@@ -5,7 +5,9 @@ Configuration precedence: command line > marker > ini file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
@@ -149,13 +151,24 @@ def _ini_settings(config: pytest.Config) -> SimulatorSettings:
 
 def _settings_for(item: pytest.Item) -> dict[str, Any]:
     settings: dict[str, Any] = dict(_ini_settings(item.config))
+    marked: dict[str, Any] = {}
     for marker in reversed(list(item.iter_markers("mturk"))):
         if marker.args:
             raise UsageError("@pytest.mark.mturk takes keyword arguments only.")
-        settings.update(marker.kwargs)
+        marked.update(marker.kwargs)
+    settings.update(marked)
     seed = item.config.getoption("mturk_seed")
     if seed is not None:
         settings["seed"] = seed
+    load = settings.get("load")
+    if load is not None:
+        # A saved world keeps its seed, start and balance: the ini file's (and
+        # --mturk-seed) do not apply to it; the marker's own must be the file's.
+        for name in _settings.WORLD:
+            if name not in marked:
+                settings.pop(name, None)
+        if isinstance(load, (str, os.PathLike)):
+            settings["load"] = Path(item.path).parent / load  # relative to the test file
     return settings
 
 
@@ -177,7 +190,10 @@ def _simulator_for(request: pytest.FixtureRequest) -> Simulator:
 def _start_state(node: pytest.Item, settings: dict[str, Any]) -> tuple[Simulator, str]:
     """The test's simulator: a copy of the run-wide one, so that what broader-scoped
     fixtures made is there, or a fresh one when that one holds nothing yet (the
-    common case, and cheaper) or was made with another seed, start or balance."""
+    common case, and cheaper) or was made with another seed, start or balance; or
+    the state its marker loads."""
+    if settings.get("load") is not None:
+        return _new_simulator(settings), "loaded"
     run = node.config.stash.get(_SESSION_KEY, None)
     if run is None or run._pristine():
         return _new_simulator(settings), "empty"

@@ -65,6 +65,8 @@ class Settings:
     fake_credentials: bool = True
     strict_workers: bool = False
     environment: Environment = Environment.SANDBOX
+    # The saved state file the simulator started from (None: it started empty).
+    load: str | None = None
 
 
 # Service attributes that __deepcopy__ sets itself rather than copies.

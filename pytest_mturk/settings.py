@@ -130,6 +130,9 @@ def resolve(settings: SimulatorSettings) -> Settings:
         amount = Decimal(str(balance)).quantize(Decimal("0.01")) if balance is not None else None
     except ArithmeticError:
         raise UsageError(f"balance must be an amount such as '500.00', not {balance!r}.") from None
+    load = settings.get("load")
+    if load is not None and not isinstance(load, (str, os.PathLike)):
+        raise UsageError(f"load must be the path of a saved state file, not {load!r}.")
     return Settings(
         seed=seed,
         start=_start(settings.get("start")),
@@ -138,6 +141,7 @@ def resolve(settings: SimulatorSettings) -> Settings:
         strict_workers=_flag("strict_workers", settings.get("strict_workers", False)),
         environment=env,
         fake_credentials=_flag("fake_credentials", settings.get("fake_credentials", True)),
+        load=os.fspath(load) if load is not None else None,
     )
 
 
@@ -162,9 +166,7 @@ def loaded(saved: Settings, given: SimulatorSettings, path: str) -> Settings:
             f"A simulator loaded from {path} keeps the seed, start and balance it was saved "
             f"with ({shown}); {', '.join(clash)} given differently. Leave them out."
         )
-    others = {
-        name: getattr(resolved, name) for name in given if name not in WORLD and name != "load"
-    }
+    others = {name: getattr(resolved, name) for name in given if name not in WORLD}
     return dataclasses.replace(saved, **others)
 
 

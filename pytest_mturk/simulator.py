@@ -27,7 +27,7 @@ from .model import (
 )
 from .notify import Inbox, SentNotification
 from .service import Call, Event, Service
-from .settings import SimulatorSettings, check_names, resolve, same_world
+from .settings import SimulatorSettings, resolve, same_world
 from .views import EnvironmentView, StateView
 from .worker import Profile, SimulatedWorker
 
@@ -84,9 +84,7 @@ class Simulator:
         from . import statefile
         from .settings import loaded
 
-        check_names(settings)
-        if not isinstance(path, (str, os.PathLike)):
-            raise UsageError(f"load must be the path of a saved state file, not {path!r}.")
+        resolve(settings)  # every name and value checked before the file is read
         saved = statefile.load(path)
         service = saved.service
         service.settings = loaded(service.settings, settings, os.fspath(path))

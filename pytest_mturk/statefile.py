@@ -33,10 +33,34 @@ FORMAT = "pytest-mturk simulator state"
 # field added, removed, renamed or read differently) makes a new version.
 VERSION = 1
 
+_ERROR_MEMBERS = {"message": str, "code": (str, type(None)), "type": str, "status": int, "stamp": bool}
+
+
+def _write_error(error: errors.ServiceError) -> dict[str, Any]:
+    return {name: getattr(error, name) for name in _ERROR_MEMBERS}
+
+
+def _read_error(data: Any, where: str) -> errors.ServiceError:
+    if not isinstance(data, dict) or set(data) != set(_ERROR_MEMBERS):
+        raise FormatProblem(where, f"expected an error with {', '.join(_ERROR_MEMBERS)}")
+    for name, kind in _ERROR_MEMBERS.items():
+        if not isinstance(data[name], kind) or (kind is int and isinstance(data[name], bool)):
+            raise FormatProblem(f"{where}.{name}", f"mistyped: {data[name]!r}")
+    return errors.ServiceError(
+        data["message"], data["code"], type=data["type"], status=data["status"], stamp=data["stamp"]
+    )
+
+
 SCHEMA = Schema(
-    pooled={HITType: "hit_type_id", QualificationType: "qualification_type_id", HIT: "hit_id", Assignment: None},
+    pooled={
+        HITType: "hit_type_id",
+        QualificationType: "qualification_type_id",
+        HIT: "hit_id",
+        Assignment: None,
+    },
     skipped=frozenset({(HIT, "cache"), (Assignment, "cache"), (HITType, "templates")}),
     field_types={(State, "reviews"): dict[str, HITReview]},
+    adapters={errors.ServiceError: (_write_error, _read_error)},
 )
 # Why the skipped fields are not state.
 SKIPPED_BECAUSE = "cached wire forms, rebuilt when first needed"
@@ -357,6 +381,15 @@ def _argument(service: Service, readers: dict[Environment, Reader], arg: Any, wh
     raise FormatProblem(where, f"{arg!r} is not an argument a scheduled action takes")
 
 
+def layout() -> list[str]:
+    """Each record class the format writes, with its fields and their types."""
+    return [
+        f"{cls.__name__}: "
+        + ", ".join(f"{name} {codec.type_name(tp)}" for name, tp, _ in codec._fields(cls, SCHEMA))
+        for cls in record_classes()
+    ]
+
+
 def record_classes() -> list[type]:
     """Every record class a saved document holds (for the format's fingerprint)."""
     import dataclasses
@@ -370,7 +403,7 @@ def record_classes() -> list[type]:
             if tp in found:
                 continue
             found.append(tp)
-            todo.extend(tp_ for _, tp_, _ in codec._fields(tp, SCHEMA))
+            todo.extend(field_type for _, field_type, _ in codec._fields(tp, SCHEMA))
         else:
             todo.extend(typing.get_args(tp))
     return sorted(found, key=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
