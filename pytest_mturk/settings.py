@@ -161,7 +161,8 @@ def loaded(saved: Settings, given: SimulatorSettings, path: str) -> Settings:
         != (str(saved.seed) if name == "seed" else getattr(saved, name))
     ]
     if clash:
-        shown = ", ".join(f"{name}={getattr(saved, name)!r}" for name in WORLD)
+        start = saved.start.isoformat() if saved.start is not None else None
+        shown = f"seed={saved.seed!r}, start={start}, balance={saved.balance}"
         raise UsageError(
             f"A simulator loaded from {path} keeps the seed, start and balance it was saved "
             f"with ({shown}); {', '.join(clash)} given differently. Leave them out."

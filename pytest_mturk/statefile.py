@@ -239,8 +239,10 @@ def load(path: str | os.PathLike[str]) -> Loaded:
     name = os.fspath(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise errors.StateFileError(name, f"it cannot be read ({exc})") from None
+    except OSError as exc:
+        raise errors.StateFileError(name, f"it cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise errors.StateFileError(name, f"it is not JSON (not UTF-8 text: {exc.reason})") from None
     try:
         doc = json.loads(text, parse_constant=_no_constant)
     except ValueError as exc:

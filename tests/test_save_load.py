@@ -541,3 +541,91 @@ def test_a_time_and_a_path_are_whatever_the_user_gives(tmp_path):
     sim.save(str(tmp_path / "state.json"))
     loaded = Simulator(load=str(tmp_path / "state.json"))
     assert loaded.settings.start == start and loaded.now == sim.now
+
+
+# -- the marker and the fixture ---------------------------------------------------------
+
+INI = """
+[pytest]
+addopts = -p no:benchmark -p no:hypothesispytest -p no:randomly
+filterwarnings = error
+mturk_seed = 3
+mturk_balance = 50.00
+"""
+
+SCRIPT = f"""
+from pytest_mturk import mturk_sim
+
+HIT_ARGS = {HIT_ARGS!r}
+with mturk_sim(seed=7, balance="500.00", start="2026-01-05T09:00:00Z") as sim:
+    hit_id = sim.production.client().create_hit(**HIT_ARGS)["HIT"]["HITId"]
+    sim.worker("A1SCRIPTW0RKER", locale="US-CA").accept(hit_id)
+    sim.save("states/pipeline.json")
+    print("HIT", hit_id)
+"""
+
+TESTS = """
+import boto3
+import pytest
+
+HIT_ID = {hit_id!r}
+
+pytestmark = pytest.mark.mturk(load="states/pipeline.json")
+
+
+def test_the_fixture_starts_from_the_file(mturk):
+    client = boto3.client("mturk", region_name="us-east-1")
+    hit = client.get_hit(HITId=HIT_ID)["HIT"]
+    assert hit["NumberOfAssignmentsPending"] == 1
+    assert mturk.settings.seed == 7 and mturk.production.balance == 500
+    assert str(mturk.now) == "2026-01-05 09:00:00+00:00"
+    assert mturk.worker("A1SCRIPTW0RKER").profile.locale == "US-CA"
+    mturk.advance(minutes=11)
+    assert client.get_hit(HITId=HIT_ID)["HIT"]["NumberOfAssignmentsAvailable"] == 3
+
+
+def test_each_test_starts_from_the_file_again():
+    client = boto3.client("mturk", region_name="us-east-1")
+    assert client.get_hit(HITId=HIT_ID)["HIT"]["NumberOfAssignmentsPending"] == 1
+
+
+@pytest.mark.mturk(environment="production")
+def test_other_settings_apply(mturk):
+    assert mturk.client().meta.region_name == "us-east-1"
+
+
+@pytest.mark.mturk(seed=8)
+def test_a_seed_of_another_world(mturk):
+    pass
+
+
+@pytest.mark.mturk(load="states/missing.json")
+def test_a_file_that_is_not_there(mturk):
+    pass
+"""
+
+
+def test_a_state_saved_by_a_script_is_loaded_by_the_marker(pytester):
+    pytester.makeini(INI)
+    (pytester.path / "states").mkdir()
+    made = pytester.runpython(pytester.makepyfile(make_state=SCRIPT))
+    assert made.ret == 0, made.stderr.str()
+    hit_id = made.stdout.str().split("HIT ")[1].split()[0]
+    tests = pytester.path / "tests"
+    tests.mkdir()
+    # The path is the test file's own: the states folder is beside the tests folder.
+    (tests / "test_pipeline.py").write_text(
+        TESTS.format(hit_id=hit_id).replace('"states/', '"../states/')
+    )
+    for flags in ((), ("--mturk-sim",)):
+        result = pytester.runpytest(*flags)
+        result.assert_outcomes(passed=3, errors=2)
+        result.stdout.fnmatch_lines(
+            [
+                "*test_a_seed_of_another_world*",
+                "*pytest-mturk settings*loaded from *pipeline.json keeps the seed, start and "
+                "balance it was saved with (seed=7,*seed given differently*",
+                "*test_a_file_that_is_not_there*",
+                "*Cannot load the simulator state *missing.json: it cannot be read*",
+            ]
+        )
