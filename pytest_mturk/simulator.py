@@ -81,11 +81,11 @@ class Simulator:
 
     def _load(self, path: str | os.PathLike[str], settings: SimulatorSettings) -> None:
         # Everything is read and built aside; only a whole service is handed over.
-        from . import statefile
+        from . import persist
         from .settings import loaded
 
         resolve(settings)  # every name and value checked before the file is read
-        saved = statefile.load(path)
+        saved = persist.load(path)
         service = saved.service
         service.settings = loaded(service.settings, settings, os.fspath(path))
         workers = {
@@ -103,10 +103,10 @@ class Simulator:
         deadlines and expiries, the IDs still to come, notifications and inboxes,
         messages, the call log and events, layouts, pending faults and workers.
         """
-        from . import statefile
+        from . import persist
 
         with self._service.lock:
-            statefile.save(
+            persist.save(
                 self._service,
                 {worker_id: handle.profile for worker_id, handle in self._workers.items()},
                 path,

@@ -32,17 +32,18 @@ from hypothesis import strategies as st
 
 import pytest_mturk
 from pytest_mturk import (
-    StateFileError,
     Simulator,
+    StateFileError,
     UsageError,
     WorkerActionError,
     interception,
     mturk_sim,
-    statefile,
+    persist,
 )
 from pytest_mturk.clock import Clock, Scheduler
 from pytest_mturk.ids import IdGenerator
 from pytest_mturk.notify import Inbox, Notifier
+from pytest_mturk.persist import format as saved_format
 from pytest_mturk.service import Service
 
 PROFILES = {"ci": 12, "long": 120, "nightly": 400}
@@ -55,7 +56,7 @@ EXAMPLES = PROFILES.get(os.environ.get("HYPOTHESIS_PROFILE", "ci"), 12)
 def document(sim: Simulator) -> dict[str, Any]:
     """The state as the file format writes it, less what names the file or the version."""
     profiles = {worker_id: handle.profile for worker_id, handle in sim._workers.items()}
-    doc = json.loads(json.dumps(statefile.document(sim._service, profiles)))
+    doc = json.loads(json.dumps(persist.document(sim._service, profiles)))
     del doc["settings"]["load"], doc["saved_by"]
     return doc
 
@@ -84,7 +85,9 @@ def views(sim: Simulator) -> dict[str, Any]:
         "events": sim.events,
         "notifications": sim.notifications,
         "messages": sim.messages,
-        "money": [(v.balance, v.available_balance, v.ledger) for v in (sim.sandbox, sim.production)],
+        "money": [
+            (v.balance, v.available_balance, v.ledger) for v in (sim.sandbox, sim.production)
+        ],
         "now": sim.now,
         "worker handles": {key: handle.profile for key, handle in sim._workers.items()},
     }
@@ -157,7 +160,9 @@ def test_the_file_is_readable_json_with_the_records_in_it(world, tmp_path):
 
 ENVIRONMENTS = st.sampled_from(["production", "production", "production", "sandbox"])
 calls = st.sampled_from(sorted(TEMPLATES)).flatmap(
-    lambda operation: st.tuples(st.just("call"), st.just(operation), ENVIRONMENTS, base_call(operation))
+    lambda operation: st.tuples(
+        st.just("call"), st.just(operation), ENVIRONMENTS, base_call(operation)
+    )
 )
 worker_steps = st.one_of(
     st.tuples(st.just("accept"), ref("worker"), ref("hit")),
@@ -166,7 +171,9 @@ worker_steps = st.one_of(
     st.tuples(st.just("request"), ref("worker"), ref("qual_type")),
 )
 other_steps = st.one_of(
-    st.tuples(st.just("advance"), st.sampled_from([1, 31, 601, 3601, 86400, 3 * 86400, 31 * 86400])),
+    st.tuples(
+        st.just("advance"), st.sampled_from([1, 31, 601, 3601, 86400, 3 * 86400, 31 * 86400])
+    ),
     st.tuples(
         st.just("fault"),
         st.sampled_from(["CreateHIT", "GetHIT", "ListHITs", "SendBonus", "ApproveAssignment"]),
@@ -275,7 +282,9 @@ def test_a_loaded_simulator_answers_every_later_call_as_the_original_would(world
 def test_pending_transitions_fire_after_loading(tmp_path):
     with mturk_sim(seed=5, start="2026-01-05T09:00:00+00:00") as sim:
         client = sim.client()
-        hit_id = client.create_hit(**{**HIT_ARGS, "AutoApprovalDelayInSeconds": 3600})["HIT"]["HITId"]
+        hit_id = client.create_hit(**{**HIT_ARGS, "AutoApprovalDelayInSeconds": 3600})["HIT"][
+            "HITId"
+        ]
         late, done = sim.worker("A1LATE"), sim.worker("A2DONE")
         abandoned = late.accept(hit_id)
         submitted = done.accept(hit_id)
@@ -402,7 +411,11 @@ def test_a_file_that_is_not_ours_is_refused(tmp_path):
 def test_a_file_of_another_version_is_refused(saved, tmp_path):
     _, doc, _ = saved
     for version in (2, 0, "1", None):
-        _refused(_write(tmp_path, {**doc, "version": version}), f"format version {version!r}", "reads version 1")
+        _refused(
+            _write(tmp_path, {**doc, "version": version}),
+            f"format version {version!r}",
+            "reads version 1",
+        )
 
 
 def _broken(doc: dict[str, Any], change) -> dict[str, Any]:
@@ -423,18 +436,48 @@ def test_a_damaged_file_is_refused_naming_what_is_wrong(saved, tmp_path):
     cases = [
         (lambda d: d.pop("calls"), "missing member(s) calls"),
         (lambda d: d.update(extra=1), "unknown member(s) extra"),
-        (lambda d: at(d, hits)[hit_id].pop("reward", None) or at(d, hits)[hit_id].pop("max_assignments"), "missing member(s) max_assignments"),
-        (lambda d: at(d, hits)[hit_id].update(max_assignments="3"), f"HIT.{hit_id}.max_assignments: expected an integer"),
+        (
+            lambda d: (
+                at(d, hits)[hit_id].pop("reward", None)
+                or at(d, hits)[hit_id].pop("max_assignments")
+            ),
+            "missing member(s) max_assignments",
+        ),
+        (
+            lambda d: at(d, hits)[hit_id].update(max_assignments="3"),
+            f"HIT.{hit_id}.max_assignments: expected an integer",
+        ),
         (lambda d: at(d, hits)[hit_id].update(status="Lost"), "expected one of 'Assignable'"),
-        (lambda d: at(d, hits)[hit_id].update(creation_time="yesterday"), "is not an ISO 8601 time"),
-        (lambda d: at(d, hits)[hit_id].update(hit_type="3NOSUCHTYPE"), "refers to HITType '3NOSUCHTYPE', which the file does not hold"),
-        (lambda d: at(d, ["environments", "production", "state", "hits"]).update(X="X"), "refers to HIT 'X'"),
-        (lambda d: at(d, ["environments", "production", "state"]).update(balance=12), "expected an amount as text"),
-        (lambda d: d["schedule"]["entries"][0].update(action="os.system"), "'os.system' is not a schedulable action"),
-        (lambda d: d["schedule"]["entries"][0]["args"][2].update(Assignment=7), "refers to Assignment 7"),
+        (
+            lambda d: at(d, hits)[hit_id].update(creation_time="yesterday"),
+            "is not an ISO 8601 time",
+        ),
+        (
+            lambda d: at(d, hits)[hit_id].update(hit_type="3NOSUCHTYPE"),
+            "refers to HITType '3NOSUCHTYPE', which the file does not hold",
+        ),
+        (
+            lambda d: at(d, ["environments", "production", "state", "hits"]).update(X="X"),
+            "refers to HIT 'X'",
+        ),
+        (
+            lambda d: at(d, ["environments", "production", "state"]).update(balance=12),
+            "expected an amount as text",
+        ),
+        (
+            lambda d: d["schedule"]["entries"][0].update(action="os.system"),
+            "'os.system' is not a schedulable action",
+        ),
+        (
+            lambda d: d["schedule"]["entries"][0]["args"][2].update(Assignment=7),
+            "refers to Assignment 7",
+        ),
         (lambda d: d["ids"]["entities"].update(state="00"), "ids.entities"),
         (lambda d: d["calls"][0]["params"].update(x={"$eval": "1"}), "unknown tag '$eval'"),
-        (lambda d: d["workers"].update(A1W0RKER={"locale": "US"}), "workers.A1W0RKER: missing member(s)"),
+        (
+            lambda d: d["workers"].update(A1W0RKER={"locale": "US"}),
+            "workers.A1W0RKER: missing member(s)",
+        ),
         (lambda d: d["environments"].pop("sandbox"), 'expected "sandbox" and "production"'),
     ]
     for change, fragment in cases:
@@ -457,8 +500,8 @@ def test_a_failed_load_leaves_the_active_simulator_alone(saved, tmp_path):
 
 def test_every_attribute_of_the_service_is_saved_or_listed_with_a_reason(world):
     service = world.sim._service
-    assert set(vars(service)) == set(statefile.SAVED) | set(statefile.NOT_SAVED)
-    assert all(reason for reason in statefile.NOT_SAVED.values())
+    assert set(vars(service)) == set(saved_format.SAVED) | set(saved_format.NOT_SAVED)
+    assert all(reason for reason in saved_format.NOT_SAVED.values())
     assert not hasattr(service, "simulator")  # the service knows nothing of the facade
 
 
@@ -479,10 +522,16 @@ def test_every_attribute_of_the_parts_is_known():
     with mturk_sim() as sim:
         notifier = pytest_mturk.notify.notifier(sim._service)
         assert set(vars(notifier)) == {"_service", "_customer_id", "_aws"} | {
-            "_made_up", "inboxes", "sent", "listening"
+            "_made_up",
+            "inboxes",
+            "sent",
+            "listening",
         }
         assert set(pytest_mturk.notify.parts(notifier)) == {
-            "listening", "test_event_ids", "sent", "inboxes"
+            "listening",
+            "test_event_ids",
+            "sent",
+            "inboxes",
         }
 
 
@@ -512,16 +561,16 @@ def test_every_record_keeps_its_state_in_its_fields(world):
 
 
 # The format's fingerprint: its record classes and their saved fields. A change to it
-# changes what files hold: raise statefile.VERSION and docs/saving.md with it, then
+# changes what files hold: raise persist.format.VERSION and docs/saving.md with it, then
 # put the new fingerprint here.
 FINGERPRINT = {1: "72759c3a82a0c0fa"}
 
 
 def test_a_change_of_the_format_changes_its_version():
-    layout = statefile.layout()
+    layout = saved_format.layout()
     digest = hashlib.sha256("\n".join(layout).encode()).hexdigest()[:16]
-    assert FINGERPRINT.get(statefile.VERSION) == digest, (
-        "The saved-state format changed (" + "; ".join(layout) + "): raise statefile.VERSION, "
+    assert FINGERPRINT.get(persist.format.VERSION) == digest, (
+        "The saved-state format changed (" + "; ".join(layout) + "): raise persist.format.VERSION, "
         "say so in docs/saving.md, and record the new fingerprint " + digest + " here."
     )
 
