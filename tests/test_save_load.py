@@ -678,3 +678,10 @@ def test_a_state_saved_by_a_script_is_loaded_by_the_marker(pytester):
                 "*Cannot load the simulator state *missing.json: it cannot be read*",
             ]
         )
+
+
+def test_the_documentation_lists_every_record_of_the_format():
+    page = (Path(__file__).resolve().parent.parent / "docs" / "saving.md").read_text()
+    for line in saved_format.layout():
+        assert f"- {line}\n" in page, f"docs/saving.md does not describe: {line}"
+    assert f"describes version {persist.format.VERSION})" in page

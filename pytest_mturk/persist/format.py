@@ -21,7 +21,7 @@ FORMAT = "pytest-mturk simulator state"
 # field added, removed, renamed or read differently) makes a new version.
 VERSION = 1
 
-_ERROR_MEMBERS = {
+_ERROR_MEMBERS: dict[str, type | tuple[type, ...]] = {
     "message": str,
     "code": (str, type(None)),
     "type": str,

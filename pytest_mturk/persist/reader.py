@@ -163,7 +163,7 @@ class Reader:
         adapter = self.schema.adapters.get(tp)
         if adapter is not None:
             return adapter[1](data, where)
-        if dataclasses.is_dataclass(tp):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             return self.record(tp, data, where)
         return read_scalar(data, tp, where)
 

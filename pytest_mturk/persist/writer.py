@@ -109,7 +109,7 @@ class Writer:
         adapter = self.schema.adapters.get(tp)
         if adapter is not None:
             return adapter[0](value)
-        if dataclasses.is_dataclass(tp):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             if id(value) in self._inline:
                 raise SaveProblem(f"{where}: a {tp.__name__} record met twice; pool it")
             self._inline.add(id(value))
