@@ -685,3 +685,20 @@ def test_the_documentation_lists_every_record_of_the_format():
     for line in saved_format.layout():
         assert f"- {line}\n" in page, f"docs/saving.md does not describe: {line}"
     assert f"describes version {persist.format.VERSION})" in page
+
+
+def test_the_time_freezegun_gave_is_the_time_saved(tmp_path):
+    freezegun = pytest.importorskip("freezegun")
+    with freezegun.freeze_time("2030-02-03 04:05:06"), mturk_sim() as sim:
+        sim.advance(hours=1)  # moves freezegun's clock, which the simulator follows
+        sim.save(tmp_path / "state.json")
+    loaded = Simulator(load=tmp_path / "state.json")
+    assert loaded.now == dt.datetime(2030, 2, 3, 5, 5, 6, tzinfo=dt.timezone.utc)
+    with freezegun.freeze_time("2030-02-04 00:00:00"), loaded:
+        assert loaded.now == dt.datetime(2030, 2, 4, tzinfo=dt.timezone.utc)  # follows it again
+
+
+def test_the_simulator_of_a_test_is_found_without_the_service_knowing_it(mturk):
+    assert pytest_mturk.current() is mturk
+    assert interception.active() is mturk._service
+    assert not hasattr(mturk._service, "simulator")

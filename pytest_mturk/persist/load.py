@@ -48,7 +48,7 @@ def load(path: str | os.PathLike[str]) -> Loaded:
         ) from None
     try:
         doc = json.loads(text, parse_constant=_no_constant)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise errors.StateFileError(name, f"it is not JSON ({exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise errors.StateFileError(

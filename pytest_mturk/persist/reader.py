@@ -96,7 +96,10 @@ class Reader:
         if unknown:
             raise FormatProblem(where, f"unknown member(s) {', '.join(sorted(unknown))}")
         given = {name: self.value(data[name], tp, f"{where}.{name}") for name, tp, _ in saved}
-        record = cls(**{name: given[name] for name, _, init in saved if init})
+        try:
+            record = cls(**{name: given[name] for name, _, init in saved if init})
+        except (TypeError, ValueError) as exc:
+            raise FormatProblem(where, f"not a {cls.__name__} ({exc})") from None
         for name, _, init in saved:
             if not init:
                 setattr(record, name, given[name])
