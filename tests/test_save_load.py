@@ -410,7 +410,7 @@ def test_a_file_that_is_not_ours_is_refused(tmp_path):
 
 def test_a_file_of_another_version_is_refused(saved, tmp_path):
     _, doc, _ = saved
-    for version in (2, 0, "1", None):
+    for version in (2, 0, "1", None, True):
         _refused(
             _write(tmp_path, {**doc, "version": version}),
             f"format version {version!r}",
@@ -479,6 +479,12 @@ def test_a_damaged_file_is_refused_naming_what_is_wrong(saved, tmp_path):
             "workers.A1W0RKER: missing member(s)",
         ),
         (lambda d: d["environments"].pop("sandbox"), 'expected "sandbox" and "production"'),
+        (lambda d: d["clock"].update(now="2026-01-05T09:00:00"), "clock.now: a time without"),
+        (
+            lambda d: at(d, hits)[hit_id].update(expiration="2026-01-05T10:00:00"),
+            "expiration: a time without",
+        ),
+        (lambda d: d["schedule"]["entries"][0].update(args={"HIT": 1}), "args: expected a list"),
     ]
     for change, fragment in cases:
         _refused(_write(tmp_path, _broken(doc, change)), "it is damaged", fragment)

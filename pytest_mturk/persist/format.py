@@ -45,6 +45,13 @@ def _read_error(data: Any, where: str) -> errors.ServiceError:
     )
 
 
+# Record fields that are not state, and why.
+SKIPPED = {
+    (HIT, "cache"): "the HIT's wire form, a cache rebuilt when first needed",
+    (Assignment, "cache"): "the assignment's wire form, a cache rebuilt when first needed",
+    (HITType, "templates"): "the type's part of its HITs' wire forms, a cache",
+}
+
 SCHEMA = Schema(
     pooled={
         HITType: "hit_type_id",
@@ -52,12 +59,11 @@ SCHEMA = Schema(
         HIT: "hit_id",
         Assignment: None,
     },
-    skipped=frozenset({(HIT, "cache"), (Assignment, "cache"), (HITType, "templates")}),
+    skipped=frozenset(SKIPPED),
     field_types={(State, "reviews"): dict[str, HITReview]},
     adapters={errors.ServiceError: (_write_error, _read_error)},
+    naive_times=frozenset({(Settings, "start")}),
 )
-# Why the skipped fields are not state.
-SKIPPED_BECAUSE = "cached wire forms, rebuilt when first needed"
 
 # Every attribute of a Service: saved (as the document member named), or why not.
 SAVED = {

@@ -55,7 +55,7 @@ def load(path: str | os.PathLike[str]) -> Loaded:
             name, f'it is not a pytest-mturk state file (no "format": "{FORMAT}" member)'
         )
     version = doc.get("version")
-    if version != VERSION:
+    if type(version) is not int or version != VERSION:
         raise errors.StateFileError(
             name,
             f"it is in format version {version!r}, and this pytest-mturk reads version "
@@ -65,6 +65,13 @@ def load(path: str | os.PathLike[str]) -> Loaded:
         return _build(doc)
     except FormatProblem as exc:
         raise errors.StateFileError(name, f"it is damaged: {exc}") from None
+
+
+def _aware(data: Any, where: str) -> _dt.datetime:
+    when: _dt.datetime = read_scalar(data, _dt.datetime, where)
+    if when.tzinfo is None:
+        raise FormatProblem(where, "a time without its UTC offset")
+    return when
 
 
 def _no_constant(name: str) -> Any:
@@ -94,7 +101,7 @@ def _build(doc: dict[str, Any]) -> Loaded:
     ops.install(service)
     saved_clock = _member(doc, "clock", dict)
     service.clock = Clock(
-        read_scalar(saved_clock.get("now"), _dt.datetime, "clock.now"),
+        _aware(saved_clock.get("now"), "clock.now"),
         read_scalar(saved_clock.get("offset"), _dt.timedelta, "clock.offset"),
     )
     ids = _member(doc, "ids", dict)
@@ -162,7 +169,7 @@ def _schedule(
         where = f"schedule.entries[{i}]"
         if not isinstance(entry, dict) or set(entry) != {"due", "seq", "action", "args"}:
             raise FormatProblem(where, "expected due, seq, action and args")
-        due = read_scalar(entry["due"], _dt.datetime, f"{where}.due")
+        due = _aware(entry["due"], f"{where}.due")
         number = read_scalar(entry["seq"], int, f"{where}.seq")
         if number in seen or not 0 < number <= seq:
             raise FormatProblem(f"{where}.seq", f"{number} is repeated or beyond schedule.seq")
@@ -173,6 +180,8 @@ def _schedule(
             raise FormatProblem(
                 f"{where}.action", f"{entry['action']!r} is not a schedulable action ({known})"
             )
+        if not isinstance(entry["args"], list):
+            raise FormatProblem(f"{where}.args", "expected a list")
         args = [
             _argument(service, readers, arg, f"{where}.args")
             for arg in read_any(entry["args"], where)

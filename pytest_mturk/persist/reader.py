@@ -96,6 +96,13 @@ class Reader:
         if unknown:
             raise FormatProblem(where, f"unknown member(s) {', '.join(sorted(unknown))}")
         given = {name: self.value(data[name], tp, f"{where}.{name}") for name, tp, _ in saved}
+        for name, value in given.items():
+            if (
+                isinstance(value, _dt.datetime)
+                and value.tzinfo is None
+                and (cls, name) not in self.schema.naive_times
+            ):
+                raise FormatProblem(f"{where}.{name}", "a time without its UTC offset")
         try:
             record = cls(**{name: given[name] for name, _, init in saved if init})
         except (TypeError, ValueError) as exc:

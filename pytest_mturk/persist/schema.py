@@ -7,9 +7,10 @@ needs no change here. Records that several places share (a HIT is in its table
 and in the schedule; a HIT type is shared by its HITs) are *pooled*: written
 once, and by their key everywhere else.
 
-Reading never runs code: the only classes ever built are those a :class:`Schema`
-names, each through its constructor, and every value is checked against its
-field's type on the way in; a problem raises :class:`FormatProblem` saying where.
+Reading never runs code: the only classes ever built are the record classes the
+fields' annotations name (and a :class:`Schema`'s adapters), each through its
+constructor, and every value is checked against its field's type on the way in;
+a problem raises :class:`FormatProblem` saying where.
 """
 
 from __future__ import annotations
@@ -42,19 +43,21 @@ class Schema:
     """How records are written.
 
     ``pooled``: the shared record classes, each with the field that identifies it
-    (``None``: by its position in the pool), in the order they are read (a record
-    may refer only to classes before its own). ``skipped``: fields that are not
-    state (caches), left out and left to their defaults. ``field_types``: the
-    type of fields annotated ``Any`` that hold records.
+    (``None``: by its position in the pool). ``skipped``: fields that are not state
+    (caches), left out and left to their defaults. ``field_types``: the type of
+    fields annotated ``Any`` that hold records. ``adapters``: for classes that are
+    not records, how to write one and read it back.
     """
 
     pooled: Mapping[type, str | None]
     skipped: frozenset[tuple[type, str]] = frozenset()
     field_types: Mapping[tuple[type, str], Any] = dataclasses.field(default_factory=dict)
-    # Classes that are not records: how to write one, and to read it back.
     adapters: Mapping[type, tuple[Callable[[Any], JSON], Callable[[JSON, str], Any]]] = (
         dataclasses.field(default_factory=dict)
     )
+    # Time fields that may hold a time without an offset (as the user gave it); every
+    # other time must have one, or comparing it with the clock's would fail later.
+    naive_times: frozenset[tuple[type, str]] = frozenset()
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
