@@ -57,7 +57,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("mturk_seed", "seed for the simulator's IDs", default="0")
     parser.addini("mturk_balance", "production's starting balance, e.g. 500.00", default="")
     parser.addini(
-        "mturk_environment", "sandbox or production: what sim.client() means", default="sandbox"
+        "mturk_environment",
+        "sandbox or production: what sim.client() means (default: sandbox)",
+        default="",
     )
     parser.addini(
         "mturk_access_keys",
@@ -145,7 +147,9 @@ def _ini_settings(config: pytest.Config) -> SimulatorSettings:
         settings["fake_credentials"] = False
     if config.getini("mturk_strict_workers"):
         settings["strict_workers"] = True
-    settings["environment"] = config.getini("mturk_environment") or "sandbox"
+    if config.getini("mturk_environment"):
+        # Unset, it is left out: sandbox for a new simulator, the file's for a loaded one.
+        settings["environment"] = config.getini("mturk_environment")
     return settings
 
 

@@ -448,7 +448,8 @@ def mturk_sim(
     ``environment`` ("sandbox" or "production": what ``client()`` and
     ``balance`` mean), ``fake_credentials`` (default True: a client that finds
     no AWS credentials of its own is handed example keys; False: it gets
-    botocore's ``NoCredentialsError``).
+    botocore's ``NoCredentialsError``), ``load`` (start from the state
+    ``sim.save(path)`` wrote; see ``docs/saving.md``).
     """
     if func is not None:
         if not callable(func):

@@ -612,7 +612,8 @@ SCRIPT = f"""
 from pytest_mturk import mturk_sim
 
 HIT_ARGS = {HIT_ARGS!r}
-with mturk_sim(seed=7, balance="500.00", start="2026-01-05T09:00:00Z") as sim:
+WORLD = dict(seed=7, balance="500.00", start="2026-01-05T09:00:00Z", environment="production")
+with mturk_sim(**WORLD) as sim:
     hit_id = sim.production.client().create_hit(**HIT_ARGS)["HIT"]["HITId"]
     sim.worker("A1SCRIPTW0RKER", locale="US-CA").accept(hit_id)
     sim.save("states/pipeline.json")
@@ -633,6 +634,7 @@ def test_the_fixture_starts_from_the_file(mturk):
     hit = client.get_hit(HITId=HIT_ID)["HIT"]
     assert hit["NumberOfAssignmentsPending"] == 1
     assert mturk.settings.seed == 7 and mturk.production.balance == 500
+    assert "sandbox" not in mturk.client().meta.endpoint_url  # the file's environment
     assert str(mturk.now) == "2026-01-05 09:00:00+00:00"
     assert mturk.worker("A1SCRIPTW0RKER").profile.locale == "US-CA"
     mturk.advance(minutes=11)
@@ -644,9 +646,9 @@ def test_each_test_starts_from_the_file_again():
     assert client.get_hit(HITId=HIT_ID)["HIT"]["NumberOfAssignmentsPending"] == 1
 
 
-@pytest.mark.mturk(environment="production")
+@pytest.mark.mturk(environment="sandbox")
 def test_other_settings_apply(mturk):
-    assert mturk.client().meta.region_name == "us-east-1"
+    assert "sandbox" in mturk.client().meta.endpoint_url
 
 
 @pytest.mark.mturk(seed=8)
