@@ -42,9 +42,7 @@ from pytest_mturk import (
 )
 from pytest_mturk.clock import Clock, Scheduler
 from pytest_mturk.ids import IdGenerator
-from pytest_mturk.notify import Inbox, Notifier
 from pytest_mturk.persist import format as saved_format
-from pytest_mturk.service import Service
 
 PROFILES = {"ci": 12, "long": 120, "nightly": 400}
 EXAMPLES = PROFILES.get(os.environ.get("HYPOTHESIS_PROFILE", "ci"), 12)
@@ -513,31 +511,44 @@ def test_every_attribute_of_the_service_is_saved_or_listed_with_a_reason(world):
 
 def test_every_attribute_of_the_parts_is_known():
     """The parts saved member by member: a new attribute must be saved or explained."""
-    service = Service.__new__(Service)
-    notifier = Notifier.__new__(Notifier)
     expected = {
-        Clock(): {"_frozen", "_offset"},  # "now", "offset"
-        Scheduler(): {"_heap", "_seq"},  # "schedule"
-        IdGenerator(): {"_random", "_requests"},  # "ids"
-        Inbox(service, QUEUE): {"_service", "destination", "_pending", "_received"},
+        Clock(): {"_frozen", "_offset"},  # "clock": now, offset
+        Scheduler(): {"_heap", "_seq"},  # "schedule": entries, seq
+        IdGenerator(): {"_random", "_requests"},  # "ids": entities, requests
     }
     for part, attributes in expected.items():
         assert set(vars(part)) == attributes, type(part)
-    # Notifier: _service and _aws (boto3 clients, a cache) are not state; the customer ID
-    # comes from the seed; the rest is in "notifier".
     with mturk_sim() as sim:
-        notifier = pytest_mturk.notify.notifier(sim._service)
-        assert set(vars(notifier)) == {"_service", "_customer_id", "_aws"} | {
-            "_made_up",
-            "inboxes",
-            "sent",
+        sender = pytest_mturk.notify.notifier(sim._service)
+        inbox = sim.register_destination(QUEUE)
+        # The service, boto3 clients (a cache) and the customer ID (from the seed) are
+        # not saved; the rest is "notifier": listening, test_event_ids, sent, inboxes.
+        assert set(vars(sender)) == {"_service", "_aws", "_customer_id"} | {
             "listening",
+            "_made_up",
+            "sent",
+            "inboxes",
         }
-        assert set(pytest_mturk.notify.parts(notifier)) == {
+        assert set(pytest_mturk.notify.parts(sender)) == {
             "listening",
             "test_event_ids",
             "sent",
             "inboxes",
+        }
+        assert set(vars(inbox)) == {"_service", "destination", "_pending", "_received"}
+        # The simulator: its service and its workers' profiles are saved; the rest are
+        # views of the service, whether it is active, and the settings it was given.
+        assert set(vars(sim)) == {"_service", "_workers"} | {
+            "settings",
+            "_settings_kwargs",
+            "_running",
+            "sandbox",
+            "production",
+            "hits",
+            "hit_types",
+            "assignments",
+            "workers",
+            "qualification_types",
         }
 
 
