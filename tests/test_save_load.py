@@ -478,6 +478,50 @@ def test_a_damaged_file_is_refused_naming_what_is_wrong(saved, tmp_path):
         ),
         (lambda d: d["environments"].pop("sandbox"), 'expected "sandbox" and "production"'),
         (lambda d: d["clock"].update(now="2026-01-05T09:00:00"), "clock.now: a time without"),
+        (lambda d: at(d, ["environments", "production"]).update(records=[]), "expected an object"),
+        (lambda d: at(d, ["environments", "production", "records"]).pop("HIT"), "HIT: missing"),
+        (lambda d: at(d, ["environments", "production", "records"]).update(Foo={}), "Foo"),
+        (lambda d: at(d, hits).update({hit_id: []}), "expected a HIT object"),
+        (lambda d: at(d, hits)[hit_id].update(colour="red"), "unknown member(s) colour"),
+        (lambda d: at(d, hits).update(OTHER=at(d, hits)[hit_id]), "its hit_id is"),
+        (
+            lambda d: at(d, ["environments", "production", "state", "assignments"]).update(X=9),
+            "refers to Assignment 9",
+        ),
+        (
+            lambda d: at(d, ["environments", "production", "state", "hit_index"]).update(
+                counter="1"
+            ),
+            "an integer counter",
+        ),
+        (
+            lambda d: at(d, ["environments", "production", "state", "hit_index"]).update(
+                positions=[["A", 1], ["B", 1]]
+            ),
+            "increasing positions",
+        ),
+        (lambda d: d["settings"].update(seed=1.5), "settings.seed: expected int | str"),
+        (lambda d: d["settings"].update(access_keys="AKID"), "expected a list"),
+        (
+            lambda d: at(d, ["environments", "production", "state"]).update(tests_started=[[1]]),
+            "expected a [key, value] pair",
+        ),
+        (
+            lambda d: at(d, ["environments", "production", "state"]).update(
+                reviews={
+                    hit_id: {
+                        "entries": [["HIT", {"Other": {}}]],
+                        "reviewed": [],
+                        "known_scores": {},
+                    }
+                }
+            ),
+            "expected one of Result, Action",
+        ),
+        (
+            lambda d: at(d, hits)[hit_id].update(question=None, max_assignments=None),
+            "must not be null",
+        ),
         (
             lambda d: at(d, hits)[hit_id].update(expiration="2026-01-05T10:00:00"),
             "expiration: a time without",
@@ -721,3 +765,84 @@ def test_the_simulator_of_a_test_is_found_without_the_service_knowing_it(mturk):
     assert pytest_mturk.current() is mturk
     assert interception.active() is mturk._service
     assert not hasattr(mturk._service, "simulator")
+
+
+# -- untyped data (parameters, responses, documents) ------------------------------------
+
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text()
+    | st.decimals(allow_nan=False, allow_infinity=False)
+    | st.datetimes(timezones=st.none() | st.just(dt.timezone.utc))
+    | st.binary(max_size=8)
+)
+untyped = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+        | st.dictionaries(st.integers() | st.tuples(st.text(max_size=2)), inner, max_size=2)
+    ),
+    max_leaves=12,
+)
+
+
+def _same(one: Any, other: Any) -> bool:
+    """Equal, and of the same types all the way down (1 == 1.0 == True is not enough)."""
+    if type(one) is not type(other):
+        return False
+    if isinstance(one, dict):
+        return list(one) == list(other) and all(_same(one[k], other[k]) for k in one)
+    if isinstance(one, (list, tuple)):
+        return len(one) == len(other) and all(map(_same, one, other))
+    if isinstance(one, float) and one != one:
+        return other != other
+    return bool(one == other)
+
+
+@settings(max_examples=EXAMPLES * 10, deadline=None, database=None, derandomize=True)
+@given(untyped)
+def test_untyped_data_comes_back_exactly(value):
+    from pytest_mturk.persist.untyped import read_any, write_any
+
+    written = json.loads(json.dumps(write_any(value, ""), allow_nan=False))
+    assert _same(read_any(written, ""), value)
+
+
+def test_untyped_data_outside_json_is_tagged_and_checked():
+    from pytest_mturk.persist.schema import FormatProblem, SaveProblem
+    from pytest_mturk.persist.untyped import read_any, write_any
+
+    for value in (float("inf"), float("-inf"), {"$x": 1}):
+        assert _same(read_any(json.loads(json.dumps(write_any(value, ""))), ""), value)
+    nan = read_any(write_any(float("nan"), ""), "")
+    assert nan != nan
+    from botocore.compat import get_tzinfo_options
+
+    # A response's time, in botocore's local zone: back in that zone.
+    local = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc).astimezone(
+        get_tzinfo_options()[0]()
+    )
+    written = write_any(local, "")
+    assert set(written) == {"$localtime"}
+    back = read_any(written, "")
+    assert back == local and type(back.tzinfo) is type(local.tzinfo)
+    with pytest.raises(SaveProblem, match="no way to write a set"):
+        write_any({1}, "params")
+    for bad in (
+        {"$float": "x"},
+        {"$dict": 3},
+        {"$dict": [[[1], 2]]},
+        {"$bytes": "!!"},
+        {"$tuple": 1},
+        {"$decimal": "abc"},
+        {"$decimal": "NaN"},
+        {"$datetime": "x"},
+        {"$eval": "x"},
+    ):
+        with pytest.raises(FormatProblem):
+            read_any(bad, "params")
