@@ -846,3 +846,15 @@ def test_untyped_data_outside_json_is_tagged_and_checked():
     ):
         with pytest.raises(FormatProblem):
             read_any(bad, "params")
+
+
+def test_the_same_world_saves_to_the_same_bytes(tmp_path):
+    paths = []
+    for run in range(2):
+        with mturk_sim(seed=2, start="2026-01-05T09:00:00Z") as sim:
+            hit_id = sim.client().create_hit(**HIT_ARGS)["HIT"]["HITId"]
+            sim.worker("A1W0RKER").submit(sim.worker("A1W0RKER").accept(hit_id), {"a": "b"})
+            sim.register_destination(QUEUE)
+            paths.append(tmp_path / f"run{run}.json")
+            sim.save(paths[-1])
+    assert paths[0].read_bytes() == paths[1].read_bytes()
