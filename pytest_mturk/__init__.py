@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .answers import crowd_answers
     from .answers import parse as parse_answers
     from .answers import to_xml as answers_xml
-    from .errors import InternalError, UsageError, WorkerActionError
+    from .errors import InternalError, StateFileError, UsageError, WorkerActionError
     from .model import AssignmentStatus, Environment, HITStatus
     from .settings import SimulatorSettings
     from .simulator import Simulator, active_simulator, current, mturk_sim
@@ -33,6 +33,7 @@ _EXPORTS = {
     "SimulatedWorker": ("worker", "SimulatedWorker"),
     "Simulator": ("simulator", "Simulator"),
     "SimulatorSettings": ("settings", "SimulatorSettings"),
+    "StateFileError": ("errors", "StateFileError"),
     "UsageError": ("errors", "UsageError"),
     "WorkerActionError": ("errors", "WorkerActionError"),
     "active_simulator": ("simulator", "active_simulator"),
@@ -53,6 +54,7 @@ __all__ = [
     "SimulatedWorker",
     "Simulator",
     "SimulatorSettings",
+    "StateFileError",
     "UsageError",
     "WorkerActionError",
     "active_simulator",

@@ -31,9 +31,12 @@ PARAMS_KEY = "pytest_mturk.params"
 # The active simulators' services, innermost last: a process-wide stack (not a
 # contextvar) so that threads started by the code under test see them too.
 active: list[Any] = []
+# Beside each active service, the public object that started it (a Simulator), or None:
+# what pytest_mturk.current() answers. The service itself knows nothing of it.
+owners: list[Any] = []
 active_lock = threading.Lock()
 # The thread that started the active simulators (None while none is active).
-owner: threading.Thread | None = None
+thread: threading.Thread | None = None
 
 _handlers: Any = None  # pytest_mturk.interception, once a simulator has started
 

@@ -20,7 +20,7 @@ import datetime as _dt
 import heapq
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 UTC = _dt.timezone.utc
 EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -92,12 +92,24 @@ class Clock:
     stays where they left it rather than jumping back.
     """
 
-    def __init__(self, start: _dt.datetime | None = None) -> None:
+    def __init__(
+        self, start: _dt.datetime | None = None, offset: _dt.timedelta = _dt.timedelta(0)
+    ) -> None:
         if start is None:
             start = self._outside_now()
         self._frozen = to_ms(as_utc(start))
         # What advance() added while time-machine travelled and could not be moved.
-        self._offset = _dt.timedelta(0)
+        self._offset = offset
+
+    @property
+    def frozen(self) -> _dt.datetime:
+        """The time last seen (what :meth:`now` gives while nothing drives the clock)."""
+        return self._frozen
+
+    @property
+    def offset(self) -> _dt.timedelta:
+        """What :meth:`advance` added to a time-machine travel it could not move."""
+        return self._offset
 
     @staticmethod
     def _outside_now() -> _dt.datetime:
@@ -142,6 +154,27 @@ class Clock:
         self._frozen = to_ms(self._frozen + delta)
 
 
+# Every action that may be scheduled, by a stable name: a saved schedule names its
+# actions, and loading one resolves the names here only (never by importing anything).
+ACTIONS: dict[str, Callable[..., None]] = {}
+ACTION_NAMES: dict[Callable[..., None], str] = {}
+
+A = TypeVar("A", bound=Callable[..., None])
+
+
+def schedulable(name: str) -> Callable[[A], A]:
+    """Register a module-level function as an action :meth:`Scheduler.at` may schedule,
+    under ``name`` (kept stable: saved files use it)."""
+
+    def register(action: A) -> A:
+        if ACTIONS.setdefault(name, action) is not action:
+            raise ValueError(f"two schedulable actions are named {name!r}")
+        ACTION_NAMES[action] = name
+        return action
+
+    return register
+
+
 class Scheduler:
     """A heap of due transitions, applied in time order.
 
@@ -157,6 +190,24 @@ class Scheduler:
 
     def __len__(self) -> int:
         return len(self._heap)
+
+    @property
+    def seq(self) -> int:
+        """How many transitions were ever scheduled (each entry's tie-breaker)."""
+        return self._seq
+
+    def entries(self) -> list[tuple[Any, ...]]:
+        """The pending ``(due, seq, action, *args)`` entries, in heap order."""
+        return list(self._heap)
+
+    @classmethod
+    def restored(cls, entries: list[tuple[Any, ...]], seq: int) -> Scheduler:
+        """A scheduler holding exactly these entries (as :meth:`entries` gave them)."""
+        scheduler = cls()
+        scheduler._heap = list(entries)
+        heapq.heapify(scheduler._heap)
+        scheduler._seq = seq
+        return scheduler
 
     def at(self, due: _dt.datetime, action: Callable[..., None], *args: Any) -> None:
         self._seq += 1

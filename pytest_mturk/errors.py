@@ -34,6 +34,17 @@ class UsageError(Exception):
     """The simulator was asked to do something it cannot do; the message says what to do."""
 
 
+class StateFileError(UsageError):
+    """A saved simulator state that cannot be loaded: not JSON, not a pytest-mturk state
+    file, of another format version, or damaged. ``path`` is the file, ``problem`` what
+    is wrong with it."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"Cannot load the simulator state {path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
 class WorkerActionError(UsageError):
     """A simulated worker tried an action that MTurk would not let them take."""
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import answers, qualification_tests, system_qualifications
+from .clock import schedulable
 from .errors import WorkerActionError
 from .model import (
     HITStatus,
@@ -134,6 +135,7 @@ def _maybe_finish(svc: Service, state: State, qtype: QualificationType, now: _dt
     svc.scheduler.at(qtype.disposal_due, _finish_deletion, state, qtype)
 
 
+@schedulable("qualification-type-deletion")
 def _finish_deletion(state: State, qtype: QualificationType, due: _dt.datetime) -> None:
     type_id = qtype.qualification_type_id
     if state.qualification_types.get(type_id) is not qtype:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import string
+from typing import Any
 
 _ALPHABET = string.ascii_uppercase + string.digits
 # Byte -> character tables: 30 random bytes become an ID in two C-level translations.
@@ -24,6 +25,15 @@ class IdGenerator:
     def __init__(self, seed: int | str | None = 0) -> None:
         self._random = random.Random(f"ids:{seed}")
         self._requests = random.Random(f"requests:{seed}")
+
+    def getstate(self) -> tuple[Any, Any]:
+        """The state of both streams (``random.Random.getstate``), for :meth:`setstate`."""
+        return self._random.getstate(), self._requests.getstate()
+
+    def setstate(self, state: tuple[Any, Any]) -> None:
+        """Carry on exactly where the generator :meth:`getstate` came from was."""
+        self._random.setstate(state[0])
+        self._requests.setstate(state[1])
 
     def entity(self, length: int = 30) -> str:
         # 9 x 36**29 values: a repeat among even billions of IDs has a chance far

@@ -74,11 +74,13 @@ __all__ = ["active", "before_call", "before_send", "install", "pop", "push", "re
 TARGET_PREFIX = "MTurkRequesterServiceV20170117."
 
 _active: list[Service] = _bootstrap.active
+_owners: list[Any] = _bootstrap.owners
 _active_lock = _bootstrap.active_lock
 
 
-def push(service: Service) -> None:
-    """Make ``service`` the active simulator (until :func:`pop`).
+def push(service: Service, owner: object = None) -> None:
+    """Make ``service`` the active simulator (until :func:`pop`); ``owner`` is the public
+    object that started it, which :func:`active_owner` gives while it is innermost.
 
     Active simulators answer every thread of the process, so they all belong to the
     thread that started the first of them: a start in another thread meanwhile is
@@ -88,16 +90,17 @@ def push(service: Service) -> None:
         here = threading.current_thread()
         if not _active:
             _outside.enter()
-            _bootstrap.owner = here
-        elif (owner := _bootstrap.owner) is not None and owner is not here:
+            _bootstrap.thread = here
+        elif (first := _bootstrap.thread) is not None and first is not here:
             raise UsageError(
-                f"A simulator is already active, started in thread {owner.name!r}; another "
+                f"A simulator is already active, started in thread {first.name!r}; another "
                 f"cannot start in thread {here.name!r} meanwhile. An active simulator answers "
                 "the MTurk calls of every thread in the process, so two at once would answer "
                 "each other's calls. Start simulators one after another, or nest them in one "
                 "thread; threads started under a simulator are answered by it."
             )
         _active.append(service)
+        _owners.append(owner)
     if not service.settings.fake_credentials:
         # Sessions that cached the fallback keys under an outer simulator look again.
         forget_fallback()
@@ -109,9 +112,10 @@ def pop(service: Service) -> None:
         for index in range(len(_active) - 1, -1, -1):
             if _active[index] is service:
                 del _active[index]
+                del _owners[index]
                 if not _active:
                     _outside.exit()
-                    _bootstrap.owner = None
+                    _bootstrap.thread = None
                 return
 
 
@@ -121,6 +125,12 @@ def active() -> Service | None:
         return _active[-1]
     except IndexError:
         return None
+
+
+def active_owner() -> Any:
+    """What started the innermost active service (see :func:`push`), if any."""
+    with _active_lock:
+        return _owners[-1] if _owners else None
 
 
 # -- a botocore call, as the service receives it ----------------------------------------

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import errors, money
+from .clock import schedulable
 from .model import (
     HIT,
     Assignment,
@@ -209,6 +210,7 @@ def check_creation_funds(state: State, hit_type: HITType, max_assignments: int) 
     return liability
 
 
+@schedulable("hit-expiry")
 def _expire_if_due(svc: Service, state: State, hit: HIT, due: _dt.datetime) -> None:
     if not hit.expired and hit.expiration == due and hit.status is not HITStatus.DISPOSED:
         expire(svc, state, hit, due)
@@ -288,6 +290,7 @@ def _schedule_disposal(svc: Service, state: State, hit: HIT, due: _dt.datetime) 
     svc.scheduler.at(due, _dispose_if_due, svc, state, hit)
 
 
+@schedulable("hit-disposal")
 def _dispose_if_due(svc: Service, state: State, hit: HIT, when: _dt.datetime) -> None:
     if hit.status is HITStatus.DISPOSED:
         return
@@ -369,11 +372,13 @@ def submit(
     svc.scheduler.at(assignment.auto_approval_time, _approve_if_due, svc, state, assignment)
 
 
+@schedulable("assignment-deadline")
 def _abandon_if_due(svc: Service, state: State, assignment: Assignment, due: _dt.datetime) -> None:
     if assignment.status is AssignmentStatus.ACCEPTED and assignment.deadline == due:
         give_back(svc, state, assignment, AssignmentStatus.ABANDONED, due)
 
 
+@schedulable("auto-approval")
 def _approve_if_due(svc: Service, state: State, assignment: Assignment, due: _dt.datetime) -> None:
     if assignment.status is AssignmentStatus.SUBMITTED and assignment.auto_approval_time == due:
         approve(svc, state, assignment, None, due)

@@ -97,6 +97,26 @@ class OrderedIndex:
     def __iter__(self) -> Iterator[str]:
         return iter(self._current)
 
+    @property
+    def counter(self) -> int:
+        """The position the last key added was given."""
+        return self._counter
+
+    def positions(self) -> list[tuple[str, int]]:
+        """Every live key with its position, in order (what :meth:`restored` takes)."""
+        return sorted(self._current.items(), key=lambda item: item[1])
+
+    @classmethod
+    def restored(cls, positions: list[tuple[str, int]], counter: int) -> OrderedIndex:
+        """An index holding these keys at these (increasing) positions, the last given
+        position being ``counter``: it pages exactly as the index they came from."""
+        index = cls()
+        index._positions = [position for _, position in positions]
+        index._keys = [key for key, _ in positions]
+        index._current = dict(positions)
+        index._counter = counter
+        return index
+
     def add(self, key: str) -> None:
         if key in self._current:
             return

@@ -302,6 +302,41 @@ class Notifier:
             return [record for record in self.sent if record.environment is environment]
 
 
+def parts(sender: Notifier) -> dict[str, Any]:
+    """What a saved simulator keeps of its notifier (:func:`restored` takes it back):
+    whether it listens, the state of its made-up IDs, what it sent, and each inbox's
+    pending and received documents."""
+    return {
+        "listening": sender.listening,
+        "test_event_ids": sender._made_up.getstate(),
+        "sent": list(sender.sent),
+        "inboxes": {
+            destination: (list(inbox._pending), list(inbox._received))
+            for destination, inbox in sender.inboxes.items()
+        },
+    }
+
+
+def restored(
+    service: Service,
+    listening: bool,
+    test_event_ids: Any,
+    sent: list[SentNotification],
+    inboxes: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]],
+) -> Notifier:
+    """A notifier for ``service`` in the state :func:`parts` gave (it listens again
+    through :func:`watch`, as it did when first asked to)."""
+    sender = service.notifier = Notifier(service)
+    sender._made_up.setstate(test_event_ids)
+    sender.sent = list(sent)
+    for destination, (pending, received) in inboxes.items():
+        inbox = sender.inboxes[destination] = Inbox(service, destination)
+        inbox._pending, inbox._received = list(pending), list(received)
+    if listening:
+        watch(service)
+    return sender
+
+
 def notifier(service: Service) -> Notifier:
     """The service's notifier (made on first use, and kept on the service: a table
     here would keep every simulator alive, since a notifier refers to its service)."""

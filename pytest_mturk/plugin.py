@@ -5,7 +5,9 @@ Configuration precedence: command line > marker > ini file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
@@ -55,7 +57,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("mturk_seed", "seed for the simulator's IDs", default="0")
     parser.addini("mturk_balance", "production's starting balance, e.g. 500.00", default="")
     parser.addini(
-        "mturk_environment", "sandbox or production: what sim.client() means", default="sandbox"
+        "mturk_environment",
+        "sandbox or production: what sim.client() means (default: sandbox)",
+        default="",
     )
     parser.addini(
         "mturk_access_keys",
@@ -143,19 +147,32 @@ def _ini_settings(config: pytest.Config) -> SimulatorSettings:
         settings["fake_credentials"] = False
     if config.getini("mturk_strict_workers"):
         settings["strict_workers"] = True
-    settings["environment"] = config.getini("mturk_environment") or "sandbox"
+    if config.getini("mturk_environment"):
+        # Unset, it is left out: sandbox for a new simulator, the file's for a loaded one.
+        settings["environment"] = config.getini("mturk_environment")
     return settings
 
 
 def _settings_for(item: pytest.Item) -> dict[str, Any]:
     settings: dict[str, Any] = dict(_ini_settings(item.config))
+    marked: dict[str, Any] = {}
     for marker in reversed(list(item.iter_markers("mturk"))):
         if marker.args:
             raise UsageError("@pytest.mark.mturk takes keyword arguments only.")
-        settings.update(marker.kwargs)
+        marked.update(marker.kwargs)
+    settings.update(marked)
     seed = item.config.getoption("mturk_seed")
     if seed is not None:
         settings["seed"] = seed
+    load = settings.get("load")
+    if load is not None:
+        # A saved world keeps its seed, start and balance: the ini file's (and
+        # --mturk-seed) do not apply to it; the marker's own must be the file's.
+        for name in _settings.WORLD:
+            if name not in marked:
+                settings.pop(name, None)
+        if isinstance(load, (str, os.PathLike)):
+            settings["load"] = Path(item.path).parent / load  # relative to the test file
     return settings
 
 
@@ -177,7 +194,10 @@ def _simulator_for(request: pytest.FixtureRequest) -> Simulator:
 def _start_state(node: pytest.Item, settings: dict[str, Any]) -> tuple[Simulator, str]:
     """The test's simulator: a copy of the run-wide one, so that what broader-scoped
     fixtures made is there, or a fresh one when that one holds nothing yet (the
-    common case, and cheaper) or was made with another seed, start or balance."""
+    common case, and cheaper) or was made with another seed, start or balance; or
+    the state its marker loads."""
+    if settings.get("load") is not None:
+        return _new_simulator(settings), "loaded"
     run = node.config.stash.get(_SESSION_KEY, None)
     if run is None or run._pristine():
         return _new_simulator(settings), "empty"
@@ -240,17 +260,18 @@ def pytest_fixture_setup(
         return
     from . import interception
 
-    service = _run_wide(request.config)._service
+    run = _run_wide(request.config)
+    service = run._service
     # Finalizers run last-added first: this one after the fixture's own teardown...
     fixturedef.addfinalizer(lambda: interception.pop(service))
-    interception.push(service)
+    interception.push(service, run)
     try:
         yield
     finally:
         interception.pop(service)
     # ... and this one before it, which the fixture registered meanwhile. So its
     # teardown is simulated too, even when it runs after a test that uses no simulator.
-    fixturedef.addfinalizer(lambda: interception.push(service))
+    fixturedef.addfinalizer(lambda: interception.push(service, run))
 
 
 def _finish(node: pytest.Item) -> None:

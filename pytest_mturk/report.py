@@ -131,6 +131,9 @@ _WHY = {
     "any test): " + _ADVICE,
     "empty": "the run-wide simulator held nothing yet when this test's simulator started "
     "(fresh), and it was made there afterwards: " + _ADVICE,
+    "loaded": "this test's simulator started from the file its mturk marker loads, not as "
+    "a copy of the run-wide one: save the object into that file, or make it in a "
+    "function-scoped fixture.",
     "settings": "this test's simulator started fresh, not as a copy of the run-wide one, "
     "because its seed, start or balance (its mturk marker) differ from the run-wide "
     "simulator's: give the test the same seed, start and balance, or make the object in a "

@@ -65,10 +65,12 @@ class Settings:
     fake_credentials: bool = True
     strict_workers: bool = False
     environment: Environment = Environment.SANDBOX
+    # The saved state file the simulator started from (None: it started empty).
+    load: str | None = None
 
 
 # Service attributes that __deepcopy__ sets itself rather than copies.
-_NOT_COPIED = frozenset({"lock", "operations", "internal_errors", "simulator", "calls", "events"})
+_NOT_COPIED = frozenset({"lock", "operations", "internal_errors", "calls", "events"})
 
 
 class Service:
@@ -85,7 +87,6 @@ class Service:
             Environment.SANDBOX: State(Environment.SANDBOX, Decimal("10000.00")),
             Environment.PRODUCTION: State(Environment.PRODUCTION, settings.balance),
         }
-        self.simulator: Any = None  # the public Simulator that owns this service
         # Faults scheduled by Simulator.fail_next: operation -> kinds, next first.
         self.faults: dict[str, list[str]] = {}
         self.calls: list[Call] = []
@@ -112,7 +113,7 @@ class Service:
         """An independent service in exactly this state: both worlds, clock, schedule,
         ID stream (the copy draws the same next IDs), review records, notifier and
         inboxes, call log, events, layouts and pending faults. Nothing either one does
-        afterwards shows in the other. Its ``simulator`` is unset."""
+        afterwards shows in the other."""
         return copy.deepcopy(self)
 
     def pristine(self) -> bool:
@@ -169,7 +170,6 @@ class Service:
             twin.operations = self.operations
             # Exceptions are records here; some cannot be rebuilt from their arguments.
             twin.internal_errors = list(self.internal_errors)
-            twin.simulator = None  # the Simulator built around the copy sets it
         return twin
 
     # -- time ----------------------------------------------------------------------

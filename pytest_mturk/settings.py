@@ -9,8 +9,10 @@ check and the marker's help text read, for untyped code and for
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as _dt
 import difflib
+import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, TypedDict
@@ -48,6 +50,9 @@ class SimulatorSettings(TypedDict, total=False):
     fake_credentials: bool
     """A client that finds no AWS credentials of its own is handed example keys (default
     True); with False it gets botocore's ``NoCredentialsError``."""
+    load: str | os.PathLike[str]
+    """Start from the state saved in this file (``sim.save(path)``); given with it,
+    ``seed``, ``start`` and ``balance`` must be the file's, the others apply from then on."""
 
 
 # In the order they are documented; the marker's help text and error messages list them so.
@@ -125,6 +130,9 @@ def resolve(settings: SimulatorSettings) -> Settings:
         amount = Decimal(str(balance)).quantize(Decimal("0.01")) if balance is not None else None
     except ArithmeticError:
         raise UsageError(f"balance must be an amount such as '500.00', not {balance!r}.") from None
+    load = settings.get("load")
+    if load is not None and not isinstance(load, (str, os.PathLike)):
+        raise UsageError(f"load must be the path of a saved state file, not {load!r}.")
     return Settings(
         seed=seed,
         start=_start(settings.get("start")),
@@ -133,7 +141,34 @@ def resolve(settings: SimulatorSettings) -> Settings:
         strict_workers=_flag("strict_workers", settings.get("strict_workers", False)),
         environment=env,
         fake_credentials=_flag("fake_credentials", settings.get("fake_credentials", True)),
+        load=os.fspath(load) if load is not None else None,
     )
+
+
+WORLD = ("seed", "start", "balance")
+
+
+def loaded(saved: Settings, given: SimulatorSettings, path: str) -> Settings:
+    """The settings of a simulator loaded from ``path``, saved with ``saved``: those
+    given apply from now on, except that ``seed``, ``start`` and ``balance``, which
+    shaped the saved state, must be the file's."""
+    resolved = resolve(given)
+    clash = [
+        name
+        for name in WORLD
+        if name in given
+        and (str(getattr(resolved, name)) if name == "seed" else getattr(resolved, name))
+        != (str(saved.seed) if name == "seed" else getattr(saved, name))
+    ]
+    if clash:
+        start = saved.start.isoformat() if saved.start is not None else None
+        shown = f"seed={saved.seed!r}, start={start}, balance={saved.balance}"
+        raise UsageError(
+            f"A simulator loaded from {path} keeps the seed, start and balance it was saved "
+            f"with ({shown}); {', '.join(clash)} given differently. Leave them out."
+        )
+    others = {name: getattr(resolved, name) for name in given if name not in WORLD}
+    return dataclasses.replace(saved, **others)
 
 
 def same_world(one: Settings, other: Settings) -> bool:

@@ -8,6 +8,7 @@ import dataclasses
 import datetime as _dt
 import functools
 import inspect
+import os
 import sys
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -71,10 +72,47 @@ class Simulator:
     """
 
     def __init__(self, **settings: Unpack[SimulatorSettings]) -> None:
+        path = settings.get("load")
+        if path is not None:
+            self._load(path, settings)
+            return
         resolved = resolve(settings)
         service = Service(resolved, ops.OPERATIONS)
         ops.install(service)
         self._build(service, settings, {})
+
+    def _load(self, path: str | os.PathLike[str], settings: SimulatorSettings) -> None:
+        # Everything is read and built aside; only a whole service is handed over.
+        from . import persist
+        from .settings import loaded
+
+        resolve(settings)  # every name and value checked before the file is read
+        saved = persist.load(path)
+        service = saved.service
+        service.settings = loaded(service.settings, settings, os.fspath(path))
+        workers = {
+            worker_id: SimulatedWorker(service, worker_id, profile)
+            for worker_id, profile in saved.workers.items()
+        }
+        self._build(service, settings, workers)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write this simulator's whole state to ``path``, as JSON (``docs/saving.md``).
+
+        ``mturk_sim(load=path)`` (or ``Simulator(load=path)``, or the ``mturk`` marker's
+        ``load`` setting) starts a simulator from it that answers every later call
+        exactly as this one would: both environments, every record, the clock, pending
+        deadlines and expiries, the IDs still to come, notifications and inboxes,
+        messages, the call log and events, layouts, pending faults and workers.
+        """
+        from . import persist
+
+        with self._service.lock:
+            persist.save(
+                self._service,
+                {worker_id: handle.profile for worker_id, handle in self._workers.items()},
+                path,
+            )
 
     def _build(
         self,
@@ -90,7 +128,6 @@ class Simulator:
             "access_keys": self.settings.access_keys,
         }
         self._service = service
-        self._service.simulator = self
         self._workers = workers
         self._running = False
         _bootstrap.unstarted.add(self)
@@ -114,6 +151,8 @@ class Simulator:
         carries on from it. The others (access keys, strict workers, environment,
         fake credentials) apply to the copy from now on.
         """
+        if "load" in settings:
+            raise UsageError("A copy of a simulator starts from its source, not from a file.")
         resolved = resolve(settings)
         if not same_world(resolved, source.settings):
             raise UsageError(
@@ -145,7 +184,7 @@ class Simulator:
         """Answer every boto3 ``mturk`` call in the process (until :meth:`stop`)."""
         _bootstrap.unstarted.discard(self)
         if not self._running:
-            interception.push(self._service)
+            interception.push(self._service, self)
             self._running = True
         return self
 
@@ -418,7 +457,8 @@ def mturk_sim(
     ``environment`` ("sandbox" or "production": what ``client()`` and
     ``balance`` mean), ``fake_credentials`` (default True: a client that finds
     no AWS credentials of its own is handed example keys; False: it gets
-    botocore's ``NoCredentialsError``).
+    botocore's ``NoCredentialsError``), ``load`` (start from the state
+    ``sim.save(path)`` wrote; see ``docs/saving.md``).
     """
     if func is not None:
         if not callable(func):
@@ -429,8 +469,8 @@ def mturk_sim(
 
 def current() -> Simulator | None:
     """The innermost active simulator, if any (see :func:`active_simulator`)."""
-    service = interception.active()
-    return getattr(service, "simulator", None) if service is not None else None
+    owner = interception.active_owner()
+    return owner if isinstance(owner, Simulator) else None
 
 
 def active_simulator() -> Simulator:

@@ -119,7 +119,11 @@ def test_decorating_is_not_forgetting_to_start():
 def test_a_dropped_simulator_is_not_taken_for_a_forgotten_one():
     gc.disable()
     try:
-        mturk_sim()  # made and dropped: only its own reference cycle keeps it
+        # Made and dropped, kept only by a reference cycle (as a simulator a test's
+        # objects refer to, and that refers to them, is): the collector's to free.
+        dropped = mturk_sim()
+        dropped.own = dropped  # type: ignore[attr-defined]
+        del dropped
         assert _bootstrap.unstarted
         _bootstrap.refuse_if_unstarted()  # collects it rather than refusing
         assert not _bootstrap.unstarted

@@ -20,7 +20,7 @@ from pytest_mturk import Simulator, UsageError, active_simulator, current, mturk
 from pytest_mturk.service import Settings
 from pytest_mturk.settings import NAMES
 
-ALL = "seed, start, balance, access_keys, strict_workers, environment, fake_credentials"
+ALL = "seed, start, balance, access_keys, strict_workers, environment, fake_credentials, load"
 
 INI = """
 [pytest]
