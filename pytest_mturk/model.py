@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import money
+from .journal import JDict, JList, current, journaled
 
 
 class Environment(str, enum.Enum):
@@ -72,13 +73,36 @@ ADULT = "00000000000000000060"
 PERCENT_APPROVED = "000000000000000000L0"
 
 
+def _unadd(index: OrderedIndex, key: str, counter: int) -> None:
+    # Newest first, so the key is the last one in and the lists' last entries.
+    del index._current[key]
+    del index._positions[-1]
+    del index._keys[-1]
+    index._counter = counter
+
+
+def _undiscard(index: OrderedIndex, key: str, position: int, stale: int) -> None:
+    current = index._current
+    current[key] = position
+    index._stale = stale
+    if len(current) > 1 and position < max(current.values()):
+        # Keys iterate in the order of their positions: put this one back in its place.
+        ordered = sorted(current.items(), key=lambda item: item[1])
+        current.clear()
+        current.update(ordered)
+
+
+def _uncompact(index: OrderedIndex, positions: list[int], keys: list[str], stale: int) -> None:
+    index._positions, index._keys, index._stale = positions, keys, stale
+
+
 class OrderedIndex:
     """Keys in the order they (last) entered, pageable by an opaque position.
 
     ``add`` and ``discard`` are O(1) amortised; a page starts with a binary
     search, so the cost of one page does not grow with the size of the index.
     A discarded key leaves a stale entry behind until the next compaction;
-    while there is none, a page is a plain slice.
+    while there is none, a page is a plain slice. Changes are journaled.
     """
 
     def __init__(self) -> None:
@@ -100,19 +124,29 @@ class OrderedIndex:
     def add(self, key: str) -> None:
         if key in self._current:
             return
+        log = current.log
+        if log is not None:
+            log.append((_unadd, self, key, self._counter))
         self._counter += 1
         self._current[key] = self._counter
         self._positions.append(self._counter)
         self._keys.append(key)
 
     def discard(self, key: str) -> None:
-        if self._current.pop(key, None) is None:
+        position = self._current.pop(key, None)
+        if position is None:
             return
+        log = current.log
+        if log is not None:
+            log.append((_undiscard, self, key, position, self._stale))
         self._stale += 1
         if self._stale > 64 and self._stale > len(self._current):
             self._compact()
 
     def _compact(self) -> None:
+        log = current.log
+        if log is not None:
+            log.append((_uncompact, self, self._positions, self._keys, self._stale))
         live = sorted((pos, key) for key, pos in self._current.items())
         self._positions = [pos for pos, _ in live]
         self._keys = [key for _, key in live]
@@ -144,6 +178,7 @@ class OrderedIndex:
         return found, last
 
 
+@journaled
 @dataclass(eq=False, slots=True)
 class HITType:
     hit_type_id: str
@@ -174,6 +209,7 @@ class HITType:
 _MASTERS_VALUES = frozenset(MASTERS_IDS.values())
 
 
+@journaled
 @dataclass(eq=False, slots=True)
 class HIT:
     hit_id: str
@@ -197,7 +233,7 @@ class HIT:
     rejected: int = 0
     # Every AssignmentId the HIT has issued, in the order first accepted; an ID
     # returned or abandoned is issued again rather than added twice.
-    assignment_ids: list[str] = field(default_factory=list)
+    assignment_ids: list[str] = field(default_factory=JList)
     # IDs given back (returned or abandoned), oldest first: MTurk hands a freed
     # slot's AssignmentId to the next worker who accepts, before minting one. A
     # tuple: most HITs never free one, and the empty tuple costs them nothing.
@@ -256,6 +292,7 @@ class HIT:
         return HITStatus.REVIEWING if self.reviewing else HITStatus.REVIEWABLE
 
 
+@journaled
 @dataclass(eq=False, slots=True)
 class Assignment:
     assignment_id: str
@@ -281,6 +318,7 @@ class Assignment:
         )
 
 
+@journaled
 @dataclass(eq=False, slots=True)
 class Worker:
     worker_id: str
@@ -321,6 +359,7 @@ class LedgerEntry:
     worker_id: str | None
 
 
+@journaled
 @dataclass(eq=False)
 class QualificationType:
     qualification_type_id: str
@@ -349,6 +388,7 @@ class QualificationRequestStatus(str, enum.Enum):
     REJECTED = "Rejected"
 
 
+@journaled
 @dataclass(eq=False)
 class Qualification:
     """A worker's qualification of one type; a revoked one is kept, as the service keeps it."""
@@ -361,6 +401,7 @@ class Qualification:
     reason: str | None = None  # why it was revoked (the worker sees it)
 
 
+@journaled
 @dataclass(eq=False)
 class QualificationRequest:
     """A worker's request for a qualification (and their test answers, if the type has a test)."""
@@ -387,42 +428,49 @@ class Message:
     environment: Environment
 
 
+@journaled
 @dataclass(eq=False)
 class State:
     """Everything one environment (sandbox or production) holds."""
 
     environment: Environment
     balance: Decimal
-    hits: dict[str, HIT] = field(default_factory=dict)
+    hits: dict[str, HIT] = field(default_factory=JDict)
     hit_index: OrderedIndex = field(default_factory=OrderedIndex)  # live (not disposed)
     reviewable: OrderedIndex = field(default_factory=OrderedIndex)
     reviewing: OrderedIndex = field(default_factory=OrderedIndex)
-    hit_types: dict[str, HITType] = field(default_factory=dict)
-    hit_types_by_key: dict[tuple[Any, ...], HITType] = field(default_factory=dict)
+    hit_types: dict[str, HITType] = field(default_factory=JDict)
+    hit_types_by_key: dict[tuple[Any, ...], HITType] = field(default_factory=JDict)
     # AssignmentId -> its current holder (an ID is reissued after a return or abandonment).
-    assignments: dict[str, Assignment] = field(default_factory=dict)
+    assignments: dict[str, Assignment] = field(default_factory=JDict)
     # Every acceptance ever made, earlier holders of reissued IDs included, in accept order.
-    holdings: list[Assignment] = field(default_factory=list)
-    workers: dict[str, Worker] = field(default_factory=dict)
-    bonuses: list[BonusPayment] = field(default_factory=list)
-    ledger: list[LedgerEntry] = field(default_factory=list)
+    holdings: list[Assignment] = field(default_factory=JList)
+    workers: dict[str, Worker] = field(default_factory=JDict)
+    bonuses: list[BonusPayment] = field(default_factory=JList)
+    ledger: list[LedgerEntry] = field(default_factory=JList)
     reserved: Decimal = money.ZERO
-    qualification_types: dict[str, QualificationType] = field(default_factory=dict)
+    qualification_types: dict[str, QualificationType] = field(default_factory=JDict)
     # Qualification types in creation order (deleted ones leave at once).
     qualification_type_index: OrderedIndex = field(default_factory=OrderedIndex)
     # type id -> worker id -> qualification, in the order first granted.
-    qualifications: dict[str, dict[str, Qualification]] = field(default_factory=dict)
-    qualification_requests: dict[str, QualificationRequest] = field(default_factory=dict)
+    qualifications: dict[str, dict[str, Qualification]] = field(default_factory=JDict)
+    qualification_requests: dict[str, QualificationRequest] = field(default_factory=JDict)
     # (type id, worker id) -> when the worker opened the type's test.
-    tests_started: dict[tuple[str, str], _dt.datetime] = field(default_factory=dict)
-    blocks: dict[str, str] = field(default_factory=dict)  # worker id -> reason
+    tests_started: dict[tuple[str, str], _dt.datetime] = field(default_factory=JDict)
+    blocks: dict[str, str] = field(default_factory=JDict)  # worker id -> reason
     block_index: OrderedIndex = field(default_factory=OrderedIndex)
-    messages: list[Message] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=JList)
     # (operation, token) -> (time first seen, what the first call produced)
-    tokens: dict[tuple[str, str], tuple[_dt.datetime, str]] = field(default_factory=dict)
+    tokens: dict[tuple[str, str], tuple[_dt.datetime, str]] = field(default_factory=JDict)
     hit_seq: int = 0
     # HIT id -> what its review policies recorded (review.HITReview).
-    reviews: dict[str, Any] = field(default_factory=dict)
+    reviews: dict[str, Any] = field(default_factory=JDict)
+
+    def __post_init__(self) -> None:
+        # A state rebuilt from plain data: the per-type tables are journaled too.
+        for type_id, held in self.qualifications.items():
+            if held.__class__ is not JDict:
+                dict.__setitem__(self.qualifications, type_id, JDict(held))
 
     @property
     def masters_id(self) -> str:

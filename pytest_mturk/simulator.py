@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
 
 from . import _bootstrap, interception, notify, ops
 from .errors import InternalError, UsageError
+from .journal import JDict, atomic
 from .model import (
     HIT,
     Assignment,
@@ -72,7 +73,7 @@ class Simulator:
         resolved = resolve(settings)
         service = Service(resolved, ops.OPERATIONS)
         ops.install(service)
-        self._build(service, settings, {})
+        self._build(service, settings, JDict())
 
     def _build(
         self,
@@ -270,7 +271,7 @@ class Simulator:
             )
             if value is not None
         }
-        with self._service.lock:
+        with self._service.lock, atomic():
             existing = self._workers.get(worker_id)
             profile = existing.profile if existing is not None else Profile()
             if changes:
