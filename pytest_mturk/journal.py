@@ -28,6 +28,7 @@ import random
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import fields, is_dataclass
+from operator import attrgetter
 from typing import Any, SupportsIndex, TypeVar
 
 _T = TypeVar("_T")
@@ -38,28 +39,21 @@ _UNSET: Any = object()  # an attribute or key that was not there
 _set = object.__setattr__
 
 
-class Journal(list):  # type: ignore[type-arg]
-    """The undo entries of one open transaction, oldest first.
-
-    ``depth`` counts the savepoints open inside it (0: the transaction's own level).
-    """
-
-    __slots__ = ("depth",)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.depth = 0
+# The undo entries of one open transaction, oldest first: ``(undo, *args)``.
+Journal = list[tuple[Any, ...]]
 
 
 class _Current(threading.local):
     log: Journal | None = None
+    depth = 0  # savepoints open inside the transaction (0: its own level)
+    mark = 0  # where the innermost savepoint's entries start
 
 
 # The journal of the transaction open on this thread, if any.
 current = _Current()
 
 # What a new transaction's journal is: tests replace it to make a write fail.
-new_journal: Callable[[], Journal] = Journal
+new_journal: Callable[[], Journal] = list
 
 
 def rollback(log: Journal, mark: int) -> None:
@@ -86,28 +80,57 @@ class atomic:  # noqa: N801 - used like a function: ``with atomic():``
     def __enter__(self) -> None:
         log = current.log
         if log is None:
-            log = current.log = new_journal()
-            self._outer = False
+            self._log = current.log = new_journal()
             self._mark = 0
+            self._outer: int | None = None
         else:
-            self._outer = True
-            self._mark = len(log)
-            log.depth += 1
-        self._log = log
+            self._log = log
+            self._outer = current.mark
+            self._mark = current.mark = len(log)
+            current.depth += 1
 
     def __exit__(self, kind: object, value: object, traceback: object) -> None:
-        log = self._log
         try:
             if kind is not None:
-                rollback(log, self._mark)
+                rollback(self._log, self._mark)
         finally:
-            if self._outer:
-                log.depth -= 1
-            else:
+            if self._outer is None:
                 current.log = None
+            else:
+                current.depth -= 1
+                current.mark = self._outer
 
 
 # -- records -----------------------------------------------------------------------
+
+
+def _restore_fields(obj: object, names: tuple[str, ...], values: tuple[Any, ...]) -> None:
+    for name, value in zip(names, values, strict=True):
+        _set(obj, name, value)
+
+
+def kept(cls: _C) -> _C:
+    """Make a (dataclass) record journaled by :func:`keep`, not on every write.
+
+    For the records every call changes (HITs, assignments): a keep notes all
+    their fields in one step, so their constructor and their writes run at full
+    speed. Whatever writes such a record calls ``keep(record)`` first, in the
+    same transaction or savepoint; its cached wire form (``cache``) is the one
+    field written without: it is only ever built from the state as it is, and
+    a kept record gets its old one back with the rest.
+    """
+    names = tuple(f.name for f in fields(cls))
+    cls.__journal_fields__ = names  # type: ignore[attr-defined]
+    cls.__journal_get__ = attrgetter(*names)  # type: ignore[attr-defined]
+    return cls
+
+
+def keep(record: Any) -> None:
+    """Note all of a :func:`kept` record's fields before changing it."""
+    log = current.log
+    if log is not None:
+        cls = record.__class__
+        log.append((_restore_fields, record, cls.__journal_fields__, cls.__journal_get__(record)))
 
 
 def _restore_attribute(obj: object, name: str, old: Any) -> None:
@@ -146,7 +169,7 @@ def journaled(cls: _C) -> _C:
     )
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        self.__class__ = building
+        _set(self, "__class__", building)
         try:
             init(self, *args, **kwargs)
             for name, kind in adopt:

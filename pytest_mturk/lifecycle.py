@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import errors, money
+from .journal import keep
 from .model import (
     HIT,
     Assignment,
@@ -136,6 +137,7 @@ def refresh(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
     old = hit.status
     if new is old:
         return
+    keep(hit)
     hit.status = new
     if old is HITStatus.REVIEWABLE:
         state.reviewable.discard(hit.hit_id)
@@ -218,6 +220,7 @@ def expire(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
     """The HIT leaves the marketplace: no new accepts; work in progress may finish."""
     if hit.expired:
         return
+    keep(hit)
     with reserving(state, hit):
         hit.expired = True
     svc.emit(state, "HITExpired", hit, None, now)
@@ -229,6 +232,7 @@ def set_expiration(
     svc: Service, state: State, hit: HIT, expiration: _dt.datetime, now: _dt.datetime
 ) -> None:
     """Move the expiration into the future (the caller checked the increment)."""
+    keep(hit)
     was_expired, previous = hit.expired, hit.expiration
     before = hit.liability
     hit.expired = False
@@ -248,6 +252,7 @@ def set_expiration(
 
 
 def add_assignments(svc: Service, state: State, hit: HIT, count: int, now: _dt.datetime) -> None:
+    keep(hit)
     before = hit.liability
     hit.max_assignments += count
     extra = hit.liability - before
@@ -263,6 +268,7 @@ def add_assignments(svc: Service, state: State, hit: HIT, count: int, now: _dt.d
 
 
 def change_type(svc: Service, state: State, hit: HIT, hit_type: HITType, now: _dt.datetime) -> None:
+    keep(hit)
     previous = hit.hit_type
     before = hit.liability
     hit.hit_type = hit_type
@@ -302,6 +308,7 @@ def _dispose_if_due(svc: Service, state: State, hit: HIT, when: _dt.datetime) ->
 
 
 def dispose(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
+    keep(hit)
     with reserving(state, hit):
         state.reviewable.discard(hit.hit_id)
         state.reviewing.discard(hit.hit_id)
@@ -312,6 +319,7 @@ def dispose(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
 
 
 def set_reviewing(svc: Service, state: State, hit: HIT, reviewing: bool, now: _dt.datetime) -> None:
+    keep(hit)
     hit.reviewing = reviewing
     refresh(svc, state, hit, now)
 
@@ -322,6 +330,7 @@ def set_reviewing(svc: Service, state: State, hit: HIT, reviewing: bool, now: _d
 def accept(svc: Service, state: State, hit: HIT, worker: Worker, now: _dt.datetime) -> Assignment:
     """A worker takes a slot: the oldest one given back keeps its AssignmentId, as on
     MTurk; only when none is free is a new ID minted."""
+    keep(hit)
     if hit.free_ids:
         assignment_id, hit.free_ids = hit.free_ids[0], hit.free_ids[1:]
     else:
@@ -349,6 +358,8 @@ def submit(
     svc: Service, state: State, assignment: Assignment, answer: str, now: _dt.datetime
 ) -> None:
     hit = state.hits[assignment.hit_id]
+    keep(hit)
+    keep(assignment)
     assignment.status = AssignmentStatus.SUBMITTED
     assignment.answer = answer
     assignment.submit_time = now
@@ -388,6 +399,8 @@ def give_back(
 ) -> None:
     """A worker returned the assignment, or its deadline passed (abandoned)."""
     hit = state.hits[assignment.hit_id]
+    keep(hit)
+    keep(assignment)
     with reserving(state, hit):
         assignment.status = how
         assignment.cache = None
@@ -416,6 +429,8 @@ def approve(
     hit = state.hits[assignment.hit_id]
     if override:
         ensure_funds(state, hit.reward + hit.fee)
+    keep(hit)
+    keep(assignment)
     with reserving(state, hit):
         if assignment.status is AssignmentStatus.REJECTED:
             hit.rejected -= 1
@@ -440,6 +455,8 @@ def reject(
     svc: Service, state: State, assignment: Assignment, feedback: str | None, now: _dt.datetime
 ) -> None:
     hit = state.hits[assignment.hit_id]
+    keep(hit)
+    keep(assignment)
     with reserving(state, hit):
         hit.submitted -= 1
         hit.rejected += 1

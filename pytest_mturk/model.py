@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import money
-from .journal import JDict, JList, current, journaled
+from .journal import JDict, JList, current, journaled, kept
 
 
 class Environment(str, enum.Enum):
@@ -209,7 +209,7 @@ class HITType:
 _MASTERS_VALUES = frozenset(MASTERS_IDS.values())
 
 
-@journaled
+@kept
 @dataclass(eq=False, slots=True)
 class HIT:
     hit_id: str
@@ -292,7 +292,7 @@ class HIT:
         return HITStatus.REVIEWING if self.reviewing else HITStatus.REVIEWABLE
 
 
-@journaled
+@kept
 @dataclass(eq=False, slots=True)
 class Assignment:
     assignment_id: str

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Union
 
 from . import answers, errors, lifecycle
+from .journal import keep
 from .model import HIT, Assignment, AssignmentStatus, State
 from .review import Action, HITReview, Policy, Result, parse_policy, review_of
 
@@ -93,6 +94,7 @@ def _extend(
         if hit.expired or hit.expiration < due:
             expiration = due
     # Check the funds for the whole extension first, so it happens entirely or not at all.
+    keep(hit)
     saved = (hit.max_assignments, hit.expired, hit.expiration)
     before = hit.liability
     hit.max_assignments += 1

@@ -225,8 +225,9 @@ class Service:
                 log = journal.current.log = journal.new_journal()
                 mark = 0
             else:
-                mark = len(log)
-                log.depth += 1
+                outer_mark = journal.current.mark
+                mark = journal.current.mark = len(log)
+                journal.current.depth += 1
             try:
                 if handler is None:
                     raise errors.not_implemented(operation)
@@ -247,7 +248,8 @@ class Service:
                 if opened:
                     journal.current.log = None
                 else:
-                    log.depth -= 1
+                    journal.current.depth -= 1
+                    journal.current.mark = outer_mark
             self.calls.append(call)
         return call
 
