@@ -192,10 +192,10 @@ class Scheduler:
         heap = self._heap
         ran = 0
         while heap and heap[0][0] <= now:
-            entry = heapq.heappop(heap)
             log = journal.current.log
             if log is not None:
-                log.append((_reschedule, self, entry))
+                log.append((_reschedule, self, heap[0]))
+            entry = heapq.heappop(heap)
             try:
                 with journal.atomic():
                     entry[2](*entry[3:], entry[0])

@@ -133,12 +133,13 @@ class OrderedIndex:
         self._keys.append(key)
 
     def discard(self, key: str) -> None:
-        position = self._current.pop(key, None)
+        position = self._current.get(key)
         if position is None:
             return
         log = current.log
         if log is not None:
             log.append((_undiscard, self, key, position, self._stale))
+        del self._current[key]
         self._stale += 1
         if self._stale > 64 and self._stale > len(self._current):
             self._compact()
