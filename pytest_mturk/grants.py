@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import answers, qualification_tests, requirements
+from .containers import JDict
 from .errors import WorkerActionError
-from .journal import JDict
 from .model import (
     HITStatus,
     HITType,

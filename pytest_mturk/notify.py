@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from .aws_delivery import Aws as _Aws
 from .clock import as_utc
+from .containers import JDict, JList
 from .errors import UsageError
-from .journal import JDict, JList, journaled, note_random
+from .journal import journaled, note_random
 from .model import Environment, State
 
 if TYPE_CHECKING:

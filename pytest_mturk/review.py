@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from . import errors
-from .journal import JDict, JList, JSet, journaled
+from .containers import JDict, JList, JSet
+from .journal import journaled
 from .model import State
 from .validation import max_length, range_error
 

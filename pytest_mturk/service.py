@@ -18,8 +18,9 @@ from typing import Any
 
 from . import answers, errors, journal
 from .clock import Clock, Scheduler
+from .containers import JDict, JList
 from .ids import IdGenerator
-from .journal import JDict, JList, journaled
+from .journal import journaled
 from .model import HIT, Assignment, Environment, State, Worker
 
 Handler = Callable[["Service", State, dict[str, Any], _dt.datetime], dict[str, Any]]
@@ -219,12 +220,13 @@ class Service:
             # The call is a transaction (a savepoint, when made inside another one):
             # whatever it raises, it leaves no change behind. Transitions that fell
             # due before it have run, and stand.
-            log = journal.current.log
-            opened = log is None
-            if opened:
+            outer = journal.current.log
+            opened = outer is None
+            if outer is None:
                 log = journal.current.log = journal.new_journal()
                 mark = 0
             else:
+                log = outer
                 outer_mark = journal.current.mark
                 mark = journal.current.mark = len(log)
                 journal.current.depth += 1

@@ -13,8 +13,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
 
 from . import _bootstrap, interception, notify, ops
+from .containers import JDict
 from .errors import InternalError, UsageError
-from .journal import JDict, atomic
+from .journal import atomic
 from .model import (
     HIT,
     Assignment,

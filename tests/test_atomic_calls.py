@@ -30,9 +30,10 @@ from hypothesis import strategies as st
 from state_dump import differences, dump
 
 from pytest_mturk import InternalError, WorkerActionError, journal, lifecycle, mturk_sim
+from pytest_mturk.containers import JDict, JList, JSet
 from pytest_mturk.ids import Stream
-from pytest_mturk.journal import JDict, JList, JSet, atomic
-from pytest_mturk.model import AssignmentStatus, Environment
+from pytest_mturk.journal import atomic
+from pytest_mturk.model import AssignmentStatus
 
 START = "2024-05-01T09:00:00+00:00"
 LONG = os.environ.get("HYPOTHESIS_PROFILE") in ("long", "nightly")
@@ -308,7 +309,9 @@ def test_a_refused_worker_action_leaves_no_worker_record_behind():
 # -- the pieces of the journal -------------------------------------------------------------
 
 CONTAINER_OPS = st.lists(
-    st.tuples(st.sampled_from(["set", "del", "pop", "setdefault", "update", "clear"]), st.integers(0, 6)),
+    st.tuples(
+        st.sampled_from(["set", "del", "pop", "setdefault", "update", "clear"]), st.integers(0, 6)
+    ),
     max_size=12,
 )
 
@@ -344,7 +347,9 @@ def test_a_failed_transaction_leaves_a_dict_as_it_was_in_its_order(start, ops):
         ),
         max_size=12,
     ),
-    sets=st.lists(st.tuples(st.sampled_from(["add", "discard", "update", "pop"]), st.integers(0, 9))),
+    sets=st.lists(
+        st.tuples(st.sampled_from(["add", "discard", "update", "pop"]), st.integers(0, 9))
+    ),
 )
 def test_a_failed_transaction_leaves_lists_and_sets_as_they_were(start, ops, sets):
     items, bag = JList(start), JSet(start)
@@ -497,7 +502,7 @@ class Run:
                 AutoGranted=True,
             )["QualificationType"]["QualificationTypeId"]
             for number, step in enumerate(steps):
-                self.sim.now  # transitions due before the step run outside it
+                _ = self.sim.now  # transitions due before the step run outside it
                 if number == self.skip:
                     if step[0] not in ("accept", "submit", "return", "advance", "request"):
                         service.ids.request_id()  # the ServiceFault's own RequestId
