@@ -23,6 +23,8 @@ from .ids import IdGenerator
 from .journal import journaled
 from .model import HIT, Assignment, Environment, State, Worker
 
+_current = journal.current  # the transaction open on this thread, if any
+
 Handler = Callable[["Service", State, dict[str, Any], _dt.datetime], dict[str, Any]]
 
 
@@ -220,16 +222,16 @@ class Service:
             # The call is a transaction (a savepoint, when made inside another one):
             # whatever it raises, it leaves no change behind. Transitions that fell
             # due before it have run, and stand.
-            outer = journal.current.log
+            outer = _current.log
             opened = outer is None
             if outer is None:
-                log = journal.current.log = journal.new_journal()
+                log = _current.log = journal.new_journal()
                 mark = 0
             else:
                 log = outer
-                outer_mark = journal.current.mark
-                mark = journal.current.mark = len(log)
-                journal.current.depth += 1
+                outer_mark = _current.mark
+                mark = _current.mark = len(log)
+                _current.depth += 1
             try:
                 if handler is None:
                     raise errors.not_implemented(operation)
@@ -248,10 +250,10 @@ class Service:
                 raise
             finally:
                 if opened:
-                    journal.current.log = None
+                    _current.log = None
                 else:
-                    journal.current.depth -= 1
-                    journal.current.mark = outer_mark
+                    _current.depth -= 1
+                    _current.mark = outer_mark
             self.calls.append(call)
         return call
 
