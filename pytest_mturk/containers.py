@@ -50,11 +50,13 @@ class JDict(dict[_K, _V]):
         if log is not None:
             log.append((_restore_dict, self, list(dict.items(self))))
 
-    def __setitem__(self, key: _K, value: _V) -> None:
-        log = current.log
+    def __setitem__(
+        self, key: _K, value: _V, _current: Any = current, _set: Any = dict.__setitem__
+    ) -> None:
+        log = _current.log
         if log is not None:
             log.append((_restore_key, self, key, dict.get(self, key, UNSET)))
-        dict.__setitem__(self, key, value)
+        _set(self, key, value)
 
     def setdefault(self, key: _K, default: _V = None) -> _V:  # type: ignore[assignment]
         if key not in self:
@@ -110,11 +112,11 @@ class JList(list[_T]):
         if log is not None:
             log.append((_restore_list, self, list(self)))
 
-    def append(self, item: _T) -> None:
-        log = current.log
+    def append(self, item: _T, _current: Any = current, _append: Any = list.append) -> None:
+        log = _current.log
         if log is not None:
             log.append((_cut, self, len(self)))
-        list.append(self, item)
+        _append(self, item)
 
     def extend(self, items: Iterable[_T]) -> None:
         log = current.log

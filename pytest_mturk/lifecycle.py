@@ -102,8 +102,16 @@ def _debit(
 
 def _pay_assignment(state: State, hit: HIT, assignment: Assignment, now: _dt.datetime) -> None:
     reward, fee = hit.reward, hit.fee
-    _debit(state, now, "reward", reward, hit.hit_id, assignment.assignment_id, assignment.worker_id)
-    _debit(state, now, "fee", fee, hit.hit_id, assignment.assignment_id, None)
+    hit_id, assignment_id = hit.hit_id, assignment.assignment_id
+    # Both entries in one step: one change to journal, not two.
+    state.ledger.extend(
+        (
+            LedgerEntry(now, "reward", -reward, hit_id, assignment_id, assignment.worker_id),
+            LedgerEntry(now, "fee", -fee, hit_id, assignment_id, None),
+        )
+    )
+    if state.environment is Environment.PRODUCTION:
+        state.balance -= reward + fee
 
 
 def pay_bonus(
