@@ -166,8 +166,9 @@ def _has_dict(cls: type) -> bool:
 def journaled(cls: _C) -> _C:
     """Make a record class note every attribute write while a transaction is open.
 
-    Its constructor writes at full speed (an object made inside a transaction
-    needs no undo: nothing reached it before), and turns plain ``dict``,
+    Its constructor notes nothing (an object made inside a transaction needs no
+    undo: nothing reached it before), so it must change nothing but the record
+    itself; it turns plain ``dict``,
     ``list`` and ``set`` values of fields declared with a journaled container
     (``field(default_factory=JDict)``) into that container, so a record rebuilt
     from plain data is journaled like any other.
@@ -186,8 +187,12 @@ def journaled(cls: _C) -> _C:
     )
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        # A record being made notes nothing: nothing reached it before (and undoing its
+        # making would leave it broken for whoever holds it, a cache say).
         if swap:
             _set(self, "__class__", building)
+        else:
+            log, current.log = current.log, None
         try:
             init(self, *args, **kwargs)
             for name, kind in adopt:
@@ -197,6 +202,8 @@ def journaled(cls: _C) -> _C:
         finally:
             if swap:
                 self.__class__ = cls
+            else:
+                current.log = log
 
     __init__.__doc__ = init.__doc__
     __init__.__wrapped__ = init  # type: ignore[attr-defined]
