@@ -22,6 +22,8 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from . import journal
+
 UTC = _dt.timezone.utc
 EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -175,13 +177,31 @@ def schedulable(name: str) -> Callable[[A], A]:
     return register
 
 
+def _unschedule(scheduler: Scheduler, seq: int) -> None:
+    """Undo the push of the entry numbered ``seq + 1``."""
+    heap = scheduler._heap
+    for index, entry in enumerate(heap):
+        if entry[1] == seq + 1:
+            heap[index] = heap[-1]
+            heap.pop()
+            heapq.heapify(heap)
+            break
+    scheduler._seq = seq
+
+
+def _reschedule(scheduler: Scheduler, entry: tuple[Any, ...]) -> None:
+    """Undo the pop of ``entry``."""
+    heapq.heappush(scheduler._heap, entry)
+
+
 class Scheduler:
     """A heap of due transitions, applied in time order.
 
     Entries are ``(due, seq, action, *args)``; applying one calls
     ``action(*args, due)``, which returns nothing. Actions that may be
     superseded (an expiration moved later, say) check for themselves whether
-    they still apply, so nothing is ever removed from the heap.
+    they still apply, so nothing is ever removed from the heap. Pushes and
+    pops are journaled: a failed transaction leaves the schedule as it was.
     """
 
     def __init__(self) -> None:
@@ -210,6 +230,9 @@ class Scheduler:
         return scheduler
 
     def at(self, due: _dt.datetime, action: Callable[..., None], *args: Any) -> None:
+        log = journal.current.log
+        if log is not None:
+            log.append((_unschedule, self, self._seq))
         self._seq += 1
         # One flat tuple per entry: the seq is unique, so nothing after it is compared.
         heapq.heappush(self._heap, (due, self._seq, action, *args))
@@ -219,15 +242,21 @@ class Scheduler:
     ) -> int:
         """Apply every transition due at or before ``now``; return how many ran.
 
-        With ``on_error``, a transition that raises is handed to it and the rest
-        still run: one broken transition must not stop time for everything else.
+        Each transition is atomic: one that raises leaves no trace but its
+        place in the schedule, which is used up. With ``on_error``, it is
+        handed to it and the rest still run: one broken transition must not
+        stop time for everything else.
         """
         heap = self._heap
         ran = 0
         while heap and heap[0][0] <= now:
+            log = journal.current.log
+            if log is not None:
+                log.append((_reschedule, self, heap[0]))
             entry = heapq.heappop(heap)
             try:
-                entry[2](*entry[3:], entry[0])
+                with journal.atomic():
+                    entry[2](*entry[3:], entry[0])
             except Exception as exc:
                 if on_error is None:
                     raise

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import answers, qualification_tests, system_qualifications
 from .clock import schedulable
+from .containers import JDict
 from .errors import WorkerActionError
 from .model import (
     HITStatus,
@@ -46,7 +47,7 @@ def grant(
     state: State, type_id: str, worker_id: str, value: int, now: _dt.datetime
 ) -> Qualification:
     """Give the worker the qualification with ``value`` (again, if it was revoked)."""
-    held = state.qualifications.setdefault(type_id, {})
+    held = state.qualifications.setdefault(type_id, JDict())
     qualification = held.get(worker_id)
     if qualification is None:
         qualification = held[worker_id] = Qualification(type_id, worker_id, value, now)
@@ -102,9 +103,9 @@ def delete_type(svc: Service, state: State, qtype: QualificationType, now: _dt.d
     type_id = qtype.qualification_type_id
     qtype.status = QualificationTypeStatus.DISPOSING
     state.qualification_type_index.discard(type_id)
-    state.tests_started = {
-        key: when for key, when in state.tests_started.items() if key[0] != type_id
-    }
+    state.tests_started = JDict(
+        (key, when) for key, when in state.tests_started.items() if key[0] != type_id
+    )
     for request in state.qualification_requests.values():
         if (
             request.qualification_type_id == type_id

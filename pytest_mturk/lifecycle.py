@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors, money
 from .clock import schedulable
+from .journal import keep
 from .model import (
     HIT,
     Assignment,
@@ -102,8 +103,16 @@ def _debit(
 
 def _pay_assignment(state: State, hit: HIT, assignment: Assignment, now: _dt.datetime) -> None:
     reward, fee = hit.reward, hit.fee
-    _debit(state, now, "reward", reward, hit.hit_id, assignment.assignment_id, assignment.worker_id)
-    _debit(state, now, "fee", fee, hit.hit_id, assignment.assignment_id, None)
+    hit_id, assignment_id = hit.hit_id, assignment.assignment_id
+    # Both entries in one step: one change to journal, not two.
+    state.ledger.extend(
+        (
+            LedgerEntry(now, "reward", -reward, hit_id, assignment_id, assignment.worker_id),
+            LedgerEntry(now, "fee", -fee, hit_id, assignment_id, None),
+        )
+    )
+    if state.environment is Environment.PRODUCTION:
+        state.balance -= reward + fee
 
 
 def pay_bonus(
@@ -137,6 +146,7 @@ def refresh(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
     old = hit.status
     if new is old:
         return
+    keep(hit)
     hit.status = new
     if old is HITStatus.REVIEWABLE:
         state.reviewable.discard(hit.hit_id)
@@ -220,6 +230,7 @@ def expire(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
     """The HIT leaves the marketplace: no new accepts; work in progress may finish."""
     if hit.expired:
         return
+    keep(hit)
     with reserving(state, hit):
         hit.expired = True
     svc.emit(state, "HITExpired", hit, None, now)
@@ -231,6 +242,7 @@ def set_expiration(
     svc: Service, state: State, hit: HIT, expiration: _dt.datetime, now: _dt.datetime
 ) -> None:
     """Move the expiration into the future (the caller checked the increment)."""
+    keep(hit)
     was_expired, previous = hit.expired, hit.expiration
     before = hit.liability
     hit.expired = False
@@ -250,6 +262,7 @@ def set_expiration(
 
 
 def add_assignments(svc: Service, state: State, hit: HIT, count: int, now: _dt.datetime) -> None:
+    keep(hit)
     before = hit.liability
     hit.max_assignments += count
     extra = hit.liability - before
@@ -265,6 +278,7 @@ def add_assignments(svc: Service, state: State, hit: HIT, count: int, now: _dt.d
 
 
 def change_type(svc: Service, state: State, hit: HIT, hit_type: HITType, now: _dt.datetime) -> None:
+    keep(hit)
     previous = hit.hit_type
     before = hit.liability
     hit.hit_type = hit_type
@@ -305,6 +319,7 @@ def _dispose_if_due(svc: Service, state: State, hit: HIT, when: _dt.datetime) ->
 
 
 def dispose(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
+    keep(hit)
     with reserving(state, hit):
         state.reviewable.discard(hit.hit_id)
         state.reviewing.discard(hit.hit_id)
@@ -315,6 +330,7 @@ def dispose(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
 
 
 def set_reviewing(svc: Service, state: State, hit: HIT, reviewing: bool, now: _dt.datetime) -> None:
+    keep(hit)
     hit.reviewing = reviewing
     refresh(svc, state, hit, now)
 
@@ -325,6 +341,7 @@ def set_reviewing(svc: Service, state: State, hit: HIT, reviewing: bool, now: _d
 def accept(svc: Service, state: State, hit: HIT, worker: Worker, now: _dt.datetime) -> Assignment:
     """A worker takes a slot: the oldest one given back keeps its AssignmentId, as on
     MTurk; only when none is free is a new ID minted."""
+    keep(hit)
     if hit.free_ids:
         assignment_id, hit.free_ids = hit.free_ids[0], hit.free_ids[1:]
     else:
@@ -352,6 +369,8 @@ def submit(
     svc: Service, state: State, assignment: Assignment, answer: str, now: _dt.datetime
 ) -> None:
     hit = state.hits[assignment.hit_id]
+    keep(hit)
+    keep(assignment)
     assignment.status = AssignmentStatus.SUBMITTED
     assignment.answer = answer
     assignment.submit_time = now
@@ -393,6 +412,8 @@ def give_back(
 ) -> None:
     """A worker returned the assignment, or its deadline passed (abandoned)."""
     hit = state.hits[assignment.hit_id]
+    keep(hit)
+    keep(assignment)
     with reserving(state, hit):
         assignment.status = how
         assignment.cache = None
@@ -421,6 +442,8 @@ def approve(
     hit = state.hits[assignment.hit_id]
     if override:
         ensure_funds(state, hit.reward + hit.fee)
+    keep(hit)
+    keep(assignment)
     with reserving(state, hit):
         if assignment.status is AssignmentStatus.REJECTED:
             hit.rejected -= 1
@@ -445,6 +468,8 @@ def reject(
     svc: Service, state: State, assignment: Assignment, feedback: str | None, now: _dt.datetime
 ) -> None:
     hit = state.hits[assignment.hit_id]
+    keep(hit)
+    keep(assignment)
     with reserving(state, hit):
         hit.submitted -= 1
         hit.rejected += 1

@@ -7,15 +7,16 @@ the service's own names.
 
 from __future__ import annotations
 
-import bisect
 import datetime as _dt
 import enum
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from . import money
+from .containers import JDict, JList
+from .journal import journaled, kept
+from .ordered_index import OrderedIndex as OrderedIndex  # where it used to live
 
 
 class Environment(str, enum.Enum):
@@ -72,98 +73,7 @@ ADULT = "00000000000000000060"
 PERCENT_APPROVED = "000000000000000000L0"
 
 
-class OrderedIndex:
-    """Keys in the order they (last) entered, pageable by an opaque position.
-
-    ``add`` and ``discard`` are O(1) amortised; a page starts with a binary
-    search, so the cost of one page does not grow with the size of the index.
-    A discarded key leaves a stale entry behind until the next compaction;
-    while there is none, a page is a plain slice.
-    """
-
-    def __init__(self) -> None:
-        self._positions: list[int] = []
-        self._keys: list[str] = []
-        self._current: dict[str, int] = {}
-        self._counter = 0
-        self._stale = 0
-
-    def __len__(self) -> int:
-        return len(self._current)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._current
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._current)
-
-    @property
-    def counter(self) -> int:
-        """The position the last key added was given."""
-        return self._counter
-
-    def positions(self) -> list[tuple[str, int]]:
-        """Every live key with its position, in order (what :meth:`restored` takes)."""
-        return sorted(self._current.items(), key=lambda item: item[1])
-
-    @classmethod
-    def restored(cls, positions: list[tuple[str, int]], counter: int) -> OrderedIndex:
-        """An index holding these keys at these (increasing) positions, the last given
-        position being ``counter``: it pages exactly as the index they came from."""
-        index = cls()
-        index._positions = [position for _, position in positions]
-        index._keys = [key for key, _ in positions]
-        index._current = dict(positions)
-        index._counter = counter
-        return index
-
-    def add(self, key: str) -> None:
-        if key in self._current:
-            return
-        self._counter += 1
-        self._current[key] = self._counter
-        self._positions.append(self._counter)
-        self._keys.append(key)
-
-    def discard(self, key: str) -> None:
-        if self._current.pop(key, None) is None:
-            return
-        self._stale += 1
-        if self._stale > 64 and self._stale > len(self._current):
-            self._compact()
-
-    def _compact(self) -> None:
-        live = sorted((pos, key) for key, pos in self._current.items())
-        self._positions = [pos for pos, _ in live]
-        self._keys = [key for _, key in live]
-        self._stale = 0
-
-    def page(
-        self, after: int, limit: int, accept: Callable[[str], bool] | None = None
-    ) -> tuple[list[str], int]:
-        """Up to ``limit`` live keys positioned after ``after``; and the last position."""
-        start = bisect.bisect_right(self._positions, after)
-        if not self._stale and accept is None:
-            found = self._keys[start : start + limit]
-            return found, (self._positions[start + len(found) - 1] if found else after)
-        found = []
-        last = after
-        current = self._current
-        positions, keys = self._positions, self._keys
-        for i in range(start, len(keys)):
-            key = keys[i]
-            position = positions[i]
-            if current.get(key) != position:
-                continue  # stale: the key left (and perhaps re-entered later)
-            if accept is not None and not accept(key):
-                continue
-            found.append(key)
-            last = position
-            if len(found) == limit:
-                break
-        return found, last
-
-
+@journaled
 @dataclass(eq=False, slots=True)
 class HITType:
     hit_type_id: str
@@ -194,6 +104,7 @@ class HITType:
 _MASTERS_VALUES = frozenset(MASTERS_IDS.values())
 
 
+@kept
 @dataclass(eq=False, slots=True)
 class HIT:
     hit_id: str
@@ -217,7 +128,7 @@ class HIT:
     rejected: int = 0
     # Every AssignmentId the HIT has issued, in the order first accepted; an ID
     # returned or abandoned is issued again rather than added twice.
-    assignment_ids: list[str] = field(default_factory=list)
+    assignment_ids: list[str] = field(default_factory=JList)
     # IDs given back (returned or abandoned), oldest first: MTurk hands a freed
     # slot's AssignmentId to the next worker who accepts, before minting one. A
     # tuple: most HITs never free one, and the empty tuple costs them nothing.
@@ -276,6 +187,7 @@ class HIT:
         return HITStatus.REVIEWING if self.reviewing else HITStatus.REVIEWABLE
 
 
+@kept
 @dataclass(eq=False, slots=True)
 class Assignment:
     assignment_id: str
@@ -301,6 +213,7 @@ class Assignment:
         )
 
 
+@journaled
 @dataclass(eq=False, slots=True)
 class Worker:
     worker_id: str
@@ -341,6 +254,7 @@ class LedgerEntry:
     worker_id: str | None
 
 
+@journaled
 @dataclass(eq=False)
 class QualificationType:
     qualification_type_id: str
@@ -369,6 +283,7 @@ class QualificationRequestStatus(str, enum.Enum):
     REJECTED = "Rejected"
 
 
+@journaled
 @dataclass(eq=False)
 class Qualification:
     """A worker's qualification of one type; a revoked one is kept, as the service keeps it."""
@@ -381,6 +296,7 @@ class Qualification:
     reason: str | None = None  # why it was revoked (the worker sees it)
 
 
+@journaled
 @dataclass(eq=False)
 class QualificationRequest:
     """A worker's request for a qualification (and their test answers, if the type has a test)."""
@@ -407,42 +323,49 @@ class Message:
     environment: Environment
 
 
+@journaled
 @dataclass(eq=False)
 class State:
     """Everything one environment (sandbox or production) holds."""
 
     environment: Environment
     balance: Decimal
-    hits: dict[str, HIT] = field(default_factory=dict)
+    hits: dict[str, HIT] = field(default_factory=JDict)
     hit_index: OrderedIndex = field(default_factory=OrderedIndex)  # live (not disposed)
     reviewable: OrderedIndex = field(default_factory=OrderedIndex)
     reviewing: OrderedIndex = field(default_factory=OrderedIndex)
-    hit_types: dict[str, HITType] = field(default_factory=dict)
-    hit_types_by_key: dict[tuple[Any, ...], HITType] = field(default_factory=dict)
+    hit_types: dict[str, HITType] = field(default_factory=JDict)
+    hit_types_by_key: dict[tuple[Any, ...], HITType] = field(default_factory=JDict)
     # AssignmentId -> its current holder (an ID is reissued after a return or abandonment).
-    assignments: dict[str, Assignment] = field(default_factory=dict)
+    assignments: dict[str, Assignment] = field(default_factory=JDict)
     # Every acceptance ever made, earlier holders of reissued IDs included, in accept order.
-    holdings: list[Assignment] = field(default_factory=list)
-    workers: dict[str, Worker] = field(default_factory=dict)
-    bonuses: list[BonusPayment] = field(default_factory=list)
-    ledger: list[LedgerEntry] = field(default_factory=list)
+    holdings: list[Assignment] = field(default_factory=JList)
+    workers: dict[str, Worker] = field(default_factory=JDict)
+    bonuses: list[BonusPayment] = field(default_factory=JList)
+    ledger: list[LedgerEntry] = field(default_factory=JList)
     reserved: Decimal = money.ZERO
-    qualification_types: dict[str, QualificationType] = field(default_factory=dict)
+    qualification_types: dict[str, QualificationType] = field(default_factory=JDict)
     # Qualification types in creation order (deleted ones leave at once).
     qualification_type_index: OrderedIndex = field(default_factory=OrderedIndex)
     # type id -> worker id -> qualification, in the order first granted.
-    qualifications: dict[str, dict[str, Qualification]] = field(default_factory=dict)
-    qualification_requests: dict[str, QualificationRequest] = field(default_factory=dict)
+    qualifications: dict[str, dict[str, Qualification]] = field(default_factory=JDict)
+    qualification_requests: dict[str, QualificationRequest] = field(default_factory=JDict)
     # (type id, worker id) -> when the worker opened the type's test.
-    tests_started: dict[tuple[str, str], _dt.datetime] = field(default_factory=dict)
-    blocks: dict[str, str] = field(default_factory=dict)  # worker id -> reason
+    tests_started: dict[tuple[str, str], _dt.datetime] = field(default_factory=JDict)
+    blocks: dict[str, str] = field(default_factory=JDict)  # worker id -> reason
     block_index: OrderedIndex = field(default_factory=OrderedIndex)
-    messages: list[Message] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=JList)
     # (operation, token) -> (time first seen, what the first call produced)
-    tokens: dict[tuple[str, str], tuple[_dt.datetime, str]] = field(default_factory=dict)
+    tokens: dict[tuple[str, str], tuple[_dt.datetime, str]] = field(default_factory=JDict)
     hit_seq: int = 0
     # HIT id -> what its review policies recorded (review.HITReview).
-    reviews: dict[str, Any] = field(default_factory=dict)
+    reviews: dict[str, Any] = field(default_factory=JDict)
+
+    def __post_init__(self) -> None:
+        # A state rebuilt from plain data: the per-type tables are journaled too.
+        for type_id, held in self.qualifications.items():
+            if held.__class__ is not JDict:
+                dict.__setitem__(self.qualifications, type_id, JDict(held))
 
     @property
     def masters_id(self) -> str:

@@ -26,8 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 from .aws_delivery import Aws as _Aws
 from .clock import as_utc
+from .containers import JDict, JList
 from .destinations import Endpoint, endpoint
 from .errors import UsageError
+from .journal import journaled, note_random
 from .model import Environment, State
 
 if TYPE_CHECKING:
@@ -122,6 +124,7 @@ class SentNotification:
         return self.events[0]["EventType"]
 
 
+@journaled
 class Inbox:
     """An in-memory destination registered on the simulator: it receives every message
     sent to its destination, whatever the transport, with or without moto.
@@ -134,8 +137,8 @@ class Inbox:
     def __init__(self, service: Service, destination: str) -> None:
         self._service = service
         self.destination = destination
-        self._pending: list[dict[str, Any]] = []
-        self._received: list[dict[str, Any]] = []
+        self._pending: list[dict[str, Any]] = JList()
+        self._received: list[dict[str, Any]] = JList()
 
     def __repr__(self) -> str:
         return f"<Inbox {self.destination}: {len(self._pending)} pending>"
@@ -163,7 +166,8 @@ class Inbox:
         with self._service.lock:
             self._service.now()
             count = len(self._pending) if max_messages is None else max_messages
-            taken, self._pending = self._pending[:count], self._pending[count:]
+            taken = self._pending[:count]
+            del self._pending[:count]
             return taken
 
     def _put(self, body: str) -> None:
@@ -174,6 +178,7 @@ class Inbox:
 # -- the notifier ------------------------------------------------------------------
 
 
+@journaled
 class Notifier:
     """Turns a service's lifecycle events into notification messages and delivers them."""
 
@@ -184,8 +189,8 @@ class Notifier:
         # test message (or having one refused) leaves the IDs of real HITs alone.
         self._made_up = random.Random(f"test-events:{service.settings.seed}")
         self._aws = _Aws()
-        self.inboxes: dict[str, Inbox] = {}
-        self.sent: list[SentNotification] = []
+        self.inboxes: dict[str, Inbox] = JDict()
+        self.sent: list[SentNotification] = JList()
         self.listening = False
 
     def register(self, destination: str) -> Inbox:
@@ -209,6 +214,7 @@ class Notifier:
         that does not exist; Ping names neither."""
         if event_type == "Ping":
             return event_entry(event_type, now, None, None, None)
+        note_random(self._made_up)
         hit_id, hit_type_id = self._made_up_id(), self._made_up_id()
         assignment_id = self._made_up_id() if event_type.startswith("Assignment") else None
         return event_entry(event_type, now, hit_id, assignment_id, hit_type_id)

@@ -10,6 +10,8 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Union
 
+from .containers import JDict, JList, JSet
+from .journal import journaled
 from .model import State
 
 # -- what the policies computed and did -----------------------------------------------
@@ -44,13 +46,14 @@ class Action:
 Entry = Union[Result, Action]  # noqa: UP007
 
 
+@journaled
 @dataclass
 class HITReview:
     """Everything the policies of one HIT recorded, in the order it happened."""
 
-    entries: list[tuple[str, Entry]] = field(default_factory=list)  # (level, entry)
-    reviewed: set[str] = field(default_factory=set)  # assignments scored on known answers
-    known_scores: dict[str, int] = field(default_factory=dict)
+    entries: list[tuple[str, Entry]] = field(default_factory=JList)  # (level, entry)
+    reviewed: set[str] = field(default_factory=JSet)  # assignments scored on known answers
+    known_scores: dict[str, int] = field(default_factory=JDict)
 
 
 def review_of(state: State, hit_id: str) -> HITReview:

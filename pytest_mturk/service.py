@@ -16,10 +16,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from . import answers, errors
+from . import answers, errors, journal
 from .clock import Clock, Scheduler
+from .containers import JDict, JList
 from .ids import IdGenerator
+from .journal import journaled
 from .model import HIT, Assignment, Environment, State, Worker
+
+_current = journal.current  # the transaction open on this thread, if any
 
 Handler = Callable[["Service", State, dict[str, Any], _dt.datetime], dict[str, Any]]
 
@@ -73,8 +77,13 @@ class Settings:
 _NOT_COPIED = frozenset({"lock", "operations", "internal_errors", "calls", "events"})
 
 
+@journaled
 class Service:
-    """The state of one simulated MTurk (both environments) and its rules."""
+    """The state of one simulated MTurk (both environments) and its rules.
+
+    Every change runs as a transaction (see :mod:`.journal`): a call, a worker's
+    action or a scheduled transition that raises leaves the state as it was.
+    """
 
     def __init__(self, settings: Settings, operations: dict[str, Handler]) -> None:
         self.settings = settings
@@ -88,21 +97,23 @@ class Service:
             Environment.PRODUCTION: State(Environment.PRODUCTION, settings.balance),
         }
         # Faults scheduled by Simulator.fail_next: operation -> kinds, next first.
-        self.faults: dict[str, list[str]] = {}
+        self.faults: dict[str, list[str]] = JDict()
+        # Recorded by invoke() once a call is over, applied or not: never undone.
         self.calls: list[Call] = []
-        self.events: list[Event] = []
-        self.layouts: dict[str, str] = {}
+        self.events: list[Event] = JList()
+        self.layouts: dict[str, str] = JDict()
         self.notifier: Any = None  # notify.Notifier, made when first needed
         # (listener, the event types it wants or None for all), via listen().
-        self.listeners: list[tuple[Callable[[State, Event], None], frozenset[str] | None]] = []
+        self.listeners: list[tuple[Callable[[State, Event], None], frozenset[str] | None]] = JList()
         self.submit_hooks: list[
             Callable[[Service, State, HIT, Assignment, _dt.datetime], None]
         ] = []
         self.reviewable_hooks: list[Callable[[Service, State, HIT, _dt.datetime], None]] = []
         # Each returns why a worker may not accept a HIT, or None (blocks, qualifications...).
         self.accept_checks: list[Callable[[Service, State, HIT, Worker], str | None]] = []
-        # Exceptions raised by scheduled transitions, listeners and hooks: kept here
-        # instead of failing whichever call happened to run them (see contained()).
+        # Exceptions raised by calls, scheduled transitions, listeners and hooks, whose
+        # changes were undone: kept here (never undone) instead of failing whichever
+        # call happened to run them, and raised by Simulator.stop().
         self.internal_errors: list[Exception] = []
         # Whether time was ever moved on (see pristine()).
         self.advanced = False
@@ -160,7 +171,7 @@ class Service:
                         if record.cache is not None:
                             memo[id(record.cache)] = record.cache
             twin.calls = list(self.calls)
-            twin.events = list(self.events)
+            twin.events = JList(self.events)
             for name, value in self.__dict__.items():
                 if name in _NOT_COPIED:
                     continue
@@ -208,12 +219,41 @@ class Service:
         with self.lock:
             now = self.now()
             call = Call(operation, environment, params, now)
+            # The call is a transaction (a savepoint, when made inside another one):
+            # whatever it raises, it leaves no change behind. Transitions that fell
+            # due before it have run, and stand.
+            outer = _current.log
+            opened = outer is None
+            if outer is None:
+                log = _current.log = journal.new_journal()
+                mark = 0
+            else:
+                log = outer
+                outer_mark = _current.mark
+                mark = _current.mark = len(log)
+                _current.depth += 1
             try:
                 if handler is None:
                     raise errors.not_implemented(operation)
                 call.response = handler(self, self.states[environment], params, now)
             except errors.ServiceError as exc:
+                journal.rollback(log, mark)
                 call.error = exc
+            except Exception as exc:
+                # A bug of the simulator's: the caller gets the service's own answer to
+                # an internal failure; the test fails at stop() with this traceback.
+                journal.rollback(log, mark)
+                self.internal_errors.append(exc)
+                call.error = errors.service_fault()
+            except BaseException:
+                journal.rollback(log, mark)
+                raise
+            finally:
+                if opened:
+                    _current.log = None
+                else:
+                    _current.depth -= 1
+                    _current.mark = outer_mark
             self.calls.append(call)
         return call
 
@@ -257,10 +297,11 @@ class Service:
         for listener, wanted in self.listeners:
             if wanted is None or event_type in wanted:
                 try:
-                    listener(state, event)
+                    with journal.atomic():
+                        listener(state, event)
                 except Exception as exc:
                     # The change that emitted the event has happened; a listener
-                    # must not undo half of it by raising through it.
+                    # that raises undoes its own part only.
                     self.internal_errors.append(exc)
 
     def listen(
@@ -274,13 +315,15 @@ class Service:
     ) -> None:
         for hook in self.submit_hooks:
             try:
-                hook(self, state, hit, assignment, now)
+                with journal.atomic():
+                    hook(self, state, hit, assignment, now)
             except Exception as exc:
                 self.internal_errors.append(exc)  # the submission itself stands
 
     def on_hit_reviewable(self, state: State, hit: HIT, now: _dt.datetime) -> None:
         for hook in self.reviewable_hooks:
             try:
-                hook(self, state, hit, now)
+                with journal.atomic():
+                    hook(self, state, hit, now)
             except Exception as exc:
-                self.internal_errors.append(exc)
+                self.internal_errors.append(exc)  # the HIT is Reviewable all the same

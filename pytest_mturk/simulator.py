@@ -15,8 +15,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
 
 from . import _bootstrap, interception, notify, ops
+from .containers import JDict
 from .dispatch import FAULTS
 from .errors import InternalError, UsageError
+from .journal import atomic
 from .model import (
     HIT,
     Assignment,
@@ -79,7 +81,7 @@ class Simulator:
         resolved = resolve(settings)
         service = Service(resolved, ops.OPERATIONS)
         ops.install(service)
-        self._build(service, settings, {})
+        self._build(service, settings, JDict())
 
     def _load(self, path: str | os.PathLike[str], settings: SimulatorSettings) -> None:
         # Everything is read and built aside; only a whole service is handed over.
@@ -320,7 +322,7 @@ class Simulator:
             )
             if value is not None
         }
-        with self._service.lock:
+        with self._service.lock, atomic():
             existing = self._workers.get(worker_id)
             profile = existing.profile if existing is not None else Profile()
             if changes:

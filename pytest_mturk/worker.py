@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import answers, grants, lifecycle, requirements, roster
 from .errors import WorkerActionError
+from .journal import atomic, journaled
 from .model import (
     HIT,
     Assignment,
@@ -83,6 +84,7 @@ _HELD = frozenset(
 )
 
 
+@journaled
 class SimulatedWorker:
     """One worker, acting in whichever environment (sandbox or production) a HIT lives in."""
 
@@ -150,10 +152,11 @@ class SimulatedWorker:
         service = self._service
         with service.lock:
             now = service.now()
-            state, hit = self._hit(hit_id)
-            self.check_can_accept(state, hit)
-            assignment = lifecycle.accept(service, state, hit, self.record(state), now)
-            return assignment.assignment_id
+            with atomic():
+                state, hit = self._hit(hit_id)
+                self.check_can_accept(state, hit)
+                assignment = lifecycle.accept(service, state, hit, self.record(state), now)
+                return assignment.assignment_id
 
     def check_can_accept(self, state: State, hit: HIT) -> None:
         """Raise :class:`WorkerActionError` saying why this worker may not accept ``hit``."""
@@ -180,10 +183,11 @@ class SimulatedWorker:
         service = self._service
         with service.lock:
             now = service.now()
-            state, assignment = self._assignment(assignment_id)
-            self._check_in_progress(assignment)
-            xml = self._answer_xml(state, assignment, answer)
-            lifecycle.submit(service, state, assignment, xml, now)
+            with atomic():
+                state, assignment = self._assignment(assignment_id)
+                self._check_in_progress(assignment)
+                xml = self._answer_xml(state, assignment, answer)
+                lifecycle.submit(service, state, assignment, xml, now)
 
     def _answer_xml(
         self, state: State, assignment: Assignment, answer: Mapping[str, Any] | str | None
@@ -222,9 +226,10 @@ class SimulatedWorker:
         service = self._service
         with service.lock:
             now = service.now()
-            state, assignment = self._assignment(assignment_id)
-            self._check_in_progress(assignment)
-            lifecycle.give_back(service, state, assignment, AssignmentStatus.RETURNED, now)
+            with atomic():
+                state, assignment = self._assignment(assignment_id)
+                self._check_in_progress(assignment)
+                lifecycle.give_back(service, state, assignment, AssignmentStatus.RETURNED, now)
 
     @staticmethod
     def _check_in_progress(assignment: Assignment) -> None:
@@ -245,18 +250,19 @@ class SimulatedWorker:
         service = self._service
         with service.lock:
             service.now()
-            found = []
-            for state in service.states.values():
-                worker = self.record(state)
-                for hit_id in state.hit_index:
-                    hit = state.hits[hit_id]
-                    if (
-                        not hit.expired
-                        and hit.available > 0
-                        and not requirements.unmet(state, worker, hit, requirements.DISCOVER)
-                    ):
-                        found.append(hit_id)
-            return found
+            with atomic():
+                found = []
+                for state in service.states.values():
+                    worker = self.record(state)
+                    for hit_id in state.hit_index:
+                        hit = state.hits[hit_id]
+                        if (
+                            not hit.expired
+                            and hit.available > 0
+                            and not requirements.unmet(state, worker, hit, requirements.DISCOVER)
+                        ):
+                            found.append(hit_id)
+                return found
 
     def preview(self, hit_id: str) -> Preview:
         """Preview a HIT: its details, its question if the worker may see it, and
@@ -264,33 +270,35 @@ class SimulatedWorker:
         service = self._service
         with service.lock:
             service.now()
-            state, hit = self._hit(hit_id)
-            worker = self.record(state)
-            hidden = requirements.unmet(state, worker, hit, requirements.DISCOVER)
-            if hidden:
-                raise WorkerActionError(
-                    f"HIT {hit_id} is hidden from worker {self.worker_id}: {'; '.join(hidden)}."
+            with atomic():
+                state, hit = self._hit(hit_id)
+                worker = self.record(state)
+                hidden = requirements.unmet(state, worker, hit, requirements.DISCOVER)
+                if hidden:
+                    raise WorkerActionError(
+                        f"HIT {hit_id} is hidden from worker {self.worker_id}: {'; '.join(hidden)}."
+                    )
+                hit_type = hit.hit_type
+                may_preview = not requirements.unmet(state, worker, hit, requirements.PREVIEW)
+                return Preview(
+                    hit_id=hit.hit_id,
+                    title=hit_type.title,
+                    description=hit_type.description,
+                    keywords=hit_type.keywords,
+                    reward=hit_type.reward,
+                    requirements=[dict(req) for req in hit_type.qualification_requirements],
+                    question=hit.question if may_preview else None,
+                    why_not=self._why_not(state, hit),
                 )
-            hit_type = hit.hit_type
-            may_preview = not requirements.unmet(state, worker, hit, requirements.PREVIEW)
-            return Preview(
-                hit_id=hit.hit_id,
-                title=hit_type.title,
-                description=hit_type.description,
-                keywords=hit_type.keywords,
-                reward=hit_type.reward,
-                requirements=[dict(req) for req in hit_type.qualification_requirements],
-                question=hit.question if may_preview else None,
-                why_not=self._why_not(state, hit),
-            )
 
     def why_not(self, hit_id: str) -> str | None:
         """Why this worker may not accept the HIT now, or ``None`` if they may."""
         service = self._service
         with service.lock:
             service.now()
-            state, hit = self._hit(hit_id)
-            return self._why_not(state, hit)
+            with atomic():
+                state, hit = self._hit(hit_id)
+                return self._why_not(state, hit)
 
     def _why_not(self, state: State, hit: HIT) -> str | None:
         try:
@@ -307,9 +315,10 @@ class SimulatedWorker:
         service = self._service
         with service.lock:
             now = service.now()
-            state, qtype = grants.find_type(service, type_id)
-            self.record(state)
-            return grants.open_test(state, qtype, self.worker_id, now)
+            with atomic():
+                state, qtype = grants.find_type(service, type_id)
+                self.record(state)
+                return grants.open_test(state, qtype, self.worker_id, now)
 
     def request_qualification(
         self, type_id: str, answers: Mapping[str, Any] | str | None = None
@@ -328,9 +337,10 @@ class SimulatedWorker:
         service = self._service
         with service.lock:
             now = service.now()
-            state, qtype = grants.find_type(service, type_id)
-            self.record(state)
-            return grants.request(service, state, qtype, self.worker_id, answers, now)
+            with atomic():
+                state, qtype = grants.find_type(service, type_id)
+                self.record(state)
+                return grants.request(service, state, qtype, self.worker_id, answers, now)
 
     def assignments(self) -> list[Assignment]:
         """Every assignment this worker has held, in both environments, oldest first

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import boto3
+import journal_checks
 import pytest
 from botocore.exceptions import ClientError
 
@@ -33,6 +34,15 @@ HIT_ARGS: dict[str, Any] = {
     "MaxAssignments": 3,
     "Question": EXTERNAL_QUESTION,
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kept_records_are_kept():
+    """Every change to a HIT or an assignment inside a transaction is kept first
+    (see journal_checks): checked throughout the run."""
+    journal_checks.install()
+    yield
+    journal_checks.uninstall()
 
 
 @pytest.fixture(scope="session")

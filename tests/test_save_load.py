@@ -553,6 +553,13 @@ def test_every_attribute_of_the_service_is_saved_or_listed_with_a_reason(world):
     assert not hasattr(service, "simulator")  # the service knows nothing of the facade
 
 
+def _attributes(part: object) -> set[str]:
+    """The attributes an object holds, whether in a ``__dict__`` or in slots."""
+    if hasattr(part, "__dict__"):
+        return set(vars(part))
+    return {name for cls in type(part).__mro__ for name in getattr(cls, "__slots__", ())}
+
+
 def test_every_attribute_of_the_parts_is_known():
     """The parts saved member by member: a new attribute must be saved or explained."""
     expected = {
@@ -561,7 +568,7 @@ def test_every_attribute_of_the_parts_is_known():
         IdGenerator(): {"_random", "_requests"},  # "ids": entities, requests
     }
     for part, attributes in expected.items():
-        assert set(vars(part)) == attributes, type(part)
+        assert _attributes(part) == attributes, type(part)
     with mturk_sim() as sim:
         sender = pytest_mturk.notify.notifier(sim._service)
         inbox = sim.register_destination(QUEUE)

@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import errors, lifecycle, money, pagination, policies, questions, requirements, shapes
 from ..clock import epoch_ms, from_epoch
+from ..journal import keep
 from ..layouts import render as render_layout
 from ..model import HITStatus, HITType, State
 from ..service import Handler, Service
@@ -262,6 +263,7 @@ def update_expiration_for_hit(
         # Expiring is repeatable: cleanup loops send one fixed past date (or 0) until
         # DeleteHIT works. The idempotency refusal was seen for a repeated future date.
         if not hit.expired:
+            keep(hit)
             hit.expiration = now
             lifecycle.expire(svc, state, hit, now)
         return {}
