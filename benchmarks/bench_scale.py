@@ -23,8 +23,8 @@ from typing import Any
 import boto3
 
 from pytest_mturk import mturk_sim
-from pytest_mturk.dispatch import dispatch
-from pytest_mturk.model import Environment
+from pytest_mturk.core.dispatch import dispatch
+from pytest_mturk.core.model import Environment
 
 QUESTION = (
     '<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/'

@@ -10,39 +10,39 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import _bootstrap  # noqa: F401  (puts the hook into botocore's built-in handlers)
+from .doors import _bootstrap  # noqa: F401  (puts the hook into botocore's built-in handlers)
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from ._bootstrap import register as register_session
-    from .answers import crowd_answers
-    from .answers import parse as parse_answers
-    from .answers import to_xml as answers_xml
-    from .errors import InternalError, StateFileError, UsageError, WorkerActionError
-    from .model import AssignmentStatus, Environment, HITStatus
-    from .settings import SimulatorSettings
-    from .simulator import Simulator, active_simulator, current, mturk_sim
-    from .worker import SimulatedWorker
+    from .core.errors import InternalError, StateFileError, UsageError, WorkerActionError
+    from .core.model import AssignmentStatus, Environment, HITStatus
+    from .doors._bootstrap import register as register_session
+    from .faces.settings import SimulatorSettings
+    from .faces.simulator import Simulator, active_simulator, current, mturk_sim
+    from .faces.worker import SimulatedWorker
+    from .rules.answers import crowd_answers
+    from .rules.answers import parse as parse_answers
+    from .rules.answers import to_xml as answers_xml
 
 _EXPORTS = {
-    "AssignmentStatus": ("model", "AssignmentStatus"),
-    "Environment": ("model", "Environment"),
-    "HITStatus": ("model", "HITStatus"),
-    "InternalError": ("errors", "InternalError"),
-    "SimulatedWorker": ("worker", "SimulatedWorker"),
-    "Simulator": ("simulator", "Simulator"),
-    "SimulatorSettings": ("settings", "SimulatorSettings"),
-    "StateFileError": ("errors", "StateFileError"),
-    "UsageError": ("errors", "UsageError"),
-    "WorkerActionError": ("errors", "WorkerActionError"),
-    "active_simulator": ("simulator", "active_simulator"),
-    "answers_xml": ("answers", "to_xml"),
-    "crowd_answers": ("answers", "crowd_answers"),
-    "current": ("simulator", "current"),
-    "mturk_sim": ("simulator", "mturk_sim"),
-    "parse_answers": ("answers", "parse"),
-    "register_session": ("_bootstrap", "register"),
+    "AssignmentStatus": ("core.model", "AssignmentStatus"),
+    "Environment": ("core.model", "Environment"),
+    "HITStatus": ("core.model", "HITStatus"),
+    "InternalError": ("core.errors", "InternalError"),
+    "SimulatedWorker": ("faces.worker", "SimulatedWorker"),
+    "Simulator": ("faces.simulator", "Simulator"),
+    "SimulatorSettings": ("faces.settings", "SimulatorSettings"),
+    "StateFileError": ("core.errors", "StateFileError"),
+    "UsageError": ("core.errors", "UsageError"),
+    "WorkerActionError": ("core.errors", "WorkerActionError"),
+    "active_simulator": ("faces.simulator", "active_simulator"),
+    "answers_xml": ("rules.answers", "to_xml"),
+    "crowd_answers": ("rules.answers", "crowd_answers"),
+    "current": ("faces.simulator", "current"),
+    "mturk_sim": ("faces.simulator", "mturk_sim"),
+    "parse_answers": ("rules.answers", "parse"),
+    "register_session": ("doors._bootstrap", "register"),
 }
 
 __all__ = [

@@ -6,7 +6,7 @@ MTurk hands a returned or abandoned slot's AssignmentId to the next worker who a
 
 from __future__ import annotations
 
-from pytest_mturk.model import AssignmentStatus
+from pytest_mturk.core.model import AssignmentStatus
 
 GIVEN_BACK = (AssignmentStatus.RETURNED, AssignmentStatus.ABANDONED)
 

@@ -13,7 +13,7 @@ import journal_checks
 import pytest
 from botocore.exceptions import ClientError
 
-from pytest_mturk import interception
+from pytest_mturk.doors import interception
 
 pytest_plugins = ["pytester"]
 

@@ -1,7 +1,7 @@
 """A check, for the whole test run, that HITs and assignments are kept before a change.
 
 They are journaled by ``keep(record)`` rather than on every write (see
-``pytest_mturk.journal.kept``); a change made without a keep in the same
+``pytest_mturk.core.journal.kept``); a change made without a keep in the same
 transaction or savepoint would survive an undo. While this check is installed, such
 a change raises (inside a call: a ServiceFault, and the test fails when its
 simulator stops).
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_mturk import journal
-from pytest_mturk.model import HIT, Assignment
+from pytest_mturk.core import journal
+from pytest_mturk.core.model import HIT, Assignment
 
 CHECKED = (HIT, Assignment)
 

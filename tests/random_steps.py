@@ -16,7 +16,8 @@ from conftest import EXTERNAL_QUESTION
 from hypothesis import strategies as st
 from state_dump import dump
 
-from pytest_mturk import WorkerActionError, journal, mturk_sim
+from pytest_mturk import WorkerActionError, mturk_sim
+from pytest_mturk.core import journal
 
 START = "2024-05-01T09:00:00+00:00"
 LONG = os.environ.get("HYPOTHESIS_PROFILE") in ("long", "nightly")

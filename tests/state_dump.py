@@ -18,7 +18,7 @@ import types
 from decimal import Decimal
 from typing import Any
 
-from pytest_mturk.clock import Scheduler
+from pytest_mturk.core.clock import Scheduler
 
 # Not state: caches, the lock, the handler table, the facade, the delivery clients.
 SKIPPED = frozenset(

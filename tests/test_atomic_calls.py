@@ -40,11 +40,12 @@ from random_steps import (
 from random_steps import client as _client
 from state_dump import differences, dump
 
-from pytest_mturk import InternalError, WorkerActionError, journal, lifecycle, mturk_sim
-from pytest_mturk.containers import JDict, JList, JSet
-from pytest_mturk.ids import Stream
-from pytest_mturk.journal import atomic
-from pytest_mturk.model import AssignmentStatus, Worker
+from pytest_mturk import InternalError, WorkerActionError, mturk_sim
+from pytest_mturk.core import journal, lifecycle
+from pytest_mturk.core.containers import JDict, JList, JSet
+from pytest_mturk.core.ids import Stream
+from pytest_mturk.core.journal import atomic
+from pytest_mturk.core.model import AssignmentStatus, Worker
 
 
 def _submitted(sim, client, worker_id: str = "A1ATOMICW0RKER") -> tuple[str, str]:
@@ -141,7 +142,7 @@ def test_the_fixture_fails_the_test_with_the_original_traceback(pytester):
         textwrap.dedent(
             f"""
             import boto3
-            from pytest_mturk import lifecycle
+            from pytest_mturk.core import lifecycle
 
             QUESTION = {EXTERNAL_QUESTION!r}
 

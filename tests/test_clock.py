@@ -12,7 +12,8 @@ from freezegun import freeze_time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_mturk import UsageError, clock, mturk_sim, wire
+from pytest_mturk import UsageError, mturk_sim
+from pytest_mturk.core import clock, wire
 
 UTC = _dt.timezone.utc
 START = _dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -21,7 +21,8 @@ from botocore.credentials import CredentialProvider, CredentialResolver, Refresh
 from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 from conftest import HIT_ARGS
 
-from pytest_mturk import UsageError, _bootstrap, mturk_sim
+from pytest_mturk import UsageError, mturk_sim
+from pytest_mturk.doors import _bootstrap
 
 GOOD_KEY = "AKIDEXAMPLE000000000"
 ROLE_CONFIG = """\

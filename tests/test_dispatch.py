@@ -1,7 +1,7 @@
 """One entry into the service: dispatch answers alike through every door, and directly.
 
 The same scenario runs on simulators with the same seed and start, once called
-directly through :func:`pytest_mturk.dispatch.dispatch` with no botocore client,
+directly through :func:`pytest_mturk.core.dispatch.dispatch` with no botocore client,
 and once through each door (a boto3 client, an aiobotocore client, and both with
 a fault scheduled before every call, answered through botocore's retries). Every
 door must answer what dispatch answers and leave the same call record.
@@ -30,8 +30,8 @@ from hypothesis import strategies as st
 
 import pytest_mturk
 from pytest_mturk import mturk_sim
-from pytest_mturk.dispatch import UNSIGNED, check_for, dispatch
-from pytest_mturk.model import Environment
+from pytest_mturk.core.dispatch import UNSIGNED, check_for, dispatch
+from pytest_mturk.core.model import Environment
 
 # Quick by default; HYPOTHESIS_PROFILE=long (a later CI step) or nightly run more examples.
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
@@ -360,7 +360,7 @@ def test_operations_are_run_only_through_dispatch():
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and node.attr in {"invoke", "record_refusal"}:
                 callers.add(path.relative_to(package).as_posix())
-    assert callers == {"dispatch.py"}
+    assert callers == {"core/dispatch.py"}
 
 
 @pytest.mark.parametrize("profile", [{}, {"locale": "US-CA", "adult": True, "approved": 250}])

@@ -8,7 +8,8 @@ import boto3
 import pytest
 from conftest import skip_if_simulated
 
-from pytest_mturk import UsageError, _bootstrap, mturk_sim
+from pytest_mturk import UsageError, mturk_sim
+from pytest_mturk.doors import _bootstrap
 
 FAILING = """
 import boto3

@@ -95,11 +95,13 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_graph_is_read_whole():
     graph = _graph()
 
-    assert "pytest_mturk.policies.known_answers" in graph
-    assert "pytest_mturk.policies._kinds" in graph["pytest_mturk.policies.known_answers"]
-    assert "pytest_mturk.model" in graph["pytest_mturk.lifecycle"]
+    assert "pytest_mturk.rules.policies.known_answers" in graph
+    assert (
+        "pytest_mturk.rules.policies._kinds" in graph["pytest_mturk.rules.policies.known_answers"]
+    )
+    assert "pytest_mturk.core.model" in graph["pytest_mturk.core.lifecycle"]
     # Relative imports of a package's own modules resolve to them.
-    assert "pytest_mturk.ops.hits" in graph["pytest_mturk.ops"]
+    assert "pytest_mturk.operations.hits" in graph["pytest_mturk.operations"]
 
 
 def test_a_cycle_would_be_found():

@@ -21,7 +21,8 @@ from conftest import HIT_ARGS, skip_if_simulated
 from pytest_socket import SocketBlockedError
 
 import pytest_mturk
-from pytest_mturk import _bootstrap, mturk_sim
+from pytest_mturk import mturk_sim
+from pytest_mturk.doors import _bootstrap
 
 SANDBOX_URL = "https://mturk-requester-sandbox.us-east-1.amazonaws.com"
 PRODUCTION_URL = "https://mturk-requester.us-east-1.amazonaws.com"

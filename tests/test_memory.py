@@ -15,7 +15,7 @@ import gc
 import json
 import tracemalloc
 
-from pytest_mturk.service import Service
+from pytest_mturk.core.service import Service
 
 seen = {"done": 0, "traced": []}
 

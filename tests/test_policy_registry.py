@@ -8,15 +8,17 @@ import pkgutil
 import pytest
 from conftest import HIT_ARGS, policy, raises_parameter_error
 
-from pytest_mturk import policies
-from pytest_mturk.policies import Param, PolicyKind
+from pytest_mturk.rules import policies
+from pytest_mturk.rules.policies import Param, PolicyKind
 
 TOY = "CountMySubmissions/2026-01-01"
 
 
 def test_every_policy_module_registers_its_kind():
     modules = [m.name for m in pkgutil.iter_modules(policies.__path__) if m.name[0] != "_"]
-    kinds = [importlib.import_module(f"pytest_mturk.policies.{name}").KIND for name in modules]
+    kinds = [
+        importlib.import_module(f"pytest_mturk.rules.policies.{name}").KIND for name in modules
+    ]
 
     assert {kind.name: kind for kind in kinds} == policies.KINDS
     assert policies.KINDS["ScoreMyKnownAnswers/2011-09-01"].level == "Assignment"

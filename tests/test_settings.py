@@ -17,8 +17,8 @@ from conftest import skip_if_simulated
 
 import pytest_mturk
 from pytest_mturk import Simulator, UsageError, active_simulator, current, mturk_sim
-from pytest_mturk.service import Settings
-from pytest_mturk.settings import NAMES
+from pytest_mturk.core.service import Settings
+from pytest_mturk.faces.settings import NAMES
 
 ALL = "seed, start, balance, access_keys, strict_workers, environment, fake_credentials, load"
 
@@ -108,7 +108,7 @@ def test_without_a_simulator_it_says_what_to_do(free):
         active_simulator()
     with mturk_sim() as outer, mturk_sim() as inner:
         assert active_simulator() is inner
-    assert active_simulator.__module__ == "pytest_mturk.simulator" and outer is not inner
+    assert active_simulator.__module__ == "pytest_mturk.faces.simulator" and outer is not inner
 
 
 def test_in_a_test_it_is_the_tests_simulator(pytester, free):

@@ -33,7 +33,7 @@ from hypothesis.stateful import (
 )
 
 from pytest_mturk import WorkerActionError, mturk_sim
-from pytest_mturk.model import AssignmentStatus, Environment, HITStatus
+from pytest_mturk.core.model import AssignmentStatus, Environment, HITStatus
 
 settings.register_profile(
     "ci",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_mturk import model, system_qualifications
-from pytest_mturk.model import Environment
+from pytest_mturk.core import model
+from pytest_mturk.core.model import Environment
+from pytest_mturk.rules import system_qualifications
 
 
 def test_the_model_agrees_with_the_one_place():

@@ -28,7 +28,7 @@ import datetime
 from pytest_mturk import Simulator, SimulatorSettings, active_simulator, current, mturk_sim
 
 with mturk_sim(seed=1, start=datetime.datetime(2026, 1, 5), balance="25.00") as sim:
-    reveal_type(sim)  # N: pytest_mturk.simulator.Simulator
+    reveal_type(sim)  # N: pytest_mturk.faces.simulator.Simulator
     reveal_type(sim.client())  # N: {CLIENT}
     reveal_type(sim.sandbox.client())  # N: {CLIENT}
     reveal_type(sim.production.client(region_name="us-east-1"))  # N: {CLIENT}
@@ -36,8 +36,8 @@ with mturk_sim(seed=1, start=datetime.datetime(2026, 1, 5), balance="25.00") as 
 Simulator(environment="production", access_keys=["AKIAIOSFODNN7EXAMPLE"], strict_workers=True)
 settings: SimulatorSettings = {{"seed": "abc", "fake_credentials": False}}
 Simulator(**settings)
-reveal_type(current())  # N: pytest_mturk.simulator.Simulator | None
-reveal_type(active_simulator())  # N: pytest_mturk.simulator.Simulator
+reveal_type(current())  # N: pytest_mturk.faces.simulator.Simulator | None
+reveal_type(active_simulator())  # N: pytest_mturk.faces.simulator.Simulator
 
 
 @mturk_sim

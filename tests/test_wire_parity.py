@@ -2,7 +2,7 @@
 
 The simulator builds botocore's *parsed* form directly. For every operation of
 the HIT and assignment lifecycle (and every kind of error), these tests turn that
-answer back into the service's wire JSON (``pytest_mturk.wire``), run botocore's
+answer back into the service's wire JSON (``pytest_mturk.core.wire``), run botocore's
 own JSON response parser over it with the same headers -- plus, for errors, the
 modelled-error merge botocore's endpoint does -- and require the very same
 result, types included (``datetime`` in ``tzlocal()``, amounts as ``str``).
@@ -24,8 +24,10 @@ from conftest import HIT_ARGS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_mturk import errors, mturk_sim, replies, shapes
-from pytest_mturk.wire import epoch_ms, error_json, to_wire_json
+from pytest_mturk import mturk_sim
+from pytest_mturk.core import errors, shapes
+from pytest_mturk.core.wire import epoch_ms, error_json, to_wire_json
+from pytest_mturk.doors import replies
 
 LOCALE = "00000000000000000071"
 APPROVED_COUNT = "00000000000000000040"

@@ -1,0 +1,195 @@
+"""The light part of the hook: what must exist before any botocore session is made.
+
+pytest imports the plugin at start-up, long before most suites touch boto3;
+importing botocore then would make every ``pytest`` run slower. So this module
+imports nothing heavy. It puts two small trampolines into botocore's built-in
+handlers -- at once if ``botocore.handlers`` is already imported, otherwise the
+moment it is -- and the trampolines hand over to :mod:`pytest_mturk.interception`
+only while a simulator is active (starting one imports it). At the same moment
+it registers a botocore session initializer that gives every new session the
+simulator's fallback credentials and region (:mod:`pytest_mturk.process`),
+which step aside while no simulator is active.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.abc
+import importlib.machinery
+import sys
+import threading
+import weakref
+from types import ModuleType
+from typing import Any
+
+PARAMS_EVENT = "before-parameter-build.mturk"
+CALL_EVENT = "before-call.mturk"
+SEND_EVENT = "before-send.mturk"
+# Where keep_params leaves a call's parameters in botocore's request context.
+PARAMS_KEY = "pytest_mturk.params"
+
+# The active simulators' services, innermost last: a process-wide stack (not a
+# contextvar) so that threads started by the code under test see them too.
+active: list[Any] = []
+# Beside each active service, the public object that started it (a Simulator), or None:
+# what pytest_mturk.current() answers. The service itself knows nothing of it.
+owners: list[Any] = []
+active_lock = threading.Lock()
+# The thread that started the active simulators (None while none is active).
+thread: threading.Thread | None = None
+
+_handlers: Any = None  # pytest_mturk.interception, once a simulator has started
+
+# Simulators made but never started (``sim = mturk_sim()`` without ``with`` or
+# ``start()``): while one exists and none is active, a call is refused rather
+# than let through to the network.
+unstarted: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def refuse_if_unstarted() -> None:
+    """Raise :class:`~pytest_mturk.UsageError` if a simulator was made but never started."""
+    if unstarted:
+        # A simulator dropped without being started lingers until the garbage
+        # collector breaks its reference cycles: only a live one counts.
+        import gc
+
+        gc.collect()
+    if unstarted:
+        from ..core.errors import UsageError
+
+        raise UsageError(
+            "An MTurk call was made while no simulator is active, but a simulator was made "
+            "and never started: use `with mturk_sim() as sim:` (or call `sim.start()`). "
+            "The call was not sent."
+        )
+
+
+def keep_params(params: Any = None, context: Any = None, **kwargs: Any) -> None:
+    """botocore ``before-parameter-build.mturk``: keep the call's parameters for
+    ``before_call``, which can then skip decoding the JSON botocore made of them."""
+    if active and context is not None:
+        context[PARAMS_KEY] = params
+
+
+def before_call(**kwargs: Any) -> Any:
+    """botocore ``before-call.mturk``: answer the call if a simulator is active."""
+    if not active:
+        refuse_if_unstarted()
+        return None
+    return _handlers.before_call(**kwargs)
+
+
+def before_send(**kwargs: Any) -> Any:
+    """botocore ``before-send.mturk``: answer requests that went on to be sent (faults)."""
+    if not active:
+        return None
+    return _handlers.before_send(**kwargs)
+
+
+ENTRIES = (
+    (PARAMS_EVENT, keep_params),
+    (CALL_EVENT, before_call),
+    (SEND_EVENT, before_send),
+)
+
+
+def attach(handlers: ModuleType) -> None:
+    """Hand over to ``handlers`` (the interception module, now imported).
+
+    Sessions made from now on are given its handlers directly, one call less
+    per request; sessions made before keep the trampolines, which reach it too.
+    """
+    global _handlers
+    _handlers = handlers
+    module = sys.modules.get("botocore.handlers")
+    if module is not None:
+        _add_entries(module)
+
+
+def entries() -> tuple[tuple[str, Any], ...]:
+    """What sessions made now are given: the trampolines, or the handlers themselves."""
+    if _handlers is None:
+        return ENTRIES
+    return (
+        (PARAMS_EVENT, keep_params),
+        (CALL_EVENT, _handlers.before_call),
+        (SEND_EVENT, _handlers.before_send),
+    )
+
+
+def is_ours(entry: Any) -> bool:
+    """Whether a ``BUILTIN_HANDLERS`` entry is one of the hooks."""
+    return entry in ENTRIES or entry in entries()
+
+
+def prepare_session(session: Any) -> None:
+    """botocore session initializer: the fallback credentials and region, for later."""
+    from . import process  # botocore.session is loaded by now, so this costs little
+
+    process.prepare(session)
+
+
+def _add_entries(handlers_module: Any) -> None:
+    botocore = sys.modules["botocore"]
+    # Once only: unregister (ValueError if it was not there), then register.
+    with contextlib.suppress(ValueError):
+        botocore.unregister_initializer(prepare_session)
+    botocore.register_initializer(prepare_session)
+    builtin = handlers_module.BUILTIN_HANDLERS
+    wanted = entries()
+    builtin[:] = [entry for entry in builtin if entry in wanted or not is_ours(entry)]
+    for entry in wanted:
+        if entry not in builtin:
+            builtin.append(entry)
+
+
+def register(target: Any) -> None:
+    """Give the hooks to a session or client made before ``pytest_mturk`` was imported.
+
+    ``target`` is a boto3 ``Session``, a botocore session or a client; a
+    session's clients made from now on are answered (and can find the
+    simulator's fallback credentials and region), a client is answered from
+    now on. Registering twice is harmless.
+    """
+    meta = getattr(target, "meta", None)
+    events = getattr(meta, "events", None)
+    if events is None or not hasattr(target, "_make_api_call"):
+        events = getattr(target, "_session", target)
+        prepare_session(events)
+    for event, handler in entries():
+        events.register(event, handler, unique_id=f"pytest-mturk:{event}")
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    """Adds the entries right after ``botocore.handlers`` is first imported."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != "botocore.handlers":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return None
+        loader = spec.loader
+        original = loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            original(module)
+            _add_entries(module)
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+_finder = _Finder()
+
+
+def install() -> None:
+    """Make every botocore session created from now on carry the hooks (idempotent)."""
+    module = sys.modules.get("botocore.handlers")
+    if module is not None:
+        _add_entries(module)
+    elif _finder not in sys.meta_path:
+        sys.meta_path.insert(0, _finder)
+
+
+install()

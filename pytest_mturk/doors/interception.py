@@ -1,0 +1,371 @@
+"""The botocore door: every ``mturk`` call is answered by the active simulator.
+
+:mod:`pytest_mturk._bootstrap` puts two trampolines into botocore's built-in
+handlers, so every botocore session made after ``pytest_mturk`` is imported (and
+every client made from one, at any time) carries them; they hand over to this
+module while a simulator is active. boto3's default session is also given them
+when a simulator starts, in case it was made before the import; any other
+session or client made before the import can be given them with
+:func:`register`. They do nothing for other services, nor while no simulator
+is active.
+
+A door only translates: each hook turns a botocore call into one
+:func:`pytest_mturk.dispatch.dispatch` (which judges the caller, takes a
+scheduled fault, validates, runs the operation, records the call and draws the
+request ID) and turns its :class:`~pytest_mturk.dispatch.Outcome` back into
+botocore's objects (:mod:`pytest_mturk.replies`).
+
+A call is answered at ``before-call``: no signing, no HTTP, no retries. A call
+of an operation with a fault scheduled (:meth:`Simulator.fail_next`) is let
+through to ``before-send`` instead and answered there with the service's wire
+bytes, so botocore's real retry logic and parser see the fault. The
+let-through request goes unsigned, so signing never fetches credentials; its
+caller travels with it.
+
+botocore calls the most specific handlers first, so a client with an active
+``Stubber`` (``before-call.*.*``) keeps its stubbed answers; moto hooks the
+generic ``before-send``, which a call answered at ``before-call`` never
+reaches, so both coexist.
+
+aiobotocore clients (and aioboto3's, which are aiobotocore's) meet the same
+handlers: its emitter awaits a handler's result only when it is awaitable, so
+the answer is made by the same code; only the response object differs, since
+aiobotocore awaits a response's ``content`` and ``text``. An aiobotocore client
+is told apart by its request signer, whose ``sign`` is a coroutine function,
+so aiobotocore is never imported here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+import botocore
+import botocore.handlers
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ReadTimeoutError
+
+from ..core.dispatch import dispatch, refusal, service_model
+from ..core.errors import UsageError
+from ..core.model import Environment
+from ..core.shapes import Copier, copier
+from ..core.validation import validator_for
+from . import _bootstrap
+from .callers import CALLER_KEY, caller
+from .process import forget_fallback
+from .process import outside as _outside
+from .replies import (
+    AsyncHTTPResponse,
+    error_response,
+    metadata,
+    response_class,
+    response_classes,
+    wire_headers,
+    wire_response,
+)
+
+if TYPE_CHECKING:
+    from ..core.service import Service
+
+__all__ = ["active", "before_call", "before_send", "install", "pop", "push", "register"]
+
+TARGET_PREFIX = "MTurkRequesterServiceV20170117."
+
+_active: list[Service] = _bootstrap.active
+_owners: list[Any] = _bootstrap.owners
+_active_lock = _bootstrap.active_lock
+
+
+def push(service: Service, owner: object = None) -> None:
+    """Make ``service`` the active simulator (until :func:`pop`); ``owner`` is the public
+    object that started it, which :func:`active_owner` gives while it is innermost.
+
+    Active simulators answer every thread of the process, so they all belong to the
+    thread that started the first of them: a start in another thread meanwhile is
+    refused with :class:`UsageError` rather than answering the other's calls.
+    """
+    with _active_lock:
+        here = threading.current_thread()
+        if not _active:
+            _outside.enter()
+            _bootstrap.thread = here
+        elif (first := _bootstrap.thread) is not None and first is not here:
+            raise UsageError(
+                f"A simulator is already active, started in thread {first.name!r}; another "
+                f"cannot start in thread {here.name!r} meanwhile. An active simulator answers "
+                "the MTurk calls of every thread in the process, so two at once would answer "
+                "each other's calls. Start simulators one after another, or nest them in one "
+                "thread; threads started under a simulator are answered by it."
+            )
+        _active.append(service)
+        _owners.append(owner)
+    if not service.settings.fake_credentials:
+        # Sessions that cached the fallback keys under an outer simulator look again.
+        forget_fallback()
+
+
+def pop(service: Service) -> None:
+    """Deactivate ``service``, wherever it is on the stack."""
+    with _active_lock:
+        for index in range(len(_active) - 1, -1, -1):
+            if _active[index] is service:
+                del _active[index]
+                del _owners[index]
+                if not _active:
+                    _outside.exit()
+                    _bootstrap.thread = None
+                return
+
+
+def active() -> Service | None:
+    """The innermost active simulator's service, if any."""
+    try:
+        return _active[-1]
+    except IndexError:
+        return None
+
+
+def active_owner() -> Any:
+    """What started the innermost active service (see :func:`push`), if any."""
+    with _active_lock:
+        return _owners[-1] if _owners else None
+
+
+# -- a botocore call, as the service receives it ----------------------------------------
+
+_environments: dict[str, Environment] = {}
+
+
+def _environment(url: str) -> Environment:
+    environment = _environments.get(url)
+    if environment is None:
+        environment = Environment.SANDBOX if "sandbox" in url else Environment.PRODUCTION
+        if len(_environments) < 1000:
+            _environments[url] = environment
+    return environment
+
+
+# What a call let through to before_send carries to it: its caller (see
+# callers.caller; _NOT_FETCHED stands for None, credentials not fetched yet), and
+# whether its client awaits responses (aiobotocore).
+CALLER_HEADER = "x-pytest-mturk-caller"
+ASYNC_HEADER = "x-pytest-mturk-async"
+_NOT_FETCHED = "*"
+
+_decode = json.JSONDecoder().decode
+
+
+def _request_body(raw: Any) -> dict[str, Any]:
+    if not raw or raw == b"{}":
+        return {}
+    try:
+        body = _decode(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+_SCALARS = frozenset((str, int, bool))
+
+
+class _Operation:
+    """What the hook needs of one operation, worked out from the model once."""
+
+    __slots__ = ("check", "members", "direct", "copy")
+
+    def __init__(self, model: Any) -> None:
+        self.check = validator_for(model)
+        shape = model.input_shape
+        self.members = frozenset(shape.members) if shape is not None else frozenset()
+        # Parameters can be taken as given unless the wire form differs from them.
+        self.direct = shape is None or not _has_timestamp(shape)
+        output = model.output_shape
+        self.copy: Copier = copier(output) if output is not None else dict.copy
+
+    def body(self, context: Any, params: dict[str, Any]) -> dict[str, Any]:
+        """The request body as the service receives it.
+
+        botocore has turned the call's parameters into JSON; when they are all
+        plain strings and integers that the operation knows, decoding that JSON
+        only gives them back, so a copy of them is taken instead.
+        """
+        given = context.get(_bootstrap.PARAMS_KEY) if context is not None else None
+        if given is not None and self.direct and given.__class__ is dict:
+            members = self.members
+            for key, value in given.items():
+                if key not in members or value.__class__ not in _SCALARS:
+                    break
+            else:
+                return dict(given)
+        return _request_body(params.get("body"))
+
+
+def _has_timestamp(shape: Any) -> bool:
+    kind = shape.type_name
+    if kind == "timestamp":
+        return True
+    if kind == "structure":
+        return any(_has_timestamp(member) for member in shape.members.values())
+    if kind == "list":
+        return _has_timestamp(shape.member)
+    if kind == "map":
+        return _has_timestamp(shape.value)
+    return False
+
+
+_operations: dict[str, _Operation] = {}
+
+
+def _operation(model: Any) -> _Operation:
+    operation = _operations.get(model.name)
+    if operation is None:
+        operation = _operations[model.name] = _Operation(model)
+    return operation
+
+
+def before_call(
+    model: Any = None,
+    params: Any = None,
+    request_signer: Any = None,
+    context: Any = None,
+    **kwargs: Any,
+) -> tuple[AWSResponse, dict[str, Any]] | None:
+    """Answer one call before botocore signs or sends it."""
+    try:
+        service = _active[-1]
+    except IndexError:
+        _bootstrap.refuse_if_unstarted()
+        return None
+    if model is None or params is None:
+        return None
+    name = model.name
+    key = caller(service, request_signer)
+    if service.faults and service.faults.get(name) and refusal(service, key) is None:
+        _let_through(key, params, context, request_signer)
+        return None
+    operation = _operations.get(name) or _operation(model)
+    url = params.get("url", "")
+    environment = _environments.get(url) or _environment(url)
+    outcome = dispatch(
+        service, environment, name, operation.body(context, params), key, check=operation.check
+    )
+    if outcome.lost:  # a fault scheduled meanwhile, by another thread
+        raise ReadTimeoutError(endpoint_url=url)
+    call = outcome.call
+    error = call.error
+    if error is None:
+        # The call log keeps the body as answered; the caller gets its own copy.
+        response = call.response
+        parsed = operation.copy(response) if response else {}
+        parsed["ResponseMetadata"] = metadata(outcome.request_id, 200, call.time)
+        status = 200
+    else:
+        parsed = error_response(error, outcome.request_id, call.time)
+        status = error.status
+    headers = parsed["ResponseMetadata"]["HTTPHeaders"]
+    kind = response_classes.get(request_signer.__class__) or response_class(request_signer)
+    return kind(url, status, headers, model, call), parsed
+
+
+# -- faults: answered as bytes at before-send, through botocore's retries --------------
+
+
+def _let_through(key: Any, params: Any, context: Any, request_signer: Any) -> None:
+    """Send the call on, unsigned, carrying its caller, for :func:`before_send` to answer.
+
+    Signing would fetch deferred credentials (an STS request); botocore then
+    retries what :func:`before_send` answers.
+    """
+    if context is not None:
+        context[CALLER_KEY] = key
+        context["auth_type"] = "none"
+    # Older botocore (1.40, for one) does not hand the context on to the prepared request
+    # that before_send sees, and the request goes unsigned: the caller and the
+    # kind of client travel in private headers, which before_send takes off.
+    headers = params.get("headers")
+    if isinstance(headers, dict):
+        headers[CALLER_HEADER] = _NOT_FETCHED if key is None else key
+        if response_class(request_signer) is AsyncHTTPResponse:
+            headers[ASYNC_HEADER] = "1"
+
+
+def _access_key(request: Any) -> Any:
+    """The access key a request was signed with (``botocore.UNSIGNED`` if it was not)."""
+    authorization = request.headers.get("Authorization") or b""
+    if isinstance(authorization, bytes):
+        authorization = authorization.decode("ascii", "replace")
+    if not authorization:
+        return botocore.UNSIGNED
+    _, _, rest = authorization.partition("Credential=")
+    return rest.split("/", 1)[0]
+
+
+def _take_header(headers: Any, name: str) -> str | None:
+    """Remove a private header from a prepared request; its value, if it was there."""
+    value = headers.get(name)
+    if value is None:
+        return None
+    del headers[name]
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
+    """Answer a request let through to be sent with the service's bytes, or fail it as scheduled."""
+    try:
+        service = _active[-1]
+    except IndexError:
+        return None
+    # A session given the hooks twice (built in, and by register()) calls this
+    # twice per attempt; the second call hands back the first one's answer.
+    answered = getattr(request, "_pytest_mturk_answer", None)
+    if answered is not None:
+        return answered
+    target = request.headers.get("X-Amz-Target") or b""
+    if isinstance(target, bytes):
+        target = target.decode("ascii", "replace")
+    if not target.startswith(TARGET_PREFIX):
+        return None
+    operation_model = service_model().operation_model(target[len(TARGET_PREFIX) :])
+    url = request.url
+    context = getattr(request, "context", None) or {}
+    headers = request.headers
+    marked = _take_header(headers, CALLER_HEADER)
+    is_async = _take_header(headers, ASYNC_HEADER) is not None
+    if CALLER_KEY in context:
+        key = context[CALLER_KEY]
+    elif marked is not None:
+        key = None if marked == _NOT_FETCHED else marked
+    else:
+        key = _access_key(request)
+    outcome = dispatch(
+        service,
+        _environment(url),
+        operation_model.name,
+        _request_body(request.body),
+        key,
+        check=_operation(operation_model).check,
+    )
+    if outcome.lost:
+        raise ReadTimeoutError(endpoint_url=url)
+    payload = outcome.wire()
+    headers = wire_headers(outcome.request_id, payload, outcome.call.time)
+    response = wire_response(url, outcome.status, headers, payload, is_async)
+    request._pytest_mturk_answer = response
+    return response
+
+
+# -- reaching sessions and clients -------------------------------------------------------
+
+
+def install() -> None:
+    """Make every botocore session created from now on carry the hooks (idempotent)."""
+    _bootstrap.attach(sys.modules[__name__])
+    _bootstrap.install()
+
+
+register = _bootstrap.register
+
+
+install()

@@ -1,0 +1,328 @@
+"""The pytest face: the ``mturk`` fixture, the ``--mturk-sim`` flag, the ``mturk`` marker.
+
+Configuration precedence: command line > marker > ini file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import pytest
+
+from ..core.errors import UsageError
+from . import settings as _settings
+
+if TYPE_CHECKING:
+    from .settings import SimulatorSettings
+    from .simulator import Simulator
+
+# The simulator (and with it botocore) is imported only when a test needs one,
+# so the plugin costs pytest's start-up almost nothing.
+_SIM_KEY = pytest.StashKey["Simulator"]()
+# The run-wide simulator: it answers what broader-scoped fixtures (module, class,
+# package, session) do, and each test's simulator starts as a copy of it.
+_SESSION_KEY = pytest.StashKey["Simulator"]()
+# How a test's simulator started: "copy" (of the run-wide one), "empty" (fresh: the
+# run-wide one held nothing yet), "settings" (fresh: seed, start or balance differ).
+_ORIGIN_KEY = pytest.StashKey[str]()
+_SIMULATED_KEY = pytest.StashKey[bool]()
+# The item whose setup, call or teardown is running (for pytest_fixture_setup).
+_ITEM_KEY = pytest.StashKey["pytest.Item | None"]()
+
+
+def _new_simulator(settings: Mapping[str, Any]) -> Simulator:
+    from .simulator import Simulator
+
+    # Marker and ini values reach the simulator unchecked by any type checker: it checks
+    # every name and value itself, and says what is wrong (a UsageError).
+    return Simulator(**settings)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mturk", "simulated Amazon Mechanical Turk")
+    group.addoption(
+        "--mturk-sim",
+        action="store_true",
+        default=None,
+        help="answer every boto3 mturk call of every test with a fresh simulator "
+        "(no MTurk request leaves the process).",
+    )
+    group.addoption("--mturk-seed", default=None, help="seed for the simulator's IDs (default 0).")
+    parser.addini(
+        "mturk_sim", "simulate MTurk for every test (like --mturk-sim)", type="bool", default=False
+    )
+    parser.addini("mturk_seed", "seed for the simulator's IDs", default="0")
+    parser.addini("mturk_balance", "production's starting balance, e.g. 500.00", default="")
+    parser.addini(
+        "mturk_environment",
+        "sandbox or production: what sim.client() means (default: sandbox)",
+        default="",
+    )
+    parser.addini(
+        "mturk_access_keys",
+        "the only AWS access key IDs the simulator accepts",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "mturk_fake_credentials",
+        "hand example keys to clients that find no AWS credentials (false: NoCredentialsError)",
+        type="bool",
+        default=True,
+    )
+    parser.addini(
+        "mturk_strict_workers",
+        "only workers made with sim.worker() exist",
+        type="bool",
+        default=False,
+    )
+    parser.addini(
+        "mturk_report",
+        "show a failing test's simulated MTurk calls and events in its report",
+        type="bool",
+        default=True,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "mturk(**settings): simulate MTurk for this test, with these settings (keyword "
+        f"arguments, as for pytest_mturk.mturk_sim): {', '.join(_settings.NAMES)}.",
+    )
+    if _flag(config):
+        # A simulator for the whole run catches calls made outside any test (collection,
+        # broader-scoped fixtures); each test's simulator starts as a copy of it.
+        config.stash[_SESSION_KEY] = _run_wide(config).start()
+
+
+def _run_wide(config: pytest.Config) -> Simulator:
+    """The run-wide simulator (made on first use, with the ini and command-line settings)."""
+    simulator = config.stash.get(_SESSION_KEY, None)
+    if simulator is not None:
+        return simulator
+    settings = _ini_settings(config)
+    seed = config.getoption("mturk_seed")
+    if seed is not None:
+        settings["seed"] = seed
+    try:
+        simulator = _new_simulator(settings)
+    except UsageError as exc:
+        raise pytest.UsageError(f"pytest-mturk settings (ini, command line): {exc}") from None
+    # Without the flag it is only ever active around broader-scoped fixtures: while
+    # it waits, a test that uses no simulator must still reach botocore, which an
+    # unstarted simulator would refuse.
+    from ..doors import _bootstrap
+
+    _bootstrap.unstarted.discard(simulator)
+    config.stash[_SESSION_KEY] = simulator
+    return simulator
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    simulator = config.stash.get(_SESSION_KEY, None)
+    if simulator is not None:
+        simulator.stop()
+
+
+def _flag(config: pytest.Config) -> bool:
+    option = config.getoption("mturk_sim")
+    if option is not None:
+        return bool(option)
+    return bool(config.getini("mturk_sim"))
+
+
+def _ini_settings(config: pytest.Config) -> SimulatorSettings:
+    # Typed, so that a misspelt key here is a type error.
+    settings: SimulatorSettings = {"seed": config.getini("mturk_seed") or 0}
+    if config.getini("mturk_balance"):
+        settings["balance"] = config.getini("mturk_balance")
+    keys = config.getini("mturk_access_keys")
+    if keys:
+        settings["access_keys"] = keys
+    if not config.getini("mturk_fake_credentials"):
+        settings["fake_credentials"] = False
+    if config.getini("mturk_strict_workers"):
+        settings["strict_workers"] = True
+    if config.getini("mturk_environment"):
+        # Unset, it is left out: sandbox for a new simulator, the file's for a loaded one.
+        settings["environment"] = config.getini("mturk_environment")
+    return settings
+
+
+def _settings_for(item: pytest.Item) -> dict[str, Any]:
+    settings: dict[str, Any] = dict(_ini_settings(item.config))
+    marked: dict[str, Any] = {}
+    for marker in reversed(list(item.iter_markers("mturk"))):
+        if marker.args:
+            raise UsageError("@pytest.mark.mturk takes keyword arguments only.")
+        marked.update(marker.kwargs)
+    settings.update(marked)
+    seed = item.config.getoption("mturk_seed")
+    if seed is not None:
+        settings["seed"] = seed
+    load = settings.get("load")
+    if load is not None:
+        # A saved world keeps its seed, start and balance: the ini file's (and
+        # --mturk-seed) do not apply to it; the marker's own must be the file's.
+        for name in _settings.WORLD:
+            if name not in marked:
+                settings.pop(name, None)
+        if isinstance(load, (str, os.PathLike)):
+            settings["load"] = Path(item.path).parent / load  # relative to the test file
+    return settings
+
+
+def _simulator_for(request: pytest.FixtureRequest) -> Simulator:
+    node = request.node
+    simulator: Simulator | None = node.stash.get(_SIM_KEY, None)
+    if simulator is None:
+        try:
+            simulator, origin = _start_state(node, _settings_for(node))
+        except UsageError as exc:
+            pytest.fail(f"pytest-mturk settings (ini, marker, command line): {exc}", pytrace=False)
+        simulator.start()
+        node.stash[_SIM_KEY] = simulator
+        node.stash[_ORIGIN_KEY] = origin
+        request.addfinalizer(lambda: _finish(node))
+    return simulator
+
+
+def _start_state(node: pytest.Item, settings: dict[str, Any]) -> tuple[Simulator, str]:
+    """The test's simulator: a copy of the run-wide one, so that what broader-scoped
+    fixtures made is there, or a fresh one when that one holds nothing yet (the
+    common case, and cheaper) or was made with another seed, start or balance; or
+    the state its marker loads."""
+    if settings.get("load") is not None:
+        return _new_simulator(settings), "loaded"
+    run = node.config.stash.get(_SESSION_KEY, None)
+    if run is None or run._pristine():
+        return _new_simulator(settings), "empty"
+    from .settings import resolve, same_world
+    from .simulator import Simulator
+
+    # Checked by resolve() itself, as for _new_simulator.
+    if not same_world(resolve(cast("SimulatorSettings", settings)), run.settings):
+        return _new_simulator(settings), "settings"
+    return Simulator._copy_of(run, **settings), "copy"
+
+
+def _simulated(item: pytest.Item) -> bool:
+    """Whether the test gets a simulator: the flag, the marker, or our ``mturk`` fixture."""
+    known = item.stash.get(_SIMULATED_KEY, None)
+    if known is None:
+        known = item.stash[_SIMULATED_KEY] = (
+            _flag(item.config)
+            or item.get_closest_marker("mturk") is not None
+            or _uses_our_fixture(item)
+        )
+    return known
+
+
+def _uses_our_fixture(item: pytest.Item) -> bool:
+    if "mturk" not in getattr(item, "fixturenames", ()):
+        return False
+    # A suite may define a fixture of its own named mturk: only ours means a simulator.
+    # Follow overrides that request the fixture they override (``def mturk(mturk)``).
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.get("mturk", ()) if info is not None else ()
+    for definition in reversed(definitions):
+        func = definition.func
+        if func.__module__ == __name__ and func.__name__ == "mturk":
+            return True
+        if "mturk" not in definition.argnames:
+            return False
+    return False
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    item.config.stash[_ITEM_KEY] = item
+    try:
+        yield
+    finally:
+        item.config.stash[_ITEM_KEY] = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> Iterator[None]:
+    """What a broader-scoped fixture of a simulated test does, in its setup and its
+    teardown, goes to the run-wide simulator (the shared sandbox account of a suite
+    written for the real one); each test's simulator starts as a copy of it."""
+    item = request.config.stash.get(_ITEM_KEY, None)
+    if fixturedef.scope == "function" or item is None or not _simulated(item):
+        yield
+        return
+    from ..doors import interception
+
+    run = _run_wide(request.config)
+    service = run._service
+    # Finalizers run last-added first: this one after the fixture's own teardown...
+    fixturedef.addfinalizer(lambda: interception.pop(service))
+    interception.push(service, run)
+    try:
+        yield
+    finally:
+        interception.pop(service)
+    # ... and this one before it, which the fixture registered meanwhile. So its
+    # teardown is simulated too, even when it runs after a test that uses no simulator.
+    fixturedef.addfinalizer(lambda: interception.push(service, run))
+
+
+def _finish(node: pytest.Item) -> None:
+    simulator = node.stash.get(_SIM_KEY, None)
+    if simulator is not None:
+        simulator.stop()
+        del node.stash[_SIM_KEY]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failing test that used a simulator shows its last calls and events."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if not report.failed:
+        return
+    simulator = item.stash.get(_SIM_KEY, None)
+    if simulator is None:
+        return
+    from .report import missing_hints, summary
+
+    run = item.config.stash.get(_SESSION_KEY, None)
+    hints = missing_hints(
+        simulator._service,
+        run._service if run is not None else None,
+        item.stash.get(_ORIGIN_KEY, "empty"),
+        str(call.excinfo.value) if call.excinfo is not None else "",
+    )
+    if hints:
+        report.sections.append(("simulated MTurk: IDs this test's simulator cannot see", hints))
+    if item.config.getini("mturk_report"):
+        report.sections.append(
+            ("simulated MTurk: last calls and events", summary(simulator._service))
+        )
+
+
+@pytest.fixture(autouse=True)
+def _mturk_autouse(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With --mturk-sim (or a ``mturk`` marker) every test runs against its own simulator,
+    whether or not it asks for the ``mturk`` fixture.
+
+    Autouse, it also makes the simulator of a test that asks for ``mturk`` before the
+    test's other function-scoped fixtures run, so that what they do is simulated too.
+    """
+    if _simulated(request.node):
+        _simulator_for(request)
+    yield
+
+
+@pytest.fixture
+def mturk(request: pytest.FixtureRequest) -> Simulator:
+    """This test's active :class:`~pytest_mturk.Simulator`: fresh, or a copy of the
+    run-wide one when broader-scoped fixtures have made objects there."""
+    return _simulator_for(request)

@@ -1,0 +1,494 @@
+"""The public face: :class:`Simulator`, and :func:`mturk_sim` for scripts and notebooks."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import datetime as _dt
+import functools
+import inspect
+import os
+import sys
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
+
+from .. import operations as ops
+from ..core.containers import JDict
+from ..core.dispatch import FAULTS
+from ..core.errors import InternalError, UsageError
+from ..core.journal import atomic
+from ..core.model import (
+    HIT,
+    Assignment,
+    Environment,
+    HITType,
+    LedgerEntry,
+    Message,
+    QualificationType,
+    Worker,
+)
+from ..core.service import Call, Event, Service
+from ..doors import _bootstrap, interception
+from ..rules import notify
+from ..rules.notify import Inbox, SentNotification
+from .settings import SimulatorSettings, resolve, same_world
+from .views import EnvironmentView, StateView
+from .worker import Profile, SimulatedWorker
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+elif TYPE_CHECKING:
+    # Python 3.10 has no Unpack; type checkers know typing_extensions from their own
+    # stubs, so it is needed neither at run time nor as a dependency.
+    from typing_extensions import Unpack
+
+if TYPE_CHECKING:
+    # A typing-only dependency: without mypy-boto3-mturk installed, clients are Any.
+    from mypy_boto3_mturk import MTurkClient
+
+P = ParamSpec("P")
+R = TypeVar("R")
+_WORKER_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def _check_worker_id(worker_id: str) -> None:
+    if not (
+        isinstance(worker_id, str)
+        and 2 <= len(worker_id) <= 64
+        and worker_id[0] == "A"
+        and set(worker_id) <= _WORKER_ID_CHARS
+    ):
+        raise UsageError(
+            f"{worker_id!r} is not a valid MTurk worker ID: it must match ^A[A-Z0-9]+$ and "
+            "be at most 64 characters (for example 'A1B2C3D4E5F6G7')."
+        )
+
+
+class Simulator:
+    """A simulated Mechanical Turk, active between :meth:`start` and :meth:`stop`.
+
+    While active, every boto3 ``mturk`` client call in the process is answered
+    by it. Use it as a context manager, a decorator (a fresh simulator per
+    call), or through the ``mturk`` pytest fixture. Its keyword settings are
+    those of :class:`SimulatorSettings`.
+    """
+
+    def __init__(self, **settings: Unpack[SimulatorSettings]) -> None:
+        path = settings.get("load")
+        if path is not None:
+            self._load(path, settings)
+            return
+        resolved = resolve(settings)
+        service = Service(resolved, ops.OPERATIONS)
+        ops.install(service)
+        self._build(service, settings, JDict())
+
+    def _load(self, path: str | os.PathLike[str], settings: SimulatorSettings) -> None:
+        # Everything is read and built aside; only a whole service is handed over.
+        from . import persist
+        from .settings import loaded
+
+        resolve(settings)  # every name and value checked before the file is read
+        saved = persist.load(path)
+        service = saved.service
+        service.settings = loaded(service.settings, settings, os.fspath(path))
+        workers = {
+            worker_id: SimulatedWorker(service, worker_id, profile)
+            for worker_id, profile in saved.workers.items()
+        }
+        self._build(service, settings, workers)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write this simulator's whole state to ``path``, as JSON (``docs/saving.md``).
+
+        ``mturk_sim(load=path)`` (or ``Simulator(load=path)``, or the ``mturk`` marker's
+        ``load`` setting) starts a simulator from it that answers every later call
+        exactly as this one would: both environments, every record, the clock, pending
+        deadlines and expiries, the IDs still to come, notifications and inboxes,
+        messages, the call log and events, layouts, pending faults and workers.
+        """
+        from . import persist
+
+        with self._service.lock:
+            persist.save(
+                self._service,
+                {worker_id: handle.profile for worker_id, handle in self._workers.items()},
+                path,
+            )
+
+    def _build(
+        self,
+        service: Service,
+        settings: SimulatorSettings,
+        workers: dict[str, SimulatedWorker],
+    ) -> None:
+        self.settings = service.settings
+        # What the decorator's fresh simulators are made with: the access keys as read
+        # once, since an iterator given for them is used up by now.
+        self._settings_kwargs: SimulatorSettings = {
+            **settings,
+            "access_keys": self.settings.access_keys,
+        }
+        self._service = service
+        self._workers = workers
+        self._running = False
+        _bootstrap.unstarted.add(self)
+        self.sandbox = EnvironmentView(self._service, Environment.SANDBOX)
+        self.production = EnvironmentView(self._service, Environment.PRODUCTION)
+        both = tuple(self._service.states.values())
+        self.hits: Mapping[str, HIT] = StateView(self._service, both, "hits")
+        self.hit_types: Mapping[str, HITType] = StateView(self._service, both, "hit_types")
+        self.assignments: Mapping[str, Assignment] = StateView(self._service, both, "assignments")
+        self.workers: Mapping[str, Worker] = StateView(self._service, both, "workers")
+        self.qualification_types: Mapping[str, QualificationType] = StateView(
+            self._service, both, "qualification_types"
+        )
+
+    @classmethod
+    def _copy_of(cls, source: Simulator, **settings: Unpack[SimulatorSettings]) -> Simulator:
+        """A new, inactive simulator in exactly ``source``'s state, independent of it.
+
+        ``settings`` are the copy's own; those that shape the state already made
+        (``seed``, ``start``, ``balance``) must equal ``source``'s, since the copy
+        carries on from it. The others (access keys, strict workers, environment,
+        fake credentials) apply to the copy from now on.
+        """
+        if "load" in settings:
+            raise UsageError("A copy of a simulator starts from its source, not from a file.")
+        resolved = resolve(settings)
+        if not same_world(resolved, source.settings):
+            raise UsageError(
+                "A copy of a simulator keeps its seed, start and balance: "
+                f"{source.settings.seed!r}, {source.settings.start!r}, "
+                f"{source.settings.balance}, not {resolved.seed!r}, {resolved.start!r}, "
+                f"{resolved.balance}."
+            )
+        memo: dict[int, Any] = {}
+        with source._service.lock:
+            service = copy.deepcopy(source._service, memo)
+            # The same memo: each worker's handle acts on the copied service.
+            workers = copy.deepcopy(source._workers, memo)
+        # The copy's world started with the source's clock and IDs; only the
+        # settings that act on later calls are the copy's own.
+        service.settings = dataclasses.replace(resolved, seed=source.settings.seed)
+        twin = cls.__new__(cls)
+        twin._build(service, settings, workers)
+        return twin
+
+    def _pristine(self) -> bool:
+        """Whether nothing has happened to this simulator yet (a copy of it would be
+        no different from a fresh one)."""
+        return self._service.pristine() and not self._workers
+
+    # -- activation ----------------------------------------------------------------
+
+    def start(self) -> Simulator:
+        """Answer every boto3 ``mturk`` call in the process (until :meth:`stop`)."""
+        _bootstrap.unstarted.discard(self)
+        if not self._running:
+            interception.push(self._service, self)
+            self._running = True
+        return self
+
+    def __repr__(self) -> str:
+        service = self._service
+        worlds = "; ".join(
+            f"{environment.value}: {len(state.hits)} HITs, {len(state.assignments)} assignments"
+            for environment, state in service.states.items()
+        )
+        status = "active" if self._running else "inactive"
+        return (
+            f"<Simulator seed={self.settings.seed} {status}, {worlds}; "
+            f"{len(service.calls)} calls, now {service.clock.now().isoformat()}>"
+        )
+
+    def stop(self) -> None:
+        """Stop answering calls; raise :class:`InternalError` if the simulator caught
+        an exception in its own machinery meanwhile (a bug of pytest-mturk's)."""
+        if self._running:
+            interception.pop(self._service)
+            self._running = False
+            caught = self._service.internal_errors
+            if caught:
+                first = caught[0]
+                raise InternalError(
+                    f"The simulator caught {len(caught)} exception(s) in its own machinery "
+                    f"(a scheduled transition, a listener or a review policy); the first was "
+                    f"{first!r}. This is a bug in pytest-mturk: please report it with this "
+                    "traceback."
+                ) from first
+
+    @property
+    def active(self) -> bool:
+        return self._running
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if kind is None:
+            self.stop()
+            return
+        with contextlib.suppress(InternalError):  # the block's own exception matters more
+            self.stop()
+
+    def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
+        """Decorate ``func`` so that each call runs against a fresh simulator
+        (reach it with :func:`active_simulator`)."""
+        _bootstrap.unstarted.discard(self)  # this one only holds the settings
+
+        if inspect.iscoroutinefunction(func):
+            # The simulator must be active while the coroutine runs, not while it is made.
+            @functools.wraps(func)
+            async def awaiting(*args: Any, **kwargs: Any) -> Any:
+                with Simulator(**self._settings_kwargs):
+                    return await func(*args, **kwargs)
+
+            return awaiting  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            with Simulator(**self._settings_kwargs):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    # -- the environment a plain view or client means ---------------------------
+
+    def _view(self) -> EnvironmentView:
+        if self.settings.environment is Environment.PRODUCTION:
+            return self.production
+        return self.sandbox
+
+    def client(self, **kwargs: Any) -> MTurkClient:
+        """A boto3 ``mturk`` client for the default environment (sandbox unless configured).
+
+        Typed as mypy-boto3-mturk's ``MTurkClient`` where that package is installed.
+        """
+        return self._view().client(**kwargs)
+
+    # -- time ----------------------------------------------------------------------
+
+    @property
+    def now(self) -> _dt.datetime:
+        """The simulator's current time (aware UTC)."""
+        return self._service.now()
+
+    def advance(
+        self,
+        delta: _dt.timedelta | None = None,
+        *,
+        seconds: float = 0,
+        minutes: float = 0,
+        hours: float = 0,
+        days: float = 0,
+    ) -> _dt.datetime:
+        """Move virtual time forward; due deadlines, expiries and approvals fire in order.
+
+        Under freezegun the frozen clock moves too, so the code under test and
+        the simulator keep one time. Returns the new time.
+        """
+        step = (delta or _dt.timedelta(0)) + _dt.timedelta(
+            seconds=seconds, minutes=minutes, hours=hours, days=days
+        )
+        if step < _dt.timedelta(0):
+            raise UsageError(
+                "advance() only moves forward; to go back, freeze an earlier time with freezegun."
+            )
+        return self._service.advance(step)
+
+    # -- workers -------------------------------------------------------------------
+
+    def worker(
+        self,
+        worker_id: str,
+        *,
+        locale: str | None = None,
+        adult: bool | None = None,
+        masters: bool | None = None,
+        approved: int | None = None,
+        rejected: int | None = None,
+    ) -> SimulatedWorker:
+        """The simulated worker with this ID (made on first use, with the profile given)."""
+        _check_worker_id(worker_id)
+        changes = {
+            key: value
+            for key, value in (
+                ("locale", locale),
+                ("adult", adult),
+                ("masters", masters),
+                ("approved", approved),
+                ("rejected", rejected),
+            )
+            if value is not None
+        }
+        with self._service.lock, atomic():
+            existing = self._workers.get(worker_id)
+            profile = existing.profile if existing is not None else Profile()
+            if changes:
+                profile = Profile(**{**profile.__dict__, **changes})
+            if existing is None:
+                existing = self._workers[worker_id] = SimulatedWorker(
+                    self._service, worker_id, profile
+                )
+            existing.profile = profile
+            for state in self._service.states.values():
+                record = state.workers.get(worker_id)
+                if record is not None and changes:
+                    profile.apply(record)
+                elif record is None:
+                    existing.record(state)
+            return existing
+
+    # -- inspection ----------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every API call, in order: operation, parameters, response or error."""
+        with self._service.lock:
+            return list(self._service.calls)
+
+    @property
+    def notifications(self) -> list[SentNotification]:
+        """Every notification message sent (spec §9.2 documents), oldest first: with its
+        transport, destination, body and whether it was delivered."""
+        self._service.now()
+        return notify.notifier(self._service).sent_in()
+
+    def register_destination(self, destination: str) -> Inbox:
+        """An in-memory inbox for an SQS queue URL, SNS topic ARN or email address.
+
+        Every notification message sent to ``destination`` lands in it (as well
+        as in moto's queue or topic while ``mock_aws`` is active); a destination
+        with an inbox exists, so SendTestEventNotification to it succeeds.
+        """
+        return notify.notifier(self._service).register(destination)
+
+    @property
+    def events(self) -> list[Event]:
+        """Every lifecycle event (HITCreated, AssignmentSubmitted, ...), in order."""
+        self._service.now()
+        with self._service.lock:
+            return list(self._service.events)
+
+    @property
+    def internal_errors(self) -> list[Exception]:
+        """Exceptions the simulator caught in its own machinery (a scheduled transition,
+        a notification listener, a review policy) instead of letting them fail an
+        unrelated call. Empty unless pytest-mturk has a bug: worth asserting on."""
+        self._service.now()
+        with self._service.lock:
+            return list(self._service.internal_errors)
+
+    @property
+    def balance(self) -> Decimal:
+        """The default environment's account balance (sandbox: always 10000.00)."""
+        return self._view().balance
+
+    @property
+    def available_balance(self) -> Decimal:
+        return self._view().available_balance
+
+    @property
+    def ledger(self) -> list[LedgerEntry]:
+        return self._view().ledger
+
+    @property
+    def messages(self) -> list[Message]:
+        """Every e-mail NotifyWorkers sent (both environments), oldest first: each with
+        ``worker_id``, ``subject``, ``text``, ``time`` and ``environment``."""
+        self._service.now()
+        with self._service.lock:
+            sent = [m for state in self._service.states.values() for m in state.messages]
+        return sorted(sent, key=lambda message: message.time)
+
+    def fail_next(self, operation: str, fault: str = "service_fault", *, times: int = 1) -> None:
+        """Make the next ``times`` calls of ``operation`` fail, through botocore's retries.
+
+        ``fault`` is ``"service_fault"`` (HTTP 500 ServiceFault), ``"throttled"``
+        (HTTP 400 ThrottlingException) or ``"lost"`` (the service does the work but
+        the response never arrives: botocore sees a read timeout). botocore retries
+        all three by default, so ``times=1`` shows what a retry does: with
+        ``"lost"``, a retried CreateQualificationType meets "already created".
+        """
+        if fault not in FAULTS:
+            raise UsageError(f"fault must be one of {', '.join(FAULTS)}, not {fault!r}.")
+        if operation not in self._service.operations:
+            raise UsageError(
+                f"{operation!r} is not an operation the simulator answers "
+                "(use the API's name, e.g. 'CreateHIT')."
+            )
+        if times < 1:
+            raise UsageError("times must be at least 1.")
+        with self._service.lock:
+            self._service.faults.setdefault(operation, []).extend([fault] * times)
+
+    def register_layout(self, layout_id: str, template: str) -> None:
+        """Make a HIT layout known (``${name}`` placeholders, filled by HITLayoutParameters).
+
+        The real service had no API for this either: layouts were made on the
+        requester website.
+        """
+        if not layout_id or set(layout_id) - _WORKER_ID_CHARS or len(layout_id) > 64:
+            raise UsageError(f"{layout_id!r} is not a valid HITLayoutId (^[A-Z0-9]+$, ≤ 64).")
+        with self._service.lock:
+            self._service.layouts[layout_id] = template
+
+
+@overload
+def mturk_sim(func: Callable[P, R], /) -> Callable[P, R]: ...
+
+
+@overload
+def mturk_sim(**settings: Unpack[SimulatorSettings]) -> Simulator: ...
+
+
+def mturk_sim(
+    func: Callable[P, R] | None = None, /, **settings: Unpack[SimulatorSettings]
+) -> Simulator | Callable[P, R]:
+    """A simulator for a ``with`` block or as a decorator (a fresh one per call).
+
+    ``@mturk_sim`` and ``@mturk_sim(seed=1)`` both decorate; inside a decorated
+    function :func:`active_simulator` is its simulator.
+
+    Settings (see :class:`SimulatorSettings`): ``seed`` (IDs and results are
+    deterministic for a seed), ``start`` (datetime or ISO string; default: now,
+    frozen), ``balance`` (production's starting balance), ``access_keys`` (only
+    these keys are accepted; without it any well-formed key is),
+    ``strict_workers`` (only workers made with ``worker()`` exist),
+    ``environment`` ("sandbox" or "production": what ``client()`` and
+    ``balance`` mean), ``fake_credentials`` (default True: a client that finds
+    no AWS credentials of its own is handed example keys; False: it gets
+    botocore's ``NoCredentialsError``), ``load`` (start from the state
+    ``sim.save(path)`` wrote; see ``docs/saving.md``).
+    """
+    if func is not None:
+        if not callable(func):
+            raise UsageError(f"mturk_sim() takes its settings as keyword arguments, not {func!r}.")
+        return Simulator(**settings)(func)
+    return Simulator(**settings)
+
+
+def current() -> Simulator | None:
+    """The innermost active simulator, if any (see :func:`active_simulator`)."""
+    owner = interception.active_owner()
+    return owner if isinstance(owner, Simulator) else None
+
+
+def active_simulator() -> Simulator:
+    """The innermost active simulator; :class:`UsageError` if none is active.
+
+    The typed way for a function decorated with ``@mturk_sim`` (or any code run
+    under a simulator) to reach it: unlike :func:`current`, it never returns None.
+    """
+    simulator = current()
+    if simulator is None:
+        raise UsageError(
+            "No simulator is active. active_simulator() is for code run inside "
+            "`with mturk_sim():`, a function decorated with @mturk_sim, or a test that uses "
+            "the mturk fixture, @pytest.mark.mturk or --mturk-sim. To ask whether one is "
+            "active, use pytest_mturk.current(), which returns None when none is."
+        )
+    return simulator

@@ -1,0 +1,130 @@
+"""Read-only views of a simulator's state, in one or both environments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ..core.model import (
+    HIT,
+    Assignment,
+    Environment,
+    HITType,
+    LedgerEntry,
+    Message,
+    QualificationType,
+    State,
+    Worker,
+)
+from ..core.service import Service
+from ..rules import notify
+from ..rules.notify import SentNotification
+
+if TYPE_CHECKING:
+    # A typing-only dependency: without mypy-boto3-mturk installed, clients are Any.
+    from mypy_boto3_mturk import MTurkClient
+
+ENDPOINTS = {
+    Environment.SANDBOX: "https://mturk-requester-sandbox.us-east-1.amazonaws.com",
+    Environment.PRODUCTION: "https://mturk-requester.us-east-1.amazonaws.com",
+}
+
+
+class StateView(Mapping[str, Any]):
+    """A read-only mapping over one kind of record, in one or both environments.
+
+    Reading it first applies every transition due by the simulator's current time.
+    """
+
+    def __init__(self, service: Service, states: tuple[State, ...], attribute: str) -> None:
+        self._service = service
+        self._states = states
+        self._attribute = attribute
+
+    def _maps(self) -> list[dict[str, Any]]:
+        self._service.now()
+        return [getattr(state, self._attribute) for state in self._states]
+
+    def __getitem__(self, key: str) -> Any:
+        for mapping in self._maps():
+            if key in mapping:
+                return mapping[key]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        # A snapshot taken under the lock: other threads may be adding records.
+        with self._service.lock:
+            keys = [key for mapping in self._maps() for key in mapping]
+        return iter(keys)
+
+    def __len__(self) -> int:
+        return sum(len(mapping) for mapping in self._maps())
+
+    def __repr__(self) -> str:
+        return f"<{self._attribute}: {len(self)} records>"
+
+
+class EnvironmentView:
+    """The state of one environment (``sim.sandbox`` / ``sim.production``)."""
+
+    def __init__(self, service: Service, environment: Environment) -> None:
+        self._service = service
+        self.environment = environment
+        self._state = service.states[environment]
+        states = (self._state,)
+        self.hits: Mapping[str, HIT] = StateView(service, states, "hits")
+        self.hit_types: Mapping[str, HITType] = StateView(service, states, "hit_types")
+        self.assignments: Mapping[str, Assignment] = StateView(service, states, "assignments")
+        self.workers: Mapping[str, Worker] = StateView(service, states, "workers")
+        self.qualification_types: Mapping[str, QualificationType] = StateView(
+            service, states, "qualification_types"
+        )
+
+    @property
+    def balance(self) -> Decimal:
+        """The account balance: what is left after payments and fees."""
+        self._service.now()
+        return self._state.balance
+
+    @property
+    def available_balance(self) -> Decimal:
+        """What GetAccountBalance reports: the balance less the liability reserved for HITs."""
+        self._service.now()
+        return self._state.available_balance
+
+    @property
+    def reserved(self) -> Decimal:
+        self._service.now()
+        return self._state.reserved
+
+    @property
+    def ledger(self) -> list[LedgerEntry]:
+        """Every payment and fee, oldest first (negative amounts leave the account)."""
+        self._service.now()
+        return list(self._state.ledger)
+
+    @property
+    def messages(self) -> list[Message]:
+        """The e-mails NotifyWorkers sent in this environment, oldest first."""
+        self._service.now()
+        with self._service.lock:
+            return list(self._state.messages)
+
+    @property
+    def notifications(self) -> list[SentNotification]:
+        """The notification messages this environment sent, oldest first."""
+        self._service.now()
+        return notify.notifier(self._service).sent_in(self.environment)
+
+    def client(self, **kwargs: Any) -> MTurkClient:
+        """A boto3 ``mturk`` client pointed at this environment.
+
+        Typed as mypy-boto3-mturk's ``MTurkClient`` where that package is installed.
+        """
+        import boto3
+
+        kwargs.setdefault("region_name", "us-east-1")
+        kwargs.setdefault("endpoint_url", ENDPOINTS[self.environment])
+        client: MTurkClient = boto3.client("mturk", **kwargs)
+        return client

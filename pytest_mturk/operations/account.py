@@ -1,0 +1,72 @@
+"""Money operations: balance, bonuses, and the bonuses paid."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from ..core import errors, lifecycle, money, pagination, shapes
+from ..core.model import BonusPayment, State
+from ..core.service import Handler, Service
+from . import _common
+
+
+def get_account_balance(
+    svc: Service, state: State, p: dict[str, Any], now: _dt.datetime
+) -> dict[str, Any]:
+    return {"AvailableBalance": money.fmt(state.available_balance)}
+
+
+def send_bonus(svc: Service, state: State, p: dict[str, Any], now: _dt.datetime) -> dict[str, Any]:
+    worker_id = p["WorkerId"]
+    amount = money.amount("BonusAmount", p["BonusAmount"])
+    if amount <= 0:
+        raise errors.invalid_value("BonusAmount", p["BonusAmount"])
+    if svc.settings.strict_workers and worker_id not in state.workers:
+        raise errors.invalid_value("WorkerId", worker_id)
+    # No worker record is made here: the assignment's own worker already has one,
+    # and a refused call must leave the workers as they were.
+    assignment = _common.visible_assignment(state, p["AssignmentId"])
+    if assignment.worker_id != worker_id:
+        raise errors.request_error(
+            f"Worker {worker_id} did not work on assignment {assignment.assignment_id}.",
+            "InvalidParameterValue",
+        )
+    token = p.get("UniqueRequestToken")
+    _common.refuse_replayed_request(state, "SendBonus", token, now)
+    fee = lifecycle.pay_bonus(state, assignment, amount, now)
+    state.bonuses.append(
+        BonusPayment(
+            worker_id, amount, assignment.assignment_id, assignment.hit_id, p["Reason"], now, fee
+        )
+    )
+    _common.remember_token(state, "SendBonus", token, now, svc.ids.request_id())
+    return {}
+
+
+def list_bonus_payments(
+    svc: Service, state: State, p: dict[str, Any], now: _dt.datetime
+) -> dict[str, Any]:
+    hit_id = p.get("HITId")
+    assignment_id = p.get("AssignmentId")
+    if hit_id is None and assignment_id is None:
+        raise errors.parameter_error("Either HITId or AssignmentId must be provided.")
+    if hit_id is not None:
+        _common.any_hit(state, hit_id)
+    chunk, token = pagination.page_filtered(
+        state.bonuses,
+        p,
+        f"ListBonusPayments:{hit_id}:{assignment_id}",
+        lambda bonus: (
+            (hit_id is None or bonus.hit_id == hit_id)
+            and (assignment_id is None or bonus.assignment_id == assignment_id)
+        ),
+    )
+    return pagination.response("BonusPayments", [shapes.bonus_payment(b) for b in chunk], token)
+
+
+OPERATIONS: dict[str, Handler] = {
+    "GetAccountBalance": get_account_balance,
+    "SendBonus": send_bonus,
+    "ListBonusPayments": list_bonus_payments,
+}

@@ -1,0 +1,106 @@
+"""Notification operations: UpdateNotificationSettings and SendTestEventNotification (spec §9).
+
+The generic validator has already checked the NotificationSpecification's
+required members and the Transport and EventType enums; these handlers add
+what the service checks beyond the model: the Version, the Destination's form
+for its Transport, a non-empty EventTypes list without Ping (Ping is for tests
+only), and the rules tying Active to a specification.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from ..core import errors
+from ..core.model import State
+from ..core.service import Handler, Service
+from ..rules import notify
+from ..rules.destinations import endpoint
+from .hits import _hit_type
+
+_WHAT = {
+    "SQS": "an Amazon SQS queue URL",
+    "SNS": "an Amazon SNS topic ARN",
+    "Email": "an email address",
+}
+
+
+def _invalid_endpoint(message: str) -> errors.ServiceError:
+    return errors.request_error(message, "InvalidTransportEndpoint")
+
+
+def _specification(spec: dict[str, Any], *, allow_ping: bool) -> dict[str, Any]:
+    """The checked specification, as stored (event types de-duplicated, in order)."""
+    version = spec["Version"]
+    if version not in notify.VERSIONS:
+        raise errors.invalid_value("Version", version)
+    events: list[str] = list(dict.fromkeys(spec["EventTypes"]))
+    if not events:
+        raise errors.parameter_error(
+            "The number of values given for EventTypes (0) is not valid. "
+            "Valid values range from 1 to any."
+        )
+    if "Ping" in events and not allow_ping:
+        raise errors.invalid_value("EventTypes", "Ping")
+    transport, destination = spec["Transport"], spec["Destination"]
+    if endpoint(transport, destination) is None:
+        raise _invalid_endpoint(
+            f'The destination "{destination}" is not {_WHAT[transport]}, '
+            f"as the {transport} transport requires."
+        )
+    return {
+        "Destination": destination,
+        "Transport": transport,
+        "Version": version,
+        "EventTypes": events,
+    }
+
+
+def update_notification_settings(
+    svc: Service, state: State, p: dict[str, Any], now: _dt.datetime
+) -> dict[str, Any]:
+    given, active = p.get("Notification"), p.get("Active")
+    if given is None and active is None:
+        raise errors.ServiceError(
+            "You must specify either the Notification parameter or the Active parameter.",
+            "AWS.MissingParameters",
+        )
+    spec = _specification(given, allow_ping=False) if given is not None else None
+    hit_type = _hit_type(state, p["HITTypeId"])
+    if spec is None and hit_type.notification is None:
+        raise errors.request_error(
+            f"HIT type {hit_type.hit_type_id} has no notification specification. To change the "
+            "Active status of a HIT type's notifications, the HIT type must already have a "
+            "notification specification, or one must be provided in the same call.",
+            "InvalidParameterValue",
+        )
+    if spec is not None:
+        hit_type.notification = spec
+        notify.watch(svc)
+    # An omitted Active leaves the status as it was; a new specification starts
+    # inactive (the legacy documentation of SetHITTypeNotification).
+    if active is not None:
+        hit_type.notification_active = active
+    return {}
+
+
+def send_test_event_notification(
+    svc: Service, state: State, p: dict[str, Any], now: _dt.datetime
+) -> dict[str, Any]:
+    spec = _specification(p["Notification"], allow_ping=True)
+    sender = notify.notifier(svc)
+    entry = sender.test_entry(p["TestEventType"], now)
+    # The service sends at once; a message nothing could take fails the call.
+    if not sender.send(state, spec, entry, now, test=True).delivered:
+        raise _invalid_endpoint(
+            f"The notification could not be sent to {spec['Destination']} "
+            f"using the {spec['Transport']} transport."
+        )
+    return {}
+
+
+OPERATIONS: dict[str, Handler] = {
+    "UpdateNotificationSettings": update_notification_settings,
+    "SendTestEventNotification": send_test_event_notification,
+}

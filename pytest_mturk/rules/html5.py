@@ -1,0 +1,310 @@
+"""The HTML5 parse errors the service refuses an HTMLQuestion for (spec §3, §6.3).
+
+MTurk ran ``HTMLContent`` through an HTML5 parser (the validator.nu parser,
+judging by its messages) and refused some pages with that parser's errors. It
+did not refuse every parse error: Dallinger's compensation HIT, with a stray
+``</input>`` and a ``</p>`` closing no paragraph, was created and worked on for
+years (Dallinger/Dallinger#2028, #2438). So this module reports only the errors
+the public record shows the service refusing (see docs/fidelity.md):
+
+* a missing doctype (the four "... without seeing a doctype first" messages);
+* a second ``body`` start tag, explicit or after content that opened the body
+  (tylin/coco-ui#4);
+* a quoted attribute value followed directly by another attribute (coco-ui#4).
+
+Every other parse error (stray or misnested end tags, elements left open,
+duplicate attributes, stray ``<``, ...) is accepted, as a browser would render
+the page. The scan moves forward only, so its cost is linear in the page.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import re
+
+from ..core.bounded_cache import BoundedCache, text_size
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_SPACE = "\t\n\f\r "  # the HTML whitespace characters (Unicode spaces are text)
+# Elements whose content is text up to their end tag: no tag inside them counts.
+# noscript is among them as for a parser with scripting on, which reads fewer
+# errors into a page than one with scripting off; template content never opens the body.
+RAW_TEXT = _names("script style xmp iframe noembed noframes noscript textarea title template")
+# Start tags that, before the body, go into the head instead of opening the body.
+HEAD_CONTENT = _names(
+    "html head base basefont bgsound link meta noframes script style template title noscript"
+)
+# End tags that open the body when none is open yet.
+BODY_OPENING_END_TAGS = _names("body html br")
+ERROR_LIMIT = 10  # errors listed in a refusal (see docs/fidelity.md)
+
+_DOCTYPE_EXPECTED = "Expected \u201c<!DOCTYPE html>\u201d."
+_SECOND_BODY = (
+    "An \u201cbody\u201d start tag seen but an element of the same type was already open."
+)
+_NO_SPACE = "No space between attributes."
+_NON_SPACE = re.compile(r"[^\t\n\f\r ]")
+_SPACES = re.compile(r"[\t\n\f\r ]*")
+_TAG_NAME = re.compile(r"[^\t\n\f\r />]*")
+_ATTRIBUTE_NAME = re.compile(r"[^\t\n\f\r />=]*")
+_UNQUOTED_VALUE = re.compile(r"[^\t\n\f\r >]*")
+# The attributes of a tag written the usual way, up to its ">": no error can hide in them.
+_PLAIN_ATTRIBUTES = re.compile(
+    r"""(?:[\t\n\f\r ]+[^\t\n\f\r /<>"'=]+"""
+    r"""(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r "'=<>`]+))?)*[\t\n\f\r ]*/?>"""
+)
+_COMMENT_END = re.compile(r"--!?>")
+# Once the doctype is seen and the body open, only a "<body" start tag, a tag
+# that is not written the usual way, or a raw-text element can hold an error:
+# this skips everything else (text, ordinary tags and comments) in one match.
+_SETTLED_RUN = re.compile(
+    r"""(?:[^<]+"""
+    r"""|<(?!(?i:body|script|style|xmp|iframe|noembed|noframes|noscript|textarea|title"""
+    r"""|template|plaintext)[\t\n\f\r />])[A-Za-z][^\t\n\f\r />]*"""
+    + _PLAIN_ATTRIBUTES.pattern
+    + r"""|</[A-Za-z][^\t\n\f\r />]*[\t\n\f\r ]*>"""
+    r"""|<!--(?!-?>).*?--!?>)*""",
+    re.DOTALL,
+)
+_TEMPLATE_TAG = re.compile(r"<(/?)template[\t\n\f\r />]", re.IGNORECASE)
+# The pattern ending each raw-text element's content, by element name.
+_RAW_TEXT_END = {name: re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE) for name in RAW_TEXT}
+
+
+def q(name: str) -> str:
+    """A name in the parser's curly quotes."""
+    return f"\u201c{name}\u201d"
+
+
+class _Enough(Exception):
+    """Raised once the errors a refusal lists have all been found."""
+
+
+class _Scanner:
+    """One forward pass over a page: the tokens that matter, and the few errors refused."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.errors: list[tuple[int, str]] = []
+        self.doctype = False
+        self.body = False  # whether a body element is open (explicitly or implied)
+        self.frameset = False  # a frameset document has no body to open twice
+
+    def error(self, offset: int, message: str) -> None:
+        self.errors.append((offset, message))
+        if len(self.errors) >= ERROR_LIMIT:
+            raise _Enough
+
+    def need_doctype(self, offset: int, what: str) -> None:
+        if not self.doctype:
+            self.doctype = True  # the parser complains once, then carries on
+            self.error(offset, f"{what} without seeing a doctype first. {_DOCTYPE_EXPECTED}")
+
+    def run(self) -> None:
+        text, end = self.text, len(self.text)
+        i = 1 if text.startswith("\ufeff") else 0  # a byte-order mark is not content
+        while i < end:
+            if self.doctype and (self.body or self.frameset):
+                i = _SETTLED_RUN.match(text, i).end()  # type: ignore[union-attr]
+                if i >= end:
+                    break
+            lt = text.find("<", i)
+            stop = end if lt < 0 else lt
+            if stop > i:
+                self.characters(i, stop)
+            if lt < 0:
+                break
+            i = self.markup(lt)
+        if not self.doctype:
+            self.error(
+                max(end - 1, 0),
+                f"End of file seen without seeing a doctype first. {_DOCTYPE_EXPECTED}",
+            )
+
+    def characters(self, start: int, stop: int) -> None:
+        """Text from ``start`` to ``stop``: matters only until the doctype and body are settled."""
+        if self.doctype and (self.body or self.frameset):
+            return
+        found = _NON_SPACE.search(self.text, start, stop)
+        if found is None:
+            return
+        self.need_doctype(found.start(), "Non-space characters found")
+        if not self.frameset:
+            self.body = True
+
+    def markup(self, lt: int) -> int:
+        """Read the token at ``lt`` (a "<"); return the offset after it."""
+        text = self.text
+        after = text[lt + 1 : lt + 2]
+        if after.isascii() and after.isalpha():
+            return self.tag(lt, lt + 1, closing=False)
+        if after == "/":
+            letter = text[lt + 2 : lt + 3]
+            if letter.isascii() and letter.isalpha():
+                return self.tag(lt, lt + 2, closing=True)
+            if letter == ">":
+                return lt + 3  # "</>" is dropped
+            return self.bogus_comment(lt)
+        if after == "!":
+            if text.startswith("<!--", lt):
+                if text.startswith(">", lt + 4):
+                    return lt + 5
+                if text.startswith("->", lt + 4):
+                    return lt + 6
+                close = _COMMENT_END.search(text, lt + 4)
+                return len(text) if close is None else close.end()
+            if text[lt + 2 : lt + 9].lower() == "doctype":
+                self.doctype = True  # a late doctype is "stray": accepted
+            return self.bogus_comment(lt)
+        if after == "?":
+            return self.bogus_comment(lt)
+        self.characters(lt, lt + 1)  # a "<" that starts no token is text
+        return lt + 1
+
+    def bogus_comment(self, lt: int) -> int:
+        close = self.text.find(">", lt + 1)
+        return len(self.text) if close < 0 else close + 1
+
+    def tag(self, lt: int, name_start: int, closing: bool) -> int:
+        text = self.text
+        name_end = _TAG_NAME.match(text, name_start)
+        assert name_end is not None
+        name = text[name_start : name_end.end()].lower()
+        plain = _PLAIN_ATTRIBUTES.match(text, name_end.end())
+        gt = plain.end() - 1 if plain is not None else self.attributes(name_end.end())
+        if gt < 0:
+            return len(text)  # the file ends inside the tag, which is dropped
+        if closing:
+            self.need_doctype(gt, "End tag seen")
+            if name in BODY_OPENING_END_TAGS and not self.frameset:
+                self.body = True
+            return gt + 1
+        self.need_doctype(gt, "Start tag seen")
+        if name == "body":
+            if self.body and not self.frameset:
+                self.error(gt, _SECOND_BODY)
+            self.body = True
+        elif name == "frameset" and not self.body:
+            self.frameset = True
+        elif name not in HEAD_CONTENT and not self.frameset:
+            self.body = True
+        if name == "plaintext":
+            return len(text)  # everything after it is text
+        if name == "template":
+            return self.skip_template(gt + 1)
+        if name in RAW_TEXT:
+            match = _RAW_TEXT_END[name].search(text, gt + 1)
+            return len(text) if match is None else match.start()
+        return gt + 1
+
+    def skip_template(self, start: int) -> int:
+        """The offset of the end tag closing a template whose content begins at ``start``."""
+        depth = 1
+        for match in _TEMPLATE_TAG.finditer(self.text, start):
+            depth += -1 if match.group(1) else 1
+            if depth == 0:
+                return match.start()
+        return len(self.text)
+
+    def attributes(self, i: int) -> int:
+        """Scan a tag's attributes from ``i``, as the tokenizer does: the offset of its ">",
+        or -1 if the file ends first."""
+        text, end = self.text, len(self.text)
+        while True:
+            i = _SPACES.match(text, i).end()  # type: ignore[union-attr]
+            if i >= end:
+                return -1
+            if text[i] == ">":
+                return i
+            if text[i] == "/":
+                i += 1
+                continue
+            # An attribute name; its first character may be anything, even "=".
+            i = _ATTRIBUTE_NAME.match(text, i + 1).end()  # type: ignore[union-attr]
+            i = _SPACES.match(text, i).end()  # type: ignore[union-attr]
+            if i >= end:
+                return -1
+            if text[i] != "=":
+                continue
+            i = _SPACES.match(text, i + 1).end()  # type: ignore[union-attr]
+            if i >= end:
+                return -1
+            quote = text[i]
+            if quote == '"' or quote == "'":
+                close = text.find(quote, i + 1)
+                if close < 0:
+                    return -1
+                i = close + 1
+                if i < end and text[i] not in _SPACE and text[i] not in "/>":
+                    self.error(i, _NO_SPACE)
+            elif quote != ">":
+                i = _UNQUOTED_VALUE.match(text, i).end()  # type: ignore[union-attr]
+
+
+def errors(content: str) -> list[tuple[int, int, str]]:
+    """The refused parse errors in ``content``, at most :data:`ERROR_LIMIT` of them:
+    (line, column, message), both 1-based, in order."""
+    scanner = _Scanner(content)
+    with contextlib.suppress(_Enough):
+        scanner.run()
+    if not scanner.errors:
+        return []
+    out = []
+    starts = [0] + [m.end() for m in re.finditer("\n", content)]
+    for offset, message in scanner.errors:
+        line = bisect.bisect_right(starts, offset)
+        out.append((line, offset - starts[line - 1] + 1, message))
+    return out
+
+
+# What the checks above never look into. A run of text between tags without
+# quotes can only be text, a comment's, a raw-text element's or a quoted
+# attribute value's content; a quoted value after a space, a name and "=" can
+# only be a value or such content. Neither can hold a "<", a ">" or a quote, so
+# neither can end or begin a token: the checks find errors in a page if and only
+# if they find them in the page with every such run and value replaced. (The
+# lookahead makes the run's one non-space character cost no backtracking.)
+_TEXT_RUN = re.compile(r""">(?=[^<>"']*?[^\t\n\f\r <>"'])[^<>"']*(?=<)""")  # with its ">", kept
+_QUOTED_VALUE = re.compile(
+    r"""([\t\n\f\r ][^\t\n\f\r /<>"'=]+[\t\n\f\r ]*=[\t\n\f\r ]*)"""
+    r"""(?:"[^"'<>]*"|'[^"'<>]*')"""
+)
+# Skeletons of pages that parsed cleanly: a batch of HITs from one template
+# differs in its items' text and attribute values, so only its first page is parsed.
+_clean: BoundedCache[str, None] = BoundedCache(text_size)
+
+
+def skeleton(content: str) -> str:
+    """``content`` with its text runs and quoted attribute values replaced (see above)."""
+    return _TEXT_RUN.sub(">x", _QUOTED_VALUE.sub(_empty_value, content))
+
+
+def _empty_value(match: re.Match[str]) -> str:
+    # A function, not r'\1""': Python before 3.12 expands templates in Python code.
+    return match.group(1) + '""'
+
+
+def refusal(content: str) -> str | None:
+    """The service's ParameterValidationError text for ``content``, or None if it passes.
+
+    The message lists the first :data:`ERROR_LIMIT` errors and then the content,
+    as the service's did.
+    """
+    key = skeleton(content)
+    if _clean.get(key)[0]:
+        return None
+    found = errors(content)
+    if not found:
+        _clean.put(key, None)
+        return None
+    listed = " ".join(f"<! [{line},{column}] {message} !>" for line, column, message in found)
+    return (
+        "There was an error parsing the HTML5 data in your request.  Please make sure the data "
+        f"is well-formed and validates as HTML5. Details: Errors: {listed} Invalid content: "
+        f"{content}"
+    )
