@@ -368,10 +368,6 @@ class State:
                 dict.__setitem__(self.qualifications, type_id, JDict(held))
 
     @property
-    def masters_id(self) -> str:
-        return MASTERS_IDS[self.environment]
-
-    @property
     def available_balance(self) -> Decimal:
         if self.environment is Environment.SANDBOX:
             return self.balance

@@ -11,12 +11,11 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..rules import answers
 from . import errors, journal
 from .clock import Clock, Scheduler
 from .containers import JDict, JList
@@ -270,10 +269,6 @@ class Service:
             call = Call(operation, environment, params, self.now(), error=error)
             self.calls.append(call)
         return call
-
-    def answer_xml(self, state: State, hit: HIT, values: Mapping[str, Any]) -> str:
-        """The answer XML a worker's ``{question id: value}`` submission becomes."""
-        return answers.for_question(hit.question, values)
 
     # -- events and hooks ----------------------------------------------------------
 

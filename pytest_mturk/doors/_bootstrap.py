@@ -17,10 +17,11 @@ import contextlib
 import importlib.abc
 import importlib.machinery
 import sys
-import threading
 import weakref
 from types import ModuleType
 from typing import Any
+
+from .stack import active
 
 PARAMS_EVENT = "before-parameter-build.mturk"
 CALL_EVENT = "before-call.mturk"
@@ -28,15 +29,6 @@ SEND_EVENT = "before-send.mturk"
 # Where keep_params leaves a call's parameters in botocore's request context.
 PARAMS_KEY = "pytest_mturk.params"
 
-# The active simulators' services, innermost last: a process-wide stack (not a
-# contextvar) so that threads started by the code under test see them too.
-active: list[Any] = []
-# Beside each active service, the public object that started it (a Simulator), or None:
-# what pytest_mturk.current() answers. The service itself knows nothing of it.
-owners: list[Any] = []
-active_lock = threading.Lock()
-# The thread that started the active simulators (None while none is active).
-thread: threading.Thread | None = None
 
 _handlers: Any = None  # pytest_mturk.interception, once a simulator has started
 

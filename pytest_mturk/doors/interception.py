@@ -52,10 +52,9 @@ from ..core.errors import UsageError
 from ..core.model import Environment
 from ..core.shapes import Copier, copier
 from ..core.validation import validator_for
-from . import _bootstrap
+from . import _bootstrap, stack
 from .callers import CALLER_KEY, caller
 from .process import forget_fallback
-from .process import outside as _outside
 from .replies import (
     AsyncHTTPResponse,
     error_response,
@@ -73,9 +72,9 @@ __all__ = ["active", "before_call", "before_send", "install", "pop", "push", "re
 
 TARGET_PREFIX = "MTurkRequesterServiceV20170117."
 
-_active: list[Service] = _bootstrap.active
-_owners: list[Any] = _bootstrap.owners
-_active_lock = _bootstrap.active_lock
+_active: list[Service] = stack.active
+_owners: list[Any] = stack.owners
+_active_lock = stack.active_lock
 
 
 def push(service: Service, owner: object = None) -> None:
@@ -89,9 +88,12 @@ def push(service: Service, owner: object = None) -> None:
     with _active_lock:
         here = threading.current_thread()
         if not _active:
-            _outside.enter()
-            _bootstrap.thread = here
-        elif (first := _bootstrap.thread) is not None and first is not here:
+            # boto3's default session may predate the import of pytest_mturk.
+            default = getattr(sys.modules.get("boto3"), "DEFAULT_SESSION", None)
+            if default is not None:
+                _bootstrap.register(default)
+            stack.thread = here
+        elif (first := stack.thread) is not None and first is not here:
             raise UsageError(
                 f"A simulator is already active, started in thread {first.name!r}; another "
                 f"cannot start in thread {here.name!r} meanwhile. An active simulator answers "
@@ -114,8 +116,8 @@ def pop(service: Service) -> None:
                 del _active[index]
                 del _owners[index]
                 if not _active:
-                    _outside.exit()
-                    _bootstrap.thread = None
+                    forget_fallback()  # the fallback keys must not outlive the simulation
+                    stack.thread = None
                 return
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import sys
 import threading
 import weakref
 from typing import Any
@@ -36,7 +35,7 @@ from typing import Any
 from botocore.configprovider import BaseProvider
 from botocore.credentials import CredentialProvider, Credentials
 
-from . import _bootstrap
+from . import stack
 
 FALLBACK_REGION = "us-east-1"
 # The example key pair of AWS's IAM documentation: well formed, and nobody's.
@@ -72,7 +71,7 @@ class AsyncFallbackCredentials(FallbackCredentials):
 
 def _fake_credentials_wanted() -> bool:
     try:
-        service = _bootstrap.active[-1]
+        service = stack.active[-1]
     except IndexError:
         return False
     return bool(service.settings.fake_credentials)
@@ -117,7 +116,7 @@ class _Offline(CredentialProvider):  # type: ignore[misc]
         self.CANONICAL_NAME = getattr(inner, "CANONICAL_NAME", None)
 
     def load(self) -> Any:
-        if _bootstrap.active:
+        if stack.active:
             return None
         return self.inner.load()
 
@@ -126,7 +125,7 @@ class _AsyncOffline(_Offline):
     """:class:`_Offline` for aiobotocore's resolver, whose network providers are coroutines."""
 
     async def load(self) -> Any:
-        if _bootstrap.active:
+        if stack.active:
             return None
         return await self.inner.load()
 
@@ -139,7 +138,7 @@ class _Region(BaseProvider):  # type: ignore[misc]
 
     def provide(self) -> Any:
         value = self.inner.provide() if self.inner is not None else None
-        if value is None and _bootstrap.active:
+        if value is None and stack.active:
             return FALLBACK_REGION
         return value
 
@@ -198,20 +197,3 @@ def forget_fallback() -> None:
     for session in sessions:
         if isinstance(getattr(session, "_credentials", None), FallbackCredentials):
             session._credentials = None
-
-
-class _Outside:
-    """What the process looks like while any simulator is active."""
-
-    def enter(self) -> None:
-        # boto3's default session may predate the import of pytest_mturk.
-        default = getattr(sys.modules.get("boto3"), "DEFAULT_SESSION", None)
-        if default is not None:
-            _bootstrap.register(default)
-
-    def exit(self) -> None:
-        # The fallback keys must not outlive the simulation.
-        forget_fallback()
-
-
-outside = _Outside()

@@ -200,7 +200,7 @@ class SimulatedWorker:
         elif answer is None or isinstance(answer, Mapping):
             hit = state.hits[assignment.hit_id]
             try:
-                xml = self._service.answer_xml(state, hit, answer or {})
+                xml = answers.for_question(hit.question, answer or {})
             except (TypeError, ValueError) as exc:
                 raise WorkerActionError(
                     f"The answer to assignment {assignment.assignment_id} cannot be written as "

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core import errors
-from ..core.model import HIT, QualificationStatus, QualificationTypeStatus, State, Worker
+from ..core.model import HIT, LOCALE, QualificationStatus, QualificationTypeStatus, State, Worker
 from . import system_qualifications
-from .system_qualifications import LOCALE, Value
+from .system_qualifications import Value
 
 MAX_REQUIREMENTS = 10
 PRESENCE = frozenset({"Exists", "DoesNotExist"})

@@ -14,18 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+# The IDs live with the records (a HIT's fee depends on whether it requires Masters);
+# Masters has an ID of its own in each environment.
+from ..core.model import (
+    ADULT,
+    LOCALE,
+    MASTERS_IDS,
+    NUMBER_HITS_APPROVED,
+    PERCENT_APPROVED,
+)
+
 if TYPE_CHECKING:
     from ..core.model import Environment, Worker
 
-# Masters differs per environment (keyed by the environment's value: "sandbox", "production").
-MASTERS_IDS = {
-    "sandbox": "2ARFPLSP75KLA8M8DH1HTEQVJT3SY6",
-    "production": "2F1QJWKUDD8XADTFD2Q0G6UTO95ALH",
-}
-NUMBER_HITS_APPROVED = "00000000000000000040"
-LOCALE = "00000000000000000071"
-ADULT = "00000000000000000060"
-PERCENT_APPROVED = "000000000000000000L0"
 # System types have no published CreationTime; any fixed moment in the past will do.
 CREATED = _dt.datetime(2015, 6, 1, tzinfo=_dt.timezone.utc)
 # Below this many submitted assignments the service reports 100 % approved.
@@ -98,13 +99,13 @@ _FIXED = {
 
 def masters_id(environment: Environment) -> str:
     """The Masters type's ID in ``environment``."""
-    return MASTERS_IDS[environment.value]
+    return MASTERS_IDS[environment]
 
 
 def find(environment: Environment, type_id: str) -> SystemType | None:
     """The system type with this ID in ``environment`` (``None``: not a system type there)."""
     found = _FIXED.get(type_id)
-    if found is None and type_id == MASTERS_IDS[environment.value]:
+    if found is None and type_id == MASTERS_IDS[environment]:
         return _MASTERS
     return found
 
