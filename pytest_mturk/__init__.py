@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from .core.errors import InternalError, StateFileError, UsageError, WorkerActionError
     from .core.model import AssignmentStatus, Environment, HITStatus
     from .doors._bootstrap import register as register_session
+    from .faces.entry import active_simulator, current, mturk_sim
     from .faces.settings import SimulatorSettings
-    from .faces.simulator import Simulator, active_simulator, current, mturk_sim
+    from .faces.simulator import Simulator
     from .faces.worker import SimulatedWorker
     from .rules.answers import crowd_answers
     from .rules.answers import parse as parse_answers
@@ -36,11 +37,11 @@ _EXPORTS = {
     "StateFileError": ("core.errors", "StateFileError"),
     "UsageError": ("core.errors", "UsageError"),
     "WorkerActionError": ("core.errors", "WorkerActionError"),
-    "active_simulator": ("faces.simulator", "active_simulator"),
+    "active_simulator": ("faces.entry", "active_simulator"),
     "answers_xml": ("rules.answers", "to_xml"),
     "crowd_answers": ("rules.answers", "crowd_answers"),
-    "current": ("faces.simulator", "current"),
-    "mturk_sim": ("faces.simulator", "mturk_sim"),
+    "current": ("faces.entry", "current"),
+    "mturk_sim": ("faces.entry", "mturk_sim"),
     "parse_answers": ("rules.answers", "parse"),
     "register_session": ("doors._bootstrap", "register"),
 }

@@ -41,7 +41,7 @@ from random_steps import client as _client
 from state_dump import differences, dump
 
 from pytest_mturk import InternalError, WorkerActionError, mturk_sim
-from pytest_mturk.core import journal, lifecycle
+from pytest_mturk.core import journal, lifecycle, payments
 from pytest_mturk.core.containers import JDict, JList, JSet
 from pytest_mturk.core.ids import Stream
 from pytest_mturk.core.journal import atomic
@@ -69,7 +69,7 @@ def test_an_approval_that_fails_midway_leaves_everything_as_it_was(monkeypatch):
         requests = sim._service.ids._requests.words
         events, balance = len(sim.events), sim.production.balance
         # The assignment is marked Approved, then paying the worker fails.
-        monkeypatch.setattr(lifecycle, "_pay_assignment", boom)
+        monkeypatch.setattr(payments, "pay_assignment", boom)
 
         with pytest.raises(ClientError) as info:
             client.approve_assignment(AssignmentId=assignment_id)
@@ -124,7 +124,7 @@ def test_stop_raises_the_original_error_as_the_cause(monkeypatch):
     sim = mturk_sim(seed="atomic").start()
     client = _client("sandbox")
     _, assignment_id = _submitted(sim, client)
-    monkeypatch.setattr(lifecycle, "_pay_assignment", boom)
+    monkeypatch.setattr(payments, "pay_assignment", boom)
     with pytest.raises(client.exceptions.ServiceFault):
         client.approve_assignment(AssignmentId=assignment_id)
     with pytest.raises(InternalError, match="Boom") as info:
@@ -142,7 +142,7 @@ def test_the_fixture_fails_the_test_with_the_original_traceback(pytester):
         textwrap.dedent(
             f"""
             import boto3
-            from pytest_mturk.core import lifecycle
+            from pytest_mturk.core import payments
 
             QUESTION = {EXTERNAL_QUESTION!r}
 
@@ -160,7 +160,7 @@ def test_the_fixture_fails_the_test_with_the_original_traceback(pytester):
                 worker = mturk.worker("A1FIXTUREW0RK")
                 assignment = worker.accept(hit["HITId"])
                 worker.submit(assignment, {{"label": "cat"}})
-                monkeypatch.setattr(lifecycle, "_pay_assignment", paying_fails)
+                monkeypatch.setattr(payments, "pay_assignment", paying_fails)
                 try:
                     client.approve_assignment(AssignmentId=assignment)
                 except client.exceptions.ServiceFault:
@@ -242,7 +242,7 @@ def test_a_scheduled_transition_that_fails_is_undone_alone(monkeypatch):
         _, first = _submitted(sim, client, "A1FIRSTW0RKER")
         other = client.create_hit(**{**HIT_ARGS, "LifetimeInSeconds": 7200})["HIT"]["HITId"]
         balance = sim.production.balance
-        monkeypatch.setattr(lifecycle, "_pay_assignment", boom)
+        monkeypatch.setattr(payments, "pay_assignment", boom)
         sim.advance(days=1)  # the auto-approval fails midway; the expiry still happens
         assert sim.assignments[first].status is AssignmentStatus.SUBMITTED
         assert sim.workers["A1FIRSTW0RKER"].approved == 0

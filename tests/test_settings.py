@@ -108,7 +108,7 @@ def test_without_a_simulator_it_says_what_to_do(free):
         active_simulator()
     with mturk_sim() as outer, mturk_sim() as inner:
         assert active_simulator() is inner
-    assert active_simulator.__module__ == "pytest_mturk.faces.simulator" and outer is not inner
+    assert active_simulator.__module__ == "pytest_mturk.faces.entry" and outer is not inner
 
 
 def test_in_a_test_it_is_the_tests_simulator(pytester, free):

@@ -12,7 +12,7 @@ import datetime as _dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from . import errors, money
+from . import errors, money, payments
 from .clock import schedulable
 from .journal import keep
 from .model import (
@@ -22,7 +22,6 @@ from .model import (
     Environment,
     HITStatus,
     HITType,
-    LedgerEntry,
     State,
     Worker,
 )
@@ -32,111 +31,6 @@ if TYPE_CHECKING:
 
 DISPOSAL_AFTER = _dt.timedelta(days=120)
 OVERRIDE_WINDOW = _dt.timedelta(days=30)
-
-
-# -- money -------------------------------------------------------------------------
-
-
-class _Reserving:
-    """Keeps ``state.reserved`` in step with what one HIT may still cost."""
-
-    __slots__ = ("_before", "_hit", "_state")
-
-    def __init__(self, state: State, hit: HIT) -> None:
-        self._state = state
-        self._hit = hit
-        self._before = money.ZERO
-
-    def __enter__(self) -> None:
-        self._before = self._hit.liability
-
-    def __exit__(self, kind: object, value: object, traceback: object) -> None:
-        if kind is None:
-            self._state.reserved += self._hit.liability - self._before
-
-
-class _Unreserved:
-    """The sandbox reserves nothing: a context that does nothing, made once."""
-
-    __slots__ = ()
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, value: object, traceback: object) -> None:
-        return None
-
-
-_UNRESERVED = _Unreserved()
-
-
-def reserving(state: State, hit: HIT) -> _Reserving | _Unreserved:
-    """Keep the account's reserved liability in step with a change to ``hit``
-    (``with reserving(state, hit): ...``).
-
-    Use it for changes that can only release liability; changes that may add
-    some check the extra against the available balance first.
-    """
-    if state.environment is not Environment.PRODUCTION:
-        return _UNRESERVED
-    return _Reserving(state, hit)
-
-
-def ensure_funds(state: State, amount: Decimal) -> None:
-    if state.environment is Environment.PRODUCTION and amount > state.available_balance:
-        raise errors.insufficient_funds()
-
-
-def _debit(
-    state: State,
-    now: _dt.datetime,
-    kind: str,
-    amount: Decimal,
-    hit_id: str | None,
-    assignment_id: str | None,
-    worker_id: str | None,
-) -> None:
-    state.ledger.append(LedgerEntry(now, kind, -amount, hit_id, assignment_id, worker_id))
-    if state.environment is Environment.PRODUCTION:
-        state.balance -= amount
-
-
-def _pay_assignment(state: State, hit: HIT, assignment: Assignment, now: _dt.datetime) -> None:
-    reward, fee = hit.reward, hit.fee
-    hit_id, assignment_id = hit.hit_id, assignment.assignment_id
-    # Both entries in one step: one change to journal, not two.
-    state.ledger.extend(
-        (
-            LedgerEntry(now, "reward", -reward, hit_id, assignment_id, assignment.worker_id),
-            LedgerEntry(now, "fee", -fee, hit_id, assignment_id, None),
-        )
-    )
-    if state.environment is Environment.PRODUCTION:
-        state.balance -= reward + fee
-
-
-def pay_bonus(
-    state: State,
-    assignment: Assignment,
-    amount: Decimal,
-    now: _dt.datetime,
-) -> Decimal:
-    fee = money.bonus_fee(amount)
-    ensure_funds(state, amount + fee)
-    _debit(
-        state,
-        now,
-        "bonus",
-        amount,
-        assignment.hit_id,
-        assignment.assignment_id,
-        assignment.worker_id,
-    )
-    _debit(state, now, "bonus-fee", fee, assignment.hit_id, assignment.assignment_id, None)
-    return fee
-
-
-# -- HIT status --------------------------------------------------------------------
 
 
 def refresh(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
@@ -216,7 +110,7 @@ def check_creation_funds(state: State, hit_type: HITType, max_assignments: int) 
         return money.ZERO
     fee = money.assignment_fee(hit_type.reward, max_assignments, hit_type.requires_masters)
     liability = max_assignments * (hit_type.reward + fee)
-    ensure_funds(state, liability)
+    payments.ensure_funds(state, liability)
     return liability
 
 
@@ -231,7 +125,7 @@ def expire(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
     if hit.expired:
         return
     keep(hit)
-    with reserving(state, hit):
+    with payments.reserving(state, hit):
         hit.expired = True
     svc.emit(state, "HITExpired", hit, None, now)
     refresh(svc, state, hit, now)
@@ -250,7 +144,7 @@ def set_expiration(
     extra = hit.liability - before
     if extra > 0:
         try:
-            ensure_funds(state, extra)
+            payments.ensure_funds(state, extra)
         except errors.ServiceError:
             hit.expired, hit.expiration = was_expired, previous
             raise
@@ -267,7 +161,7 @@ def add_assignments(svc: Service, state: State, hit: HIT, count: int, now: _dt.d
     hit.max_assignments += count
     extra = hit.liability - before
     try:
-        ensure_funds(state, extra)
+        payments.ensure_funds(state, extra)
     except errors.ServiceError:
         hit.max_assignments -= count
         raise
@@ -285,7 +179,7 @@ def change_type(svc: Service, state: State, hit: HIT, hit_type: HITType, now: _d
     extra = hit.liability - before
     if extra > 0:
         try:
-            ensure_funds(state, extra)
+            payments.ensure_funds(state, extra)
         except errors.ServiceError:
             hit.hit_type = previous
             raise
@@ -320,7 +214,7 @@ def _dispose_if_due(svc: Service, state: State, hit: HIT, when: _dt.datetime) ->
 
 def dispose(svc: Service, state: State, hit: HIT, now: _dt.datetime) -> None:
     keep(hit)
-    with reserving(state, hit):
+    with payments.reserving(state, hit):
         state.reviewable.discard(hit.hit_id)
         state.reviewing.discard(hit.hit_id)
         state.hit_index.discard(hit.hit_id)
@@ -414,7 +308,7 @@ def give_back(
     hit = state.hits[assignment.hit_id]
     keep(hit)
     keep(assignment)
-    with reserving(state, hit):
+    with payments.reserving(state, hit):
         assignment.status = how
         assignment.cache = None
         hit.pending -= 1
@@ -441,10 +335,10 @@ def approve(
 ) -> None:
     hit = state.hits[assignment.hit_id]
     if override:
-        ensure_funds(state, hit.reward + hit.fee)
+        payments.ensure_funds(state, hit.reward + hit.fee)
     keep(hit)
     keep(assignment)
-    with reserving(state, hit):
+    with payments.reserving(state, hit):
         if assignment.status is AssignmentStatus.REJECTED:
             hit.rejected -= 1
             state.workers[assignment.worker_id].rejected -= 1
@@ -456,9 +350,9 @@ def approve(
         if feedback is not None:
             assignment.requester_feedback = feedback
         assignment.cache = None
-    # reserving() released the slot's reservation (an overridden rejection had
+    # payments.reserving() released the slot's reservation (an overridden rejection had
     # none, so ensure_funds checked the available balance); now the money leaves.
-    _pay_assignment(state, hit, assignment, now)
+    payments.pay_assignment(state, hit, assignment, now)
     state.workers[assignment.worker_id].approved += 1
     svc.emit(state, "AssignmentApproved", hit, assignment, now)
     refresh(svc, state, hit, now)
@@ -470,7 +364,7 @@ def reject(
     hit = state.hits[assignment.hit_id]
     keep(hit)
     keep(assignment)
-    with reserving(state, hit):
+    with payments.reserving(state, hit):
         hit.submitted -= 1
         hit.rejected += 1
         assignment.status = AssignmentStatus.REJECTED

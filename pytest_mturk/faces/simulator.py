@@ -12,13 +12,12 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from .. import operations as ops
 from ..core.containers import JDict
 from ..core.dispatch import FAULTS
 from ..core.errors import InternalError, UsageError
-from ..core.journal import atomic
 from ..core.model import (
     HIT,
     Assignment,
@@ -35,7 +34,7 @@ from ..rules import notify
 from ..rules.notify import Inbox, SentNotification
 from .settings import SimulatorSettings, resolve, same_world
 from .views import EnvironmentView, StateView
-from .worker import Profile, SimulatedWorker
+from .worker import ID_CHARS, SimulatedWorker, enlist
 
 if sys.version_info >= (3, 11):
     from typing import Unpack
@@ -50,20 +49,6 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
-_WORKER_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-
-
-def _check_worker_id(worker_id: str) -> None:
-    if not (
-        isinstance(worker_id, str)
-        and 2 <= len(worker_id) <= 64
-        and worker_id[0] == "A"
-        and set(worker_id) <= _WORKER_ID_CHARS
-    ):
-        raise UsageError(
-            f"{worker_id!r} is not a valid MTurk worker ID: it must match ^A[A-Z0-9]+$ and "
-            "be at most 64 characters (for example 'A1B2C3D4E5F6G7')."
-        )
 
 
 class Simulator:
@@ -312,7 +297,6 @@ class Simulator:
         rejected: int | None = None,
     ) -> SimulatedWorker:
         """The simulated worker with this ID (made on first use, with the profile given)."""
-        _check_worker_id(worker_id)
         changes = {
             key: value
             for key, value in (
@@ -324,23 +308,7 @@ class Simulator:
             )
             if value is not None
         }
-        with self._service.lock, atomic():
-            existing = self._workers.get(worker_id)
-            profile = existing.profile if existing is not None else Profile()
-            if changes:
-                profile = Profile(**{**profile.__dict__, **changes})
-            if existing is None:
-                existing = self._workers[worker_id] = SimulatedWorker(
-                    self._service, worker_id, profile
-                )
-            existing.profile = profile
-            for state in self._service.states.values():
-                record = state.workers.get(worker_id)
-                if record is not None and changes:
-                    profile.apply(record)
-                elif record is None:
-                    existing.record(state)
-            return existing
+        return enlist(self._service, self._workers, worker_id, changes)
 
     # -- inspection ----------------------------------------------------------------
 
@@ -431,64 +399,7 @@ class Simulator:
         The real service had no API for this either: layouts were made on the
         requester website.
         """
-        if not layout_id or set(layout_id) - _WORKER_ID_CHARS or len(layout_id) > 64:
+        if not layout_id or set(layout_id) - ID_CHARS or len(layout_id) > 64:
             raise UsageError(f"{layout_id!r} is not a valid HITLayoutId (^[A-Z0-9]+$, ≤ 64).")
         with self._service.lock:
             self._service.layouts[layout_id] = template
-
-
-@overload
-def mturk_sim(func: Callable[P, R], /) -> Callable[P, R]: ...
-
-
-@overload
-def mturk_sim(**settings: Unpack[SimulatorSettings]) -> Simulator: ...
-
-
-def mturk_sim(
-    func: Callable[P, R] | None = None, /, **settings: Unpack[SimulatorSettings]
-) -> Simulator | Callable[P, R]:
-    """A simulator for a ``with`` block or as a decorator (a fresh one per call).
-
-    ``@mturk_sim`` and ``@mturk_sim(seed=1)`` both decorate; inside a decorated
-    function :func:`active_simulator` is its simulator.
-
-    Settings (see :class:`SimulatorSettings`): ``seed`` (IDs and results are
-    deterministic for a seed), ``start`` (datetime or ISO string; default: now,
-    frozen), ``balance`` (production's starting balance), ``access_keys`` (only
-    these keys are accepted; without it any well-formed key is),
-    ``strict_workers`` (only workers made with ``worker()`` exist),
-    ``environment`` ("sandbox" or "production": what ``client()`` and
-    ``balance`` mean), ``fake_credentials`` (default True: a client that finds
-    no AWS credentials of its own is handed example keys; False: it gets
-    botocore's ``NoCredentialsError``), ``load`` (start from the state
-    ``sim.save(path)`` wrote; see ``docs/saving.md``).
-    """
-    if func is not None:
-        if not callable(func):
-            raise UsageError(f"mturk_sim() takes its settings as keyword arguments, not {func!r}.")
-        return Simulator(**settings)(func)
-    return Simulator(**settings)
-
-
-def current() -> Simulator | None:
-    """The innermost active simulator, if any (see :func:`active_simulator`)."""
-    owner = interception.active_owner()
-    return owner if isinstance(owner, Simulator) else None
-
-
-def active_simulator() -> Simulator:
-    """The innermost active simulator; :class:`UsageError` if none is active.
-
-    The typed way for a function decorated with ``@mturk_sim`` (or any code run
-    under a simulator) to reach it: unlike :func:`current`, it never returns None.
-    """
-    simulator = current()
-    if simulator is None:
-        raise UsageError(
-            "No simulator is active. active_simulator() is for code run inside "
-            "`with mturk_sim():`, a function decorated with @mturk_sim, or a test that uses "
-            "the mturk fixture, @pytest.mark.mturk or --mturk-sim. To ask whether one is "
-            "active, use pytest_mturk.current(), which returns None when none is."
-        )
-    return simulator

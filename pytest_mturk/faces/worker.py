@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..core import lifecycle, roster
-from ..core.errors import WorkerActionError
+from ..core.errors import UsageError, WorkerActionError
 from ..core.journal import atomic, journaled
 from ..core.model import (
     HIT,
@@ -354,3 +354,43 @@ class SimulatedWorker:
                 for assignment in state.holdings
                 if assignment.worker_id == self.worker_id
             ]
+
+
+# What a worker ID (and a HIT layout ID) may be made of.
+ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def _check_worker_id(worker_id: str) -> None:
+    if not (
+        isinstance(worker_id, str)
+        and 2 <= len(worker_id) <= 64
+        and worker_id[0] == "A"
+        and set(worker_id) <= ID_CHARS
+    ):
+        raise UsageError(
+            f"{worker_id!r} is not a valid MTurk worker ID: it must match ^A[A-Z0-9]+$ and "
+            "be at most 64 characters (for example 'A1B2C3D4E5F6G7')."
+        )
+
+
+def enlist(
+    service: Service, workers: dict[str, SimulatedWorker], worker_id: str, changes: dict[str, Any]
+) -> SimulatedWorker:
+    """The simulated worker ``worker_id`` of ``workers`` (made on first use), its profile
+    changed by ``changes``, with a record in both environments."""
+    _check_worker_id(worker_id)
+    with service.lock, atomic():
+        existing = workers.get(worker_id)
+        profile = existing.profile if existing is not None else Profile()
+        if changes:
+            profile = Profile(**{**profile.__dict__, **changes})
+        if existing is None:
+            existing = workers[worker_id] = SimulatedWorker(service, worker_id, profile)
+        existing.profile = profile
+        for state in service.states.values():
+            record = state.workers.get(worker_id)
+            if record is not None and changes:
+                profile.apply(record)
+            elif record is None:
+                existing.record(state)
+        return existing

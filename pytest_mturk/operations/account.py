@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..core import errors, lifecycle, money, pagination, shapes
+from ..core import errors, money, pagination, payments, shapes
 from ..core.model import BonusPayment, State
 from ..core.service import Handler, Service
 from . import _common
@@ -34,7 +34,7 @@ def send_bonus(svc: Service, state: State, p: dict[str, Any], now: _dt.datetime)
         )
     token = p.get("UniqueRequestToken")
     _common.refuse_replayed_request(state, "SendBonus", token, now)
-    fee = lifecycle.pay_bonus(state, assignment, amount, now)
+    fee = payments.pay_bonus(state, assignment, amount, now)
     state.bonuses.append(
         BonusPayment(
             worker_id, amount, assignment.assignment_id, assignment.hit_id, p["Reason"], now, fee

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Union
 
-from ...core import errors, lifecycle
+from ...core import errors, lifecycle, payments
 from ...core.model import HIT, Assignment, AssignmentStatus, State
 from ..review import Action, HITReview
 from ._kinds import Policy
@@ -94,7 +94,7 @@ def extend(
     if expiration is not None:
         grown = dataclasses.replace(grown, expired=False, expiration=expiration)
     try:
-        lifecycle.ensure_funds(state, grown.liability - hit.liability)
+        payments.ensure_funds(state, grown.liability - hit.liability)
     except errors.ServiceError as exc:
         return "Failed", exc.message, exc.code
     if expiration is not None:
