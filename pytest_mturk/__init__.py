@@ -10,9 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__
 from .doors import _bootstrap  # noqa: F401  (puts the hook into botocore's built-in handlers)
-
-__version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .core.errors import InternalError, StateFileError, UsageError, WorkerActionError

@@ -22,7 +22,7 @@ from .writer import Writer, write_scalar
 
 def document(service: Service, workers: Mapping[str, Profile]) -> dict[str, Any]:
     """Everything ``service`` (and its workers' profiles) holds, as a JSON-ready dict."""
-    from ... import __version__
+    from ..._version import __version__
 
     with service.lock:
         service.now()
