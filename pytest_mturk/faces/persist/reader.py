@@ -7,7 +7,7 @@ import dataclasses
 import datetime as _dt
 import enum
 import typing
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from ...core.model import OrderedIndex
@@ -21,6 +21,7 @@ from .schema import (
     is_datetime,
     is_union,
     read_datetime,
+    read_decimal,
 )
 from .untyped import read_any
 
@@ -206,13 +207,7 @@ def read_scalar(data: JSON, tp: Any, where: str) -> Any:  # noqa: C901 - one cas
         )
         return float(data)
     if tp is Decimal:
-        expect(isinstance(data, str), where, "an amount as text", data)
-        try:
-            amount = Decimal(data)
-        except InvalidOperation:
-            raise FormatProblem(where, f"{describe(data)} is not an amount") from None
-        expect(amount.is_finite(), where, "a finite amount", data)
-        return amount
+        return read_decimal(data, where)
     if is_datetime(tp):
         return read_datetime(data, where)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):

@@ -20,6 +20,7 @@ import datetime as _dt
 import types
 import typing
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any, Union
 
 JSON = Any
@@ -138,3 +139,14 @@ def read_datetime(data: JSON, where: str) -> _dt.datetime:
         return _dt.datetime.fromisoformat(data)
     except ValueError:
         raise FormatProblem(where, f"{describe(data)} is not an ISO 8601 time") from None
+
+
+def read_decimal(data: JSON, where: str) -> Decimal:
+    """An amount, written as its text (``"0.50"``: JSON numbers would lose the zeros)."""
+    expect(isinstance(data, str), where, "an amount as text", data)
+    try:
+        amount = Decimal(data)
+    except ArithmeticError:
+        raise FormatProblem(where, f"{describe(data)} is not an amount") from None
+    expect(amount.is_finite(), where, "a finite amount", data)
+    return amount

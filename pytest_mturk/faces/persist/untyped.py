@@ -13,7 +13,15 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from .schema import JSON, FormatProblem, SaveProblem, describe, expect, read_datetime
+from .schema import (
+    JSON,
+    FormatProblem,
+    SaveProblem,
+    describe,
+    expect,
+    read_datetime,
+    read_decimal,
+)
 
 UTC = _dt.timezone.utc
 
@@ -114,19 +122,11 @@ def _read_tuple(data: JSON, where: str) -> tuple[Any, ...]:
     return tuple(read_any(item, where) for item in data)
 
 
-@_tag("$decimal")
-def _read_decimal(data: JSON, where: str) -> Decimal:
-    expect(isinstance(data, str), where, "an amount as text", data)
-    try:
-        amount = Decimal(data)
-    except ArithmeticError:
-        raise FormatProblem(where, f"{describe(data)} is not an amount") from None
-    expect(amount.is_finite(), where, "a finite amount", data)
-    return amount
+_tag("$decimal")(read_decimal)
 
 
 @_tag("$datetime")
-def _readread_datetime(data: JSON, where: str) -> _dt.datetime:
+def _read_tagged_datetime(data: JSON, where: str) -> _dt.datetime:
     return read_datetime(data, where)
 
 
