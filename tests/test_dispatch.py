@@ -2,8 +2,9 @@
 
 The same scenario runs on simulators with the same seed and start, once called
 directly through :func:`pytest_mturk.core.dispatch.dispatch` with no botocore client,
-and once through each door (a boto3 client, an aiobotocore client, and both with
-a fault scheduled before every call, answered through botocore's retries). Every
+and once through each door (a boto3 client on the short way and on botocore's
+whole way, an aiobotocore client, and both with a fault scheduled before every
+call, answered through botocore's retries). Every
 door must answer what dispatch answers and leave the same call record.
 """
 
@@ -120,8 +121,11 @@ def _error(exc: ClientError) -> Any:
     return ("error", meta["HTTPStatusCode"], body, meta["RequestId"])
 
 
-def run_sync(sim: Any, fault: str | None = None) -> list[Any]:
+def run_sync(sim: Any, fault: str | None = None, whole_way: bool = False) -> list[Any]:
     client = boto3.client("mturk", region_name="us-east-1", config=RETRIES, **KEYS)
+    if whole_way:
+        # A handler of the user's: the call goes botocore's whole way, request and all.
+        client.meta.events.register("before-call.mturk", lambda **kwargs: None)
     got: list[Any] = []
     for operation, params in SCENARIO:
         if fault is not None:
@@ -173,6 +177,7 @@ def direct():
 
 DOORS = {
     "sync": lambda sim: run_sync(sim),
+    "sync, botocore's whole way": lambda sim: run_sync(sim, whole_way=True),
     "async": lambda sim: run_async(sim),
     "sync, faults": lambda sim: run_sync(sim, "service_fault"),
     "sync, throttled": lambda sim: run_sync(sim, "throttled"),

@@ -455,9 +455,13 @@ def snapshot_diff(taken_before: bytes, taken_after: bytes) -> str:
 # -- one call, checked ---------------------------------------------------------------
 
 
+# The client method every call enters: it hands calls on to botocore's own way.
+ENTRY = (str(Path(PACKAGE) / "doors" / "_bootstrap.py"), "_make_api_call")
+
+
 def _internal_frame(exc: BaseException) -> str | None:
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.startswith(PACKAGE):
+        if frame.filename.startswith(PACKAGE) and (frame.filename, frame.name) != ENTRY:
             return f"{frame.filename}:{frame.lineno} in {frame.name}"
     return None
 

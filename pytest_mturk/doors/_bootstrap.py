@@ -26,6 +26,7 @@ from .stack import active
 PARAMS_EVENT = "before-parameter-build.mturk"
 CALL_EVENT = "before-call.mturk"
 SEND_EVENT = "before-send.mturk"
+CLASS_EVENT = "creating-client-class.mturk"
 # Where keep_params leaves a call's parameters in botocore's request context.
 PARAMS_KEY = "pytest_mturk.params"
 
@@ -78,10 +79,39 @@ def before_send(**kwargs: Any) -> Any:
     return _handlers.before_send(**kwargs)
 
 
+class SimulatedCalls:
+    """Given to every synchronous ``mturk`` client class: while a simulator is active,
+    a call is answered without building the HTTP request botocore would never send
+    (:mod:`pytest_mturk.doors.fast` says when that changes nothing a user can see),
+    and otherwise goes botocore's whole way, where the hooks answer it."""
+
+    __slots__ = ()
+
+    def _make_api_call(self, operation_name: str, api_params: Any) -> Any:
+        if active and _handlers is not None:
+            answered = _handlers.fast_call(self, operation_name, api_params)
+            if answered is not None:
+                return answered
+        return super()._make_api_call(operation_name, api_params)  # type: ignore[misc]
+
+
+def add_simulated_calls(base_classes: Any = None, **kwargs: Any) -> None:
+    """botocore ``creating-client-class.mturk``: give the class :class:`SimulatedCalls`.
+
+    aiobotocore's clients await their calls: they keep botocore's way (and the hooks).
+    """
+    if base_classes is None or SimulatedCalls in base_classes:
+        return
+    if any(base.__module__.startswith("aiobotocore") for base in base_classes):
+        return
+    base_classes.insert(0, SimulatedCalls)
+
+
 ENTRIES = (
     (PARAMS_EVENT, keep_params),
     (CALL_EVENT, before_call),
     (SEND_EVENT, before_send),
+    (CLASS_EVENT, add_simulated_calls),
 )
 
 
@@ -106,7 +136,13 @@ def entries() -> tuple[tuple[str, Any], ...]:
         (PARAMS_EVENT, keep_params),
         (CALL_EVENT, _handlers.before_call),
         (SEND_EVENT, _handlers.before_send),
+        (CLASS_EVENT, add_simulated_calls),
     )
+
+
+def hooks() -> frozenset[Any]:
+    """Every handler function of the hooks, trampolines included."""
+    return frozenset(handler for _, handler in (*ENTRIES, *entries()))
 
 
 def is_ours(entry: Any) -> bool:

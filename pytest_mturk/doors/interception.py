@@ -37,7 +37,6 @@ so aiobotocore is never imported here.
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
@@ -46,13 +45,12 @@ import botocore
 import botocore.handlers
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
+from botocore.validate import validate_parameters
 
 from ..core.dispatch import dispatch, refusal, service_model
 from ..core.errors import UsageError
 from ..core.model import Environment
-from ..core.shapes import Copier, copier
-from ..core.validation import validator_for
-from . import _bootstrap, stack
+from . import _bootstrap, bodies, fast, stack
 from .callers import CALLER_KEY, caller
 from .process import forget_fallback
 from .replies import (
@@ -156,75 +154,7 @@ CALLER_HEADER = "x-pytest-mturk-caller"
 ASYNC_HEADER = "x-pytest-mturk-async"
 _NOT_FETCHED = "*"
 
-_decode = json.JSONDecoder().decode
-
-
-def _request_body(raw: Any) -> dict[str, Any]:
-    if not raw or raw == b"{}":
-        return {}
-    try:
-        body = _decode(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-_SCALARS = frozenset((str, int, bool))
-
-
-class _Operation:
-    """What the hook needs of one operation, worked out from the model once."""
-
-    __slots__ = ("check", "members", "direct", "copy")
-
-    def __init__(self, model: Any) -> None:
-        self.check = validator_for(model)
-        shape = model.input_shape
-        self.members = frozenset(shape.members) if shape is not None else frozenset()
-        # Parameters can be taken as given unless the wire form differs from them.
-        self.direct = shape is None or not _has_timestamp(shape)
-        output = model.output_shape
-        self.copy: Copier = copier(output) if output is not None else dict.copy
-
-    def body(self, context: Any, params: dict[str, Any]) -> dict[str, Any]:
-        """The request body as the service receives it.
-
-        botocore has turned the call's parameters into JSON; when they are all
-        plain strings and integers that the operation knows, decoding that JSON
-        only gives them back, so a copy of them is taken instead.
-        """
-        given = context.get(_bootstrap.PARAMS_KEY) if context is not None else None
-        if given is not None and self.direct and given.__class__ is dict:
-            members = self.members
-            for key, value in given.items():
-                if key not in members or value.__class__ not in _SCALARS:
-                    break
-            else:
-                return dict(given)
-        return _request_body(params.get("body"))
-
-
-def _has_timestamp(shape: Any) -> bool:
-    kind = shape.type_name
-    if kind == "timestamp":
-        return True
-    if kind == "structure":
-        return any(_has_timestamp(member) for member in shape.members.values())
-    if kind == "list":
-        return _has_timestamp(shape.member)
-    if kind == "map":
-        return _has_timestamp(shape.value)
-    return False
-
-
-_operations: dict[str, _Operation] = {}
-
-
-def _operation(model: Any) -> _Operation:
-    operation = _operations.get(model.name)
-    if operation is None:
-        operation = _operations[model.name] = _Operation(model)
-    return operation
+_operations = bodies.by_name
 
 
 def before_call(
@@ -247,12 +177,23 @@ def before_call(
     if service.faults and service.faults.get(name) and refusal(service, key) is None:
         _let_through(key, params, context, request_signer)
         return None
-    operation = _operations.get(name) or _operation(model)
-    url = params.get("url", "")
+    operation = _operations.get(name) or bodies.operation(model)
+    body = operation.body(context, params, _bootstrap.PARAMS_KEY)
+    return answer(service, operation, params.get("url", ""), body, key, request_signer)
+
+
+def answer(
+    service: Service,
+    operation: bodies.Operation,
+    url: str,
+    body: dict[str, Any],
+    key: Any,
+    request_signer: Any,
+) -> tuple[AWSResponse, dict[str, Any]]:
+    """Dispatch one call; what botocore's endpoint would have handed back for it."""
     environment = _environments.get(url) or _environment(url)
-    outcome = dispatch(
-        service, environment, name, operation.body(context, params), key, check=operation.check
-    )
+    name = operation.model.name
+    outcome = dispatch(service, environment, name, body, key, check=operation.check)
     if outcome.lost:  # a fault scheduled meanwhile, by another thread
         raise ReadTimeoutError(endpoint_url=url)
     call = outcome.call
@@ -268,7 +209,43 @@ def before_call(
         status = error.status
     headers = parsed["ResponseMetadata"]["HTTPHeaders"]
     kind = response_classes.get(request_signer.__class__) or response_class(request_signer)
-    return kind(url, status, headers, model, call), parsed
+    return kind(url, status, headers, operation.model, call), parsed
+
+
+def fast_call(client: Any, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    """Answer a client's call without the request botocore would build; ``None``: go the
+    whole way (see :mod:`pytest_mturk.doors.fast` for when)."""
+    try:
+        service = _active[-1]
+    except IndexError:
+        return None
+    if service.faults and service.faults.get(name):
+        return None
+    plan = fast.plan(client, name)
+    operation = plan.operation if plan is not None else None
+    if plan is None or operation is None:
+        return None
+    model = operation.model
+    if plan.parameter_hooks:
+        context = {"client_config": client.meta.config}
+        for hook in plan.parameter_hooks:
+            hook(params=params, model=model, context=context)
+    if operation.plainly_valid(params):
+        body = dict(params)
+    else:
+        validate_parameters(params, model.input_shape)
+        if operation.direct:
+            body = bodies.copy_params(params)
+        else:
+            request = client._serializer.serialize_to_request(params, model)
+            body = bodies.request_body(request["body"])
+    signer = client._request_signer
+    http, parsed = answer(service, operation, plan.url, body, caller(service, signer), signer)
+    for hook in plan.after_hooks:
+        hook(http_response=http, parsed=parsed, model=model, context={})
+    if http.status_code >= 300:
+        raise client.exceptions.from_code(parsed["Error"]["Code"])(parsed, name)
+    return parsed
 
 
 # -- faults: answered as bytes at before-send, through botocore's retries --------------
@@ -345,9 +322,9 @@ def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
         service,
         _environment(url),
         operation_model.name,
-        _request_body(request.body),
+        bodies.request_body(request.body),
         key,
-        check=_operation(operation_model).check,
+        check=bodies.operation(operation_model).check,
     )
     if outcome.lost:
         raise ReadTimeoutError(endpoint_url=url)

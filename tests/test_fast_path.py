@@ -1,0 +1,349 @@
+"""A simulated call skips the request botocore would build, and nothing a user sees changes.
+
+While a simulator is active a plain ``mturk`` client answers without endpoint
+rules, serialisation or signing (the short way). Whenever something could see
+the difference -- a ``Stubber``, a handler of the user's on any of the call's
+events, a scheduled fault, validation turned off, botocore's debug history --
+the call goes botocore's whole way, as it always did. Each case below runs
+both ways and compares what the user gets.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, NoCredentialsError, ParamValidationError
+from botocore.history import get_global_history_recorder
+from botocore.stub import Stubber
+from conftest import HIT_ARGS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pytest_mturk import mturk_sim
+from pytest_mturk.doors import _bootstrap, fast
+
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+KEYS = {"aws_access_key_id": "AKIDEXAMPLE00000", "aws_secret_access_key": "secret"}
+START = "2026-01-05T09:00:00+00:00"
+MODEL = botocore.session.get_session().get_service_model("mturk")
+
+
+@pytest.fixture
+def built(monkeypatch):
+    """How many requests botocore built (its request dict, made on the whole way only)."""
+    from botocore.client import BaseClient
+
+    count = {"n": 0}
+    original = BaseClient._convert_to_request_dict
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        count["n"] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BaseClient, "_convert_to_request_dict", counting)
+    return count
+
+
+def _client(**kwargs: Any) -> Any:
+    return boto3.Session(**KEYS).client("mturk", region_name="sandbox", **kwargs)
+
+
+def _whole_way(client: Any) -> Any:
+    """Make ``client`` go botocore's whole way: a handler of the user's that does nothing."""
+    client.meta.events.register("before-call.mturk", lambda **kwargs: None)
+    return client
+
+
+def _scenario(client: Any) -> list[Any]:
+    """Calls of every kind: successes, the service's errors, a timestamp, a list member."""
+    got: list[Any] = []
+
+    def call(name: str, **params: Any) -> Any:
+        try:
+            response = getattr(client, name)(**params)
+        except ClientError as exc:
+            got.append(("error", type(exc).__name__, exc.response))
+            return None
+        got.append(response)
+        return response
+
+    hit = call("create_hit", **HIT_ARGS)["HIT"]
+    call("get_hit", HITId=hit["HITId"])
+    call("get_hit", HITId="3NOSUCHHIT")
+    call("create_hit", **{**HIT_ARGS, "Reward": "1.5.0"})
+    qualification = call(
+        "create_qualification_type",
+        Name="Screened",
+        Description="Passed",
+        QualificationTypeStatus="Active",
+    )["QualificationType"]
+    requirement = {
+        "QualificationTypeId": qualification["QualificationTypeId"],
+        "Comparator": "GreaterThan",
+        "IntegerValues": (50,),
+        "ActionsGuarded": "Accept",
+    }
+    call("create_hit", **{**HIT_ARGS, "QualificationRequirements": [requirement]})
+    call("update_expiration_for_hit", HITId=hit["HITId"], ExpireAt=0)
+    call("list_hits", MaxResults=10)
+    call("list_reviewable_hits", Status="Reviewable")
+    call("get_account_balance")
+    return got
+
+
+def test_a_plain_client_builds_no_request(built):
+    with mturk_sim():
+        client = _client()
+        client.create_hit(**HIT_ARGS)
+        client.list_hits()
+    assert built["n"] == 0
+
+
+def test_without_a_simulator_calls_go_the_whole_way(built):
+    client = _client()
+    stubber = Stubber(client)
+    stubber.add_response("get_account_balance", {"AvailableBalance": "1.00"})
+    with stubber:
+        assert client.get_account_balance()["AvailableBalance"] == "1.00"
+    assert built["n"] == 1
+
+
+def test_both_ways_answer_alike(built):
+    with mturk_sim(seed="ways", start=START) as short_sim:
+        short = _scenario(_client())
+    assert built["n"] == 0
+    with mturk_sim(seed="ways", start=START) as whole_sim:
+        whole = _scenario(_whole_way(_client()))
+    assert built["n"] == len(whole)
+    assert short == whole
+    assert [(c.operation, c.params, c.response) for c in short_sim.calls] == [
+        (c.operation, c.params, c.response) for c in whole_sim.calls
+    ]
+    kinds = [answer[1] if isinstance(answer, tuple) else "ok" for answer in short]
+    assert kinds.count("RequestError") == 1 and "ClientError" in kinds  # both error families
+
+
+# -- the cases that take the whole way --------------------------------------------------
+
+
+def test_a_stubbed_client_keeps_its_answers(built):
+    with mturk_sim() as sim:
+        client = _client()
+        client.get_account_balance()  # the short way first: a plan is made
+        with Stubber(client) as stubber:
+            stubber.add_response("get_account_balance", {"AvailableBalance": "42.00"})
+            assert client.get_account_balance()["AvailableBalance"] == "42.00"
+        assert [call.operation for call in sim.calls] == ["GetAccountBalance"]
+        client.get_account_balance()  # the Stubber is gone: the simulator answers again
+        assert len(sim.calls) == 2
+    assert built["n"] == 1
+
+
+@pytest.mark.parametrize(
+    "event", ["provide-client-params", "before-parameter-build", "before-call", "after-call"]
+)
+def test_a_users_handler_sees_what_it_always_saw(built, event):
+    seen: list[dict[str, Any]] = []
+
+    def handler(**kwargs: Any) -> None:
+        seen.append(kwargs)
+
+    with mturk_sim(seed="handlers") as sim:
+        client = _client()
+        hit = client.create_hit(**HIT_ARGS)["HIT"]
+        assert built["n"] == 0
+        client.meta.events.register(f"{event}.mturk.GetHIT", handler)
+        answer = client.get_hit(HITId=hit["HITId"])
+        assert built["n"] == 1
+        client.meta.events.unregister(f"{event}.mturk.GetHIT", handler)
+        client.get_hit(HITId=hit["HITId"])
+        assert built["n"] == 1  # back on the short way
+    assert len(seen) == 1
+    kwargs = seen[0]
+    assert kwargs["model"].name == "GetHIT"
+    if event in ("provide-client-params", "before-parameter-build"):
+        assert kwargs["params"] == {"HITId": hit["HITId"]}
+    elif event == "before-call":
+        assert kwargs["params"]["url"].startswith(
+            "https://mturk-requester-sandbox.us-east-1.amazonaws.com"
+        )
+        assert b'"HITId"' in kwargs["params"]["body"]
+    else:
+        assert kwargs["parsed"] is answer
+        assert kwargs["http_response"].status_code == 200
+    assert [call.operation for call in sim.calls] == ["CreateHIT", "GetHIT", "GetHIT"]
+
+
+def test_a_handler_that_changes_the_parameters_is_obeyed(built):
+    def retitle(params: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return {**params, "Title": "Changed on the way"}
+
+    with mturk_sim():
+        client = _client()
+        client.meta.events.register("provide-client-params.mturk.CreateHIT", retitle)
+        assert client.create_hit(**HIT_ARGS)["HIT"]["Title"] == "Changed on the way"
+
+
+def test_a_scheduled_fault_goes_through_botocores_retries(built, monkeypatch):
+    # botocore's standard back-off, made instant.
+    monkeypatch.setattr(
+        "botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0
+    )
+    with mturk_sim() as sim:
+        client = _client(config=Config(retries={"mode": "standard", "total_max_attempts": 2}))
+        sim.fail_next("GetAccountBalance", "throttled")
+        response = client.get_account_balance()
+        assert response["ResponseMetadata"]["RetryAttempts"] == 1
+        assert built["n"] == 1
+        client.get_account_balance()
+        assert built["n"] == 1
+
+
+def test_without_client_side_validation_the_service_judges(built):
+    with mturk_sim():
+        client = _client(config=Config(parameter_validation=False))
+        with pytest.raises(ClientError) as info:
+            client.get_hit(HITId="")
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+    assert built["n"] == 1
+
+
+def test_botocores_debug_history_sees_every_call(built):
+    recorder = get_global_history_recorder()
+    recorded: list[Any] = []
+
+    class Handler:
+        def emit(self, event_type: str, payload: Any, source: str) -> None:
+            recorded.append(event_type)
+
+    handler = Handler()
+    recorder.add_handler(handler)
+    recorder.enable()
+    try:
+        with mturk_sim():
+            _client().get_account_balance()
+    finally:
+        recorder.disable()
+        recorder._handlers.remove(handler)
+    assert "API_CALL" in recorded and built["n"] == 1
+
+
+def test_missing_credentials_are_botocores_error_on_the_short_way(built):
+    session = botocore.session.get_session()
+    session.set_credentials(None, None)  # type: ignore[arg-type]
+    with mturk_sim(fake_credentials=False):
+        client = session.create_client("mturk", region_name="sandbox")
+        client._request_signer._credentials = None
+        with pytest.raises(ParamValidationError):
+            client.get_hit(HITId="")  # validation comes first, as on the whole way
+        with pytest.raises(NoCredentialsError):
+            client.get_account_balance()
+    assert built["n"] == 0
+
+
+def test_the_retry_quota_is_given_back_as_on_the_whole_way():
+    def recovered(client: Any) -> int:
+        # A standard-mode client: its quota checker gives quota back after each call.
+        (release,) = fast._handlers(client.meta.events, "after-call.mturk.GetAccountBalance")
+        quota = release.__self__._quota
+        quota.acquire(50)
+        before = quota.available_capacity
+        for _ in range(3):
+            client.get_account_balance()
+        return int(quota.available_capacity - before)
+
+    standard = Config(retries={"mode": "standard"})
+    with mturk_sim():
+        short = recovered(_client(config=standard))
+        whole = recovered(_whole_way(_client(config=standard)))
+    assert short == whole == 3
+
+
+def test_a_paginator_goes_the_short_way(built):
+    with mturk_sim():
+        client = _client()
+        for _ in range(3):
+            client.create_hit(**HIT_ARGS)
+        pages = list(client.get_paginator("list_hits").paginate(PaginationConfig={"PageSize": 2}))
+    assert [len(page["HITs"]) for page in pages][:2] == [2, 1]
+    assert built["n"] == 0
+
+
+def test_clients_of_every_kind_get_the_short_way():
+    with mturk_sim():
+        for region in ("sandbox", "us-east-1"):
+            assert _bootstrap.SimulatedCalls in type(_client()).__mro__
+            assert _client().meta.region_name == "sandbox" or region == "us-east-1"
+        client = boto3.Session(**KEYS).client(
+            "mturk",
+            region_name="us-east-1",
+            endpoint_url="https://mturk-requester-sandbox.us-east-1.amazonaws.com",
+        )
+        client.get_account_balance()
+        plan = client.__dict__[fast.PLANS_KEY]["GetAccountBalance"]
+        assert plan.url == "https://mturk-requester-sandbox.us-east-1.amazonaws.com"
+
+
+# -- botocore's own validation, both ways ------------------------------------------------
+
+VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-3, max_value=5),
+    st.text(max_size=3),
+    st.floats(allow_nan=False, max_value=3),
+    st.lists(st.text(max_size=2), max_size=2),
+    st.dictionaries(st.sampled_from(["Comparator", "Bogus"]), st.text(max_size=2), max_size=2),
+)
+
+
+@st.composite
+def calls(draw: Any) -> tuple[str, dict[str, Any]]:
+    name = draw(st.sampled_from(sorted(MODEL.operation_names)))
+    shape = MODEL.operation_model(name).input_shape
+    members = sorted(shape.members) if shape is not None else []
+    keys = draw(st.lists(st.sampled_from([*members, "Bogus"]), max_size=4, unique=True))
+    return name, {key: draw(VALUES) for key in keys}
+
+
+def _outcome(client: Any, name: str, params: dict[str, Any]) -> Any:
+    from botocore import xform_name
+
+    try:
+        answer = getattr(client, xform_name(name))(**params)
+    except ParamValidationError as exc:
+        return ("client", str(exc))
+    except ClientError as exc:
+        return ("service", exc.response["Error"], exc.response["ResponseMetadata"]["RequestId"])
+    except (TypeError, ValueError, AttributeError) as exc:  # what botocore cannot serialize
+        return ("unsendable", type(exc).__name__)
+    return ("ok", {k: v for k, v in answer.items() if k != "ResponseMetadata"})
+
+
+@pytest.fixture(scope="module")
+def two_clients() -> tuple[Any, Any]:
+    """A client on the short way and one on the whole way (made once: clients are dear)."""
+    return _client(), _whole_way(_client())
+
+
+@settings(
+    max_examples=300 if PROFILE == "long" else 60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(steps=st.lists(calls(), min_size=1, max_size=6))
+def test_any_input_gets_the_same_answer_both_ways(two_clients, steps):
+    short_client, whole_client = two_clients
+    with mturk_sim(seed="any", start=START) as short_sim:
+        short = [_outcome(short_client, name, dict(params)) for name, params in steps]
+    with mturk_sim(seed="any", start=START) as whole_sim:
+        whole = [_outcome(whole_client, name, dict(params)) for name, params in steps]
+    assert short == whole
+    assert [(c.operation, c.params) for c in short_sim.calls] == [
+        (c.operation, c.params) for c in whole_sim.calls
+    ]
