@@ -212,8 +212,9 @@ def test_a_page_of_unclosed_elements_is_one_pass(monkeypatch):
     tokens = _counted(monkeypatch)
     content = DOCTYPE + "<div>" * 13_000
     assert html5.refusal(content) is None
-    # The doctype and the first <div> one by one; the rest, once the body is open, in one match.
-    assert tokens[0] == 2
+    # The doctype and the first <div> in one match (or one by one); the rest, once the
+    # body is open, in one match.
+    assert tokens[0] <= 2
 
 
 # -- HIT layouts: the filled layout is a Question -------------------------------------------

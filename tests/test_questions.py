@@ -611,6 +611,8 @@ _HTML_FRAGMENTS = st.sampled_from(
         " t='>", "x' ", " u=y", ' t=">', 'x" ', "<template>", "</template>", "<noscript>",
         "</noscript>", "<head>", "</head>", "<meta>", "<frameset>", "</br>", "<title>", "\xa0",
         "<plaintext>", "<!--->", "--!>", "<?x>", "</>", "<body a='1'b>", "<BODY>",
+        "<html>", "<HEAD>", "<style>", "</style >", "<link rel=x>", "</title>", "<Script a='b'>",
+        "</SCRIPT>", "<!doctype html>", "<div a=\"1\"b>", "<frameset>", "<textarea a=b>",
     ]
 )
 # fmt: on
@@ -640,6 +642,23 @@ def test_html5_skipping_settled_runs_finds_the_same_errors(content):
         assert html5.errors(content) == found
     finally:
         html5._SETTLED_RUN = skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_HTML_FRAGMENTS, max_size=30).map("".join))
+@example("<!DOCTYPE html><head><Script a='b'><body></SCRIPT></head><body><body>")
+@example('<!DOCTYPE html><html><link rel=x><div a="1"b><body>')
+@example("\ufeff <!-- c --><!doctype html><title></title ><frameset><body>")
+def test_html5_reading_the_head_in_one_match_finds_the_same_errors(content):
+    # The usual start of a page (doctype, head, the tag opening the body) is read in
+    # one regular-expression match; token by token, the errors must be the same.
+    found = html5.errors(content)
+    head = html5._HEAD_RUN
+    try:
+        html5._HEAD_RUN = re.compile("")
+        assert html5.errors(content) == found
+    finally:
+        html5._HEAD_RUN = head
 
 
 def test_pages_from_one_template_are_parsed_once(monkeypatch):

@@ -71,6 +71,27 @@ _SETTLED_RUN = re.compile(
     r"""|<!--(?!-?>).*?--!?>)*""",
     re.DOTALL,
 )
+# The usual start of a page: the doctype (after spaces and comments), the head's
+# ordinary content (html, head and head elements written the usual way, raw-text ones
+# with their end tag ahead, spaces, comments), then perhaps the tag that opens the body
+# (an ordinary start tag of any other element, body included). Nothing in it can hold
+# an error; after it the doctype is seen, and the body open if that last tag was there.
+_HEAD_RUN = re.compile(
+    r"""\ufeff?(?:[\t\n\f\r ]+|<!--(?!-?>).*?--!?>)*<!(?i:doctype)[^>]*>"""
+    r"""(?:[\t\n\f\r ]+"""
+    r"""|<!--(?!-?>).*?--!?>"""
+    r"""|<(?i:html|head|meta|link|base|basefont|bgsound)(?=[\t\n\f\r />])"""
+    + _PLAIN_ATTRIBUTES.pattern
+    + r"""|<((?i:script|style|title|noscript|noframes))(?=[\t\n\f\r />])"""
+    + _PLAIN_ATTRIBUTES.pattern
+    + r""".*?(?=</(?i:\1)[\t\n\f\r />])"""
+    r"""|</(?i:head|script|style|title|noscript|noframes)[\t\n\f\r ]*>"""
+    r""")*"""
+    r"""(?P<body><(?!(?i:frameset|plaintext|template|html|head|base|basefont|bgsound|link|meta"""
+    r"""|script|style|xmp|iframe|noembed|noframes|noscript|textarea|title)[\t\n\f\r />])"""
+    r"""[A-Za-z][^\t\n\f\r />]*""" + _PLAIN_ATTRIBUTES.pattern + r""")?""",
+    re.DOTALL,
+)
 _TEMPLATE_TAG = re.compile(r"<(/?)template[\t\n\f\r />]", re.IGNORECASE)
 # The pattern ending each raw-text element's content, by element name.
 _RAW_TEXT_END = {name: re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE) for name in RAW_TEXT}
@@ -108,6 +129,11 @@ class _Scanner:
     def run(self) -> None:
         text, end = self.text, len(self.text)
         i = 1 if text.startswith("\ufeff") else 0  # a byte-order mark is not content
+        head = _HEAD_RUN.match(text)
+        if head is not None and head.end() > 0:
+            self.doctype = True
+            self.body = head.group("body") is not None
+            i = head.end()
         while i < end:
             if self.doctype and (self.body or self.frameset):
                 i = _SETTLED_RUN.match(text, i).end()  # type: ignore[union-attr]
