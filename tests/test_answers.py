@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 import pytest
 import xmltodict
 from conftest import HIT_ARGS
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_questions import FORM_2005, PAGE, UPLOAD, external, form, html_question, question_body
 
@@ -253,3 +253,22 @@ def test_our_answers_validate_against_amazons_schema(values):
 
     schema = xmlschema.XMLSchema10(str(SCHEMAS / "QuestionFormAnswers_20051001.xsd"))
     schema.validate(answers.to_xml(values))
+
+
+_ANY_TEXT = st.text(
+    st.one_of(
+        st.characters(exclude_categories=()),  # surrogates and control characters included
+        st.sampled_from(["\x01", "\x0b", "\ud800", "\udfff", "\ufffe", "\uffff", "&", "<", "\r"]),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_ANY_TEXT, _ANY_TEXT, min_size=1, max_size=3))
+def test_answer_xml_is_parsed_whenever_it_may_be_ill_formed(values):
+    # A worker's dict is written as XML without being parsed again unless it may be
+    # ill-formed: whatever it holds, that check must never pass XML a parser refuses.
+    xml = answers.to_xml(values)
+    if answers.malformation(xml) is not None:
+        assert answers.may_be_malformed(xml)

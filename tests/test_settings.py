@@ -20,7 +20,10 @@ from pytest_mturk import Simulator, UsageError, active_simulator, current, mturk
 from pytest_mturk.core.service import Settings
 from pytest_mturk.faces.settings import NAMES
 
-ALL = "seed, start, balance, access_keys, strict_workers, environment, fake_credentials, load"
+ALL = (
+    "seed, start, balance, access_keys, strict_workers, environment, fake_credentials, load, "
+    "keep_calls"
+)
 
 INI = """
 [pytest]
@@ -63,6 +66,12 @@ def test_every_public_name_is_exported_once():
         ({"strict_workers": "yes"}, "strict_workers must be True or False, not 'yes'."),
         ({"fake_credentials": 0}, "fake_credentials must be True or False, not 0."),
         ({"environment": "staging"}, "environment must be 'sandbox' or 'production'"),
+        (
+            {"keep_calls": 0},
+            "keep_calls must be a number of calls, 1 or more (or None: all), not 0.",
+        ),
+        ({"keep_calls": True}, "keep_calls must be a number of calls, 1 or more"),
+        ({"keep_calls": "10"}, "keep_calls must be a number of calls, 1 or more"),
     ],
 )
 def test_untyped_code_meets_the_same_checks(settings, message):

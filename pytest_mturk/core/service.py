@@ -71,6 +71,8 @@ class Settings:
     environment: Environment = Environment.SANDBOX
     # The saved state file the simulator started from (None: it started empty).
     load: str | None = None
+    # How many of the latest calls and events the logs keep (None: all of them).
+    keep_calls: int | None = None
 
 
 # Service attributes that __deepcopy__ sets itself rather than copies.
@@ -255,6 +257,8 @@ class Service:
                     _current.depth -= 1
                     _current.mark = outer_mark
             self.calls.append(call)
+            if self.settings.keep_calls is not None and opened:
+                self._trim_logs(self.settings.keep_calls)
         return call
 
     def record_refusal(
@@ -268,7 +272,17 @@ class Service:
         with self.lock:
             call = Call(operation, environment, params, self.now(), error=error)
             self.calls.append(call)
+            if self.settings.keep_calls is not None and _current.log is None:
+                self._trim_logs(self.settings.keep_calls)
         return call
+
+    def _trim_logs(self, keep: int) -> None:
+        """Forget all but the latest ``keep`` calls and events, once each log holds twice
+        as many (so trimming costs nothing per call). Outside any transaction only."""
+        if len(self.calls) >= 2 * keep:
+            del self.calls[:-keep]
+        if len(self.events) >= 2 * keep:
+            del self.events[:-keep]
 
     # -- events and hooks ----------------------------------------------------------
 

@@ -53,6 +53,10 @@ class SimulatorSettings(TypedDict, total=False):
     load: str | os.PathLike[str]
     """Start from the state saved in this file (``sim.save(path)``); given with it,
     ``seed``, ``start`` and ``balance`` must be the file's, the others apply from then on."""
+    keep_calls: int | None
+    """Keep only about the latest N calls and N events in ``sim.calls`` and ``sim.events``
+    (at least N, at most 2N; default None: all). For long runs, whose logs cost memory
+    and time."""
 
 
 # In the order they are documented; the marker's help text and error messages list them so.
@@ -130,6 +134,13 @@ def resolve(settings: SimulatorSettings) -> Settings:
         amount = Decimal(str(balance)).quantize(Decimal("0.01")) if balance is not None else None
     except ArithmeticError:
         raise UsageError(f"balance must be an amount such as '500.00', not {balance!r}.") from None
+    keep_calls = settings.get("keep_calls")
+    if keep_calls is not None and (
+        not isinstance(keep_calls, int) or isinstance(keep_calls, bool) or keep_calls < 1
+    ):
+        raise UsageError(
+            f"keep_calls must be a number of calls, 1 or more (or None: all), not {keep_calls!r}."
+        )
     load = settings.get("load")
     if load is not None and not isinstance(load, (str, os.PathLike)):
         raise UsageError(f"load must be the path of a saved state file, not {load!r}.")
@@ -142,6 +153,7 @@ def resolve(settings: SimulatorSettings) -> Settings:
         environment=env,
         fake_credentials=_flag("fake_credentials", settings.get("fake_credentials", True)),
         load=os.fspath(load) if load is not None else None,
+        keep_calls=keep_calls,
     )
 
 

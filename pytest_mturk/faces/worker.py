@@ -211,7 +211,10 @@ class SimulatedWorker:
             raise WorkerActionError(
                 f"Submit {{question id: value}} or QuestionFormAnswers XML text, not {answer!r}."
             )
-        problem = answers.malformation(xml) if xml.strip() else None
+        # What is written from a dict is well-formed unless a value holds a character
+        # XML forbids; only then, and for XML given as text, is it parsed to find out.
+        suspect = isinstance(answer, str) or answers.may_be_malformed(xml)
+        problem = answers.malformation(xml) if suspect and xml.strip() else None
         if problem is not None:
             what = "is not" if isinstance(answer, str) else "has text that cannot be written as"
             raise WorkerActionError(
@@ -378,6 +381,13 @@ def enlist(
 ) -> SimulatedWorker:
     """The simulated worker ``worker_id`` of ``workers`` (made on first use), its profile
     changed by ``changes``, with a record in both environments."""
+    known = workers.get(worker_id)
+    if (
+        known is not None
+        and not changes
+        and all(worker_id in state.workers for state in service.states.values())
+    ):
+        return known  # nothing to make or change
     _check_worker_id(worker_id)
     with service.lock, atomic():
         existing = workers.get(worker_id)

@@ -10,6 +10,7 @@ ExternalQuestion, or the single ``taskAnswers`` of a ``crowd-form`` page).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Union
@@ -29,8 +30,22 @@ TASK_ANSWERS = "taskAnswers"
 AnswerValue = Union[str, int, float, Decimal, Iterable[str], Mapping[str, Any]]  # noqa: UP007
 
 
+_ESCAPED = re.compile("[&<>\r]")
+# What can make answer XML written here ill-formed: a control character XML forbids,
+# or a reference to a surrogate or to U+FFFE/U+FFFF (with some harmless ones near them).
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|&#(?:5[5-7]\d{3}|6553[45]);")
+
+
+def may_be_malformed(xml: str) -> bool:
+    """Whether answer XML written by :func:`to_xml` may be ill-formed (``False``: it is not)."""
+    return _FORBIDDEN.search(xml) is not None
+
+
 def _text(value: object) -> str:
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = str(value)
+    if text.isascii() and _ESCAPED.search(text) is None:
+        return text
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # A literal CR would come back as LF from any XML parser; a reference survives.
     text = text.replace("\r", "&#13;")
     return text.encode("ascii", "xmlcharrefreplace").decode("ascii")

@@ -50,6 +50,7 @@ SKIPPED = {
     (HIT, "cache"): "the HIT's wire form, a cache rebuilt when first needed",
     (Assignment, "cache"): "the assignment's wire form, a cache rebuilt when first needed",
     (HITType, "templates"): "the type's part of its HITs' wire forms, a cache",
+    (Settings, "keep_calls"): "how much of its logs a run keeps: the run's, not the state's",
 }
 
 SCHEMA = Schema(
