@@ -2,11 +2,13 @@
 
 pytest imports the plugin at start-up, long before most suites touch boto3;
 importing botocore then would make every ``pytest`` run slower. So this module
-imports nothing heavy. It puts two small trampolines into botocore's built-in
+imports nothing heavy. It puts small trampolines into botocore's built-in
 handlers -- at once if ``botocore.handlers`` is already imported, otherwise the
 moment it is -- and the trampolines hand over to :mod:`pytest_mturk.interception`
-only while a simulator is active (starting one imports it). At the same moment
-it registers a botocore session initializer that gives every new session the
+only while a simulator is active (starting one imports it). One of them gives
+every synchronous ``mturk`` client class :class:`SimulatedCalls`, the entry of
+the short way (see :mod:`pytest_mturk.doors.fast`). At the same moment it
+registers a botocore session initializer that gives every new session the
 simulator's fallback credentials and region (:mod:`pytest_mturk.process`),
 which step aside while no simulator is active.
 """

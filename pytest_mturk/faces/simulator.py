@@ -314,7 +314,8 @@ class Simulator:
 
     @property
     def calls(self) -> list[Call]:
-        """Every API call, in order: operation, parameters, response or error."""
+        """Every API call, in order: operation, parameters, response or error (only the
+        latest ones under ``keep_calls``)."""
         with self._service.lock:
             return list(self._service.calls)
 
@@ -336,7 +337,8 @@ class Simulator:
 
     @property
     def events(self) -> list[Event]:
-        """Every lifecycle event (HITCreated, AssignmentSubmitted, ...), in order."""
+        """Every lifecycle event (HITCreated, AssignmentSubmitted, ...), in order (only the
+        latest ones under ``keep_calls``)."""
         self._service.now()
         with self._service.lock:
             return list(self._service.events)
