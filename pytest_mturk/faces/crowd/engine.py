@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .stage import Stage
 
 AnswerFunction = Callable[[Task, Member], "Mapping[str, Any] | str | None"]
+_HOUR_MS = 3_600_000
 _SCAN = 200  # HITs of a group a worker looks down before trying another group
 
 
@@ -68,7 +69,9 @@ class Crowd:
         self.rates = rates
         self._answer: AnswerFunction = answer or default_answer
         index = len(stage.crowds)
-        self._rng = random.Random(f"crowd:{service.settings.seed}:{seed}:{index}")
+        self._key = f"crowd:{service.settings.seed}:{seed}:{index}"
+        self._rng = random.Random(self._key)
+        self._hour: tuple[int, list[int]] = (-1, [])
         self.members: tuple[Member, ...] = tuple(
             recruit(service, registry, self._rng, population, behaviour, environment)
         )
@@ -79,7 +82,7 @@ class Crowd:
         self.visits: list[int] = []  # when each visit began (epoch ms)
         self._pending: set[int] = set()  # assignments (by id()) still to be settled
         stage.crowds.append(self)
-        self._next_visit(epoch_ms(self.started))
+        self._next_visit(epoch_ms(self.started) - 1)
 
     def __repr__(self) -> str:
         return (
@@ -152,29 +155,54 @@ class Crowd:
 
     # -- visits ------------------------------------------------------------------------
 
-    def _next_visit(self, after_ms: int) -> None:
-        """Draw the next visit (a Poisson process whose rate follows the hour, by
-        thinning) and put it on the stage."""
-        rates = self.rates
-        peak = max(rates)
-        if peak <= 0:
+    def _arrivals(self, hour: int) -> list[int]:
+        """The arrival times (epoch ms) in one hour since the epoch: a Poisson process at
+        that hour of the day's rate, drawn from a generator of that hour's own, so the
+        arrivals are a function of time alone (an idle stretch can be skipped whole)."""
+        cached = self._hour
+        if cached[0] == hour:
+            return cached[1]
+        rate = self.rates[hour % 24]
+        found: list[int] = []
+        if rate > 0:
+            rng = random.Random(f"{self._key}:arrivals:{hour}")
+            seconds = rng.expovariate(rate) * 3600
+            while seconds < 3600:
+                found.append(hour * _HOUR_MS + int(seconds * 1000))
+                seconds += rng.expovariate(rate) * 3600
+        self._hour = (hour, found)
+        return found
+
+    def _next_visit(self, after_ms: int, idle_until: int | None = None) -> None:
+        """Put the first arrival after ``after_ms`` (and, for a crowd that found nothing
+        to do, not before ``idle_until``) on the stage."""
+        if max(self.rates) <= 0:
             return
-        rng = self._rng
-        seconds = after_ms / 1000
+        floor = after_ms + 1 if idle_until is None else max(after_ms + 1, idle_until)
+        hour = floor // _HOUR_MS
         while True:
-            seconds += rng.expovariate(peak) * 3600
-            if rng.random() * peak < rates[int(seconds // 3600) % 24]:
-                break
-        self._stage.at(max(after_ms, int(seconds * 1000)), self, self._visit)
+            times = self._arrivals(hour)
+            index = bisect.bisect_left(times, floor)
+            if index < len(times):
+                self._stage.at(times[index], self, self._visit)
+                return
+            hour += 1
 
     def _visit(self, now: _dt.datetime) -> None:
+        now_ms = epoch_ms(now)
+        market = self._market
+        market.catch_up()
+        if not market.groups:
+            # Nothing to see: nobody comes until something could open a HIT (the next
+            # scheduled transition or crowd action, or the end of this stretch of play).
+            self._next_visit(now_ms, self._stage.horizon())
+            return
         rng = self._rng
         member = self.members[bisect.bisect(self._weights, rng.random() * self._weights[-1])]
         mean = member.behaviour.session_hits
         count = 1
         while rng.random() < 1 - 1 / mean:
             count += 1
-        now_ms = epoch_ms(now)
         if not member.busy:  # a worker already at work does not come twice
             member.busy, member.left, member.group = True, count, None
             try:

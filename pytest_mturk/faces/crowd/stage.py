@@ -33,6 +33,7 @@ class Stage:
         # (due ms, tie-breaker, crowd, action, *arguments)
         self._heap: list[tuple[Any, ...]] = []
         self._seq = 0
+        self._until = 0  # the end (epoch ms) of the stretch being played
 
     def __bool__(self) -> bool:
         return bool(self.crowds)
@@ -41,6 +42,18 @@ class Stage:
         """Have ``crowd`` run ``action(*args, now)`` at ``due_ms``."""
         self._seq += 1
         heapq.heappush(self._heap, (due_ms, self._seq, crowd, action, *args))
+
+    def horizon(self) -> int:
+        """The first time (epoch ms) anything but a worker's visit may open a HIT: the
+        next crowd action, the service's next scheduled transition, or the end of the
+        stretch being played (after which the requester's code runs again)."""
+        soonest = self._until
+        if self._heap:
+            soonest = min(soonest, self._heap[0][0])
+        scheduled = self.service.scheduler._heap
+        if scheduled:
+            soonest = min(soonest, epoch_ms(scheduled[0][0]))
+        return soonest
 
     def forget(self, crowd: object) -> None:
         """Drop ``crowd`` and its coming actions."""
@@ -60,6 +73,7 @@ class Stage:
         heap = self._heap
         last = epoch_ms(until)
         with service.lock:
+            self._until = last
             while heap and heap[0][0] <= last:
                 entry = heapq.heappop(heap)
                 due = EPOCH + _dt.timedelta(milliseconds=entry[0])

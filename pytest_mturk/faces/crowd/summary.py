@@ -134,10 +134,14 @@ class Summary:
         earned: dict[str, Decimal] = defaultdict(Decimal)
         cost = money.ZERO
         for entry in state.ledger:
-            if entry.worker_id in ids and entry.time >= start:
+            worker_id = entry.worker_id
+            if worker_id is None and entry.assignment_id is not None:  # a fee
+                paid_for = state.assignments.get(entry.assignment_id)
+                worker_id = paid_for.worker_id if paid_for is not None else None
+            if worker_id in ids and entry.time >= start:
                 cost -= entry.amount
                 if entry.kind in ("reward", "bonus"):
-                    earned[entry.worker_id] -= entry.amount
+                    earned[worker_id] -= entry.amount
         agreement = _agreement(state, ids, set(per_hit))
         worker_rows = []
         for member in members:
