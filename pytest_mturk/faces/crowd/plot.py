@@ -13,6 +13,14 @@ if TYPE_CHECKING:
 _LINES = ("visits", "accepted", "submitted", "returned", "abandoned", "approved")
 
 
+def _span(bucket: Any) -> str:
+    minutes = bucket.total_seconds() / 60
+    if minutes % 60 == 0:
+        hours = int(minutes // 60)
+        return "hour" if hours == 1 else f"{hours} hours"
+    return f"{minutes:g} minutes"
+
+
 def figure(summary: Summary) -> Any:
     """Four panels: the run over time, time to completion per HIT, work per worker, and
     each worker's agreement against their accuracy."""
@@ -29,7 +37,7 @@ def figure(summary: Summary) -> Any:
     for name in _LINES:
         timeline.plot(hours, [row[name] for row in summary.timeline], label=name)
     timeline.set(
-        title=f"Per {summary.bucket} of the run",
+        title=f"The run, per {_span(summary.bucket)}",
         xlabel="hours since the crowd started",
         ylabel="count",
     )
