@@ -10,7 +10,7 @@ import functools
 import inspect
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -32,6 +32,7 @@ from ..core.service import Call, Event, Service
 from ..doors import _bootstrap, interception
 from ..rules import notify
 from ..rules.notify import Inbox, SentNotification
+from .crowding import Crowding
 from .settings import SimulatorSettings, resolve, same_world
 from .views import EnvironmentView, StateView
 from .worker import ID_CHARS, SimulatedWorker, enlist
@@ -44,7 +45,7 @@ elif TYPE_CHECKING:
     from typing_extensions import Unpack
 
 if TYPE_CHECKING:
-    from .crowd import AnswerFunction, Behaviour, Crowd, Population, Stage
+    from .crowd import Stage
 
 if TYPE_CHECKING:
     # A typing-only dependency: without mypy-boto3-mturk installed, clients are Any.
@@ -54,7 +55,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class Simulator:
+class Simulator(Crowding):
     """A simulated Mechanical Turk, active between :meth:`start` and :meth:`stop`.
 
     While active, every boto3 ``mturk`` client call in the process is answered
@@ -316,53 +317,6 @@ class Simulator:
         }
         return enlist(self._service, self._workers, worker_id, changes)
 
-    def crowd(
-        self,
-        size: int = 100,
-        *,
-        seed: int | str = 0,
-        answer: AnswerFunction | None = None,
-        arrivals: float | Sequence[float] = 60.0,
-        environment: str | None = None,
-        behaviour: Behaviour | None = None,
-        population: Population | None = None,
-        **knobs: Any,
-    ) -> Crowd:
-        """A crowd of ``size`` simulated workers who come (``arrivals`` visits per hour,
-        or 24 rates, one per UTC hour) and work on this simulator's HITs as its clock
-        moves: :meth:`advance` plays their actions in order, as do the crowd's ``run()``
-        and ``run_until_done()``. The same ``seed`` (with the simulator's) gives the
-        same crowd and the same run. ``answer(task, worker)`` returns what
-        ``submit()`` takes (default: valid answers, right with each worker's accuracy).
-        ``knobs`` are :class:`Behaviour` and :class:`Population` settings
-        (``return_rate=0.1``, ``masters=0.2``...); see ``docs/crowd.md``.
-        """
-        from .crowd import Crowd, Stage
-        from .crowd.knobs import settle
-
-        chosen, people = settle(size, behaviour, population, knobs)
-        world = self.settings.environment
-        if environment is not None:
-            try:
-                world = Environment(environment)
-            except ValueError:
-                raise UsageError(
-                    f"environment must be 'sandbox' or 'production', not {environment!r}."
-                ) from None
-        with self._service.lock:
-            if self._stage is None:
-                self._stage = Stage(self._service)
-            return Crowd(
-                self._stage,
-                self._workers,
-                environment=world,
-                seed=seed,
-                answer=answer,
-                arrivals=arrivals,
-                behaviour=chosen,
-                population=people,
-            )
-
     # -- inspection ----------------------------------------------------------------
 
     @property
@@ -371,19 +325,6 @@ class Simulator:
         latest ones under ``keep_calls``)."""
         with self._service.lock:
             return list(self._service.calls)
-
-    def keep_calls(self, last: int | None) -> None:
-        """Keep only the most recent calls in :attr:`calls` (at least ``last``, fewer than
-        twice as many), so that a long run's memory does not grow with its calls;
-        ``None`` keeps every call again (from now on)."""
-        from .call_log import bounded
-
-        if last is not None and (isinstance(last, bool) or not isinstance(last, int) or last < 1):
-            raise UsageError(
-                f"keep_calls() takes a number of calls, at least 1, or None; not {last!r}."
-            )
-        with self._service.lock:
-            self._service.calls = bounded(self._service.calls, last)
 
     @property
     def notifications(self) -> list[SentNotification]:
