@@ -456,3 +456,33 @@ def test_the_run_does_not_depend_on_how_the_clock_is_moved():
             return work(sim)
 
     assert run(1) == run(6) == run(36)
+
+
+def test_the_crowd_follows_a_frozen_clock(mturk, client):
+    freezegun = pytest.importorskip("freezegun")
+    with freezegun.freeze_time("2026-05-04 10:00:00"):
+        post(client, 3)
+        crowd = mturk.crowd(size=10, arrivals=300, return_rate=0, abandon_rate=0)
+        mturk.advance(hours=1)
+        assert dt.datetime.now() == dt.datetime(2026, 5, 4, 11)  # freezegun's clock moved
+        assert crowd.done and len(mturk.assignments) == 9
+        first = min(a.accept_time for a in mturk.assignments.values())
+        assert dt.datetime(2026, 5, 4, 10, tzinfo=dt.timezone.utc) < first
+
+
+def test_a_crowd_nobody_in_which_may_work_is_never_done(mturk, client):
+    requirement = [
+        {
+            "QualificationTypeId": LOCALE,
+            "Comparator": "EqualTo",
+            "LocaleValues": [{"Country": "FR"}],
+        }
+    ]
+    post(client, 2, QualificationRequirements=requirement, LifetimeInSeconds=86400)
+    crowd = mturk.crowd(size=10, arrivals=30, locales={"US": 1})
+
+    assert crowd.run_until_done(within=dt.timedelta(hours=6)) is False
+    assert len(mturk.assignments) == 0 and not crowd.done
+    crowd.dismiss()
+    mturk.advance(hours=1)  # a dismissed crowd does not come back
+    assert len(mturk.assignments) == 0
