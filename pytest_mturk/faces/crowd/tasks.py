@@ -13,7 +13,6 @@ import random
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
@@ -49,6 +48,9 @@ class Parsed:
     fields: tuple[Field, ...] = ()
     url: str | None = None
     crowd_form: bool = False
+
+
+_NOTHING = Parsed("")
 
 
 class _Fields(HTMLParser):
@@ -139,9 +141,18 @@ class Task:
     seed: int = field(repr=False)
     qualification_type_id: str | None = None  # set for a qualification test
 
-    @cached_property
+    # Made on first use and kept (plain attributes: functools.cached_property takes a lock
+    # on every first read, a cost every assignment would pay).
+    _parsed: Parsed | None = field(default=None, init=False, repr=False, compare=False)
+    _rng: random.Random | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
     def parsed(self) -> Parsed:
-        return parse(self.question) if self.question else Parsed("")
+        """The question as far as answering it goes."""
+        parsed = self._parsed
+        if parsed is None:
+            parsed = self._parsed = parse(self.question) if self.question else _NOTHING
+        return parsed
 
     @property
     def kind(self) -> str:
@@ -159,9 +170,13 @@ class Task:
     def url(self) -> str | None:
         return self.parsed.url
 
-    @cached_property
+    @property
     def rng(self) -> random.Random:
-        return random.Random(self.seed)
+        """This assignment's own random generator."""
+        rng = self._rng
+        if rng is None:
+            rng = self._rng = random.Random(self.seed)
+        return rng
 
     def truth(self, name: str, options: tuple[str, ...] = ()) -> str:
         """The right answer to question or field ``name`` of this HIT, as the default
