@@ -62,9 +62,10 @@ class Behaviour:
         for name in _PROBABILITIES:
             _probability(name, getattr(self, name))
         _number("late_delay", self.late_delay, low=0, high=1)
-        _number("work_median", self.work_median, low=0, strict=True)
-        _number("work_sigma", self.work_sigma, low=0)
-        _number("session_hits", self.session_hits, low=1)
+        # The upper bounds keep every drawn time inside what a datetime can hold.
+        _number("work_median", self.work_median, low=0, high=100, strict=True)
+        _number("work_sigma", self.work_sigma, low=0, high=5)
+        _number("session_hits", self.session_hits, low=1, high=10_000)
         if self.return_rate + self.abandon_rate > 1:
             raise CrowdError(
                 f"return_rate ({self.return_rate}) and abandon_rate ({self.abandon_rate}) "
@@ -126,8 +127,8 @@ class Population:
             )
         for name in ("masters", "adult", "approval_rate", "spammers"):
             _probability(name, getattr(self, name))
-        _number("approved_median", self.approved_median, low=0)
-        _number("activity_skew", self.activity_skew, low=0)
+        _number("approved_median", self.approved_median, low=0, high=1e9)
+        _number("activity_skew", self.activity_skew, low=0, high=10)
         _number("accuracy_spread", self.accuracy_spread, low=0, high=0.5)
         if not isinstance(self.locales, Mapping) or not self.locales:
             raise CrowdError(
@@ -150,15 +151,18 @@ class Population:
 POPULATION_NAMES = frozenset(f.name for f in dataclasses.fields(Population))
 
 
+MAX_RATE = 100_000  # visits per hour
+
+
 def arrival_rates(arrivals: float | Sequence[float]) -> tuple[float, ...]:
     """``arrivals`` (visits per hour, or 24 of them, one per hour of the day in UTC)
     as 24 hourly rates, checked."""
     if isinstance(arrivals, (int, float)) and not isinstance(arrivals, bool):
-        _number("arrivals", arrivals, low=0)
+        _number("arrivals", arrivals, low=0, high=MAX_RATE)
         return (float(arrivals),) * 24
     if isinstance(arrivals, Sequence) and not isinstance(arrivals, str) and len(arrivals) == 24:
         for hour, rate in enumerate(arrivals):
-            _number(f"arrivals[{hour}]", rate, low=0)
+            _number(f"arrivals[{hour}]", rate, low=0, high=MAX_RATE)
         return tuple(float(rate) for rate in arrivals)
     raise CrowdError(
         "arrivals must be visits per hour (a number, 0 or more) or 24 of them, one per hour "
