@@ -74,9 +74,8 @@ def _cpu(func: Any) -> tuple[float, Any]:
 
 def crowd_workload(count: int) -> dict[str, Any]:
     """CPU seconds of the crowd's run and of the approvals, and the assignments done."""
-    with mturk_sim(seed="bench-crowd") as sim:
+    with mturk_sim(seed="bench-crowd", keep_calls=1000) as sim:
         _post(sim, count)
-        sim.keep_calls(1000)
         client = _client()
         crowd = sim.crowd(size=2000, arrivals=4000, seed=1)
         crowd_seconds, finished = _cpu(crowd.run_until_done)
@@ -137,9 +136,8 @@ def stubber_calls(count: int) -> float:
 
 def bytes_per_assignment(count: int) -> float:
     """Memory the crowd's run adds per assignment (call log bounded)."""
-    with mturk_sim(seed="bench-memory") as sim:
+    with mturk_sim(seed="bench-memory", keep_calls=1000) as sim:
         _post(sim, count)
-        sim.keep_calls(1000)
         crowd = sim.crowd(size=500, arrivals=2000, seed=2)
         gc.collect()
         tracemalloc.start()

@@ -426,16 +426,22 @@ def test_save_keeps_the_state_and_the_workers_not_the_crowd(tmp_path):
         assert len(loaded.assignments) == before
 
 
-def test_keep_calls_bounds_the_call_log(mturk, client):
-    mturk.keep_calls(10)
-    post(client, 25)
-    assert 10 <= len(mturk.calls) < 20
-    assert mturk.calls[-1].operation == "CreateHIT"
-    with pytest.raises(UsageError):
-        mturk.keep_calls(0)
-    mturk.keep_calls(None)
-    post(client, 25)
-    assert len(mturk.calls) >= 35
+@pytest.mark.parametrize("keep", [3, 20])
+def test_a_crowd_under_keep_calls_runs_as_without_it(keep):
+    def run(keep_calls):
+        with mturk_sim(seed=4, start=START, keep_calls=keep_calls) as sim:
+            client = sim.client()
+            hit_ids = post(client, 15)
+            crowd = sim.crowd(size=20, arrivals=60)
+            for _ in range(16):  # the requester's calls make the logs forget in between
+                sim.advance(minutes=10)
+                for hit_id in hit_ids:
+                    client.get_hit(HITId=hit_id)
+            return work(sim), crowd.summary().totals, len(sim.events)
+
+    bounded, whole = run(keep), run(None)
+    assert bounded[:2] == whole[:2]
+    assert bounded[2] < 2 * keep < whole[2]
 
 
 def test_crowds_work_in_one_environment(mturk, client, prod_client):

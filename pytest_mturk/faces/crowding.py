@@ -1,5 +1,5 @@
-"""The simulator's crowds and its call log's bound: the part of :class:`Simulator` that
-long, many-worker runs use (``docs/crowd.md``)."""
+"""The simulator's crowds: the part of :class:`Simulator` that long, many-worker runs use
+(``docs/crowd.md``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class Crowding:
-    """Crowds and the call log's bound, for :class:`~pytest_mturk.Simulator`."""
+    """Crowds, for :class:`~pytest_mturk.Simulator`."""
 
     _service: Service
     _workers: dict[str, SimulatedWorker]
@@ -69,16 +69,3 @@ class Crowding:
                 behaviour=chosen,
                 population=people,
             )
-
-    def keep_calls(self, last: int | None) -> None:
-        """Keep only the most recent calls in :attr:`calls` (at least ``last``, fewer than
-        twice as many), so that a long run's memory does not grow with its calls;
-        ``None`` keeps every call again (from now on)."""
-        from .call_log import bounded
-
-        if last is not None and (isinstance(last, bool) or not isinstance(last, int) or last < 1):
-            raise UsageError(
-                f"keep_calls() takes a number of calls, at least 1, or None; not {last!r}."
-            )
-        with self._service.lock:
-            self._service.calls = bounded(self._service.calls, last)

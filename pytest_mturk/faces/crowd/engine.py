@@ -81,6 +81,7 @@ class Crowd:
         self.started = service.now()
         self.visits: list[int] = []  # when each visit began (epoch ms)
         self._pending: set[int] = set()  # assignments (by id()) still to be settled
+        self._returned: dict[int, _dt.datetime] = {}  # when each (by id()) was returned
         stage.crowds.append(self)
         self._next_visit(epoch_ms(self.started) - 1)
 
@@ -140,7 +141,13 @@ class Crowd:
         with self._service.lock:
             self._service.now()
             return Summary.of(
-                self._service, self.environment, self.members, self.visits, self.started, bucket
+                self._service,
+                self.environment,
+                self.members,
+                self.visits,
+                self._returned,
+                self.started,
+                bucket,
             )
 
     def _target(self, until: _dt.datetime | _dt.timedelta) -> _dt.datetime:
@@ -376,6 +383,7 @@ class Crowd:
     def _give_back(self, member: Member, assignment: Assignment, now: _dt.datetime) -> None:
         if id(assignment) in self._pending and self._held(assignment):
             member.worker.return_(assignment.assignment_id)
+            self._returned[id(assignment)] = now
         self._settle(member, assignment, now)
 
     def _settle(self, member: Member, assignment: Assignment, now: _dt.datetime) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...core.model import HIT, HITStatus, State
 
@@ -62,9 +62,20 @@ class Market:
         self.state = state
         self.groups: dict[str, Group] = {}
         self._where: dict[str, Group] = {}  # open HIT -> its group
+        self._read = 0  # how many events were read, and the last of them
+        self._last: object = None
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Look at every live HIT afresh (when the events since the last look are lost)."""
+        self.groups.clear()
+        self._where.clear()
+        state = self.state
         for hit_id in state.hit_index:
             self.look_at(state.hits[hit_id])
-        self._read = len(service.events)
+        events = self._service.events
+        self._read = len(events)
+        self._last = events[-1] if events else None
 
     def look_at(self, hit: HIT) -> None:
         """Put ``hit`` into (or take it out of) the index as it is now."""
@@ -86,16 +97,27 @@ class Market:
             self._where[hit_id] = group
 
     def catch_up(self) -> None:
-        """Read the lifecycle events since the last look; re-look at the HITs they name."""
+        """Read the lifecycle events since the last look; re-look at the HITs they name.
+
+        A simulator with ``keep_calls`` forgets its oldest events now and then: the last
+        event read is then looked for where it went, and if it was forgotten too, every
+        live HIT is looked at afresh.
+        """
         events = self._service.events
         count = len(events)
-        if self._read >= count:
-            self._read = min(self._read, count)
+        read = self._read
+        if read and (read > count or events[read - 1] is not self._last):
+            read = self._find_last(events)
+            if read < 0:
+                self.rebuild()
+                return
+        if read >= count:
+            self._read = count
             return
         environment = self.state.environment
         hits = self.state.hits
         seen = set()
-        for event in events[self._read : count]:
+        for event in events[read:count]:
             hit_id = event.hit_id
             if hit_id is not None and event.environment is environment and hit_id not in seen:
                 seen.add(hit_id)
@@ -103,6 +125,15 @@ class Market:
                 if hit is not None:
                     self.look_at(hit)
         self._read = count
+        self._last = events[count - 1]
+
+    def _find_last(self, events: list[Any]) -> int:
+        """Where the last event read now is (how many events precede it, plus one), or -1."""
+        last = self._last
+        for index in range(min(self._read, len(events)) - 1, -1, -1):
+            if events[index] is last:
+                return index + 1
+        return -1
 
     def listing(self, newest_first: bool) -> list[Group]:
         """The groups as the worker site listed them: newest first, or the most HITs

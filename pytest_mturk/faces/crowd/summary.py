@@ -21,14 +21,7 @@ if TYPE_CHECKING:
     from ...core.service import Service
     from .population import Member
 
-_KINDS = {
-    "AssignmentAccepted": "accepted",
-    "AssignmentSubmitted": "submitted",
-    "AssignmentReturned": "returned",
-    "AssignmentAbandoned": "abandoned",
-    "AssignmentApproved": "approved",
-    "AssignmentRejected": "rejected",
-}
+_KINDS = ("accepted", "submitted", "returned", "abandoned", "approved", "rejected")
 _ANSWERED = frozenset(
     {AssignmentStatus.SUBMITTED, AssignmentStatus.APPROVED, AssignmentStatus.REJECTED}
 )
@@ -57,7 +50,7 @@ class Summary:
     @property
     def totals(self) -> dict[str, Any]:
         """The whole run in one row: each count summed, and the cost."""
-        keys = ("visits", *_KINDS.values())
+        keys = ("visits", *_KINDS)
         total: dict[str, Any] = {key: sum(row[key] for row in self.timeline) for key in keys}
         total["hits completed"] = sum(1 for row in self.hits if row["completed"] is not None)
         total["cost"] = self.cost
@@ -70,11 +63,13 @@ class Summary:
         environment: Environment,
         members: tuple[Member, ...],
         visits: list[int],
+        returned: dict[int, _dt.datetime],
         start: _dt.datetime,
         bucket: _dt.timedelta = _dt.timedelta(hours=1),
     ) -> Summary:
-        """The summary of a crowd of ``members`` who started at ``start`` and made
-        ``visits`` (epoch ms), in ``environment`` of ``service``."""
+        """The summary of a crowd of ``members`` who started at ``start``, made ``visits``
+        (epoch ms) and returned assignments when ``returned`` says (by ``id()``), in
+        ``environment`` of ``service``."""
         if bucket <= _dt.timedelta(0):
             raise UsageError("bucket must be a positive span of time.")
         state = service.states[environment]
@@ -82,7 +77,7 @@ class Summary:
         end = service.clock.now()
         slots = max(1, -(-(end - start) // bucket))
         rows = [
-            {"start": start + n * bucket, "visits": 0, **dict.fromkeys(_KINDS.values(), 0)}
+            {"start": start + n * bucket, "visits": 0, **dict.fromkeys(_KINDS, 0)}
             for n in range(slots)
         ]
 
@@ -97,19 +92,32 @@ class Summary:
         per_worker: dict[str, Counter[str]] = defaultdict(Counter)
         per_hit: dict[str, Counter[str]] = defaultdict(Counter)
         submitted_at: dict[str, list[_dt.datetime]] = defaultdict(list)
-        for event in service.events:
-            kind = _KINDS.get(event.event_type)
-            if kind is None or event.environment is not environment or event.hit_id is None:
+        # Read from the assignments themselves (every holder of every ID is kept), not
+        # from the events, which a simulator with keep_calls forgets.
+        for assignment in state.holdings:
+            if assignment.submit_time is not None:
+                submitted_at[assignment.hit_id].append(assignment.submit_time)
+            if assignment.worker_id not in ids or assignment.accept_time < start:
                 continue
-            if kind == "submitted":
-                submitted_at[event.hit_id].append(event.time)
-            if event.worker_id not in ids or event.time < start:
-                continue
-            per_worker[event.worker_id][kind] += 1
-            per_hit[event.hit_id][kind] += 1
-            found = row(event.time)
-            if found is not None:
-                found[kind] += 1
+            status = assignment.status
+            happened = [("accepted", assignment.accept_time)]
+            if assignment.submit_time is not None:
+                happened.append(("submitted", assignment.submit_time))
+            if status is AssignmentStatus.APPROVED and assignment.approval_time is not None:
+                happened.append(("approved", assignment.approval_time))
+            elif status is AssignmentStatus.REJECTED and assignment.rejection_time is not None:
+                happened.append(("rejected", assignment.rejection_time))
+            elif status is AssignmentStatus.RETURNED:
+                when = returned.get(id(assignment), assignment.accept_time)
+                happened.append(("returned", when))
+            elif status is AssignmentStatus.ABANDONED:
+                happened.append(("abandoned", assignment.deadline))
+            for kind, when in happened:
+                per_worker[assignment.worker_id][kind] += 1
+                per_hit[assignment.hit_id][kind] += 1
+                found = row(when)
+                if found is not None:
+                    found[kind] += 1
         hit_rows = []
         for hit_id, counts in per_hit.items():
             hit = state.hits[hit_id]
@@ -122,7 +130,7 @@ class Summary:
                     "hit_id": hit_id,
                     "created": hit.creation_time,
                     "max_assignments": hit.max_assignments,
-                    **{kind: counts[kind] for kind in _KINDS.values()},
+                    **{kind: counts[kind] for kind in _KINDS},
                     "completed": completed,
                     "hours_to_complete": (
                         (completed - hit.creation_time) / _dt.timedelta(hours=1)
@@ -154,7 +162,7 @@ class Summary:
                     "masters": member.profile.masters,
                     "accuracy": round(member.accuracy, 4),
                     "spammer": member.spammer,
-                    **{kind: counts[kind] for kind in _KINDS.values()},
+                    **{kind: counts[kind] for kind in _KINDS},
                     "earned": earned.get(member.worker_id, money.ZERO),
                     "agreement": agreed / answered if answered else None,
                 }
