@@ -45,11 +45,10 @@ elif TYPE_CHECKING:
     from typing_extensions import Unpack
 
 if TYPE_CHECKING:
-    from .crowd import Stage
-
-if TYPE_CHECKING:
     # A typing-only dependency: without mypy-boto3-mturk installed, clients are Any.
     from mypy_boto3_mturk import MTurkClient
+
+    from .crowd import Stage
 
 P = ParamSpec("P")
 R = TypeVar("R")
