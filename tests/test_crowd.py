@@ -390,6 +390,23 @@ def test_an_answer_function_that_raises_stops_the_run_with_its_exception(mturk, 
     assert mturk.now == when
 
 
+def test_one_worker_is_tuned_alone(mturk, client):
+    post(client, 6, MaxAssignments=4)
+    crowd = mturk.crowd(size=8, arrivals=200, return_rate=0, abandon_rate=0)
+    quitter, other = crowd.members[0], crowd.members[1]
+    crowd.tune(quitter.worker_id, return_rate=1.0, locale="DE", masters=True)
+    with pytest.raises(CrowdError, match="return_rate"):
+        crowd.tune(other.worker_id, return_rate=2, masters=True)
+    crowd.run(dt.timedelta(hours=2))
+
+    record = mturk.workers[quitter.worker_id]
+    assert (record.locale_country, record.masters) == ("DE", True)
+    assert not mturk.workers[other.worker_id].masters or other.profile.masters
+    theirs = [a for a in mturk.sandbox._state.holdings if a.worker_id == quitter.worker_id]
+    assert theirs and all(a.status is AssignmentStatus.RETURNED for a in theirs)
+    assert crowd.member(other.worker_id).behaviour.return_rate == 0
+
+
 def test_run_takes_a_time_or_a_span(mturk):
     crowd = mturk.crowd(size=3)
     with pytest.raises(UsageError):

@@ -22,6 +22,7 @@ from ...core.clock import as_utc, epoch_ms
 from ...core.errors import CrowdError, UsageError, WorkerActionError
 from ...core.model import HIT, Assignment, AssignmentStatus, Environment, State
 from ...rules import grants, requirements
+from ..worker import Profile, enlist
 from .knobs import Behaviour, Population, arrival_rates
 from .market import Group, Market
 from .population import Member, recruit
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from .stage import Stage
 
 AnswerFunction = Callable[[Task, Member], "Mapping[str, Any] | str | None"]
+_PROFILE = frozenset(Profile.__dataclass_fields__)
 _HOUR_MS = 3_600_000
 _SCAN = 200  # HITs of a group a worker looks down before trying another group
 
@@ -76,6 +78,7 @@ class Crowd:
             recruit(service, registry, self._rng, population, behaviour, environment)
         )
         self._by_id = {member.worker_id: member for member in self.members}
+        self._registry = registry
         self._weights = list(itertools.accumulate(member.activity for member in self.members))
         self._market = Market(service, service.states[environment])
         self.started = service.now()
@@ -101,12 +104,18 @@ class Crowd:
             raise UsageError(f"Worker {worker_id!r} is not in this crowd.") from None
 
     def tune(self, worker_id: str, **knobs: Any) -> Member:
-        """Change one worker's behaviour (``accuracy=0.2``, ``return_rate=0.5``...)."""
+        """Change one worker: their behaviour (``accuracy=0.2``, ``return_rate=0.5``...,
+        any :class:`Behaviour` setting) and their profile (``locale``, ``adult``,
+        ``masters``, ``approved``, ``rejected``, as ``sim.worker()`` takes them)."""
         member = self.member(worker_id)
-        accuracy = knobs.get("accuracy")
-        member.behaviour = member.behaviour.replace(**knobs)
-        if accuracy is not None:
-            member.accuracy = accuracy
+        profile = {key: knobs.pop(key) for key in list(knobs) if key in _PROFILE}
+        behaviour = member.behaviour.replace(**knobs)  # checked before anything changes
+        if profile:
+            member.worker = enlist(self._service, self._registry, worker_id, profile)
+            member.profile = member.worker.profile
+        member.behaviour = behaviour
+        if "accuracy" in knobs:
+            member.accuracy = behaviour.accuracy
         return member
 
     def run(self, until: _dt.datetime | _dt.timedelta) -> _dt.datetime:
