@@ -14,9 +14,16 @@ from ._version import __version__
 from .doors import _bootstrap  # noqa: F401  (puts the hook into botocore's built-in handlers)
 
 if TYPE_CHECKING:
-    from .core.errors import InternalError, StateFileError, UsageError, WorkerActionError
+    from .core.errors import (
+        CrowdError,
+        InternalError,
+        StateFileError,
+        UsageError,
+        WorkerActionError,
+    )
     from .core.model import AssignmentStatus, Environment, HITStatus
     from .doors._bootstrap import register as register_session
+    from .faces.crowd import Behaviour, Crowd, Member, Population, Task, default_answer
     from .faces.entry import active_simulator, current, mturk_sim
     from .faces.settings import SimulatorSettings
     from .faces.simulator import Simulator
@@ -27,19 +34,26 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "AssignmentStatus": ("core.model", "AssignmentStatus"),
+    "Behaviour": ("faces.crowd", "Behaviour"),
+    "Crowd": ("faces.crowd", "Crowd"),
+    "CrowdError": ("core.errors", "CrowdError"),
     "Environment": ("core.model", "Environment"),
     "HITStatus": ("core.model", "HITStatus"),
     "InternalError": ("core.errors", "InternalError"),
+    "Member": ("faces.crowd", "Member"),
+    "Population": ("faces.crowd", "Population"),
     "SimulatedWorker": ("faces.worker", "SimulatedWorker"),
     "Simulator": ("faces.simulator", "Simulator"),
     "SimulatorSettings": ("faces.settings", "SimulatorSettings"),
     "StateFileError": ("core.errors", "StateFileError"),
+    "Task": ("faces.crowd", "Task"),
     "UsageError": ("core.errors", "UsageError"),
     "WorkerActionError": ("core.errors", "WorkerActionError"),
     "active_simulator": ("faces.entry", "active_simulator"),
     "answers_xml": ("rules.answers", "to_xml"),
     "crowd_answers": ("rules.answers", "crowd_answers"),
     "current": ("faces.entry", "current"),
+    "default_answer": ("faces.crowd", "default_answer"),
     "mturk_sim": ("faces.entry", "mturk_sim"),
     "parse_answers": ("rules.answers", "parse"),
     "register_session": ("doors._bootstrap", "register"),
@@ -48,19 +62,26 @@ _EXPORTS = {
 __all__ = [
     "__version__",
     "AssignmentStatus",
+    "Behaviour",
+    "Crowd",
+    "CrowdError",
     "Environment",
     "HITStatus",
     "InternalError",
+    "Member",
+    "Population",
     "SimulatedWorker",
     "Simulator",
     "SimulatorSettings",
     "StateFileError",
+    "Task",
     "UsageError",
     "WorkerActionError",
     "active_simulator",
     "answers_xml",
     "crowd_answers",
     "current",
+    "default_answer",
     "mturk_sim",
     "parse_answers",
     "register_session",

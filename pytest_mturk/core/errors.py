@@ -49,6 +49,26 @@ class WorkerActionError(UsageError):
     """A simulated worker tried an action that MTurk would not let them take."""
 
 
+class CrowdError(UsageError):
+    """A simulated crowd cannot go on: an impossible setting (named in the message), or an
+    answer function whose answer ``submit()`` refuses or that raised (then the original
+    exception is the cause). ``worker_id``, ``hit_id`` and ``assignment_id`` say where,
+    when it happened while the crowd worked."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        worker_id: str | None = None,
+        hit_id: str | None = None,
+        assignment_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.worker_id = worker_id
+        self.hit_id = hit_id
+        self.assignment_id = assignment_id
+
+
 class ServiceError(Exception):
     """An error answered by the simulated service.
 

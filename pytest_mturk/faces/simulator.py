@@ -32,6 +32,7 @@ from ..core.service import Call, Event, Service
 from ..doors import _bootstrap, interception
 from ..rules import notify
 from ..rules.notify import Inbox, SentNotification
+from .crowding import Crowding
 from .settings import SimulatorSettings, resolve, same_world
 from .views import EnvironmentView, StateView
 from .worker import ID_CHARS, SimulatedWorker, enlist
@@ -47,11 +48,13 @@ if TYPE_CHECKING:
     # A typing-only dependency: without mypy-boto3-mturk installed, clients are Any.
     from mypy_boto3_mturk import MTurkClient
 
+    from .crowd import Stage
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class Simulator:
+class Simulator(Crowding):
     """A simulated Mechanical Turk, active between :meth:`start` and :meth:`stop`.
 
     While active, every boto3 ``mturk`` client call in the process is answered
@@ -118,6 +121,7 @@ class Simulator:
         }
         self._service = service
         self._workers = workers
+        self._stage: Stage | None = None  # the crowds, made with the first
         self._running = False
         _bootstrap.unstarted.add(self)
         self.sandbox = EnvironmentView(self._service, Environment.SANDBOX)
@@ -282,6 +286,8 @@ class Simulator:
             raise UsageError(
                 "advance() only moves forward; to go back, freeze an earlier time with freezegun."
             )
+        if self._stage:
+            return self._stage.advance(step)  # the crowds act on the way
         return self._service.advance(step)
 
     # -- workers -------------------------------------------------------------------

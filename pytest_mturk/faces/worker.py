@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -155,9 +156,17 @@ class SimulatedWorker:
             now = service.now()
             with atomic():
                 state, hit = self._hit(hit_id)
-                self.check_can_accept(state, hit)
-                assignment = lifecycle.accept(service, state, hit, self.record(state), now)
-                return assignment.assignment_id
+                return self._take(state, hit, now).assignment_id
+
+    def take(self, state: State, hit: HIT, now: datetime) -> Assignment:
+        """Accept ``hit`` of ``state`` at ``now``, the lock held, as a transaction: what
+        :meth:`accept` does once it has found the HIT, and what a crowd's worker does."""
+        with atomic():
+            return self._take(state, hit, now)
+
+    def _take(self, state: State, hit: HIT, now: datetime) -> Assignment:
+        self.check_can_accept(state, hit)
+        return lifecycle.accept(self._service, state, hit, self.record(state), now)
 
     def check_can_accept(self, state: State, hit: HIT) -> None:
         """Raise :class:`WorkerActionError` saying why this worker may not accept ``hit``."""

@@ -1,0 +1,209 @@
+"""What a crowd did, as records (one dict per row: ``pandas.DataFrame(summary.workers)``
+works) and, where matplotlib is installed, as a PNG."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ...core import money
+from ...core.errors import UsageError
+from ...core.model import AssignmentStatus
+from ...rules import answers
+
+if TYPE_CHECKING:
+    from ...core.model import Environment
+    from ...core.service import Service
+    from .population import Member
+
+_KINDS = ("accepted", "submitted", "returned", "abandoned", "approved", "rejected")
+_ANSWERED = frozenset(
+    {AssignmentStatus.SUBMITTED, AssignmentStatus.APPROVED, AssignmentStatus.REJECTED}
+)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A crowd's run.
+
+    ``timeline``: per ``bucket`` of time from the crowd's start, the visits, accepts,
+    submissions, returns, abandonments, approvals and rejections; ``hits``: per HIT
+    the crowd worked on, its counts, when it was completed (its MaxAssignments-th
+    submission) and how long that took; ``workers``: per crowd worker, their profile,
+    work, earnings and agreement with the plurality answer of the HITs they answered;
+    ``cost``: what the requester paid for the crowd's work (rewards, fees, bonuses).
+    """
+
+    start: _dt.datetime
+    end: _dt.datetime
+    bucket: _dt.timedelta
+    timeline: list[dict[str, Any]]
+    hits: list[dict[str, Any]]
+    workers: list[dict[str, Any]]
+    cost: Decimal
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        """The whole run in one row: each count summed, and the cost."""
+        keys = ("visits", *_KINDS)
+        total: dict[str, Any] = {key: sum(row[key] for row in self.timeline) for key in keys}
+        total["hits completed"] = sum(1 for row in self.hits if row["completed"] is not None)
+        total["cost"] = self.cost
+        return total
+
+    @classmethod
+    def of(
+        cls,
+        service: Service,
+        environment: Environment,
+        members: tuple[Member, ...],
+        visits: list[int],
+        returned: dict[int, _dt.datetime],
+        start: _dt.datetime,
+        bucket: _dt.timedelta = _dt.timedelta(hours=1),
+    ) -> Summary:
+        """The summary of a crowd of ``members`` who started at ``start``, made ``visits``
+        (epoch ms) and returned assignments when ``returned`` says (by ``id()``), in
+        ``environment`` of ``service``."""
+        if bucket <= _dt.timedelta(0):
+            raise UsageError("bucket must be a positive span of time.")
+        state = service.states[environment]
+        ids = {member.worker_id for member in members}
+        end = service.clock.now()
+        slots = max(1, -(-(end - start) // bucket))
+        rows = [
+            {"start": start + n * bucket, "visits": 0, **dict.fromkeys(_KINDS, 0)}
+            for n in range(slots)
+        ]
+
+        def row(time: _dt.datetime) -> dict[str, Any] | None:
+            index = (time - start) // bucket
+            return rows[min(index, slots - 1)] if index >= 0 else None
+
+        for ms in visits:
+            found = row(_from_ms(ms))
+            if found is not None:
+                found["visits"] += 1
+        per_worker: dict[str, Counter[str]] = defaultdict(Counter)
+        per_hit: dict[str, Counter[str]] = defaultdict(Counter)
+        submitted_at: dict[str, list[_dt.datetime]] = defaultdict(list)
+        # Read from the assignments themselves (every holder of every ID is kept), not
+        # from the events, which a simulator with keep_calls forgets.
+        for assignment in state.holdings:
+            if assignment.submit_time is not None:
+                submitted_at[assignment.hit_id].append(assignment.submit_time)
+            if assignment.worker_id not in ids or assignment.accept_time < start:
+                continue
+            status = assignment.status
+            happened = [("accepted", assignment.accept_time)]
+            if assignment.submit_time is not None:
+                happened.append(("submitted", assignment.submit_time))
+            if status is AssignmentStatus.APPROVED and assignment.approval_time is not None:
+                happened.append(("approved", assignment.approval_time))
+            elif status is AssignmentStatus.REJECTED and assignment.rejection_time is not None:
+                happened.append(("rejected", assignment.rejection_time))
+            elif status is AssignmentStatus.RETURNED:
+                when = returned.get(id(assignment), assignment.accept_time)
+                happened.append(("returned", when))
+            elif status is AssignmentStatus.ABANDONED:
+                happened.append(("abandoned", assignment.deadline))
+            for kind, when in happened:
+                per_worker[assignment.worker_id][kind] += 1
+                per_hit[assignment.hit_id][kind] += 1
+                found = row(when)
+                if found is not None:
+                    found[kind] += 1
+        hit_rows = []
+        for hit_id, counts in per_hit.items():
+            hit = state.hits[hit_id]
+            times = sorted(submitted_at[hit_id])
+            completed = (
+                times[hit.max_assignments - 1] if len(times) >= hit.max_assignments else None
+            )
+            hit_rows.append(
+                {
+                    "hit_id": hit_id,
+                    "created": hit.creation_time,
+                    "max_assignments": hit.max_assignments,
+                    **{kind: counts[kind] for kind in _KINDS},
+                    "completed": completed,
+                    "hours_to_complete": (
+                        (completed - hit.creation_time) / _dt.timedelta(hours=1)
+                        if completed is not None
+                        else None
+                    ),
+                }
+            )
+        earned: dict[str, Decimal] = defaultdict(Decimal)
+        cost = money.ZERO
+        for entry in state.ledger:
+            worker_id = entry.worker_id
+            if worker_id is None and entry.assignment_id is not None:  # a fee
+                paid_for = state.assignments.get(entry.assignment_id)
+                worker_id = paid_for.worker_id if paid_for is not None else None
+            if worker_id in ids and entry.time >= start:
+                cost -= entry.amount
+                if entry.kind in ("reward", "bonus"):
+                    earned[worker_id] -= entry.amount
+        agreement = _agreement(state, ids, set(per_hit))
+        worker_rows = []
+        for member in members:
+            counts = per_worker[member.worker_id]
+            agreed, answered = agreement.get(member.worker_id, (0, 0))
+            worker_rows.append(
+                {
+                    "worker_id": member.worker_id,
+                    "locale": member.profile.locale,
+                    "masters": member.profile.masters,
+                    "accuracy": round(member.accuracy, 4),
+                    "spammer": member.spammer,
+                    **{kind: counts[kind] for kind in _KINDS},
+                    "earned": earned.get(member.worker_id, money.ZERO),
+                    "agreement": agreed / answered if answered else None,
+                }
+            )
+        return cls(start, end, bucket, rows, hit_rows, worker_rows, cost)
+
+    def plot(self, path: str | os.PathLike[str] | None = None) -> Any:
+        """A figure of the run (matplotlib's ``Figure``), written to ``path`` as a PNG if
+        given. Needs matplotlib: ``pip install "pytest-mturk[plot]"``."""
+        from .plot import figure
+
+        made = figure(self)
+        if path is not None:
+            made.savefig(os.fspath(path), dpi=100)
+        return made
+
+
+def _from_ms(ms: int) -> _dt.datetime:
+    from ...core.clock import EPOCH
+
+    return EPOCH + _dt.timedelta(milliseconds=ms)
+
+
+def _agreement(state: Any, ids: set[str], hit_ids: set[str]) -> dict[str, tuple[int, int]]:
+    """Per worker: how many of their answers matched their HIT's plurality answer, of how
+    many answers to HITs with at least two answers (ties: no plurality, not counted)."""
+    by_hit: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for assignment in state.holdings:
+        if assignment.hit_id in hit_ids and assignment.status in _ANSWERED:
+            key = json.dumps(answers.parse(assignment.answer), sort_keys=True, default=str)
+            by_hit[assignment.hit_id].append((assignment.worker_id, key))
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for given in by_hit.values():
+        if len(given) < 2:
+            continue
+        ranked = Counter(key for _, key in given).most_common(2)
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            continue
+        plurality = ranked[0][0]
+        for worker_id, key in given:
+            if worker_id in ids:
+                tally[worker_id][0] += key == plurality
+                tally[worker_id][1] += 1
+    return {worker_id: (agreed, answered) for worker_id, (agreed, answered) in tally.items()}
