@@ -3,12 +3,9 @@ imported only here, only when a plot is asked for."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...core.errors import UsageError
-
-if TYPE_CHECKING:
-    from .summary import Summary
 
 _LINES = ("visits", "accepted", "submitted", "returned", "abandoned", "approved")
 
@@ -21,9 +18,10 @@ def _span(bucket: Any) -> str:
     return f"{minutes:g} minutes"
 
 
-def figure(summary: Summary) -> Any:
-    """Four panels: the run over time, time to completion per HIT, work per worker, and
-    each worker's agreement against their accuracy."""
+def figure(summary: Any) -> Any:
+    """Four panels of a :class:`~.summary.Summary` (which calls this, so this module
+    does not import it back): the run over time, time to completion per HIT, work per
+    worker, and each worker's agreement against their accuracy."""
     try:
         from matplotlib.figure import Figure
     except ImportError:
