@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .core.model import AssignmentStatus, Environment, HITStatus
     from .doors._bootstrap import register as register_session
     from .faces.entry import active_simulator, current, mturk_sim
+    from .faces.remote import ServerControl, ServerControlError
     from .faces.settings import SimulatorSettings
     from .faces.simulator import Simulator
     from .faces.worker import SimulatedWorker
@@ -30,6 +31,8 @@ _EXPORTS = {
     "Environment": ("core.model", "Environment"),
     "HITStatus": ("core.model", "HITStatus"),
     "InternalError": ("core.errors", "InternalError"),
+    "ServerControl": ("faces.remote", "ServerControl"),
+    "ServerControlError": ("faces.remote", "ServerControlError"),
     "SimulatedWorker": ("faces.worker", "SimulatedWorker"),
     "Simulator": ("faces.simulator", "Simulator"),
     "SimulatorSettings": ("faces.settings", "SimulatorSettings"),
@@ -51,6 +54,8 @@ __all__ = [
     "Environment",
     "HITStatus",
     "InternalError",
+    "ServerControl",
+    "ServerControlError",
     "SimulatedWorker",
     "Simulator",
     "SimulatorSettings",
