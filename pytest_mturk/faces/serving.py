@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import botocore
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Backend", "Journal", "apply"]
 
 CLOCK_MODES = ("frozen", "real")
+T = TypeVar("T")
 
 
 class Journal(Protocol):
@@ -87,6 +89,10 @@ def apply(simulator: Simulator, record: dict[str, Any]) -> Any:
             return worker.submit(record["id"], record.get("answers"))
         if act == "return":
             return worker.return_(record["id"])
+        if act == "test":
+            return worker.start_test(record["id"])
+        if act == "request":
+            return worker.request_qualification(record["id"], record.get("answers"))
         return None
     raise ValueError(f"unknown action {kind!r}")
 
@@ -120,6 +126,9 @@ class Backend:
         self.settings = dict(settings or {})
         self.lock = threading.RLock()
         self._anchor = (simulator._service.clock.now(), wall_time())
+        # Origins whose ExternalQuestion pages the worker pages frame from elsewhere
+        # (a test's local copy of an experiment): {"https://exp.example": "http://127.0.0.1:8000"}.
+        self.frame_origins: dict[str, str] = {}
 
     # -- actions -------------------------------------------------------------------
 
@@ -160,6 +169,13 @@ class Backend:
             record["c"] = caller
         outcome: Outcome = self.act(record)
         return outcome
+
+    def look(self, read: Callable[[Simulator], T]) -> T:
+        """``read(simulator)`` under the lock, the clock caught up (a worker page's view)."""
+        with self.lock:
+            self._follow_clock()
+            with self.simulator._service.lock:
+                return read(self.simulator)
 
     def advance(self, delta: _dt.timedelta) -> _dt.datetime:
         if delta < _dt.timedelta(0):
@@ -222,6 +238,11 @@ class ThreadServer:
 
     def __repr__(self) -> str:
         return f"<ThreadServer {self.url}>"
+
+    def serve_origin(self, public: str, local: str) -> None:
+        """Frame an ExternalQuestion at ``public`` (``https://exp.example``) from ``local``
+        (``http://127.0.0.1:8000``) in the worker pages; the HIT keeps its HTTPS URL."""
+        self.backend.frame_origins[public] = local
 
     def start(self) -> ThreadServer:
         self._server.start()
