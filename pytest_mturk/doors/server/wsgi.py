@@ -31,6 +31,7 @@ from ...core.model import Environment
 from ...core.protocol import read_request
 from ...core.wire import error_json
 from ..callers import signed_key
+from ..pages import answer as worker_page
 from ..replies import wire_headers
 
 if TYPE_CHECKING:
@@ -133,6 +134,9 @@ def make_app(backend: Backend, *, max_body: int = MAX_BODY) -> WSGIApp:
             return service(request, Environment.PRODUCTION)
         if path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/"):
             return control(request)
+        page = worker_page(backend, request)  # type: ignore[arg-type]
+        if page is not None:
+            return page
         return _json(
             {
                 "error": "NotFound",
