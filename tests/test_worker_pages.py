@@ -7,6 +7,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from conftest import HIT_ARGS, snapshot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from page_helpers import (
     OTHER_WORKER,
     WORKER,
@@ -62,10 +64,23 @@ def test_the_list_applies_requirements_as_the_worker_site_did(browser, make_hit)
             }
         ],
     )
+    guarded = make_hit(
+        Title="US only, to accept",
+        QualificationRequirements=[
+            {
+                "QualificationTypeId": "00000000000000000071",
+                "Comparator": "EqualTo",
+                "LocaleValues": [{"Country": "US"}],
+            }
+        ],
+    )
     browser.sign_in(WORKER, locale="FR")
     page = text(browser.get("/projects"))
-    assert open_hit["HITGroupId"] in page
+    assert open_hit["HITGroupId"] in page and guarded["HITGroupId"] in page
     assert hidden["HITGroupId"] not in page
+    preview = text(browser.get(f"/projects/{guarded['HITGroupId']}/tasks"))
+    assert "<li>Worker_Locale EqualTo US</li>" in preview
+    assert 'id="why-not"' in preview and "Accept &amp; Work" not in preview
     # A hidden group cannot be previewed either, even with its link.
     preview = browser.get(f"/projects/{hidden['HITGroupId']}/tasks")
     assert preview.status_code == 404
@@ -338,3 +353,32 @@ def test_sign_out_forgets_the_worker(browser):
 def test_the_api_root_is_still_the_api(browser):
     assert browser.get("/").status_code == 405
     assert re.search(r"application/json", browser.get("/nothing").headers["Content-Type"])
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    fields=st.lists(st.tuples(st.text(max_size=12), st.text(max_size=40)), max_size=6),
+    with_id=st.sampled_from(["mine", "none", "garbled"]),
+    raw=st.binary(max_size=200),
+)
+def test_garbled_submissions_get_an_answer_and_change_nothing_when_refused(
+    mturk, make_hit, fields, with_id, raw
+):
+    hit = make_hit(MaxAssignments=1)
+    browser = Browser(mturk)
+    browser.sign_in()
+    assignment_id = browser.accept(hit)
+    if with_id == "mine":
+        fields = [("assignmentId", assignment_id), *fields]
+    elif with_id == "garbled":
+        fields = [("assignmentId", assignment_id[:5] + "\x00<"), *fields]
+    before = snapshot(mturk)
+    response = browser.post("/mturk/externalSubmit", data=MultiDict(fields))
+    assert response.status_code in (200, 400, 404), text(response)
+    if response.status_code != 200:
+        assert snapshot(mturk) == before
+    # A body that is not a form at all is refused, never a traceback.
+    raw_response = browser.post(
+        "/mturk/externalSubmit", data=raw, content_type="application/x-www-form-urlencoded"
+    )
+    assert raw_response.status_code in (200, 400, 404)

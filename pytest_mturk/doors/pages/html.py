@@ -34,8 +34,10 @@ margin:0 0 1rem}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #d5dbdb;vertical-align:top}
 th{background:#fafafa}
-dl.facts{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem;margin:0}
-dl.facts dt{font-weight:600}dl.facts dd{margin:0}
+dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr) max-content minmax(0,1fr);
+gap:.2rem 1rem;margin:0}
+dl.facts dt{font-weight:600}dl.facts dd{margin:0;overflow-wrap:anywhere}
+dl.facts ul{margin:0;padding-left:1.1rem}
 button,input[type=submit]{font:inherit;padding:.4rem 1rem;border-radius:3px;
 border:1px solid #8d6605;background:#ffd814;color:#16191f;cursor:pointer}
 button.quiet{background:#fff;border-color:#545b64}
@@ -52,6 +54,8 @@ padding:0 .3rem;margin-left:.4rem}
 iframe{width:100%;border:1px solid #d5dbdb;background:#fff}
 fieldset{border:1px solid #d5dbdb;border-radius:4px;margin:0 0 1rem;padding:.6rem 1rem}
 legend{font-weight:600;padding:0 .3rem}
+.skip{position:absolute;left:-999rem}.skip:focus{left:1rem;top:.5rem;background:#fff;
+color:#16191f;padding:.3rem .6rem;z-index:1}
 .actions{display:flex;gap:.8rem;flex-wrap:wrap;align-items:center;margin:.8rem 0}
 """
 
@@ -105,7 +109,8 @@ def page(title: str, body: str, worker_id: str | None, status: int = 200) -> Res
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)} | pytest-mturk</title><style>{_STYLE}</style></head>"
-        f"<body>{_header(worker_id)}<main>{body}</main></body></html>"
+        '<body><a class="skip" href="#main">Skip to the page</a>'
+        f'{_header(worker_id)}<main id="main">{body}</main></body></html>'
     )
     response = Response(text, status, content_type="text/html; charset=utf-8")
     # The pages show the simulation as it is now: never from a cache.

@@ -73,6 +73,8 @@ def answer(backend: Backend, request: Request) -> Response | None:
             if refused.status == 401 and request.method != "POST":
                 return redirect(html.url("/worker", next=request.full_path.rstrip("?")), 303)
             return html.refusal(refused.title, refused.message, worker_id, refused.status)
+        finally:
+            request.close()  # an uploaded file's temporary copy, if any
     if path.startswith(_PREFIXES) or path == "/mturk":
         return html.refusal("Not found", f"There is no page at {path}.", worker_id, 404)
     return None

@@ -15,6 +15,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from ...core.model import HIT, Assignment, AssignmentStatus
+from ...rules import requirements
 from . import forms, frames, reads
 from .context import Context, PageRefusal, see_other
 from .html import button_form, esc, link, money, url
@@ -92,13 +93,26 @@ def queue(ctx: Context) -> Response:
 # -- preview and accept ----------------------------------------------------------------------
 
 
-def _facts(hit: HIT, extra: str = "") -> str:
+def _requirements(ctx: Context, hit: HIT) -> list[str]:
+    """The HIT's requirements as a worker reads them (``Worker_Locale EqualTo US``)."""
+
+    def read(sim: Any) -> list[str]:
+        found = reads.hit(sim, hit.hit_id)
+        if found is None:
+            return []
+        state = found[0]
+        return [
+            f"{requirements.type_name(state, req['QualificationTypeId'])} "
+            f"{requirements.describe(req)}"
+            for req in hit.hit_type.qualification_requirements
+        ]
+
+    return ctx.look(read)
+
+
+def _facts(ctx: Context, hit: HIT, extra: str = "") -> str:
     hit_type = hit.hit_type
-    requirements = "".join(
-        f"<li>{esc(str(req['QualificationTypeId']))} {esc(str(req['Comparator']))}"
-        f"{' ' + esc(str(req.get('IntegerValues') or req.get('LocaleValues') or ''))}</li>"
-        for req in hit_type.qualification_requirements
-    )
+    listed = "".join(f"<li>{esc(text)}</li>" for text in _requirements(ctx, hit))
     return (
         '<dl class="facts">'
         f"<dt>Reward</dt><dd>{money(hit_type.reward)}</dd>"
@@ -106,7 +120,7 @@ def _facts(hit: HIT, extra: str = "") -> str:
         f"<dt>Expires</dt><dd>{esc(_when(hit.expiration))}</dd>"
         f"<dt>HIT</dt><dd>{esc(hit.hit_id)}</dd>"
         f"<dt>Keywords</dt><dd>{esc(hit_type.keywords or '')}</dd>"
-        f"<dt>Qualifications required</dt><dd><ul>{requirements or '<li>None</li>'}</ul></dd>"
+        f"<dt>Qualifications required</dt><dd><ul>{listed or '<li>None</li>'}</ul></dd>"
         f"{extra}</dl>"
     )
 
@@ -157,7 +171,8 @@ def group_preview(ctx: Context, group_id: str) -> Response:
     hit, preview = found
     title = hit.hit_type.title
     if preview is None:
-        action = f"<p>{link(url('/worker', next=ctx.request.full_path), 'Sign in')} to accept.</p>"
+        here = ctx.request.full_path.rstrip("?")
+        action = f"<p>{link(url('/worker', next=here), 'Sign in')} to accept.</p>"
     elif preview.can_accept:
         action = button_form(
             f"/projects/{group_id}/tasks/accept", "Accept & Work", [("hit_id", hit.hit_id)]
@@ -172,7 +187,7 @@ def group_preview(ctx: Context, group_id: str) -> Response:
         question = _question_html(ctx, hit, None)
     body = (
         f'<h1>{esc(title)} <span class="env">{esc(_environment(ctx, hit))}</span></h1>'
-        f'<div class="card"><p>{esc(hit.hit_type.description)}</p>{_facts(hit)}'
+        f'<div class="card"><p>{esc(hit.hit_type.description)}</p>{_facts(ctx, hit)}'
         f'<div class="actions" id="preview-actions">{action}</div></div>'
         f'<p class="muted" id="previewing">Previewing: accept the HIT to work on it.</p>'
         f"{question}"
@@ -290,7 +305,7 @@ def task_page(
     )
     body = (
         f"<h1>{esc(title)}</h1>"
-        f'<div class="card"><p>{esc(hit.hit_type.description)}</p>{_facts(hit, extra)}'
+        f'<div class="card"><p>{esc(hit.hit_type.description)}</p>{_facts(ctx, hit, extra)}'
         f'<div class="actions">{give_back}</div></div>{question}'
     )
     return ctx.page(title, body, status)
