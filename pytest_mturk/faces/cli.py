@@ -48,6 +48,15 @@ def _parser() -> argparse.ArgumentParser:
         help="frozen: virtual time moves only when told (default); real: it follows the wall clock",
     )
     serve.add_argument("--load", metavar="FILE", help="start from a state saved by sim.save()")
+    serve.add_argument(
+        "--frame-origin",
+        action="append",
+        dest="frame_origins",
+        default=[],
+        metavar="PUBLIC=LOCAL",
+        help="the worker pages frame ExternalQuestion pages at the HTTPS origin PUBLIC from "
+        "LOCAL, e.g. https://exp.example=http://127.0.0.1:8000 (repeatable)",
+    )
     serve.add_argument("--log-requests", action="store_true", help="log every request")
     return parser
 
@@ -83,6 +92,11 @@ def serve(options: argparse.Namespace) -> int:
     settings = _settings(options)
     simulator = Simulator(**settings, **({"load": options.load} if options.load else {}))
     backend = Backend(simulator, clock=options.clock, settings=settings)
+    for mapping in options.frame_origins:
+        public, equals, local = mapping.partition("=")
+        if not equals or not public or not local:
+            raise UsageError(f"--frame-origin takes PUBLIC=LOCAL, not {mapping!r}.")
+        backend.frame_origins[public] = local
     server = RunningServer(
         make_app(backend), options.host, options.port, log_requests=options.log_requests
     )
