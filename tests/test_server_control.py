@@ -168,4 +168,4 @@ def test_uses_the_server(mturk, mturk_server):
 
 def test_the_fixture_in_a_users_suite(pytester):
     pytester.makepyfile(test_suite=FIXTURE_SUITE)
-    pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=1)
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
