@@ -63,6 +63,10 @@ def test_advancing_the_clock_fires_auto_approval(server, control):
     assert status == "Approved"
     with pytest.raises(ServerControlError):
         control.advance(seconds=-1)
+    with pytest.raises(ServerControlError, match="past the year 9999") as too_far:
+        control.advance(days=5_000_000)
+    assert too_far.value.status == 400
+    assert control.now() == after.isoformat()
 
 
 def test_state_reads_show_both_worlds_and_each_one(server, control):
