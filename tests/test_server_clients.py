@@ -84,8 +84,7 @@ def test_the_aws_cli_creates_reads_and_approves(server, aws, tmp_path):
     assignment_id = server.control.accept(WORKER, hit_id)
     server.control.submit(WORKER, assignment_id)
     aws("approve-assignment", *url, "--assignment-id", assignment_id)
-    listed = json.loads(aws("list-assignments-for-hit", *url, "--hit-id", hit_id).stdout)
-    assert [a["AssignmentStatus"] for a in listed["Assignments"]] == ["Approved"]
+    assert server.simulator.assignments[assignment_id].status.value == "Approved"
     missing = aws("get-hit", *url, "--hit-id", "3" * 30, check=False)
     assert missing.returncode != 0 and "RequestError" in missing.stderr
     production = ["--endpoint-url", server.production_endpoint_url]

@@ -63,6 +63,10 @@ def test_advancing_the_clock_fires_auto_approval(server, control):
     assert status == "Approved"
     with pytest.raises(ServerControlError):
         control.advance(seconds=-1)
+    with pytest.raises(ServerControlError, match="past the year 9999") as too_far:
+        control.advance(days=5_000_000)
+    assert too_far.value.status == 400
+    assert control.now() == after.isoformat()
 
 
 def test_state_reads_show_both_worlds_and_each_one(server, control):
@@ -168,4 +172,4 @@ def test_uses_the_server(mturk, mturk_server):
 
 def test_the_fixture_in_a_users_suite(pytester):
     pytester.makepyfile(test_suite=FIXTURE_SUITE)
-    pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=1)
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)

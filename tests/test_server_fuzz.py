@@ -85,3 +85,44 @@ def test_any_request_gets_the_service_error_or_an_answer(server, request):
     decoded = json.loads(answer)
     if status == 400:
         assert decoded["__type"] and "Message" in decoded
+
+
+segments = st.sampled_from(
+    ["", "reset", "clock", "advance", "workers", "A1B2C3D4E5F6G7", "accept", "submit",
+     "return", "hits", "calls", "snapshot", "balance", "x"]
+) | st.text(alphabet="abcdefghijklmnopqrstuvwxyzA0123456789-_.", max_size=12)  # fmt: skip
+amounts = st.integers() | st.floats(allow_nan=True) | st.text(max_size=5) | st.none()
+
+
+@st.composite
+def control_requests(draw):
+    method = draw(st.sampled_from(["GET", "POST", "PUT", "DELETE"]))
+    path = "/_mturk/" + "/".join(draw(st.lists(segments, max_size=3)))
+    body = draw(
+        st.dictionaries(
+            st.sampled_from(["seed", "days", "seconds", "hit_id", "assignment_id", "answers"]),
+            amounts,
+            max_size=3,
+        )
+        | json_values
+    )
+    query = draw(st.sampled_from(["", "?environment=sandbox", "?environment=moon"]))
+    return method, path + query, json.dumps(body).encode()
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(request=control_requests())
+def test_any_control_request_gets_an_answer_or_a_4xx(server, request):
+    method, path, body = request
+    host, port = server.url.split("//")[1].rstrip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        connection.request(method, path, body=body, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        status, answer = response.status, response.read()
+    finally:
+        connection.close()
+    assert status < 500, (status, answer)
+    json.loads(answer)

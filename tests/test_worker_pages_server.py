@@ -26,9 +26,12 @@ class _Kept:
     def __init__(self):
         self.records = []
 
-    def append(self, record):
+    def append(self, record, result):
         self.records.append(json.loads(json.dumps(record)))
         return len(self.records)
+
+    def due(self):
+        return False
 
     def sync(self, mark):
         pass
@@ -81,3 +84,4 @@ def test_serve_frames_an_origin_from_the_address_it_is_given():
     )
     assert refused.returncode == 2
     assert "--frame-origin takes PUBLIC=LOCAL" in refused.stderr
+

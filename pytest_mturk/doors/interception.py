@@ -41,6 +41,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
+import botocore.handlers  # noqa: F401 - loaded before install() below hooks into it
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 from botocore.validate import validate_parameters

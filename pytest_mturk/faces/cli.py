@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
         default="frozen",
         help="frozen: virtual time moves only when told (default); real: it follows the wall clock",
     )
+    serve.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep the simulation in FILE (and FILE.journal): every acknowledged change "
+        "survives a crash, and a restart carries on from it",
+    )
     serve.add_argument("--load", metavar="FILE", help="start from a state saved by sim.save()")
     serve.add_argument(
         "--frame-origin",
@@ -90,8 +96,14 @@ def serve(options: argparse.Namespace) -> int:
     from .simulator import Simulator
 
     settings = _settings(options)
-    simulator = Simulator(**settings, **({"load": options.load} if options.load else {}))
-    backend = Backend(simulator, clock=options.clock, settings=settings)
+    journal = None
+    if options.state is not None:
+        from .state_file import StateFile
+
+        journal, simulator = StateFile.open(options.state, settings, load=options.load)
+    else:
+        simulator = Simulator(**settings, **({"load": options.load} if options.load else {}))
+    backend = Backend(simulator, clock=options.clock, journal=journal, settings=settings)
     for mapping in options.frame_origins:
         public, equals, local = mapping.partition("=")
         if not equals or not public or not local:
@@ -118,6 +130,9 @@ def serve(options: argparse.Namespace) -> int:
         pass
     finally:
         server.stop()
+        if journal is not None:
+            with backend.lock:
+                journal.close(backend.simulator)
     return 0
 
 

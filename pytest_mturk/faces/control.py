@@ -182,6 +182,10 @@ def _advance(backend: Backend, body: Mapping[str, Any]) -> Any:
         ) from None
     if delta < _dt.timedelta(0):
         raise ControlError(400, "The clock only moves forward.")
+    try:
+        backend.simulator.now + delta
+    except OverflowError:
+        raise ControlError(400, "That would take the clock past the year 9999.") from None
     return {"now": backend.advance(delta).isoformat()}
 
 

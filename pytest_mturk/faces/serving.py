@@ -20,7 +20,7 @@ import botocore
 
 from ..core.clock import EPOCH, epoch_ms, to_ms, wall_time
 from ..core.dispatch import dispatch
-from ..core.errors import WorkerActionError
+from ..core.errors import UsageError, WorkerActionError
 from ..core.model import Environment
 from ..doors import _bootstrap
 from .simulator import Simulator
@@ -39,8 +39,12 @@ T = TypeVar("T")
 class Journal(Protocol):
     """Where a backend keeps the actions it ran (``state_file.StateFile``)."""
 
-    def append(self, record: dict[str, Any]) -> int:
-        """Write ``record`` after the others; a mark for :meth:`sync`."""
+    def append(self, record: dict[str, Any], result: Any) -> int:
+        """Write ``record``, an action that gave ``result``, after the others; a mark
+        for :meth:`sync`."""
+
+    def due(self) -> bool:
+        """Whether a new snapshot is due (:meth:`rebase` with the current simulator)."""
 
     def sync(self, mark: int) -> None:
         """Return once the record of ``mark`` (and every one before it) is on disk."""
@@ -90,7 +94,8 @@ def apply(simulator: Simulator, record: dict[str, Any]) -> Any:
         if act == "return":
             return worker.return_(record["id"])
         if act == "test":
-            return worker.start_test(record["id"])
+            worker.start_test(record["id"])  # the test's clock starts; its XML is the type's
+            return None
         if act == "request":
             return worker.request_qualification(record["id"], record.get("answers"))
         return None
@@ -140,8 +145,11 @@ class Backend:
         catch_up(self.simulator, epoch_ms(target))
 
     def act(self, record: dict[str, Any]) -> Any:
-        """Run one action (see :func:`apply`), kept in the journal before it returns."""
-        mark = None
+        """Run one action (see :func:`apply`); with a journal, it is on disk before this
+        returns (or raises the action's refusal)."""
+        journal = self.journal
+        refused: UsageError | None = None
+        result: Any = None
         with self.lock:
             simulator = self.simulator
             with simulator._service.lock:
@@ -149,13 +157,20 @@ class Backend:
                 record["t"] = epoch_ms(simulator._service.clock.now())
                 try:
                     result = apply(simulator, record)
-                finally:
-                    # A worker's refused action changed nothing, but the time it was
-                    # made at may have fired deadlines: it is kept all the same.
-                    if self.journal is not None:
-                        mark = self.journal.append(record)
-        if mark is not None:
-            self.journal.sync(mark)  # type: ignore[union-attr]
+                except UsageError as exc:
+                    # A worker's refused action changes nothing, but it is kept all the
+                    # same: the worker it named may have been made by it.
+                    refused = exc
+                if journal is None:
+                    if refused is not None:
+                        raise refused
+                    return result
+                mark = journal.append(record, result)
+                if journal.due():
+                    journal.rebase(simulator)
+        journal.sync(mark)
+        if refused is not None:
+            raise refused
         return result
 
     def call(

@@ -91,7 +91,7 @@ def request_page(ctx: Context, type_id: str) -> Response:
     if ctx.request.method != "POST":
         if qtype.test is None:
             return ctx.page(qtype.name, head + button_form(action, "Request Qualification"))
-        test = ctx.act(
+        ctx.act(
             {"k": "worker", "w": worker_id, "a": "test", "id": type_id}, "Cannot take this test"
         )
         limit = (
@@ -99,7 +99,7 @@ def request_page(ctx: Context, type_id: str) -> Response:
             if qtype.test_duration
             else ""
         )
-        return ctx.page(qtype.name, head + limit + forms.render(test, action=action))
+        return ctx.page(qtype.name, head + limit + forms.render(qtype.test, action=action))
     answers: dict[str, Any] | None = None
     if qtype.test is not None:
         pairs = list(ctx.request.form.items(multi=True))
