@@ -7,13 +7,14 @@ import contextlib
 import json
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 
 from conftest import HIT_ARGS, snapshot
 from page_helpers import WORKER, Browser, external_question
 from server_helpers import KEY, ServerProcess, client
 
-from pytest_mturk import Simulator, UsageError
+from pytest_mturk import Simulator, UsageError, parse_answers
 from pytest_mturk.core.model import Environment
 from pytest_mturk.faces.serving import apply
 
@@ -85,3 +86,32 @@ def test_serve_frames_an_origin_from_the_address_it_is_given():
     assert refused.returncode == 2
     assert "--frame-origin takes PUBLIC=LOCAL" in refused.stderr
 
+
+def test_page_actions_survive_a_killed_server_with_its_state_file(tmp_path):
+    state = str(tmp_path / "state.json")
+    browser = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(), urllib.request.ProxyHandler({})
+    )
+
+    def post(url, fields):
+        with browser.open(url, data=urllib.parse.urlencode(fields).encode()) as page:
+            return page.geturl(), page.read().decode()
+
+    with ServerProcess("--state", state) as server:
+        hit = client(server.url).create_hit(**HIT_ARGS)["HIT"]
+        post(server.url + "worker", {"worker_id": WORKER})
+        where, _ = post(
+            f"{server.url}projects/{hit['HITGroupId']}/tasks/accept", {"hit_id": hit["HITId"]}
+        )
+        assignment_id = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(where).query))[
+            "assignment_id"
+        ]
+        _, page = post(
+            server.url + "mturk/externalSubmit", {"assignmentId": assignment_id, "label": "cat"}
+        )
+        assert "HIT Submitted" in page
+        server.kill()
+    with ServerProcess("--state", state) as again:
+        assignment = client(again.url).get_assignment(AssignmentId=assignment_id)["Assignment"]
+    assert assignment["WorkerId"] == WORKER
+    assert parse_answers(assignment["Answer"]) == {"label": "cat"}
