@@ -382,3 +382,26 @@ def test_garbled_submissions_get_an_answer_and_change_nothing_when_refused(
         "/mturk/externalSubmit", data=raw, content_type="application/x-www-form-urlencoded"
     )
     assert raw_response.status_code in (200, 400, 404)
+
+
+def test_a_visitor_not_signed_in_previews_only_what_any_worker_could(browser, make_hit):
+    locale = {"QualificationTypeId": "00000000000000000071", "Comparator": "EqualTo"}
+    us = [{"Country": "US"}]
+    open_hit = make_hit(Title="Open")
+    preview_guarded = make_hit(
+        Title="Preview guarded",
+        QualificationRequirements=[
+            {**locale, "LocaleValues": us, "ActionsGuarded": "PreviewAndAccept"}
+        ],
+    )
+    hidden = make_hit(
+        Title="Hidden",
+        QualificationRequirements=[
+            {**locale, "LocaleValues": us, "ActionsGuarded": "DiscoverPreviewAndAccept"}
+        ],
+    )
+    page = text(browser.get(f"/projects/{open_hit['HITGroupId']}/tasks"))
+    assert 'id="task-frame"' in page and "Sign in</a> to accept" in page
+    page = text(browser.get(f"/projects/{preview_guarded['HITGroupId']}/tasks"))
+    assert 'id="preview-hidden"' in page and 'id="task-frame"' not in page
+    assert browser.get(f"/projects/{hidden['HITGroupId']}/tasks").status_code == 404

@@ -158,7 +158,17 @@ def group_preview(ctx: Context, group_id: str) -> Response:
     def read(sim: Any) -> tuple[HIT, Any] | None:
         live = reads.group_hits(sim, group_id)
         if worker_id is None:
-            return (live[0][1], None) if live else None
+            # Nobody signed in: what any worker could find (no requirement guarding
+            # discovery); the question shown only if none guards preview.
+            for _, hit in live:
+                guards = hit.hit_type.qualification_requirements
+                if (
+                    not hit.expired
+                    and hit.available > 0
+                    and not any(requirements.guards(r, requirements.DISCOVER) for r in guards)
+                ):
+                    return hit, None
+            return None
         findable = set(sim.worker(worker_id).available_hits())
         for _, hit in live:
             if hit.hit_id in findable:
@@ -179,7 +189,15 @@ def group_preview(ctx: Context, group_id: str) -> Response:
         )
     else:
         action = f'<p class="refusal" id="why-not">You cannot accept: {esc(preview.why_not)}</p>'
-    if preview is not None and preview.question is None:
+    hidden = (
+        preview.question is None
+        if preview is not None
+        else any(
+            requirements.guards(r, requirements.PREVIEW)
+            for r in hit.hit_type.qualification_requirements
+        )
+    )
+    if hidden:
         question = (
             '<p id="preview-hidden">The requester lets only qualified workers preview this HIT.</p>'
         )
