@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import parse_qsl, urlsplit
 
@@ -22,6 +23,8 @@ from page_helpers import (
 from werkzeug.datastructures import MultiDict
 
 from pytest_mturk import Simulator, parse_answers
+
+QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/mturk-events"
 
 pytestmark = pytest.mark.usefixtures("mturk")
 
@@ -175,6 +178,17 @@ def test_an_html_question_is_served_in_its_frame_as_the_requester_wrote_it(brows
 def _submit_twice(mturk, client, through_page: bool):
     """One HIT, accepted and submitted with the same fields, by the page or the worker API."""
     hit = client.create_hit(**HIT_ARGS)["HIT"]
+    inbox = mturk.register_destination(QUEUE)
+    client.update_notification_settings(
+        HITTypeId=hit["HITTypeId"],
+        Notification={
+            "Destination": QUEUE,
+            "Transport": "SQS",
+            "Version": "2014-08-15",
+            "EventTypes": ["AssignmentAccepted", "AssignmentSubmitted"],
+        },
+        Active=True,
+    )
     fields = [("comment", "a <b> & ü"), ("label", "cat"), ("label", "dog"), ("hitId", "x")]
     if through_page:
         browser = Browser(mturk)
@@ -192,13 +206,14 @@ def _submit_twice(mturk, client, through_page: bool):
         )
     answer = client.get_assignment(AssignmentId=assignment_id)["Assignment"]["Answer"]
     events = [(e.event_type, e.assignment_id) for e in mturk.events]
-    return answer, events
+    assert len(inbox) == 2  # accepted, submitted
+    return answer, events, [json.loads(n.body) for n in mturk.notifications]
 
 
 def test_a_page_submission_and_a_worker_submission_are_the_same(boto_session):
     results = []
     for through_page in (True, False):
-        with Simulator(seed=11) as sim:
+        with Simulator(seed=11, start="2026-01-05T09:00:00Z") as sim:
             client = boto_session.client("mturk", region_name="sandbox")
             results.append(_submit_twice(sim, client, through_page))
     assert results[0] == results[1]
@@ -405,3 +420,15 @@ def test_a_visitor_not_signed_in_previews_only_what_any_worker_could(browser, ma
     page = text(browser.get(f"/projects/{preview_guarded['HITGroupId']}/tasks"))
     assert 'id="preview-hidden"' in page and 'id="task-frame"' not in page
     assert browser.get(f"/projects/{hidden['HITGroupId']}/tasks").status_code == 404
+
+
+def test_a_huge_form_post_is_refused_and_changes_nothing(browser, mturk, make_hit):
+    hit = make_hit()
+    browser.sign_in()
+    assignment_id = browser.accept(hit)
+    before = snapshot(mturk)
+    response = browser.post(
+        "/mturk/externalSubmit", data={"assignmentId": assignment_id, "essay": "x" * 5_000_000}
+    )
+    assert response.status_code == 413
+    assert snapshot(mturk) == before
