@@ -226,3 +226,13 @@ def network(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket.socket, "connect", lambda self, address: refuse(address))
     return attempts
+
+
+def pytest_collection_modifyitems(config, items):
+    """Load tests run only when asked for (``PYTEST_MTURK_LOAD=1``): they take minutes."""
+    if os.environ.get("PYTEST_MTURK_LOAD"):
+        return
+    skip = pytest.mark.skip(reason="a load test: set PYTEST_MTURK_LOAD=1 to run it")
+    for item in items:
+        if "load" in item.keywords:
+            item.add_marker(skip)

@@ -263,3 +263,8 @@ class Scheduler:
                 on_error(exc)
             ran += 1
         return ran
+
+
+def wall_time() -> _dt.datetime:
+    """The time outside the simulation (freezegun's or time-machine's while one is active)."""
+    return Clock._outside_now()

@@ -41,8 +41,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-import botocore
-import botocore.handlers
+import botocore.handlers  # noqa: F401 - loaded before install() below hooks into it
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 from botocore.validate import validate_parameters
@@ -51,7 +50,7 @@ from ..core.dispatch import dispatch, refusal, service_model
 from ..core.errors import UsageError
 from ..core.model import Environment
 from . import _bootstrap, bodies, fast, stack
-from .callers import CALLER_KEY, caller
+from .callers import CALLER_KEY, caller, signed_key
 from .process import forget_fallback
 from .replies import (
     AsyncHTTPResponse,
@@ -147,6 +146,14 @@ def _environment(url: str) -> Environment:
     return environment
 
 
+_served = stack.served
+
+
+def _is_served(url: str) -> bool:
+    """Whether ``url`` is one of this process's HTTP servers, which answer it over HTTP."""
+    return url.startswith(tuple(_served))
+
+
 # What a call let through to before_send carries to it: its caller (see
 # callers.caller; _NOT_FETCHED stands for None, credentials not fetched yet), and
 # whether its client awaits responses (aiobotocore).
@@ -171,6 +178,8 @@ def before_call(
         _bootstrap.refuse_if_unstarted()
         return None
     if model is None or params is None:
+        return None
+    if _served and _is_served(params.get("url", "")):
         return None
     name = model.name
     key = caller(service, request_signer)
@@ -223,7 +232,7 @@ def fast_call(client: Any, name: str, params: dict[str, Any]) -> dict[str, Any] 
         return None
     plan = fast.plan(client, name)
     operation = plan.operation if plan is not None else None
-    if plan is None or operation is None:
+    if plan is None or operation is None or (_served and _is_served(plan.url)):
         return None
     model = operation.model
     if plan.parameter_hooks:
@@ -272,13 +281,7 @@ def _let_through(key: Any, params: Any, context: Any, request_signer: Any) -> No
 
 def _access_key(request: Any) -> Any:
     """The access key a request was signed with (``botocore.UNSIGNED`` if it was not)."""
-    authorization = request.headers.get("Authorization") or b""
-    if isinstance(authorization, bytes):
-        authorization = authorization.decode("ascii", "replace")
-    if not authorization:
-        return botocore.UNSIGNED
-    _, _, rest = authorization.partition("Credential=")
-    return rest.split("/", 1)[0]
+    return signed_key(request.headers.get("Authorization"))
 
 
 def _take_header(headers: Any, name: str) -> str | None:
@@ -301,6 +304,8 @@ def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
     answered = getattr(request, "_pytest_mturk_answer", None)
     if answered is not None:
         return answered
+    if _served and _is_served(request.url):
+        return None
     target = request.headers.get("X-Amz-Target") or b""
     if isinstance(target, bytes):
         target = target.decode("ascii", "replace")

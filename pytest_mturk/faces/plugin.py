@@ -16,6 +16,7 @@ from ..core.errors import UsageError
 from . import settings as _settings
 
 if TYPE_CHECKING:
+    from .serving import ThreadServer
     from .settings import SimulatorSettings
     from .simulator import Simulator
 
@@ -326,3 +327,16 @@ def mturk(request: pytest.FixtureRequest) -> Simulator:
     """This test's active :class:`~pytest_mturk.Simulator`: fresh, or a copy of the
     run-wide one when broader-scoped fixtures have made objects there."""
     return _simulator_for(request)
+
+
+@pytest.fixture
+def mturk_server(mturk: Simulator) -> Iterator[ThreadServer]:
+    """An HTTP server for this test, on a free loopback port, answering from the test's
+    simulator: what the test does in process and what a client (another process, another
+    language) does over HTTP see one state. ``url``, ``endpoint_url`` (the sandbox),
+    ``production_endpoint_url`` and ``control`` (its control API). Needs the ``server``
+    extra."""
+    from .serving import ThreadServer
+
+    with ThreadServer(mturk) as server:
+        yield server

@@ -1,0 +1,61 @@
+"""The JSON 1.1 protocol around the service: a raw request read as an operation and its
+parameters, or refused the way the AWS request framework refuses it.
+
+A door that receives bytes (the HTTP server) asks :func:`read_request` what the request
+is before it can :func:`~pytest_mturk.core.dispatch.dispatch` it. A request the
+framework cannot read never reaches the service: it is neither recorded nor given a
+request ID from the simulator's seeded stream.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import ServiceError
+
+__all__ = ["CONTENT_TYPE", "TARGET_PREFIX", "read_request"]
+
+TARGET_PREFIX = "MTurkRequesterServiceV20170117."
+CONTENT_TYPE = "application/x-amz-json-1.1"
+
+
+def _unknown_operation(target: str | None) -> ServiceError:
+    # What AWS's JSON 1.1 front end answers for a target it does not route.
+    return ServiceError(
+        f"Unknown operation {target or '(no X-Amz-Target header)'}",
+        None,
+        type="UnknownOperationException",
+        stamp=False,
+    )
+
+
+def _serialization(message: str) -> ServiceError:
+    return ServiceError(message, None, type="SerializationException", stamp=False)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def read_request(target: str | None, body: bytes, known: frozenset[str]) -> tuple[str, Any]:
+    """The operation a request names and its parameters, or :class:`ServiceError`.
+
+    ``target`` is the ``X-Amz-Target`` header, ``body`` the raw body and ``known``
+    the operations of the service model. An empty body is ``{}``, as botocore sends
+    for an operation without parameters.
+    """
+    if not target or not target.startswith(TARGET_PREFIX):
+        raise _unknown_operation(target)
+    operation = target[len(TARGET_PREFIX) :]
+    if operation not in known:
+        raise _unknown_operation(target)
+    if not body.strip():
+        return operation, {}
+    try:
+        params = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        raise _serialization("Start of structure or map found where not expected.") from None
+    if not isinstance(params, dict):
+        raise _serialization("Unexpected list or scalar where a structure was expected.")
+    return operation, params

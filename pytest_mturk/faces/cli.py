@@ -1,0 +1,149 @@
+"""``pytest-mturk serve``: the simulated MTurk as an HTTP server (``docs/server.md``)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .._version import __version__
+from ..core.errors import UsageError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pytest-mturk", description="A simulated Amazon Mechanical Turk."
+    )
+    parser.add_argument("--version", action="version", version=f"pytest-mturk {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve",
+        help="serve the MTurk API over HTTP (JSON 1.1), with a control API",
+        description="Serve the simulated MTurk API over HTTP. The sandbox is at the "
+        "server's root URL, production at /production/, the control API under /_mturk/.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0: a free one)")
+    serve.add_argument("--seed", help="seed of IDs and results (default 0)")
+    serve.add_argument("--balance", help="production's starting balance, e.g. 500.00")
+    serve.add_argument("--start", help="simulated start time, ISO 8601 (default: now)")
+    serve.add_argument(
+        "--access-key",
+        action="append",
+        dest="access_keys",
+        metavar="KEY",
+        help="an access key ID that exists (repeat for more; default: any well-formed key)",
+    )
+    serve.add_argument(
+        "--strict-workers",
+        action="store_true",
+        help="only workers made through the control API exist",
+    )
+    serve.add_argument(
+        "--clock",
+        choices=("frozen", "real"),
+        default="frozen",
+        help="frozen: virtual time moves only when told (default); real: it follows the wall clock",
+    )
+    serve.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep the simulation in FILE (and FILE.journal): every acknowledged change "
+        "survives a crash, and a restart carries on from it",
+    )
+    serve.add_argument("--load", metavar="FILE", help="start from a state saved by sim.save()")
+    serve.add_argument(
+        "--frame-origin",
+        action="append",
+        dest="frame_origins",
+        default=[],
+        metavar="PUBLIC=LOCAL",
+        help="the worker pages frame ExternalQuestion pages at the HTTPS origin PUBLIC from "
+        "LOCAL, e.g. https://exp.example=http://127.0.0.1:8000 (repeatable)",
+    )
+    serve.add_argument("--log-requests", action="store_true", help="log every request")
+    return parser
+
+
+def _settings(options: argparse.Namespace) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    if options.seed is not None:
+        settings["seed"] = int(options.seed) if options.seed.lstrip("-").isdigit() else options.seed
+    if options.balance is not None:
+        settings["balance"] = options.balance
+    if options.start is not None:
+        settings["start"] = options.start
+    if options.access_keys:
+        settings["access_keys"] = options.access_keys
+    if options.strict_workers:
+        settings["strict_workers"] = True
+    return settings
+
+
+def serve(options: argparse.Namespace) -> int:
+    try:
+        from ..doors.server import RunningServer, make_app
+    except ImportError as exc:
+        print(
+            f"pytest-mturk serve needs the server extra ({exc}): "
+            "pip install 'pytest-mturk[server]'",
+            file=sys.stderr,
+        )
+        return 2
+    from .serving import Backend
+    from .simulator import Simulator
+
+    settings = _settings(options)
+    journal = None
+    if options.state is not None:
+        from .state_file import StateFile
+
+        journal, simulator = StateFile.open(options.state, settings, load=options.load)
+    else:
+        simulator = Simulator(**settings, **({"load": options.load} if options.load else {}))
+    backend = Backend(simulator, clock=options.clock, journal=journal, settings=settings)
+    for mapping in options.frame_origins:
+        public, equals, local = mapping.partition("=")
+        if not equals or not public or not local:
+            raise UsageError(f"--frame-origin takes PUBLIC=LOCAL, not {mapping!r}.")
+        backend.frame_origins[public] = local
+    server = RunningServer(
+        make_app(backend), options.host, options.port, log_requests=options.log_requests
+    )
+    print(
+        f"pytest-mturk {__version__} serving on {server.url}\n"
+        f"  sandbox:    {server.endpoint_url}\n"
+        f"  production: {server.production_endpoint_url}\n"
+        f"  control:    {server.url}_mturk/",
+        flush=True,
+    )
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        if journal is not None:
+            with backend.lock:
+                journal.close(backend.simulator)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``pytest-mturk`` command."""
+    options = _parser().parse_args(argv)
+    try:
+        return serve(options)
+    except UsageError as exc:
+        print(f"pytest-mturk: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"pytest-mturk: cannot serve: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,82 @@
+"""The worker pages through werkzeug's test client: a browser without a browser."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from urllib.parse import parse_qsl, urlsplit
+
+from werkzeug.test import Client
+
+from pytest_mturk.doors.server import make_app
+from pytest_mturk.faces.serving import Backend
+
+WORKER = "A1B2C3D4E5F6G7"
+OTHER_WORKER = "A9Z8Y7X6W5V4U3"
+
+QF_NS = (
+    "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionForm.xsd"
+)
+
+
+def html_question(body: str) -> str:
+    return (
+        '<HTMLQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/'
+        '2011-11-11/HTMLQuestion.xsd"><HTMLContent><![CDATA[<!DOCTYPE html><html><head>'
+        f'<meta charset="utf-8"><title>Task</title></head><body>{body}</body></html>]]>'
+        "</HTMLContent><FrameHeight>400</FrameHeight></HTMLQuestion>"
+    )
+
+
+def external_question(url: str, height: int = 500) -> str:
+    return (
+        '<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/'
+        f'2006-07-14/ExternalQuestion.xsd"><ExternalURL>{url}</ExternalURL>'
+        f"<FrameHeight>{height}</FrameHeight></ExternalQuestion>"
+    )
+
+
+def question_form(*questions: str, overview: str = "") -> str:
+    return f'<QuestionForm xmlns="{QF_NS}">{overview}{"".join(questions)}</QuestionForm>'
+
+
+class Browser:
+    """A werkzeug test client of the pages, keeping its cookies, reading pages."""
+
+    def __init__(self, simulator, **backend) -> None:
+        self.backend = Backend(simulator, shared=True, **backend)
+        self.client = Client(make_app(self.backend))
+
+    def sign_in(self, worker_id: str = WORKER, **profile) -> None:
+        response = self.client.post("/worker", data={"worker_id": worker_id, **profile})
+        assert response.status_code == 303, response.get_data(as_text=True)
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data=None, **kwargs):
+        return self.client.post(path, data=data, **kwargs)
+
+    def accept(self, hit: dict) -> str:
+        """Accept the HIT through its group's page; the assignment ID."""
+        response = self.post(
+            f"/projects/{hit['HITGroupId']}/tasks/accept", data={"hit_id": hit["HITId"]}
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return dict(parse_qsl(urlsplit(response.headers["Location"]).query))["assignment_id"]
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def frame_src(response) -> str:
+    found = re.search(r'<iframe id="task-frame"[^>]* src="([^"]*)"', text(response))
+    assert found, text(response)
+    return unescape(found.group(1))
+
+
+def refusal(response) -> str:
+    found = re.search(r'id="refusal">(.*?)</p>', text(response), re.DOTALL)
+    assert found, text(response)
+    return unescape(found.group(1))

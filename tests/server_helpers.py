@@ -1,0 +1,84 @@
+"""Starting servers for tests: in a thread of the test process, or as a real process."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+KEY = "AKIAIOSFODNN7EXAMPLE"
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+# A generous guard against a hang, not a timing: a healthy server starts in well under it.
+START_GUARD = 60
+
+
+def client(endpoint_url: str, key: str = KEY, **config: Any) -> Any:
+    """A boto3 mturk client of the server at ``endpoint_url``, signed with ``key``."""
+    return boto3.session.Session().client(
+        "mturk",
+        endpoint_url=endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=key,
+        aws_secret_access_key=SECRET,
+        config=Config(retries={"max_attempts": 1}, **config),
+    )
+
+
+class ServerProcess:
+    """``pytest-mturk serve`` in a process of its own; ``url`` once it serves."""
+
+    def __init__(self, *args: str, module: bool = False) -> None:
+        command = (
+            [sys.executable, "-m", "pytest_mturk", "serve"]
+            if module
+            else [os.path.join(os.path.dirname(sys.executable), "pytest-mturk"), "serve"]
+        )
+        self.process = subprocess.Popen(
+            [*command, "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.first_line = self._first_line()
+        self.url = self.first_line.rsplit(" ", 1)[-1]
+        self.production_url = self.url + "production/"
+
+    def _first_line(self) -> str:
+        selector = selectors.DefaultSelector()
+        selector.register(self.process.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
+        ready = selector.select(timeout=START_GUARD)
+        selector.close()
+        if not ready:
+            self.process.kill()
+            raise AssertionError("the server printed nothing")
+        line = self.process.stdout.readline().strip()  # type: ignore[union-attr]
+        if not line:
+            self.process.wait()
+            raise AssertionError(f"the server did not start: {self.process.stderr.read()}")  # type: ignore[union-attr]
+        return line
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up of any kind."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.terminate()
+        code = self.process.wait(timeout=START_GUARD)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+        return code
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

@@ -1,0 +1,239 @@
+"""``--state FILE``: what a client was told succeeded survives SIGKILL, and IDs carry on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+
+import pytest
+from conftest import HIT_ARGS
+from server_helpers import ServerProcess, client
+
+from pytest_mturk import ServerControl, Simulator, StateFileError
+from pytest_mturk.core.model import Environment
+from pytest_mturk.faces.serving import Backend
+from pytest_mturk.faces.state_file import StateFile
+
+WORKER = "A1B2C3D4E5F6G7"
+START = "2026-03-01T09:00:00+00:00"
+
+
+def drive(sandbox, production, control):
+    """A day's work in both worlds; every ID and amount the clients were told."""
+    told = {"hits": [], "assignments": {}, "bonuses": []}
+    for world in (sandbox, production):
+        for _ in range(3):
+            told["hits"].append(world.create_hit(**HIT_ARGS)["HIT"]["HITId"])
+    for index, hit_id in enumerate(told["hits"]):
+        assignment_id = control.accept(WORKER, hit_id)
+        control.submit(WORKER, assignment_id, None)
+        world = sandbox if index < 3 else production
+        if index % 2:
+            world.approve_assignment(AssignmentId=assignment_id)
+            told["assignments"][assignment_id] = "Approved"
+        else:
+            told["assignments"][assignment_id] = "Submitted"
+    approved = [a for a, status in told["assignments"].items() if status == "Approved"]
+    production.send_bonus(
+        WorkerId=WORKER, BonusAmount="1.25", AssignmentId=approved[-1], Reason="Thanks",
+        UniqueRequestToken="bonus-1",
+    )  # fmt: skip
+    told["bonuses"].append(approved[-1])
+    control.advance(hours=1)
+    told["now"] = control.now()
+    told["balance"] = production.get_account_balance()["AvailableBalance"]
+    return told
+
+
+def check(sandbox, production, control, told):
+    assert control.now() == told["now"]
+    assert sorted(h["HITId"] for h in control.hits()) == sorted(told["hits"])
+    statuses = {a["AssignmentId"]: a["AssignmentStatus"] for a in control.assignments()}
+    assert statuses == told["assignments"]
+    bonuses = production.list_bonus_payments(AssignmentId=told["bonuses"][0])["BonusPayments"]
+    assert [b["BonusAmount"] for b in bonuses] == ["1.25"]
+    assert production.get_account_balance()["AvailableBalance"] == told["balance"]
+
+
+def test_sigkill_loses_nothing_acknowledged_and_ids_carry_on(tmp_path):
+    state = str(tmp_path / "state.json")
+    with ServerProcess("--state", state, "--seed", "4", "--start", START) as first:
+        sandbox, production = client(first.url), client(first.production_url)
+        told = drive(sandbox, production, ServerControl(first.url))
+        first.kill()
+    with ServerProcess("--state", state, "--seed", "4") as second:
+        sandbox, production = client(second.url), client(second.production_url)
+        check(sandbox, production, ServerControl(second.url), told)
+        after_restart = sandbox.create_hit(**HIT_ARGS)["HIT"]["HITId"]
+    # The same requests to a server that never stopped give the same next ID.
+    with ServerProcess("--seed", "4", "--start", START) as unbroken:
+        sandbox, production = client(unbroken.url), client(unbroken.production_url)
+        drive(sandbox, production, ServerControl(unbroken.url))
+        assert sandbox.create_hit(**HIT_ARGS)["HIT"]["HITId"] == after_restart
+
+
+# -- the files, in process -------------------------------------------------------------
+
+
+OPENED: list[StateFile] = []
+
+
+@pytest.fixture(autouse=True)
+def _release():
+    yield
+    while OPENED:
+        OPENED.pop().release()
+
+
+def open_store(path, settings, **kwargs):
+    store, simulator = StateFile.open(path, settings, **kwargs)
+    OPENED.append(store)
+    return store, simulator
+
+
+def open_backend(path, **kwargs):
+    store, simulator = open_store(path, {"seed": 2, "start": START}, **kwargs)
+    return store, Backend(simulator, journal=store)
+
+
+def create(backend, n=1):
+    ids = []
+    for _ in range(n):
+        outcome = backend.call(Environment.SANDBOX, "CreateHIT", dict(HIT_ARGS), "AKIDEXAMPLE00000")
+        ids.append(outcome.call.response["HIT"]["HITId"])
+    return ids
+
+
+def reopen_ids(path):
+    store, simulator = open_store(path, {"seed": 2})
+    return sorted(simulator.hits), store, simulator
+
+
+def test_a_last_line_cut_short_was_never_acknowledged(tmp_path):
+    path = tmp_path / "state.json"
+    _, backend = open_backend(path)
+    ids = create(backend, 3)
+    with open(str(path) + ".journal", "ab") as journal:
+        journal.write(b'{"k":"call","t":1,"n":4,"e":"sandbox","o":"Cre')  # killed mid-write
+    assert reopen_ids(path)[0] == sorted(ids)
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        (lambda lines: lines.__setitem__(2, b"{broken"), "line 3 is damaged"),
+        (lambda lines: lines.__delitem__(2), "numbers skip"),
+        (lambda lines: lines.__setitem__(0, b'{"format": "else"}'), "not a pytest-mturk journal"),
+        (lambda lines: lines.__setitem__(2, b"[1]"), "line 3 is not an action"),
+    ],
+)
+def test_damage_inside_the_journal_is_reported(tmp_path, damage, problem):
+    path = tmp_path / "state.json"
+    _, backend = open_backend(path)
+    create(backend, 3)
+    journal = tmp_path / "state.json.journal"
+    lines = journal.read_bytes().split(b"\n")
+    damage(lines)
+    journal.write_bytes(b"\n".join(lines))
+    with pytest.raises(StateFileError, match=problem):
+        open_store(path, {})
+
+
+def test_a_missing_or_foreign_journal_is_reported(tmp_path):
+    path = tmp_path / "state.json"
+    _, backend = open_backend(path)
+    create(backend)
+    other, simulator = open_store(tmp_path / "other.json", {"seed": 3, "start": START})
+    create(Backend(simulator, journal=other), 2)
+    shutil.copy(tmp_path / "other.json.journal", tmp_path / "state.json.journal")
+    with pytest.raises(StateFileError, match="no journal of the snapshot"):
+        open_store(path, {})
+    os.remove(tmp_path / "state.json.journal")
+    with pytest.raises(StateFileError, match="no journal of the snapshot"):
+        open_store(path, {})
+
+
+def test_a_replay_that_gives_other_ids_is_reported(tmp_path):
+    path = tmp_path / "state.json"
+    _, backend = open_backend(path)
+    create(backend)
+    journal = tmp_path / "state.json.journal"
+    lines = journal.read_bytes().split(b"\n")
+    record = json.loads(lines[1])
+    record["r"] = "00000000-0000-0000-0000-000000000000"
+    lines[1] = json.dumps(record).encode()
+    journal.write_bytes(b"\n".join(lines))
+    with pytest.raises(StateFileError, match="replaying line 2 gave"):
+        open_store(path, {})
+
+
+def test_a_crash_between_the_two_renames_of_a_snapshot_is_recovered(tmp_path):
+    path = tmp_path / "state.json"
+    store, backend = open_backend(path)
+    ids = create(backend, 2)
+    old_journal = (tmp_path / "state.json.journal").read_bytes()
+    store.rebase(backend.simulator)
+    # As if the process died after the snapshot's rename, before the journal's.
+    os.replace(tmp_path / "state.json.journal", tmp_path / "state.json.journal.next")
+    (tmp_path / "state.json.journal").write_bytes(old_journal)
+    found, store, simulator = reopen_ids(path)
+    assert found == sorted(ids)
+    assert not (tmp_path / "state.json.journal.next").exists()
+
+
+def test_snapshots_are_taken_as_the_journal_grows(tmp_path):
+    path = tmp_path / "state.json"
+    _, backend = open_backend(path, every=3)
+    ids = create(backend, 7)
+    journal = (tmp_path / "state.json.journal").read_bytes().split(b"\n")
+    assert len(journal) == 3  # the header, one action, and the end of the last line
+    with Simulator(load=path) as loaded:
+        assert len(loaded.hits) == 6  # the snapshot is an ordinary saved state
+    assert reopen_ids(path)[0] == sorted(ids)
+
+
+def test_a_restart_carries_on_with_the_same_ids(tmp_path):
+    path = tmp_path / "state.json"
+    _, backend = open_backend(path)
+    create(backend, 2)
+    backend.act(
+        {"k": "worker", "w": WORKER, "a": "accept", "id": sorted(backend.simulator.hits)[0]}
+    )
+    backend.advance(dt.timedelta(minutes=5))
+    _, again = open_backend(path)
+    _, same = open_backend(tmp_path / "copy.json")
+    create(same, 2)
+    same.act({"k": "worker", "w": WORKER, "a": "accept", "id": sorted(same.simulator.hits)[0]})
+    same.advance(dt.timedelta(minutes=5))
+    assert create(again, 1) == create(same, 1)
+
+
+def test_load_is_only_for_a_new_state_file(tmp_path):
+    path = tmp_path / "state.json"
+    open_backend(path)
+    with pytest.raises(Exception, match="already holds a simulation"):
+        open_store(path, {}, load=str(path))
+
+
+def test_the_command_reports_a_damaged_state_file(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "state.json"
+    _, backend = open_backend(path)
+    create(backend, 2)
+    journal = tmp_path / "state.json.journal"
+    lines = journal.read_bytes().split(b"\n")
+    lines[1] = b"{damaged"
+    journal.write_bytes(b"\n".join(lines))
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_mturk", "serve", "--port", "0", "--state", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "line 2 is damaged" in done.stderr
+    assert done.stdout == ""  # it never started serving
