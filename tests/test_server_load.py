@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import time
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -50,10 +51,13 @@ def check_invariants(url: str) -> dict:
     production = client(url + "production/")
     hits = control.hits("production")
     assignments = control.assignments("production")
+    submitted = Counter(a["HITId"] for a in assignments if a["AssignmentStatus"] == "Submitted")
     for hit in hits:
+        # Submitted assignments awaiting review count as neither pending nor completed.
         counted = (
             hit["NumberOfAssignmentsAvailable"]
             + hit["NumberOfAssignmentsPending"]
+            + submitted[hit["HITId"]]
             + hit["NumberOfAssignmentsCompleted"]
         )
         assert counted == hit["MaxAssignments"], hit

@@ -237,3 +237,16 @@ def test_the_command_reports_a_damaged_state_file(tmp_path):
     assert done.returncode == 2
     assert "line 2 is damaged" in done.stderr
     assert done.stdout == ""  # it never started serving
+
+
+def test_a_clean_stop_leaves_a_snapshot_and_an_empty_journal(tmp_path):
+    state = tmp_path / "state.json"
+    with ServerProcess("--state", str(state), "--seed", "4") as first:
+        hit_id = client(first.url).create_hit(**HIT_ARGS)["HIT"]["HITId"]
+        assert first.stop() == 0  # SIGTERM
+    journal = (tmp_path / "state.json.journal").read_bytes().splitlines()
+    assert len(journal) == 1  # the header: every action is in the snapshot
+    with Simulator(load=state) as saved:
+        assert list(saved.hits) == [hit_id]
+    with ServerProcess("--state", str(state)) as second:
+        assert client(second.url).get_hit(HITId=hit_id)["HIT"]["HITId"] == hit_id

@@ -20,7 +20,7 @@ import botocore
 
 from ..core.clock import EPOCH, epoch_ms, to_ms, wall_time
 from ..core.dispatch import dispatch
-from ..core.errors import UsageError, WorkerActionError
+from ..core.errors import UsageError
 from ..core.model import Environment
 from ..doors import _bootstrap
 from .simulator import Simulator
@@ -193,14 +193,16 @@ class Backend:
                 return read(self.simulator)
 
     def advance(self, delta: _dt.timedelta) -> _dt.datetime:
+        """Move simulated time on by ``delta`` (a real clock keeps following from there)."""
         if delta < _dt.timedelta(0):
-            raise WorkerActionError("The clock only moves forward.")
-        result: _dt.datetime = self.act(
-            {"k": "advance", "ms": delta // _dt.timedelta(milliseconds=1)}
-        )
-        if self.clock == "real":
-            virtual, real = self._anchor
-            self._anchor = (virtual + delta, real)
+            raise UsageError("The clock only moves forward.")
+        with self.lock:
+            result: _dt.datetime = self.act(
+                {"k": "advance", "ms": delta // _dt.timedelta(milliseconds=1)}
+            )
+            if self.clock == "real":
+                virtual, real = self._anchor
+                self._anchor = (virtual + delta, real)
         return result
 
     def replace(self, simulator: Simulator) -> None:
