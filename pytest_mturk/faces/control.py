@@ -15,7 +15,7 @@ import os
 import tempfile
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .._version import __version__
 from ..core import shapes
@@ -23,10 +23,25 @@ from ..core.model import Environment
 from ..doors.server.wsgi import CONTROL_PREFIX, PRODUCTION_PATH, ControlError
 from .simulator import Simulator
 
-if TYPE_CHECKING:
-    from .serving import Backend
+__all__ = ["Backend", "answer", "plain"]
 
-__all__ = ["answer", "plain"]
+
+class Backend(Protocol):
+    """What the control API needs of the server's backend (``faces.serving.Backend``,
+    which hands its requests here: this module does not import it back)."""
+
+    simulator: Simulator
+    clock: str
+    journal: Any
+    shared: bool
+    settings: dict[str, Any]
+    lock: Any
+
+    def act(self, record: dict[str, Any]) -> Any: ...
+
+    def advance(self, delta: _dt.timedelta) -> _dt.datetime: ...
+
+    def replace(self, simulator: Simulator) -> None: ...
 
 
 def plain(value: Any) -> Any:
