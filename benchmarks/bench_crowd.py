@@ -24,26 +24,19 @@ import tracemalloc
 from typing import Any
 
 import boto3
+from bench_calls import HIT_ARGS as CALL_ARGS
 from botocore.stub import Stubber
 
 from pytest_mturk import AssignmentStatus, mturk_sim
 from pytest_mturk.core.dispatch import dispatch
 from pytest_mturk.core.model import Environment
 
-QUESTION = (
-    '<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/'
-    'AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd">'
-    "<ExternalURL>https://example.com/task</ExternalURL><FrameHeight>600</FrameHeight>"
-    "</ExternalQuestion>"
-)
+# The benchmarks' HIT, with room for a crowd: three assignments, a month to live.
 HIT_ARGS: dict[str, Any] = {
-    "Title": "Label an image",
-    "Description": "Say what the picture shows",
+    **CALL_ARGS,
     "Reward": "0.05",
     "LifetimeInSeconds": 30 * 86400,
-    "AssignmentDurationInSeconds": 600,
     "MaxAssignments": 3,
-    "Question": QUESTION,
 }
 
 

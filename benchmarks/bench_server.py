@@ -24,23 +24,9 @@ import time
 from typing import Any
 
 import boto3
+from bench_calls import HIT_ARGS
 from botocore.config import Config
 
-QUESTION = (
-    '<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/'
-    'AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd">'
-    "<ExternalURL>https://example.com/task</ExternalURL><FrameHeight>600</FrameHeight>"
-    "</ExternalQuestion>"
-)
-HIT_ARGS: dict[str, Any] = {
-    "Title": "Label an image",
-    "Description": "Say what the picture shows",
-    "Reward": "0.50",
-    "LifetimeInSeconds": 3600,
-    "AssignmentDurationInSeconds": 600,
-    "MaxAssignments": 1,
-    "Question": QUESTION,
-}
 MIX = 4  # calls per round of the mix
 
 
