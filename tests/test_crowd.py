@@ -28,6 +28,8 @@ from pytest_mturk import (
 from pytest_mturk.core.model import Environment
 
 START = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
+# A crowd's arrivals follow the hour of the day: every test starts at the same hour.
+pytestmark = pytest.mark.mturk(start=START)
 
 
 def post(client, count, **overrides):

@@ -119,7 +119,9 @@ def test_the_crowd_works_under_the_fixture(pytester):
         """
         import datetime as dt
         import boto3
+        import pytest
 
+        @pytest.mark.mturk(start="2026-03-02T09:00:00Z")  # a crowd's hours: the same each run
         def test_pipeline(mturk):
             client = boto3.client("mturk", region_name="us-east-1")
             hit = client.create_hit(

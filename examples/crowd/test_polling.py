@@ -9,9 +9,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import boto3
+import pytest
 from polling import LABELS, run
 
 from pytest_mturk import AssignmentStatus, mturk_sim
+
+# A crowd comes and goes with the hour of the day: each test starts at the same hour, so it
+# sees the same crowd every run.
+pytestmark = pytest.mark.mturk(start="2026-03-02T09:00:00Z")
 
 IMAGES = [f"https://example.org/{n}.jpg" for n in range(40)]
 TRUTH = {image: LABELS[n % 3] for n, image in enumerate(IMAGES)}
