@@ -649,6 +649,8 @@ def test_html5_skipping_settled_runs_finds_the_same_errors(content):
 @example("<!DOCTYPE html><head><Script a='b'><body></SCRIPT></head><body><body>")
 @example('<!DOCTYPE html><html><link rel=x><div a="1"b><body>')
 @example("\ufeff <!-- c --><!doctype html><title></title ><frameset><body>")
+@example("<!-- c -->--><!DOCTYPE html>")  # text after a comment, before the doctype
+@example("<!DOCTYPE html><script>a</script x><body>x</script><body>")  # an end tag with more
 def test_html5_reading_the_head_in_one_match_finds_the_same_errors(content):
     # The usual start of a page (doctype, head, the tag opening the body) is read in
     # one regular-expression match; token by token, the errors must be the same.

@@ -76,15 +76,18 @@ _SETTLED_RUN = re.compile(
 # with their end tag ahead, spaces, comments), then perhaps the tag that opens the body
 # (an ordinary start tag of any other element, body included). Nothing in it can hold
 # an error; after it the doctype is seen, and the body open if that last tag was there.
+# A comment's or a raw-text element's content is written so that it cannot run past its
+# first end (a lazy ".*?" could, when a later part of the match failed and the engine
+# looked for a longer one).
 _HEAD_RUN = re.compile(
-    r"""\ufeff?(?:[\t\n\f\r ]+|<!--(?!-?>).*?--!?>)*<!(?i:doctype)[^>]*>"""
+    r"""\ufeff?(?:[\t\n\f\r ]+|<!--(?!-?>)(?:(?!--!?>).)*--!?>)*<!(?i:doctype)[^>]*>"""
     r"""(?:[\t\n\f\r ]+"""
-    r"""|<!--(?!-?>).*?--!?>"""
+    r"""|<!--(?!-?>)(?:(?!--!?>).)*--!?>"""
     r"""|<(?i:html|head|meta|link|base|basefont|bgsound)(?=[\t\n\f\r />])"""
     + _PLAIN_ATTRIBUTES.pattern
     + r"""|<((?i:script|style|title|noscript|noframes))(?=[\t\n\f\r />])"""
     + _PLAIN_ATTRIBUTES.pattern
-    + r""".*?(?=</(?i:\1)[\t\n\f\r />])"""
+    + r"""(?:(?!</(?i:\1)[\t\n\f\r />]).)*"""
     r"""|</(?i:head|script|style|title|noscript|noframes)[\t\n\f\r ]*>"""
     r""")*"""
     r"""(?P<body><(?!(?i:frameset|plaintext|template|html|head|base|basefont|bgsound|link|meta"""
