@@ -240,7 +240,9 @@ def test_a_question_form_refuses_a_required_question_left_empty_in_the_page(
 def test_the_pages_work_from_the_keyboard(page, mturk_server, requester):
     hit = requester.create_hit(**{**HIT_ARGS, "Question": SURVEY})["HIT"]
     page.goto(mturk_server.url + "worker")
-    # The worker ID field has the focus; Enter sends the form.
+    # The worker ID field has the focus (the browser gives it once the page is ready: wait
+    # for that, or keys typed on a busy machine go nowhere); Enter sends the form.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'worker_id'")
     page.keyboard.type(WORKER)
     page.keyboard.press("Enter")
     page.wait_for_url("**/projects")
