@@ -15,6 +15,7 @@ from typing import Any
 
 from ..core.shapes import Copier, copier
 from ..core.validation import validator_for
+from ._bootstrap import PARAMS_KEY
 
 _SCALARS = frozenset((str, int, bool))
 # botocore's client-side check of a scalar member: its Python type, and its minimum.
@@ -109,14 +110,14 @@ class Operation:
                 return False
         return all(name in params for name in self.required)
 
-    def body(self, context: Any, params: dict[str, Any], key: str) -> dict[str, Any]:
+    def body(self, context: Any, params: dict[str, Any]) -> dict[str, Any]:
         """The request body as the service receives it, from botocore's request dict.
 
         botocore has turned the call's parameters into JSON; when they are all
         plain strings and integers that the operation knows, decoding that JSON
         only gives them back, so a copy of them is taken instead.
         """
-        given = context.get(key) if context is not None else None
+        given = context.get(PARAMS_KEY) if context is not None else None
         if given is not None and self.direct and given.__class__ is dict:
             members = self.members
             for name, value in given.items():

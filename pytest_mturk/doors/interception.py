@@ -187,7 +187,7 @@ def before_call(
         _let_through(key, params, context, request_signer)
         return None
     operation = _operations.get(name) or bodies.operation(model)
-    body = operation.body(context, params, _bootstrap.PARAMS_KEY)
+    body = operation.body(context, params)
     return answer(service, operation, params.get("url", ""), body, key, request_signer)
 
 
