@@ -16,9 +16,9 @@ from ..core.errors import UsageError
 from . import settings as _settings
 
 if TYPE_CHECKING:
-    from .serving import ThreadServer
     from .settings import SimulatorSettings
     from .simulator import Simulator
+    from .threaded import ThreadServer
 
 # The simulator (and with it botocore) is imported only when a test needs one,
 # so the plugin costs pytest's start-up almost nothing.
@@ -331,12 +331,20 @@ def mturk(request: pytest.FixtureRequest) -> Simulator:
 
 @pytest.fixture
 def mturk_server(mturk: Simulator) -> Iterator[ThreadServer]:
-    """An HTTP server for this test, on a free loopback port, answering from the test's
-    simulator: what the test does in process and what a client (another process, another
-    language) does over HTTP see one state. ``url``, ``endpoint_url`` (the sandbox),
-    ``production_endpoint_url`` and ``control`` (its control API). Needs the ``server``
-    extra."""
-    from .serving import ThreadServer
+    """An HTTP server for this test (a :class:`~pytest_mturk.ThreadedServer`), on a free
+    loopback port, answering from the test's simulator: what the test does in process and
+    what a client (another process, another language) does over HTTP see one state.
+    ``url``, ``endpoint_url`` (the sandbox), ``production_endpoint_url`` and ``control``
+    (its control API). Needs the ``server`` extra."""
+    from .threaded import ThreadServer
 
-    with ThreadServer(mturk) as server:
-        yield server
+    try:
+        server = ThreadServer(mturk)
+    except UsageError as exc:
+        missing = str(exc)
+    else:
+        with server:
+            yield server
+        return
+    # Outside the except block: one message, not the UsageError and then this.
+    pytest.fail(missing, pytrace=False)
