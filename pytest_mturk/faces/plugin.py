@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import pytest
 
@@ -97,11 +97,16 @@ def pytest_configure(config: pytest.Config) -> None:
     if _flag(config):
         # A simulator for the whole run catches calls made outside any test (collection,
         # broader-scoped fixtures); each test's simulator starts as a copy of it.
-        config.stash[_SESSION_KEY] = _run_wide(config).start()
+        try:
+            run = _run_wide(config)
+        except UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        config.stash[_SESSION_KEY] = run.start()
 
 
 def _run_wide(config: pytest.Config) -> Simulator:
-    """The run-wide simulator (made on first use, with the ini and command-line settings)."""
+    """The run-wide simulator (made on first use, with the ini and command-line settings);
+    a :class:`UsageError` that names where the settings came from if they are wrong."""
     simulator = config.stash.get(_SESSION_KEY, None)
     if simulator is not None:
         return simulator
@@ -112,7 +117,7 @@ def _run_wide(config: pytest.Config) -> Simulator:
     try:
         simulator = _new_simulator(settings)
     except UsageError as exc:
-        raise pytest.UsageError(f"pytest-mturk settings (ini, command line): {exc}") from None
+        raise UsageError(f"pytest-mturk settings (ini, command line): {exc}") from None
     # Without the flag it is only ever active around broader-scoped fixtures: while
     # it waits, a test that uses no simulator must still reach botocore, which an
     # unstarted simulator would refuse.
@@ -184,12 +189,18 @@ def _simulator_for(request: pytest.FixtureRequest) -> Simulator:
         try:
             simulator, origin = _start_state(node, _settings_for(node))
         except UsageError as exc:
-            pytest.fail(f"pytest-mturk settings (ini, marker, command line): {exc}", pytrace=False)
+            _refuse(f"pytest-mturk settings (ini, marker, command line): {exc}")
         simulator.start()
         node.stash[_SIM_KEY] = simulator
         node.stash[_ORIGIN_KEY] = origin
         request.addfinalizer(lambda: _finish(node))
     return simulator
+
+
+def _refuse(message: str) -> NoReturn:
+    """Fail the test with ``message`` alone: no traceback of the plugin, and not the
+    error being handled too ("During handling of the above exception...")."""
+    raise pytest.fail.Exception(message, pytrace=False) from None
 
 
 def _start_state(node: pytest.Item, settings: dict[str, Any]) -> tuple[Simulator, str]:
@@ -261,7 +272,10 @@ def pytest_fixture_setup(
         return
     from ..doors import interception
 
-    run = _run_wide(request.config)
+    try:
+        run = _run_wide(request.config)
+    except UsageError as exc:
+        _refuse(str(exc))
     service = run._service
     # Finalizers run last-added first: this one after the fixture's own teardown...
     fixturedef.addfinalizer(lambda: interception.pop(service))
