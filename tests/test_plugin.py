@@ -313,6 +313,16 @@ def test_bad_ini_settings_stop_the_run(suite):
     result.stderr.fnmatch_lines(["*pytest-mturk settings*balance must be an amount*"])
 
 
+def test_the_flags_help_says_what_a_tests_simulator_starts_from(pytester):
+    help_text = " ".join(pytester.runpytest("--help").stdout.str().split())
+    assert (
+        "--mturk-sim simulate MTurk for every test: each test's simulator starts as a copy "
+        "of the run-wide one, which answers calls made outside tests and by broader-scoped "
+        "fixtures (a marker's own seed, start, balance or load starts it afresh); no MTurk "
+        "request leaves the process."
+    ) in help_text
+
+
 def test_plugin_off(suite):
     tests = """
 import sys

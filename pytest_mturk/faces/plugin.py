@@ -48,8 +48,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mturk-sim",
         action="store_true",
         default=None,
-        help="answer every boto3 mturk call of every test with a fresh simulator "
-        "(no MTurk request leaves the process).",
+        help="simulate MTurk for every test: each test's simulator starts as a copy of the "
+        "run-wide one, which answers calls made outside tests and by broader-scoped "
+        "fixtures (a marker's own seed, start, balance or load starts it afresh); no MTurk "
+        "request leaves the process.",
     )
     group.addoption("--mturk-seed", default=None, help="seed for the simulator's IDs (default 0).")
     parser.addini(
