@@ -284,7 +284,9 @@ class Simulator(Crowding):
         )
         if step < _dt.timedelta(0):
             raise UsageError(
-                "advance() only moves forward; to go back, freeze an earlier time with freezegun."
+                "advance() only moves forward. To go back, move the clock the simulator "
+                "follows: with freezegun, freeze_time(earlier) or its frozen.move_to(earlier); "
+                "with time-machine, time_machine.travel(earlier) or its traveller.move_to(earlier)."
             )
         if self._stage:
             return self._stage.advance(step)  # the crowds act on the way
