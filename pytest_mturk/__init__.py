@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .faces.remote import ServerControl, ServerControlError
     from .faces.settings import SimulatorSettings
     from .faces.simulator import Simulator
+    from .faces.threaded import ThreadedServer
     from .faces.worker import SimulatedWorker
     from .rules.answers import crowd_answers
     from .rules.answers import parse as parse_answers
@@ -50,6 +51,7 @@ _EXPORTS = {
     "SimulatorSettings": ("faces.settings", "SimulatorSettings"),
     "StateFileError": ("core.errors", "StateFileError"),
     "Task": ("faces.crowd", "Task"),
+    "ThreadedServer": ("faces.threaded", "ThreadedServer"),
     "UsageError": ("core.errors", "UsageError"),
     "WorkerActionError": ("core.errors", "WorkerActionError"),
     "active_simulator": ("faces.entry", "active_simulator"),
@@ -80,6 +82,7 @@ __all__ = [
     "SimulatorSettings",
     "StateFileError",
     "Task",
+    "ThreadedServer",
     "UsageError",
     "WorkerActionError",
     "active_simulator",

@@ -73,9 +73,28 @@ def test_advance(mturk, args, kwargs, expected):
 
 def test_advance_only_moves_forward(mturk):
     before = mturk.now
-    with pytest.raises(UsageError, match="only moves forward"):
+    with pytest.raises(UsageError) as refused:
         mturk.advance(seconds=-1)
     assert mturk.now == before
+    # It says how to go back, with either library the simulator follows.
+    assert str(refused.value) == (
+        "advance() only moves forward. To go back, move the clock the simulator follows: "
+        "with freezegun, freeze_time(earlier) or its frozen.move_to(earlier); with "
+        "time-machine, time_machine.travel(earlier) or its traveller.move_to(earlier)."
+    )
+
+
+@pytest.mark.parametrize("library", ["freezegun", "time-machine"])
+def test_the_way_back_the_refusal_names_works(library):
+    later = _dt.datetime(2026, 1, 5, tzinfo=_dt.timezone.utc)
+    earlier = _dt.datetime(2026, 1, 1, tzinfo=_dt.timezone.utc)
+    travel = (
+        freeze_time(later) if library == "freezegun" else time_machine.travel(later, tick=False)
+    )
+    with travel as traveller, mturk_sim() as sim:
+        assert sim.now == later
+        traveller.move_to(earlier)
+        assert sim.now == earlier
 
 
 def test_response_timestamps_follow_the_clock(mturk, client):

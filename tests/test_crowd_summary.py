@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from conftest import HIT_ARGS
 
-from pytest_mturk import AssignmentStatus, mturk_sim
+from pytest_mturk import AssignmentStatus, UsageError, mturk_sim
 
 START = dt.datetime(2026, 3, 2, 8, tzinfo=dt.timezone.utc)
 
@@ -89,6 +89,19 @@ def test_the_plot_is_a_png(finished, tmp_path):
     figure = summary.plot(path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(figure.axes) == 4
+
+
+def test_without_matplotlib_the_plot_says_which_extra(finished, monkeypatch):
+    _, _, summary = finished
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(UsageError) as missing:
+        summary.plot()
+    assert str(missing.value) == (
+        'Plotting a crowd summary needs matplotlib: pip install "pytest-mturk[plot]".'
+    )
+    # One message: not the ImportError as well ("During handling of the above...").
+    assert missing.value.__suppress_context__ and missing.value.__cause__ is None
 
 
 def test_a_crowd_run_never_imports_matplotlib():

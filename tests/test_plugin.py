@@ -267,10 +267,60 @@ def test_positional():
     )
 
 
+def test_a_settings_error_is_reported_once(suite):
+    result = suite(
+        """
+import pytest
+
+@pytest.mark.mturk(balanse="5.00")
+def test_typo(mturk):
+    pass
+"""
+    ).runpytest("-p", "no:randomly")
+    result.assert_outcomes(errors=1)
+    output = result.stdout.str()
+    assert output.count("Unknown simulator setting(s) 'balanse'") == 1
+    assert "During handling" not in output
+
+
+def test_a_bad_ini_setting_met_by_a_module_fixture_is_reported_once(suite):
+    # Without the flag the run-wide simulator is made only when a simulated test's
+    # broader-scoped fixture needs it: the error is that test's, without the plugin's code.
+    result = suite(
+        """
+import pytest
+
+@pytest.fixture(scope="module")
+def shared():
+    return 1
+
+@pytest.mark.mturk
+def test_x(shared):
+    pass
+""",
+        ini="mturk_balance = lots",
+    ).runpytest("-p", "no:randomly")
+    result.assert_outcomes(errors=1)
+    output = result.stdout.str()
+    assert output.count("balance must be an amount such as '500.00', not 'lots'.") == 1
+    assert "During handling" not in output
+    assert "plugin.py" not in output
+
+
 def test_bad_ini_settings_stop_the_run(suite):
     result = suite("def test_x():\n    pass\n", ini="mturk_balance = lots").runpytest("--mturk-sim")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*pytest-mturk settings*balance must be an amount*"])
+
+
+def test_the_flags_help_says_what_a_tests_simulator_starts_from(pytester):
+    help_text = " ".join(pytester.runpytest("--help").stdout.str().split())
+    assert (
+        "--mturk-sim simulate MTurk for every test: each test's simulator starts as a copy "
+        "of the run-wide one, which answers calls made outside tests and by broader-scoped "
+        "fixtures (a marker's own seed, start, balance or load starts it afresh); no MTurk "
+        "request leaves the process."
+    ) in help_text
 
 
 def test_plugin_off(suite):

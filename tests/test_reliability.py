@@ -127,10 +127,37 @@ def test_answers_sent_as_bytes_parse_as_the_direct_ones(mturk, retrying):
 def test_fail_next_refuses_what_it_cannot_do(mturk):
     with pytest.raises(UsageError, match="fault must be one of"):
         mturk.fail_next("CreateHIT", "meteor")
-    with pytest.raises(UsageError, match="not an operation"):
-        mturk.fail_next("create_hit")
     with pytest.raises(UsageError, match="at least 1"):
         mturk.fail_next("CreateHIT", times=0)
+    with pytest.raises(UsageError) as unknown:
+        mturk.fail_next("get_hits")
+    message = str(unknown.value)
+    assert message.startswith(
+        "'get_hits' is not an MTurk operation (did you mean 'get_hit'?). Name one as "
+        "boto3's client method or as the API does: accept_qualification_request "
+        "(AcceptQualificationRequest), approve_assignment (ApproveAssignment), "
+    )
+    # Both names of each of the 39 operations are listed.
+    methods = boto3.client("mturk", region_name="us-east-1").meta.method_to_api_mapping
+    assert len(methods) == 39
+    for method, api in methods.items():
+        assert f"{method} ({api})" in message
+    assert mturk.calls == []
+    assert not mturk._service.faults  # nothing scheduled by a refusal
+
+
+def test_fail_next_takes_boto3s_method_names_too(mturk):
+    client = boto3.client("mturk", region_name="sandbox", config=NO_RETRIES)
+    mturk.fail_next("list_hits", "throttled")
+    with pytest.raises(ClientError) as info:
+        client.list_hits()
+    assert info.value.response["Error"]["Code"] == "ThrottlingException"
+    assert client.list_hits()["NumResults"] == 0  # the one fault is used up
+    # Every method of boto3's client names its operation, as the API's own name does.
+    for method, api in client.meta.method_to_api_mapping.items():
+        mturk.fail_next(method)
+        mturk.fail_next(api)
+        assert mturk._service.faults.pop(api) == ["service_fault", "service_fault"]
 
 
 SAFETY_SUITE = """

@@ -12,7 +12,7 @@ from conftest import HIT_ARGS
 from server_helpers import KEY, ServerProcess, client
 
 from pytest_mturk import Simulator
-from pytest_mturk.faces.serving import ThreadServer
+from pytest_mturk.faces.threaded import ThreadServer
 
 TARGET = "MTurkRequesterServiceV20170117."
 

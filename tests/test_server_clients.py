@@ -17,7 +17,7 @@ import pytest
 from conftest import EXTERNAL_QUESTION
 
 from pytest_mturk import Simulator
-from pytest_mturk.faces.serving import ThreadServer
+from pytest_mturk.faces.threaded import ThreadServer
 
 NODE_DIR = Path(__file__).parent / "node"
 REQUIRED = os.environ.get("PYTEST_MTURK_CLIENTS") == "required"

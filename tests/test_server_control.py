@@ -10,7 +10,7 @@ from server_helpers import client
 
 from pytest_mturk import ServerControl, ServerControlError, Simulator
 from pytest_mturk.faces import serving
-from pytest_mturk.faces.serving import ThreadServer
+from pytest_mturk.faces.threaded import ThreadServer
 
 WORKER = "A1B2C3D4E5F6G7"
 UTC = dt.timezone.utc

@@ -13,7 +13,7 @@ from server_helpers import KEY
 
 from pytest_mturk import Simulator
 from pytest_mturk.core.dispatch import service_model
-from pytest_mturk.faces.serving import ThreadServer
+from pytest_mturk.faces.threaded import ThreadServer
 
 TARGET = "MTurkRequesterServiceV20170117."
 OPERATIONS = sorted(service_model().operation_names)

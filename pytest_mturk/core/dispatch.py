@@ -21,12 +21,14 @@ of kind ``"lost"``: the work is done, the caller never hears of it).
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import botocore
 
-from .errors import ServiceError, service_fault
+from .errors import ServiceError, UsageError, service_fault
 from .validation import Check, validator_for
 from .wire import error_json, to_wire_json
 
@@ -40,12 +42,32 @@ __all__ = [
     "Outcome",
     "check_for",
     "dispatch",
+    "operation_named",
     "refusal",
     "service_model",
 ]
 
 # The kinds of fault ``Simulator.fail_next`` schedules.
 FAULTS = ("service_fault", "throttled", "lost")
+
+
+def operation_named(name: str, operations: Iterable[str]) -> str:
+    """The operation ``name`` means: its API name (``GetHIT``) or the boto3 client
+    method calling it (``get_hit``, botocore's ``xform_name`` of it). An unknown name
+    is a :class:`UsageError` listing both names of every operation."""
+    xform_name = botocore.xform_name
+    names = {operation: operation for operation in operations}
+    names.update({xform_name(operation): operation for operation in list(names)})
+    if name in names:
+        return names[name]
+    close = difflib.get_close_matches(name, names, n=1)
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    listed = ", ".join(f"{xform_name(op)} ({op})" for op in sorted(set(names.values())))
+    raise UsageError(
+        f"{name!r} is not an MTurk operation{guess}. Name one as boto3's client "
+        f"method or as the API does: {listed}."
+    )
+
 
 # The caller of an unsigned request (``Config(signature_version=UNSIGNED)``).
 UNSIGNED: Any = botocore.UNSIGNED

@@ -83,17 +83,11 @@ def _settings(options: argparse.Namespace) -> dict[str, Any]:
 
 
 def serve(options: argparse.Namespace) -> int:
-    try:
-        from ..doors.server import RunningServer, make_app
-    except ImportError as exc:
-        print(
-            f"pytest-mturk serve needs the server extra ({exc}): "
-            "pip install 'pytest-mturk[server]'",
-            file=sys.stderr,
-        )
-        return 2
     from .serving import Backend
     from .simulator import Simulator
+    from .threaded import server_door
+
+    door = server_door()  # without the server extra, the UsageError main() prints
 
     settings = _settings(options)
     journal = None
@@ -109,8 +103,8 @@ def serve(options: argparse.Namespace) -> int:
         if not equals or not public or not local:
             raise UsageError(f"--frame-origin takes PUBLIC=LOCAL, not {mapping!r}.")
         backend.frame_origins[public] = local
-    server = RunningServer(
-        make_app(backend), options.host, options.port, log_requests=options.log_requests
+    server = door.RunningServer(
+        door.make_app(backend), options.host, options.port, log_requests=options.log_requests
     )
     print(
         f"pytest-mturk {__version__} serving on {server.url}\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import pytest
 
@@ -16,9 +16,9 @@ from ..core.errors import UsageError
 from . import settings as _settings
 
 if TYPE_CHECKING:
-    from .serving import ThreadServer
     from .settings import SimulatorSettings
     from .simulator import Simulator
+    from .threaded import ThreadServer
 
 # The simulator (and with it botocore) is imported only when a test needs one,
 # so the plugin costs pytest's start-up almost nothing.
@@ -48,8 +48,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mturk-sim",
         action="store_true",
         default=None,
-        help="answer every boto3 mturk call of every test with a fresh simulator "
-        "(no MTurk request leaves the process).",
+        help="simulate MTurk for every test: each test's simulator starts as a copy of the "
+        "run-wide one, which answers calls made outside tests and by broader-scoped "
+        "fixtures (a marker's own seed, start, balance or load starts it afresh); no MTurk "
+        "request leaves the process.",
     )
     group.addoption("--mturk-seed", default=None, help="seed for the simulator's IDs (default 0).")
     parser.addini(
@@ -97,11 +99,16 @@ def pytest_configure(config: pytest.Config) -> None:
     if _flag(config):
         # A simulator for the whole run catches calls made outside any test (collection,
         # broader-scoped fixtures); each test's simulator starts as a copy of it.
-        config.stash[_SESSION_KEY] = _run_wide(config).start()
+        try:
+            run = _run_wide(config)
+        except UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        config.stash[_SESSION_KEY] = run.start()
 
 
 def _run_wide(config: pytest.Config) -> Simulator:
-    """The run-wide simulator (made on first use, with the ini and command-line settings)."""
+    """The run-wide simulator (made on first use, with the ini and command-line settings);
+    a :class:`UsageError` that names where the settings came from if they are wrong."""
     simulator = config.stash.get(_SESSION_KEY, None)
     if simulator is not None:
         return simulator
@@ -112,7 +119,7 @@ def _run_wide(config: pytest.Config) -> Simulator:
     try:
         simulator = _new_simulator(settings)
     except UsageError as exc:
-        raise pytest.UsageError(f"pytest-mturk settings (ini, command line): {exc}") from None
+        raise UsageError(f"pytest-mturk settings (ini, command line): {exc}") from None
     # Without the flag it is only ever active around broader-scoped fixtures: while
     # it waits, a test that uses no simulator must still reach botocore, which an
     # unstarted simulator would refuse.
@@ -184,12 +191,18 @@ def _simulator_for(request: pytest.FixtureRequest) -> Simulator:
         try:
             simulator, origin = _start_state(node, _settings_for(node))
         except UsageError as exc:
-            pytest.fail(f"pytest-mturk settings (ini, marker, command line): {exc}", pytrace=False)
+            _refuse(f"pytest-mturk settings (ini, marker, command line): {exc}")
         simulator.start()
         node.stash[_SIM_KEY] = simulator
         node.stash[_ORIGIN_KEY] = origin
         request.addfinalizer(lambda: _finish(node))
     return simulator
+
+
+def _refuse(message: str) -> NoReturn:
+    """Fail the test with ``message`` alone: no traceback of the plugin, and not the
+    error being handled too ("During handling of the above exception...")."""
+    raise pytest.fail.Exception(message, pytrace=False) from None
 
 
 def _start_state(node: pytest.Item, settings: dict[str, Any]) -> tuple[Simulator, str]:
@@ -261,7 +274,10 @@ def pytest_fixture_setup(
         return
     from ..doors import interception
 
-    run = _run_wide(request.config)
+    try:
+        run = _run_wide(request.config)
+    except UsageError as exc:
+        _refuse(str(exc))
     service = run._service
     # Finalizers run last-added first: this one after the fixture's own teardown...
     fixturedef.addfinalizer(lambda: interception.pop(service))
@@ -331,12 +347,20 @@ def mturk(request: pytest.FixtureRequest) -> Simulator:
 
 @pytest.fixture
 def mturk_server(mturk: Simulator) -> Iterator[ThreadServer]:
-    """An HTTP server for this test, on a free loopback port, answering from the test's
-    simulator: what the test does in process and what a client (another process, another
-    language) does over HTTP see one state. ``url``, ``endpoint_url`` (the sandbox),
-    ``production_endpoint_url`` and ``control`` (its control API). Needs the ``server``
-    extra."""
-    from .serving import ThreadServer
+    """An HTTP server for this test (a :class:`~pytest_mturk.ThreadedServer`), on a free
+    loopback port, answering from the test's simulator: what the test does in process and
+    what a client (another process, another language) does over HTTP see one state.
+    ``url``, ``endpoint_url`` (the sandbox), ``production_endpoint_url`` and ``control``
+    (its control API). Needs the ``server`` extra."""
+    from .threaded import ThreadServer
 
-    with ThreadServer(mturk) as server:
-        yield server
+    try:
+        server = ThreadServer(mturk)
+    except UsageError as exc:
+        missing = str(exc)
+    else:
+        with server:
+            yield server
+        return
+    # Outside the except block: one message, not the UsageError and then this.
+    pytest.fail(missing, pytrace=False)

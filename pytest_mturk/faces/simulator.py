@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from .. import operations as ops
 from ..core.containers import JDict
-from ..core.dispatch import FAULTS
+from ..core.dispatch import FAULTS, operation_named
 from ..core.errors import InternalError, UsageError
 from ..core.model import (
     HIT,
@@ -284,7 +284,9 @@ class Simulator(Crowding):
         )
         if step < _dt.timedelta(0):
             raise UsageError(
-                "advance() only moves forward; to go back, freeze an earlier time with freezegun."
+                "advance() only moves forward. To go back, move the clock the simulator "
+                "follows: with freezegun, freeze_time(earlier) or its frozen.move_to(earlier); "
+                "with time-machine, time_machine.travel(earlier) or its traveller.move_to(earlier)."
             )
         if self._stage:
             return self._stage.advance(step)  # the crowds act on the way
@@ -383,6 +385,7 @@ class Simulator(Crowding):
     def fail_next(self, operation: str, fault: str = "service_fault", *, times: int = 1) -> None:
         """Make the next ``times`` calls of ``operation`` fail, through botocore's retries.
 
+        ``operation`` is the API's name (``"GetHIT"``) or boto3's (``"get_hit"``).
         ``fault`` is ``"service_fault"`` (HTTP 500 ServiceFault), ``"throttled"``
         (HTTP 400 ThrottlingException) or ``"lost"`` (the service does the work but
         the response never arrives: botocore sees a read timeout). botocore retries
@@ -391,11 +394,7 @@ class Simulator(Crowding):
         """
         if fault not in FAULTS:
             raise UsageError(f"fault must be one of {', '.join(FAULTS)}, not {fault!r}.")
-        if operation not in self._service.operations:
-            raise UsageError(
-                f"{operation!r} is not an operation the simulator answers "
-                "(use the API's name, e.g. 'CreateHIT')."
-            )
+        operation = operation_named(operation, self._service.operations)
         if times < 1:
             raise UsageError("times must be at least 1.")
         with self._service.lock:

@@ -1,0 +1,210 @@
+"""The HTTP server in a thread of this process: :class:`ThreadedServer` for scripts
+(``pytest_mturk.ThreadedServer``), and :class:`ThreadServer`, the ``mturk_server``
+fixture's, which serves a test's simulator.
+
+Both serve what ``pytest-mturk serve`` serves, through the same code: the door's
+WSGI app and werkzeug's threaded server (:mod:`pytest_mturk.doors.server`), answered
+by a :class:`~.serving.Backend`. werkzeug, the ``server`` extra, is imported when a
+server is made, never before.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from ..core.errors import UsageError
+from .serving import CLOCK_MODES, Backend
+from .simulator import Simulator
+
+if sys.version_info >= (3, 11):
+    from typing import Self, Unpack
+elif TYPE_CHECKING:
+    # Python 3.10 has neither; type checkers know typing_extensions from their own stubs.
+    from typing_extensions import Self, Unpack
+
+if TYPE_CHECKING:
+    from ..doors.server import RunningServer
+    from .remote import ServerControl
+    from .settings import SimulatorSettings
+
+__all__ = ["ThreadServer", "ThreadedServer", "server_door"]
+
+LOOPBACK = "127.0.0.1"
+SERVER_EXTRA = "pip install 'pytest-mturk[server]'"
+
+
+def server_door() -> Any:
+    """The HTTP door (:mod:`pytest_mturk.doors.server`), imported now: it needs werkzeug,
+    the ``server`` extra, which the rest of the package never imports. Without it, a
+    :class:`UsageError` that says so and what to install."""
+    try:
+        from ..doors import server
+    except ImportError as exc:
+        if (exc.name or "").partition(".")[0] != "werkzeug":
+            raise
+        raise UsageError(
+            f"The HTTP server needs the server extra (werkzeug 3.0 or later, which could "
+            f"not be imported): {SERVER_EXTRA}."
+        ) from None
+    return server
+
+
+class ThreadedServer:
+    """The simulated MTurk over HTTP, served from a thread of this process: for a
+    script, a notebook or a test that drives code in another process or language.
+
+    It serves what ``pytest-mturk serve`` serves (the service API of both worlds, the
+    control API, the worker pages), answering from a :class:`~pytest_mturk.Simulator`
+    of its own made with ``settings`` (those of :class:`~pytest_mturk.SimulatorSettings`:
+    ``seed``, ``balance``, ``start``, ``access_keys``...). ``clock`` is ``"frozen"``
+    (time moves only when told) or ``"real"`` (it follows the wall clock too)::
+
+        with ThreadedServer(seed=1) as server:
+            mturk = boto3.client("mturk", endpoint_url=server.endpoint_url, ...)
+
+    :meth:`start` binds ``host``:``port`` (port 0: a free one) and serves until
+    :meth:`stop`; it may be started again after a stop, and serves the same simulation.
+    While it runs: ``url`` is the server's root (the control API is under
+    ``url + "_mturk/"``), ``endpoint_url`` the sandbox endpoint to give boto3's
+    ``endpoint_url`` (the root too, as with ``pytest-mturk serve``),
+    ``production_endpoint_url`` production's, ``port`` the port bound and ``control`` a
+    :class:`~pytest_mturk.ServerControl` of it. ``simulator`` is the simulator it
+    answers from (a control API reset or loaded snapshot replaces it). Needs the
+    ``server`` extra (werkzeug).
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        host: str = LOOPBACK,
+        *,
+        clock: str = "frozen",
+        log_requests: bool = False,
+        **settings: Unpack[SimulatorSettings],
+    ) -> None:
+        door = server_door()
+        simulator = Simulator(**settings)
+        # A control API reset starts an empty simulation with these (never the loaded
+        # file), the access keys as read (an iterator given for them is used up by now).
+        fresh: dict[str, Any] = dict(simulator._settings_kwargs)
+        fresh.pop("load", None)
+        self._setup(door, simulator, False, clock, host, port, log_requests, fresh)
+
+    def _setup(
+        self,
+        door: Any,
+        simulator: Simulator,
+        shared: bool,
+        clock: str,
+        host: str,
+        port: int,
+        log_requests: bool,
+        settings: dict[str, Any],
+    ) -> None:
+        if clock not in CLOCK_MODES:
+            raise UsageError(f"clock must be one of {', '.join(CLOCK_MODES)}, not {clock!r}.")
+        self._door = door
+        self.backend = Backend(simulator, clock=clock, shared=shared, settings=settings)
+        self.host = host
+        self._port = port
+        self._log_requests = log_requests
+        # While serving: the door's server, and a client of its control API.
+        self._running: tuple[RunningServer, ServerControl] | None = None
+
+    def __repr__(self) -> str:
+        where = self._running[0].url if self._running is not None else "not running"
+        return f"<{type(self).__name__} {where}>"
+
+    @property
+    def simulator(self) -> Simulator:
+        """The simulator the server answers from."""
+        return self.backend.simulator
+
+    @property
+    def running(self) -> bool:
+        """Whether it serves (between :meth:`start` and :meth:`stop`)."""
+        return self._running is not None
+
+    def _serving(self) -> tuple[RunningServer, ServerControl]:
+        if self._running is None:
+            raise UsageError(
+                "The server is not running: start() it first (or use it in a with block)."
+            )
+        return self._running
+
+    @property
+    def url(self) -> str:
+        """The server's root URL, e.g. ``http://127.0.0.1:40123/``."""
+        return self._serving()[0].url
+
+    @property
+    def endpoint_url(self) -> str:
+        """The sandbox's endpoint, for boto3's ``endpoint_url`` (the server's root)."""
+        return self._serving()[0].endpoint_url
+
+    @property
+    def production_endpoint_url(self) -> str:
+        """Production's endpoint (``url + "production/"``)."""
+        return self._serving()[0].production_endpoint_url
+
+    @property
+    def port(self) -> int:
+        """The port bound (the one picked, when made with port 0)."""
+        return self._serving()[0].port
+
+    @property
+    def control(self) -> ServerControl:
+        """A :class:`~pytest_mturk.ServerControl` of this server's control API."""
+        return self._serving()[1]
+
+    def serve_origin(self, public: str, local: str) -> None:
+        """Frame an ExternalQuestion at ``public`` (``https://exp.example``) from ``local``
+        (``http://127.0.0.1:8000``) in the worker pages; the HIT keeps its HTTPS URL."""
+        self.backend.frame_origins[public] = local
+
+    def start(self) -> Self:
+        """Bind and serve in a daemon thread, until :meth:`stop`."""
+        if self._running is not None:
+            raise UsageError(
+                f"The server is already running at {self._running[0].url}; stop() it first."
+            )
+        from .remote import ServerControl
+
+        door = self._door
+        app = door.make_app(self.backend)
+        running: RunningServer = door.RunningServer(
+            app, self.host, self._port, log_requests=self._log_requests
+        )
+        self._running = (running.start(), ServerControl(running.url))
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port (nothing happens if it is not running)."""
+        running, self._running = self._running, None
+        if running is not None:
+            running[0].stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class ThreadServer(ThreadedServer):
+    """A :class:`ThreadedServer` answering from a simulator made elsewhere: what the
+    ``mturk_server`` fixture gives, serving the test's own simulator (``shared``: a
+    control API reset or load, which would replace it, is refused)."""
+
+    def __init__(
+        self,
+        simulator: Simulator,
+        *,
+        shared: bool = True,
+        clock: str = "frozen",
+        host: str = LOOPBACK,
+        port: int = 0,
+        log_requests: bool = False,
+    ) -> None:
+        self._setup(server_door(), simulator, shared, clock, host, port, log_requests, {})
