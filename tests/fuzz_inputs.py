@@ -48,6 +48,7 @@ NAMES: dict[str, tuple[str, ...]] = {
         "done",
         "disposed",
         "expired",
+        "expired_in_progress",
         "qualified",
         "policy",
         "sandbox",

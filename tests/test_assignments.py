@@ -181,8 +181,8 @@ def test_abandonment_after_expiry_does_not_reopen(mturk, client, make_hit, worke
     hit_id = make_hit(LifetimeInSeconds=60, AssignmentDurationInSeconds=600)["HITId"]
     assignment = workers[0].accept(hit_id)
     mturk.advance(seconds=60)
-    # Expiry makes the HIT Reviewable at once, with the work still pending.
-    assert counters(client, hit_id) == ("Reviewable", 0, 1, 0, 0)
+    # Expired, but Unassignable while the work is still pending; Reviewable once abandoned.
+    assert counters(client, hit_id) == ("Unassignable", 0, 1, 0, 0)
     mturk.advance(seconds=540)
     assert counters(client, hit_id) == ("Reviewable", 0, 0, 0, 0)
     assert mturk.assignments[assignment].status == "Abandoned"
@@ -589,7 +589,7 @@ class Lifecycles(RuleBasedStateMachine):
                 "Assignable"
                 if available
                 else "Unassignable"
-                if pending and not record.expired
+                if pending  # expired or not: work in progress keeps it out of review
                 else ("Reviewing" if status == "Reviewing" else "Reviewable")
             )
             assert status == expected

@@ -260,26 +260,28 @@ def test_delete_worker_block_answers_the_documented_text(mturk, client):
     client.delete_worker_block(WorkerId=WORKER)
 
 
-# -- expiry with work in progress (Developer Guide: expiry makes a HIT Reviewable) --------
+# -- expiry with work in progress (Developer Guide: Reviewable once that work ends) -------
 
 
-def test_an_expired_hit_is_reviewable_while_work_is_in_progress(mturk, client):
+def test_an_expired_hit_waits_for_its_work_in_progress(mturk, client):
     hit_id = client.create_hit(**HIT_ARGS)["HIT"]["HITId"]
     worker = mturk.worker(WORKER)
     assignment = worker.accept(hit_id)
     client.update_expiration_for_hit(HITId=hit_id, ExpireAt=0)
-    assert [h["HITId"] for h in client.list_reviewable_hits()["HITs"]] == [hit_id]
+    assert client.get_hit(HITId=hit_id)["HIT"]["HITStatus"] == "Unassignable"
+    assert client.list_reviewable_hits()["HITs"] == []
     worker.submit(assignment, {"label": "cat"})
     hit = client.get_hit(HITId=hit_id)["HIT"]
     assert (hit["HITStatus"], hit["NumberOfAssignmentsPending"]) == ("Reviewable", 0)
+    assert client.list_reviewable_hits()["HITs"] == [{"HITId": hit_id}]
     events = [e.event_type for e in mturk.events if e.hit_id == hit_id]
-    # The in-flight work's own events still follow; HITReviewable is not sent twice.
+    # HITReviewable follows the submission that ended the work in progress, once.
     assert events == [
         "HITCreated",
         "AssignmentAccepted",
         "HITExpired",
-        "HITReviewable",
         "AssignmentSubmitted",
+        "HITReviewable",
     ]
 
 
@@ -309,7 +311,8 @@ def test_notifications_after_expiry(mturk, client):
     first.submit(done, {"label": "cat"})
     mturk.advance(seconds=600)
     received = [doc["Events"][0]["EventType"] for doc in inbox.receive()]
-    assert received == ["HITExpired", "HITReviewable", "AssignmentSubmitted", "AssignmentAbandoned"]
+    # Reviewable only once the second worker's deadline has passed.
+    assert received == ["HITExpired", "AssignmentSubmitted", "AssignmentAbandoned", "HITReviewable"]
     assert mturk.assignments[dropped].status == "Abandoned"
 
 

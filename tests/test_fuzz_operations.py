@@ -338,6 +338,10 @@ class World:
         prod.delete_hit(HITId=disposed)
         expired = ids["hit", "expired"] = hit(Title="expired")
         prod.update_expiration_for_hit(HITId=expired, ExpireAt=0)
+        # Expired with a free slot, but a worker still at it: Unassignable until done.
+        in_progress = ids["hit", "expired_in_progress"] = hit(Title="busy", MaxAssignments=2)
+        third.accept(in_progress)
+        prod.update_expiration_for_hit(HITId=in_progress, ExpireAt=0)
         ids["hit", "qualified"] = hit(
             Title="qualified",
             UniqueRequestToken="FUZZTOKEN1",
@@ -596,6 +600,7 @@ def test_every_operation_is_fuzzed(clients, worlds):
         "done": "Reviewable",
         "disposed": "Disposed",
         "expired": "Reviewable",
+        "expired_in_progress": "Unassignable",
         "qualified": "Assignable",
         "policy": "Assignable",
         "sandbox": "Reviewable",

@@ -362,14 +362,35 @@ def test_list_reviewable_hits_by_status_and_type(mturk, client, make_hit):
 
     reviewable = client.list_reviewable_hits()
     assert {h["HITId"] for h in reviewable["HITs"]} == {short["HITId"], other_type["HITId"]}
-    assert all(h["HITStatus"] == "Reviewable" for h in reviewable["HITs"])
+    assert reviewable["NumResults"] == 2
+    for listed in reviewable["HITs"]:
+        assert client.get_hit(HITId=listed["HITId"])["HIT"]["HITStatus"] == "Reviewable"
     only = client.list_reviewable_hits(HITTypeId=short["HITTypeId"])["HITs"]
-    assert [h["HITId"] for h in only] == [short["HITId"]]
+    assert only == [{"HITId": short["HITId"]}]
 
     client.update_hit_review_status(HITId=short["HITId"])
-    assert [h["HITId"] for h in client.list_reviewable_hits()["HITs"]] == [other_type["HITId"]]
+    assert client.list_reviewable_hits()["HITs"] == [{"HITId": other_type["HITId"]}]
     reviewing = client.list_reviewable_hits(Status="Reviewing")["HITs"]
-    assert [(h["HITId"], h["HITStatus"]) for h in reviewing] == [(short["HITId"], "Reviewing")]
+    assert reviewing == [{"HITId": short["HITId"]}]
+    assert client.get_hit(HITId=short["HITId"])["HIT"]["HITStatus"] == "Reviewing"
+
+
+def test_list_reviewable_hits_gives_each_hit_by_its_id_only(mturk, client, make_hit):
+    # As the sandbox answered (aws/aws-sdk-js#2522): HITs: [{HITId: '...'}], though the
+    # service model names the whole HIT structure. The rest comes from GetHIT.
+    hit_ids = [make_hit(LifetimeInSeconds=60)["HITId"] for _ in range(3)]
+    mturk.advance(seconds=60)
+    page = client.list_reviewable_hits(MaxResults=2)
+    assert page["HITs"] == [{"HITId": hit_id} for hit_id in hit_ids[:2]]
+    assert page["NumResults"] == 2 and page["NextToken"]
+    rest = client.list_reviewable_hits(MaxResults=2, NextToken=page["NextToken"])
+    assert rest["HITs"] == [{"HITId": hit_ids[2]}]
+    with pytest.raises(KeyError):
+        page["HITs"][0]["Title"]  # code written for the full HIT fails here, as it did
+    with pytest.raises(KeyError):
+        page["HITs"][0]["Reward"]
+    # ListHITs and GetHIT still give the whole structure.
+    assert client.list_hits()["HITs"][0]["Title"] == "Label an image"
 
 
 def test_list_reviewable_hits_refuses_other_statuses(client):
@@ -400,15 +421,16 @@ def test_expire_now(mturk, client, make_hit, expire_at):
     assert client.get_hit(HITId=hit["HITId"])["HIT"] == after
 
 
-def test_expiring_with_work_in_progress_is_reviewable_at_once(mturk, client, make_hit):
+def test_expiring_with_work_in_progress_waits_for_it(mturk, client, make_hit):
+    # More in tests/test_expiry_with_work_in_progress.py.
     hit = make_hit()
     worker = mturk.worker(WORKER)
     assignment = worker.accept(hit["HITId"])
     client.update_expiration_for_hit(HITId=hit["HITId"], ExpireAt=0)
     after = client.get_hit(HITId=hit["HITId"])["HIT"]
-    assert (after["HITStatus"], after["NumberOfAssignmentsAvailable"]) == ("Reviewable", 0)
+    assert (after["HITStatus"], after["NumberOfAssignmentsAvailable"]) == ("Unassignable", 0)
     assert after["NumberOfAssignmentsPending"] == 1
-    # The work in progress may still be submitted; the HIT stays Reviewable.
+    # The work in progress may still be submitted; then the HIT is Reviewable.
     worker.submit(assignment, {"label": "cat"})
     after = client.get_hit(HITId=hit["HITId"])["HIT"]
     assert (after["HITStatus"], after["NumberOfAssignmentsPending"]) == ("Reviewable", 0)
@@ -742,7 +764,7 @@ def test_auto_disposal_waits_for_work_in_flight(mturk, client, make_hit):
     assignment = worker.accept(hit_id)
     mturk.advance(days=121)
     hit = client.get_hit(HITId=hit_id)["HIT"]
-    assert (hit["HITStatus"], hit["NumberOfAssignmentsPending"]) == ("Reviewable", 1)
+    assert (hit["HITStatus"], hit["NumberOfAssignmentsPending"]) == ("Unassignable", 1)
     worker.submit(assignment, {"label": "cat"})
     mturk.advance(hours=12)
     # A submission awaiting (auto-)approval keeps the HIT alive...

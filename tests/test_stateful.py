@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from decimal import Decimal
 
 import boto3
@@ -70,6 +71,9 @@ SERVICE_ERRORS = {
     "ParameterValidationError",
     "ValidationException",
 }
+# The events that end an assignment in progress, and the statuses of a HIT under review.
+IN_PROGRESS_ENDS = {"AssignmentSubmitted", "AssignmentReturned", "AssignmentAbandoned"}
+REVIEW_STATUSES = {HITStatus.REVIEWABLE, HITStatus.REVIEWING}
 _validator = ParamValidator()
 _XML_CHAR = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
 
@@ -92,6 +96,11 @@ class Lifecycle(RuleBasedStateMachine):
         }
         self.model = self.clients[Environment.SANDBOX].meta.service_model
         self.env_of: dict[str, Environment] = {}
+        # What the events told so far: how many assignments of each HIT are in progress,
+        # and each HIT's status after the previous step.
+        self.events_read = 0
+        self.in_progress: Counter[str] = Counter()
+        self.status_before: dict[str, HITStatus] = {}
 
     def teardown(self) -> None:
         self.sim.stop()
@@ -181,15 +190,24 @@ class Lifecycle(RuleBasedStateMachine):
 
     @rule(environment=st.sampled_from(list(Environment)))
     def list_all(self, environment):
+        listed: dict[str, list[dict]] = {}
         for operation in ("ListHITs", "ListReviewableHITs"):
             token = None
+            listed[operation] = []
             for _ in range(100):
                 params = {"MaxResults": 5, **({"NextToken": token} if token else {})}
                 response = self.call(environment, operation, **params)
+                if response is not None:
+                    listed[operation] += response["HITs"]
                 token = response and response.get("NextToken")
                 if not token:
                     break
         self.call(environment, "GetAccountBalance")
+        # ListReviewableHITs names each Reviewable HIT of this world by its ID alone.
+        state = next(s for s in self._states() if s.environment is environment)
+        expected = {h.hit_id for h in state.hits.values() if h.status is HITStatus.REVIEWABLE}
+        assert all(entry.keys() == {"HITId"} for entry in listed["ListReviewableHITs"])
+        assert {entry["HITId"] for entry in listed["ListReviewableHITs"]} == expected
 
     @rule(assignment_id=assignments, feedback=st.sampled_from([None, "thanks"]))
     def approve(self, assignment_id, feedback):
@@ -326,6 +344,48 @@ class Lifecycle(RuleBasedStateMachine):
                 assert (hit.hit_id in state.reviewable) == (hit.status is HITStatus.REVIEWABLE)
                 assert (hit.hit_id in state.reviewing) == (hit.status is HITStatus.REVIEWING)
                 assert (hit.hit_id in state.hit_index) == (hit.status is not HITStatus.DISPOSED)
+
+    @invariant()
+    def statuses_follow_the_rules(self):
+        """Stated from the counters, apart from the code that derives the status: free slots
+        make a HIT Assignable; otherwise work in progress keeps it Unassignable, expired or
+        not (the Developer Guide's "Retrieving and Approving Results"); otherwise it is
+        Reviewable (or Reviewing)."""
+        for state in self._states():
+            for hit in state.hits.values():
+                if hit.status is HITStatus.DISPOSED:
+                    assert hit.pending == 0
+                elif not hit.expired and hit.available > 0:
+                    assert hit.status is HITStatus.ASSIGNABLE
+                elif hit.pending > 0:
+                    assert hit.status is HITStatus.UNASSIGNABLE
+                    assert hit.hit_id not in state.reviewable
+                else:
+                    assert hit.status in (HITStatus.REVIEWABLE, HITStatus.REVIEWING)
+
+    @invariant()
+    def hit_reviewable_only_once_the_work_is_done(self):
+        """Read back from the events: HITReviewable is sent only when no assignment of the
+        HIT is in progress, and every HIT that became Reviewable in the last step sent it."""
+        events = self.sim.events
+        announced = set()
+        for event in events[self.events_read :]:
+            if event.event_type == "AssignmentAccepted":
+                self.in_progress[event.hit_id] += 1
+            elif event.event_type in IN_PROGRESS_ENDS:
+                self.in_progress[event.hit_id] -= 1
+                assert self.in_progress[event.hit_id] >= 0
+            elif event.event_type == "HITReviewable":
+                assert self.in_progress[event.hit_id] == 0, event
+                announced.add(event.hit_id)
+        self.events_read = len(events)
+        for state in self._states():
+            for hit in state.hits.values():
+                assert self.in_progress[hit.hit_id] == hit.pending
+                before = self.status_before.get(hit.hit_id)
+                if hit.status is HITStatus.REVIEWABLE and before not in REVIEW_STATUSES:
+                    assert hit.hit_id in announced, (before, hit)
+                self.status_before[hit.hit_id] = hit.status
 
     @invariant()
     def assignment_ids_are_consistent(self):

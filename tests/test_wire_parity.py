@@ -11,6 +11,7 @@ result, types included (``datetime`` in ``tzlocal()``, amounts as ``str``).
 from __future__ import annotations
 
 import datetime as _dt
+import json
 
 import boto3
 import botocore.session
@@ -254,6 +255,23 @@ def test_empty_responses_are_only_metadata(mturk, sandbox, recorder):
     for model, http, _ in recorder.seen:
         if model.name in EMPTY_RESPONSES:
             assert http.content == b"{}"
+    recorder.check()
+
+
+def test_reviewable_hits_travel_as_ids_only(mturk, sandbox, recorder):
+    # The sandbox's answer quoted in aws/aws-sdk-js#2522:
+    # {"NextToken": ..., "NumResults": 1, "HITs": [{"HITId": "388FBO7JZT48TG61MZMH91GBEYPYNF"}]}
+    hit_id = sandbox.create_hit(**{**HIT_ARGS, "LifetimeInSeconds": 60})["HIT"]["HITId"]
+    mturk.advance(seconds=60)
+    parsed = sandbox.list_reviewable_hits(MaxResults=1)
+    model, http, _ = recorder.seen[-1]
+    assert model.name == "ListReviewableHITs"
+    assert json.loads(http.content) == {
+        "NextToken": parsed["NextToken"],
+        "NumResults": 1,
+        "HITs": [{"HITId": hit_id}],
+    }
+    assert parsed["HITs"] == [{"HITId": hit_id}]
     recorder.check()
 
 

@@ -180,9 +180,11 @@ class HIT:
             return HITStatus.DISPOSED
         if self.available > 0:
             return HITStatus.ASSIGNABLE
-        # Expiry makes a HIT Reviewable at once, work still in progress or not
-        # (Developer Guide, "Retrieving HIT status").
-        if self.pending > 0 and not self.expired:
+        # Work in progress keeps even an expired HIT Unassignable: its workers may still
+        # submit, and it becomes Reviewable once the last of them has submitted,
+        # returned or abandoned (docs/fidelity.md, "Status of an expired HIT with work
+        # still in progress").
+        if self.pending > 0:
             return HITStatus.UNASSIGNABLE
         return HITStatus.REVIEWING if self.reviewing else HITStatus.REVIEWABLE
 

@@ -249,7 +249,9 @@ def list_reviewable_hits(
             return hits[key].hit_type.hit_type_id == type_id
 
     keys, token = pagination.page_index(index, p, "ListReviewableHITs:" + status, accept)
-    return pagination.response("HITs", shapes.hits(hits, keys), token)
+    # The service lists each HIT by its ID alone, though the model names the whole
+    # HIT structure (docs/fidelity.md): callers read the rest with GetHIT.
+    return pagination.response("HITs", [{"HITId": key} for key in keys], token)
 
 
 # -- changing ----------------------------------------------------------------------
