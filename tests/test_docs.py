@@ -4,10 +4,14 @@ Users have the repository, nothing else: the pages under ``docs/``, the README a
 ``examples/README.md`` must not point at files outside it (internal notes, the steering
 repository's specification) or at relative paths that do not exist. ``docs/fidelity.md`` is
 read as tables of ``| Behaviour | Our choice | Evidence |`` rows, each with its evidence.
+The documentation site (``mkdocs.yml``) lists every page, its API reference renders every
+public name, and every public method has the docstring the reference shows.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import re
 from pathlib import Path
 
@@ -132,3 +136,103 @@ def test_the_table_check_sees_what_github_renders() -> None:
         "docs/x.md",
         "z.md",
     ]
+
+
+# -- the documentation site: mkdocs.yml and the API reference ---------------------------------
+
+MKDOCS = ROOT / "mkdocs.yml"
+REFERENCE = sorted((ROOT / "docs" / "reference").glob("*.md"))
+DIRECTIVE = re.compile(r"^::: (pytest_mturk(?:\.\w+)*)\s*$", re.M)
+
+
+def _documented() -> list[str]:
+    """Every object the API reference pages render (``::: path`` lines)."""
+    return [name for page in REFERENCE for name in DIRECTIVE.findall(page.read_text("utf-8"))]
+
+
+def _resolve(path: str) -> object:
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def _undocumented_methods(cls: type) -> list[str]:
+    """The public methods and properties of ``cls`` (its own and those it inherits from the
+    package) that have no docstring."""
+    missing = []
+    for name in dir(cls):
+        if name.startswith("_"):
+            continue
+        owner = next((base for base in cls.__mro__ if name in vars(base)), None)
+        if owner is None or not owner.__module__.startswith("pytest_mturk"):
+            continue  # inherited from Python or another library
+        member = vars(owner)[name]
+        if isinstance(member, property):
+            function = member.fget
+        elif isinstance(member, (staticmethod, classmethod)):
+            function = member.__func__
+        else:
+            function = member
+        if inspect.isfunction(function) and not (function.__doc__ or "").strip():
+            missing.append(f"{cls.__name__}.{name}")
+    return missing
+
+
+def test_every_public_name_is_in_the_api_reference() -> None:
+    import pytest_mturk
+
+    documented = set(_documented())
+    missing = [
+        name
+        for name in pytest_mturk.__all__
+        if not name.startswith("__") and f"pytest_mturk.{name}" not in documented
+    ]
+    assert not missing, f"not in docs/reference/*.md as '::: pytest_mturk.<name>': {missing}"
+    text = "".join(page.read_text("utf-8") for page in REFERENCE)
+    assert "pytest_mturk.__version__" in text
+
+
+def test_every_public_method_has_a_docstring() -> None:
+    import pytest_mturk
+
+    public = [getattr(pytest_mturk, name) for name in pytest_mturk.__all__]
+    public += [_resolve(path) for path in _documented()]
+    missing = [
+        problem
+        for obj in dict.fromkeys(public)  # once each, in order
+        if inspect.isclass(obj)
+        for problem in ([obj.__name__] if not (obj.__doc__ or "").strip() else [])
+        + _undocumented_methods(obj)
+    ]
+    functions = [obj.__name__ for obj in public if inspect.isfunction(obj) and not obj.__doc__]
+    assert not missing + functions, f"public names without a docstring: {missing + functions}"
+
+
+def test_the_docstring_check_sees_a_missing_docstring() -> None:
+    class Documented:
+        """A class."""
+
+        def method(self) -> None:
+            """A method."""
+
+        @property
+        def value(self) -> int:
+            return 1
+
+        def _private(self) -> None:
+            pass
+
+    Documented.__module__ = "pytest_mturk.example"
+    assert _undocumented_methods(Documented) == ["Documented.value"]
+
+
+def test_the_site_lists_every_page() -> None:
+    """mkdocs.yml's nav names every page under docs/ (MkDocs would build a page left out, but
+    no reader would find it) and only pages that exist."""
+    docs = ROOT / "docs"
+    nav = re.findall(r"^\s*- (?:[^:\n]+: )?(\S+\.md)\s*$", MKDOCS.read_text("utf-8"), re.M)
+    pages = {path.relative_to(docs).as_posix() for path in docs.rglob("*.md")}
+    assert sorted(set(nav)) == sorted(nav), "a page is listed twice"
+    assert set(nav) == pages, {
+        "not in the nav": sorted(pages - set(nav)),
+        "missing": sorted(set(nav) - pages),
+    }

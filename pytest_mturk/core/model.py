@@ -20,11 +20,18 @@ from .ordered_index import OrderedIndex as OrderedIndex  # where it used to live
 
 
 class Environment(str, enum.Enum):
+    """The world a call is for, chosen by the client's endpoint: the sandbox or production.
+
+    The two are separate worlds (HITs, workers, balances) whose IDs never collide.
+    """
+
     SANDBOX = "sandbox"
     PRODUCTION = "production"
 
 
 class HITStatus(str, enum.Enum):
+    """A HIT's status, as the service names it (``HITStatus`` in GetHIT's answer)."""
+
     ASSIGNABLE = "Assignable"
     UNASSIGNABLE = "Unassignable"
     REVIEWABLE = "Reviewable"
@@ -33,6 +40,9 @@ class HITStatus(str, enum.Enum):
 
 
 class AssignmentStatus(str, enum.Enum):
+    """An assignment's status. The API shows only Submitted, Approved and Rejected ones;
+    Accepted, Returned and Abandoned are the simulator's own record of the others."""
+
     # The first two and the last two are never shown by the API: an accepted
     # assignment is invisible until submitted, a returned or abandoned one vanishes.
     ACCEPTED = "Accepted"
@@ -44,6 +54,8 @@ class AssignmentStatus(str, enum.Enum):
 
     @property
     def visible(self) -> bool:
+        """Whether the API shows an assignment in this status (Submitted, Approved,
+        Rejected)."""
         return self in _VISIBLE
 
 
@@ -76,6 +88,23 @@ PERCENT_APPROVED = "000000000000000000L0"
 @journaled
 @dataclass(eq=False, slots=True)
 class HITType:
+    """A HIT type: the properties HITs share (``sim.hit_types[hit_type_id]``).
+
+    Attributes:
+        hit_type_id: the HITTypeId.
+        hit_group_id: the group the worker site lists its HITs under.
+        title: the Title.
+        description: the Description.
+        keywords: the Keywords, if any.
+        reward: the Reward, in dollars.
+        assignment_duration: AssignmentDurationInSeconds.
+        auto_approval_delay: AutoApprovalDelayInSeconds.
+        qualification_requirements: the QualificationRequirements, as sent.
+        creation_time: when it was made (aware UTC).
+        notification: its notification specification (UpdateNotificationSettings), if any.
+        notification_active: whether that specification is active.
+    """
+
     hit_type_id: str
     hit_group_id: str
     title: str
@@ -95,6 +124,7 @@ class HITType:
 
     @property
     def requires_masters(self) -> bool:
+        """Whether a requirement names the Masters qualification (MTurk's fee is 5 % more)."""
         return any(
             req.get("QualificationTypeId") in _MASTERS_VALUES
             for req in self.qualification_requirements
@@ -107,6 +137,29 @@ _MASTERS_VALUES = frozenset(MASTERS_IDS.values())
 @kept
 @dataclass(eq=False, slots=True)
 class HIT:
+    """A HIT (``sim.hits[hit_id]``), with its counts of assignments in each state.
+
+    Attributes:
+        hit_id: the HITId.
+        hit_type: its [HITType][pytest_mturk.core.model.HITType].
+        creation_time: when it was made (aware UTC).
+        expiration: when it expires (aware UTC).
+        max_assignments: MaxAssignments.
+        question: the Question XML (a layout's, filled in, for a HIT made from a layout).
+        requester_annotation: the RequesterAnnotation, if any.
+        hit_layout_id: the HITLayoutId, if any.
+        assignment_review_policy: the AssignmentReviewPolicy, as sent.
+        hit_review_policy: the HITReviewPolicy, as sent.
+        status: its [HITStatus][pytest_mturk.HITStatus].
+        review_status: HITReviewStatus (``"NotReviewed"``, ``"MarkedForReview"``...).
+        expired: whether it has expired.
+        pending: assignments accepted and in progress.
+        submitted: assignments submitted and not yet approved or rejected.
+        approved: assignments approved.
+        rejected: assignments rejected.
+        assignment_ids: the IDs of its assignments, oldest first.
+    """
+
     hit_id: str
     hit_type: HITType
     creation_time: _dt.datetime
@@ -148,10 +201,13 @@ class HIT:
 
     @property
     def completed(self) -> int:
+        """Assignments approved or rejected (NumberOfAssignmentsCompleted)."""
         return self.approved + self.rejected
 
     @property
     def available(self) -> int:
+        """Slots a worker may still accept (NumberOfAssignmentsAvailable): none once the
+        HIT has expired or is disposed."""
         if self.expired or self.status is HITStatus.DISPOSED:
             return 0
         taken = self.pending + self.submitted + self.approved + self.rejected
@@ -159,10 +215,13 @@ class HIT:
 
     @property
     def reward(self) -> Decimal:
+        """The reward per assignment, in dollars (its HIT type's)."""
         return self.hit_type.reward
 
     @property
     def fee(self) -> Decimal:
+        """MTurk's fee per assignment, in dollars: 20 % of the reward, 40 % with 10 or more
+        assignments, 5 % more with Masters, at least $0.01."""
         return money.assignment_fee(
             self.hit_type.reward, self.max_assignments, self.hit_type.requires_masters
         )
@@ -176,6 +235,8 @@ class HIT:
         return open_slots * (self.hit_type.reward + self.fee)
 
     def derive_status(self) -> HITStatus:
+        """The status the HIT's counts call for (Assignable while a slot is free,
+        Unassignable while work is in progress, then Reviewable or Reviewing)."""
         if self.status is HITStatus.DISPOSED:
             return HITStatus.DISPOSED
         if self.available > 0:
@@ -192,6 +253,26 @@ class HIT:
 @kept
 @dataclass(eq=False, slots=True)
 class Assignment:
+    """An assignment (``sim.assignments[assignment_id]``): its current holder's.
+
+    As on MTurk, a returned or abandoned slot keeps its AssignmentId for the next worker;
+    the record shows the latest holder, ``sim.events`` the earlier ones.
+
+    Attributes:
+        assignment_id: the AssignmentId.
+        hit_id: its HIT's ID.
+        worker_id: the worker holding it.
+        accept_time: when it was accepted (aware UTC).
+        deadline: when it is abandoned unless submitted or returned.
+        status: its [AssignmentStatus][pytest_mturk.AssignmentStatus].
+        submit_time: when it was submitted, if it was.
+        auto_approval_time: when it will be approved on its own, once submitted.
+        approval_time: when it was approved, if it was.
+        rejection_time: when it was rejected, if it was.
+        answer: the QuestionFormAnswers XML, once submitted.
+        requester_feedback: the RequesterFeedback given with approval or rejection.
+    """
+
     assignment_id: str
     hit_id: str
     worker_id: str
@@ -218,6 +299,23 @@ class Assignment:
 @journaled
 @dataclass(eq=False, slots=True)
 class Worker:
+    """A worker as the service knows them (``sim.workers[worker_id]``).
+
+    Attributes:
+        worker_id: the WorkerId.
+        locale_country: the Locale qualification's country.
+        locale_subdivision: the Locale qualification's subdivision, if any.
+        adult: whether they hold the Adult qualification.
+        masters: whether they hold the Masters qualification.
+        prior_approved: assignments approved before the simulation (their history).
+        prior_rejected: assignments rejected before the simulation.
+        approved: assignments approved in the simulation.
+        rejected: assignments rejected in the simulation.
+        abandoned: assignments abandoned in the simulation.
+        returned: assignments returned in the simulation.
+        submitted_total: assignments submitted in the simulation.
+    """
+
     worker_id: str
     locale_country: str = "US"
     locale_subdivision: str | None = None
@@ -246,7 +344,16 @@ class BonusPayment:
 
 @dataclass
 class LedgerEntry:
-    """One movement of money: what, how much (negative = debit), and why."""
+    """One movement of money: what, how much (negative = debit), and why.
+
+    Attributes:
+        time: when (aware UTC).
+        kind: ``"reward"``, ``"fee"``, ``"bonus"`` or ``"bonus-fee"``.
+        amount: the amount in dollars, negative for a debit.
+        hit_id: the HIT it is for, if any.
+        assignment_id: the assignment it is for, if any.
+        worker_id: the worker paid, if any.
+    """
 
     time: _dt.datetime
     kind: str  # "reward", "fee", "bonus", "bonus-fee"
@@ -259,6 +366,25 @@ class LedgerEntry:
 @journaled
 @dataclass(eq=False)
 class QualificationType:
+    """A qualification type (``sim.qualification_types[qualification_type_id]``).
+
+    Attributes:
+        qualification_type_id: the QualificationTypeId.
+        name: the Name.
+        description: the Description.
+        status: Active, Inactive or Disposing (a deleted type, until it is gone).
+        creation_time: when it was made (aware UTC).
+        keywords: the Keywords, if any.
+        retry_delay: RetryDelayInSeconds, if any.
+        test: the Test (a QuestionForm), if any.
+        answer_key: the AnswerKey, if any.
+        test_duration: TestDurationInSeconds, if any.
+        auto_granted: AutoGranted.
+        auto_granted_value: AutoGrantedValue, if any.
+        is_requestable: whether workers may request it.
+        system: whether it is one of MTurk's own (Masters, Locale, Adult...).
+    """
+
     qualification_type_id: str
     name: str
     description: str

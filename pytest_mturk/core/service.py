@@ -30,7 +30,16 @@ Handler = Callable[["Service", State, dict[str, Any], _dt.datetime], dict[str, A
 
 @dataclass(slots=True)
 class Call:
-    """One API call as the simulator saw it."""
+    """One API call as the simulator saw it (``sim.calls``).
+
+    Attributes:
+        operation: the operation's name, e.g. ``"CreateHIT"``.
+        environment: the world it was for.
+        params: its parameters, as sent.
+        time: when it was answered (the simulator's time).
+        response: the response, for a call that succeeded.
+        error: the service's error, for a call that was refused.
+    """
 
     operation: str
     environment: Environment
@@ -41,12 +50,15 @@ class Call:
 
     @property
     def ok(self) -> bool:
+        """Whether the call succeeded."""
         return self.error is None
 
 
 @dataclass(slots=True)
 class Event:
-    """A lifecycle event, as MTurk's notifications describe it (spec §9)."""
+    """A lifecycle event (``sim.events``), named as MTurk's event notifications name it
+    (``AssignmentSubmitted``, ``HITExpired``...; the simulator's own ``HITCreated`` and
+    ``AssignmentAccepted`` too)."""
 
     event_type: str
     time: _dt.datetime

@@ -117,18 +117,26 @@ class ServerControl:
         return self.request("GET", what, environment=environment)
 
     def hits(self, environment: str | None = None) -> list[dict[str, Any]]:
+        """The HITs, as GetHIT gives them, each with its ``Environment`` (``environment``
+        narrows to one world)."""
         result: list[dict[str, Any]] = self.state("hits", environment)
         return result
 
     def assignments(self, environment: str | None = None) -> list[dict[str, Any]]:
+        """The assignments, as GetAssignment gives them, with ``Environment``
+        (``environment`` narrows to one world)."""
         result: list[dict[str, Any]] = self.state("assignments", environment)
         return result
 
     def calls(self, environment: str | None = None) -> list[dict[str, Any]]:
+        """Every service call: ``operation``, ``environment``, ``time``, ``params``, ``ok``,
+        ``error`` (``environment`` narrows to one world)."""
         result: list[dict[str, Any]] = self.state("calls", environment)
         return result
 
     def events(self, environment: str | None = None) -> list[dict[str, Any]]:
+        """The lifecycle events: ``event_type``, ``time``, ``hit_id``... (``environment``
+        narrows to one world)."""
         result: list[dict[str, Any]] = self.state("events", environment)
         return result
 

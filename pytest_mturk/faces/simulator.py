@@ -61,6 +61,16 @@ class Simulator(Crowding):
     by it. Use it as a context manager, a decorator (a fresh simulator per
     call), or through the ``mturk`` pytest fixture. Its keyword settings are
     those of :class:`SimulatorSettings`.
+
+    Attributes:
+        settings: the settings in force, resolved.
+        sandbox: the sandbox's views and client.
+        production: production's views and client.
+        hits: HITs by ID, in both worlds.
+        hit_types: HIT types by ID, in both worlds.
+        assignments: assignments by ID, in both worlds.
+        workers: workers by ID, in both worlds.
+        qualification_types: qualification types by ID, in both worlds.
     """
 
     def __init__(self, **settings: Unpack[SimulatorSettings]) -> None:
@@ -211,6 +221,7 @@ class Simulator(Crowding):
 
     @property
     def active(self) -> bool:
+        """Whether this simulator has been started and not stopped."""
         return self._running
 
     def __enter__(self) -> Simulator:
@@ -329,8 +340,8 @@ class Simulator(Crowding):
 
     @property
     def notifications(self) -> list[SentNotification]:
-        """Every notification message sent (spec §9.2 documents), oldest first: with its
-        transport, destination, body and whether it was delivered."""
+        """Every notification message sent (the JSON documents MTurk sent), oldest first: with
+        its transport, destination, body and whether it was delivered."""
         self._service.now()
         return notify.notifier(self._service).sent_in()
 
@@ -367,10 +378,13 @@ class Simulator(Crowding):
 
     @property
     def available_balance(self) -> Decimal:
+        """The default environment's available balance: the balance less what its live HITs
+        hold reserved (GetAccountBalance's AvailableBalance)."""
         return self._view().available_balance
 
     @property
     def ledger(self) -> list[LedgerEntry]:
+        """Every payment and fee of the default environment, oldest first."""
         return self._view().ledger
 
     @property

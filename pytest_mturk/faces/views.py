@@ -66,7 +66,16 @@ class StateView(Mapping[str, Any]):
 
 
 class EnvironmentView:
-    """The state of one environment (``sim.sandbox`` / ``sim.production``)."""
+    """The state of one environment (``sim.sandbox`` / ``sim.production``).
+
+    Attributes:
+        environment: which world this is.
+        hits: HITs by ID.
+        hit_types: HIT types by ID.
+        assignments: assignments by ID.
+        workers: workers by ID.
+        qualification_types: qualification types by ID.
+    """
 
     def __init__(self, service: Service, environment: Environment) -> None:
         self._service = service
@@ -95,6 +104,8 @@ class EnvironmentView:
 
     @property
     def reserved(self) -> Decimal:
+        """The money set aside for the open slots of live HITs (balance minus available
+        balance)."""
         self._service.now()
         return self._state.reserved
 

@@ -156,18 +156,22 @@ class Task:
 
     @property
     def kind(self) -> str:
+        """``"QuestionForm"``, ``"HTMLQuestion"``, ``"ExternalQuestion"``, or ``""``."""
         return self.parsed.kind
 
     @property
     def questions(self) -> tuple[question_form.FormQuestion, ...]:
+        """A QuestionForm's questions (empty for other kinds)."""
         return self.parsed.questions
 
     @property
     def fields(self) -> tuple[Field, ...]:
+        """An HTML page's visible form fields (empty for other kinds)."""
         return self.parsed.fields
 
     @property
     def url(self) -> str | None:
+        """An ExternalQuestion's URL (``None`` for other kinds)."""
         return self.parsed.url
 
     @property
