@@ -2,7 +2,8 @@
 
 Each page is about 60 KB (near the service's 65,535-byte Question limit) and
 built to hit what used to make the HTML5 check superlinear: one long paragraph
-with quotes in it, thousands of elements left open, thousands of errors. Every
+with quotes in it, thousands of elements left open, thousands of errors; and one
+written as crowd-form pages often were, without a doctype. Every
 call sends a page never seen before (its markup differs), so no cache helps.
 The Stubber answers the same call with the same (shared) response or error; rounds
 alternate between the two, and the table shows the median of the rounds' ratios.
@@ -34,13 +35,16 @@ WRAPPER = (
 )
 
 
-def _filled(head: str, unit: str, tail: str = "") -> Callable[[int], str]:
-    """Pages of ``unit`` repeated to about SIZE bytes; item ``n`` has its own markup."""
+def _filled(
+    head: str, unit: str, tail: str = "", start: str = "<!DOCTYPE html><body>"
+) -> Callable[[int], str]:
+    """Pages of ``unit`` repeated to about SIZE bytes after ``start``; item ``n`` has its
+    own markup."""
 
     def page(n: int) -> str:
-        start = f"<!DOCTYPE html><body><i data-item{n}>"
-        body = unit * ((SIZE - len(start) - len(head) - len(tail)) // len(unit))
-        return WRAPPER.format(page=start + head + body + tail)
+        start_n = f"{start}<i data-item{n}>"
+        body = unit * ((SIZE - len(start_n) - len(head) - len(tail)) // len(unit))
+        return WRAPPER.format(page=start_n + head + body + tail)
 
     return page
 
@@ -52,6 +56,15 @@ PAGES: list[tuple[str, Callable[[int], str]]] = [
     ("12,000 stray end tags", _filled("", "</x>")),
     ("10,000 <body>s (refused)", _filled("", "<body>")),
     ("attributes without spaces", _filled("<a ", "b='c'")),
+    (
+        "crowd-form, no doctype",
+        _filled(
+            "<crowd-form>",
+            "<p class='item'>Item's text</p><crowd-input name='x'></crowd-input>",
+            "</crowd-form>",
+            start='<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>',
+        ),
+    ),
 ]
 
 

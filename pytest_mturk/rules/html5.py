@@ -4,17 +4,18 @@ MTurk ran ``HTMLContent`` through an HTML5 parser (the validator.nu parser,
 judging by its messages) and refused some pages with that parser's errors. It
 did not refuse every parse error: Dallinger's compensation HIT, with a stray
 ``</input>`` and a ``</p>`` closing no paragraph, was created and worked on for
-years (Dallinger/Dallinger#2028, #2438). So this module reports only the errors
+years (Dallinger/Dallinger#2028, #2438), and pages without a doctype were
+created too (webis-de/mturk-manager#49; dschultz0/larry's sandbox tests send a
+bare ``<script>`` and ``<crowd-form>``). So this module reports only the errors
 the public record shows the service refusing (see docs/fidelity.md):
 
-* a missing doctype (the four "... without seeing a doctype first" messages);
 * a second ``body`` start tag, explicit or after content that opened the body
   (tylin/coco-ui#4);
 * a quoted attribute value followed directly by another attribute (coco-ui#4).
 
-Every other parse error (stray or misnested end tags, elements left open,
-duplicate attributes, stray ``<``, ...) is accepted, as a browser would render
-the page. The scan moves forward only, so its cost is linear in the page.
+Every other parse error (no doctype, stray or misnested end tags, elements left
+open, duplicate attributes, stray ``<``, ...) is accepted, as a browser would
+render the page. The scan moves forward only, so its cost is linear in the page.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ HEAD_CONTENT = _names(
 BODY_OPENING_END_TAGS = _names("body html br")
 ERROR_LIMIT = 10  # errors listed in a refusal (see docs/fidelity.md)
 
-_DOCTYPE_EXPECTED = "Expected \u201c<!DOCTYPE html>\u201d."
 _SECOND_BODY = (
     "An \u201cbody\u201d start tag seen but an element of the same type was already open."
 )
@@ -59,7 +59,7 @@ _PLAIN_ATTRIBUTES = re.compile(
     r"""(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r "'=<>`]+))?)*[\t\n\f\r ]*/?>"""
 )
 _COMMENT_END = re.compile(r"--!?>")
-# Once the doctype is seen and the body open, only a "<body" start tag, a tag
+# Once the body is open, only a "<body" start tag, a tag
 # that is not written the usual way, or a raw-text element can hold an error:
 # this skips everything else (text, ordinary tags and comments) in one match.
 _SETTLED_RUN = re.compile(
@@ -71,16 +71,16 @@ _SETTLED_RUN = re.compile(
     r"""|<!--(?!-?>).*?--!?>)*""",
     re.DOTALL,
 )
-# The usual start of a page: the doctype (after spaces and comments), the head's
-# ordinary content (html, head and head elements written the usual way, raw-text ones
-# with their end tag ahead, spaces, comments), then perhaps the tag that opens the body
-# (an ordinary start tag of any other element, body included). Nothing in it can hold
-# an error; after it the doctype is seen, and the body open if that last tag was there.
+# The usual start of a page: the doctype if there is one (after spaces and comments),
+# the head's ordinary content (html, head and head elements written the usual way,
+# raw-text ones with their end tag ahead, spaces, comments), then perhaps the tag that
+# opens the body (an ordinary start tag of any other element, body included). Nothing
+# in it can hold an error; after it the body is open if that last tag was there.
 # A comment's or a raw-text element's content is written so that it cannot run past its
 # first end (a lazy ".*?" could, when a later part of the match failed and the engine
 # looked for a longer one).
 _HEAD_RUN = re.compile(
-    r"""\ufeff?(?:[\t\n\f\r ]+|<!--(?!-?>)(?:(?!--!?>).)*--!?>)*<!(?i:doctype)[^>]*>"""
+    r"""\ufeff?(?:[\t\n\f\r ]+|<!--(?!-?>)(?:(?!--!?>).)*--!?>)*(?:<!(?i:doctype)[^>]*>)?"""
     r"""(?:[\t\n\f\r ]+"""
     r"""|<!--(?!-?>)(?:(?!--!?>).)*--!?>"""
     r"""|<(?i:html|head|meta|link|base|basefont|bgsound)(?=[\t\n\f\r />])"""
@@ -115,7 +115,6 @@ class _Scanner:
     def __init__(self, text: str) -> None:
         self.text = text
         self.errors: list[tuple[int, str]] = []
-        self.doctype = False
         self.body = False  # whether a body element is open (explicitly or implied)
         self.frameset = False  # a frameset document has no body to open twice
 
@@ -124,21 +123,15 @@ class _Scanner:
         if len(self.errors) >= ERROR_LIMIT:
             raise _Enough
 
-    def need_doctype(self, offset: int, what: str) -> None:
-        if not self.doctype:
-            self.doctype = True  # the parser complains once, then carries on
-            self.error(offset, f"{what} without seeing a doctype first. {_DOCTYPE_EXPECTED}")
-
     def run(self) -> None:
         text, end = self.text, len(self.text)
         i = 1 if text.startswith("\ufeff") else 0  # a byte-order mark is not content
         head = _HEAD_RUN.match(text)
-        if head is not None and head.end() > 0:
-            self.doctype = True
+        if head is not None and head.end() > i:
             self.body = head.group("body") is not None
             i = head.end()
         while i < end:
-            if self.doctype and (self.body or self.frameset):
+            if self.body or self.frameset:
                 i = _SETTLED_RUN.match(text, i).end()  # type: ignore[union-attr]
                 if i >= end:
                     break
@@ -149,21 +142,13 @@ class _Scanner:
             if lt < 0:
                 break
             i = self.markup(lt)
-        if not self.doctype:
-            self.error(
-                max(end - 1, 0),
-                f"End of file seen without seeing a doctype first. {_DOCTYPE_EXPECTED}",
-            )
 
     def characters(self, start: int, stop: int) -> None:
-        """Text from ``start`` to ``stop``: matters only until the doctype and body are settled."""
-        if self.doctype and (self.body or self.frameset):
+        """Text from ``start`` to ``stop``: matters only until the body is settled,
+        which text other than spaces opens."""
+        if self.body or self.frameset:
             return
-        found = _NON_SPACE.search(self.text, start, stop)
-        if found is None:
-            return
-        self.need_doctype(found.start(), "Non-space characters found")
-        if not self.frameset:
+        if _NON_SPACE.search(self.text, start, stop) is not None:
             self.body = True
 
     def markup(self, lt: int) -> int:
@@ -187,9 +172,7 @@ class _Scanner:
                     return lt + 6
                 close = _COMMENT_END.search(text, lt + 4)
                 return len(text) if close is None else close.end()
-            if text[lt + 2 : lt + 9].lower() == "doctype":
-                self.doctype = True  # a late doctype is "stray": accepted
-            return self.bogus_comment(lt)
+            return self.bogus_comment(lt)  # a doctype too: it ends at its ">"
         if after == "?":
             return self.bogus_comment(lt)
         self.characters(lt, lt + 1)  # a "<" that starts no token is text
@@ -209,11 +192,9 @@ class _Scanner:
         if gt < 0:
             return len(text)  # the file ends inside the tag, which is dropped
         if closing:
-            self.need_doctype(gt, "End tag seen")
             if name in BODY_OPENING_END_TAGS and not self.frameset:
                 self.body = True
             return gt + 1
-        self.need_doctype(gt, "Start tag seen")
         if name == "body":
             if self.body and not self.frameset:
                 self.error(gt, _SECOND_BODY)
@@ -293,16 +274,22 @@ def errors(content: str) -> list[tuple[int, int, str]]:
 
 # What the checks above never look into. A run of text between tags without
 # quotes can only be text, a comment's, a raw-text element's or a quoted
-# attribute value's content; a quoted value after a space, a name and "=" can
-# only be a value or such content. Neither can hold a "<", a ">" or a quote, so
-# neither can end or begin a token: the checks find errors in a page if and only
-# if they find them in the page with every such run and value replaced. (The
+# attribute value's content: it cannot hold a "<", a ">" or a quote, so it can
+# neither end nor begin a token, and what is in it matters only for whether it
+# is all spaces. A quoted value after a space, a name and "=" is usually a value
+# (or such content), but its first quote may also close a value begun earlier
+# (`t='> a='2'`), and then what follows is read as attributes: words, spaces, "/"
+# and "=". So a value keeps its quotes and those characters, and each run of
+# other characters becomes one "x", which the tokenizer reads the same way in
+# every place the value could be. The checks find errors in a page if and only if
+# they find them in the page with every such run and value replaced. (The
 # lookahead makes the run's one non-space character cost no backtracking.)
 _TEXT_RUN = re.compile(r""">(?=[^<>"']*?[^\t\n\f\r <>"'])[^<>"']*(?=<)""")  # with its ">", kept
 _QUOTED_VALUE = re.compile(
-    r"""([\t\n\f\r ][^\t\n\f\r /<>"'=]+[\t\n\f\r ]*=[\t\n\f\r ]*)"""
-    r"""(?:"[^"'<>]*"|'[^"'<>]*')"""
+    r"""([\t\n\f\r ][^\t\n\f\r /<>"'=]+[\t\n\f\r ]*=[\t\n\f\r ]*)(["'])"""
+    r"""(?:[^\t\n\f\r /="'<>]+|([^"'<>]*))\2"""  # one word (a class name, an ID), or any other
 )
+_VALUE_WORDS = re.compile(r"[^\t\n\f\r /=]+")
 # Skeletons of pages that parsed cleanly: a batch of HITs from one template
 # differs in its items' text and attribute values, so only its first page is parsed.
 _clean: BoundedCache[str, None] = BoundedCache(text_size)
@@ -310,12 +297,14 @@ _clean: BoundedCache[str, None] = BoundedCache(text_size)
 
 def skeleton(content: str) -> str:
     """``content`` with its text runs and quoted attribute values replaced (see above)."""
-    return _TEXT_RUN.sub(">x", _QUOTED_VALUE.sub(_empty_value, content))
+    return _TEXT_RUN.sub(">x", _QUOTED_VALUE.sub(_value_shape, content))
 
 
-def _empty_value(match: re.Match[str]) -> str:
-    # A function, not r'\1""': Python before 3.12 expands templates in Python code.
-    return match.group(1) + '""'
+def _value_shape(match: re.Match[str]) -> str:
+    before, quote, other = match.groups()
+    if other is None:  # one word, the usual case
+        return before + quote + "x" + quote
+    return before + quote + _VALUE_WORDS.sub("x", other) + quote
 
 
 def refusal(content: str) -> str | None:

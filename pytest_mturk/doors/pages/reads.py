@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ...core.model import HIT, Assignment, AssignmentStatus, Environment, State
+from ...core.model import HIT, Assignment, AssignmentStatus, Environment, HITType, State
 
-__all__ = ["Group", "assignment", "group_hits", "hit", "listing", "queue"]
+__all__ = ["Group", "assignment", "group_hits", "group_type", "hit", "listing", "queue"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,16 @@ def group_hits(simulator: Any, group_id: str) -> list[tuple[State, HIT]]:
             if record.hit_type.hit_group_id == group_id:
                 found.append((state, record))
     return found
+
+
+def group_type(simulator: Any, group_id: str) -> HITType | None:
+    """A HIT type of the HIT group, ``None`` if no HIT type has that group ID."""
+    states: list[State] = list(_service(simulator).states.values())
+    for state in states:
+        for hit_type in state.hit_types.values():
+            if hit_type.hit_group_id == group_id:
+                return hit_type
+    return None
 
 
 def assignment(simulator: Any, assignment_id: str) -> tuple[State, Assignment] | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from . import frames, html, qualifications, submit, tasks, workers
+from . import accept_link, frames, html, qualifications, submit, tasks, workers
 from .context import COOKIE, Backend, Context, PageRefusal
 
 __all__ = ["answer"]
@@ -24,11 +24,13 @@ GET, POST, BOTH = (
     frozenset({"POST"}),
     frozenset({"GET", "HEAD", "POST"}),
 )
+ACTING_GET = frozenset({"GET"})  # a link that changes state: never for a HEAD
 
 _ROUTES: list[tuple[re.Pattern[str], frozenset[str], Handler]] = [
     (re.compile(r"/projects/?"), GET, tasks.projects),
     (re.compile(rf"/projects/{_ID}/tasks/?"), GET, tasks.group_preview),
     (re.compile(rf"/projects/{_ID}/tasks/accept"), POST, tasks.accept),
+    (re.compile(rf"/projects/{_ID}/tasks/accept_random"), ACTING_GET, accept_link.accept_random),
     (re.compile(rf"/projects/{_ID}/tasks/{_ID}"), BOTH, tasks.task),
     (re.compile(rf"/projects/{_ID}/tasks/{_ID}/return"), POST, tasks.return_),
     (re.compile(r"/tasks/?"), GET, tasks.queue),

@@ -20,7 +20,19 @@ from . import forms, frames, reads
 from .context import Context, PageRefusal, see_other
 from .html import button_form, esc, link, money, url
 
-__all__ = ["accept", "group_preview", "next_step", "projects", "queue", "return_", "task"]
+__all__ = [
+    "accept",
+    "group_page",
+    "group_preview",
+    "next_step",
+    "notice_html",
+    "previewed",
+    "projects",
+    "queue",
+    "return_",
+    "task",
+    "task_url",
+]
 
 NONE_AVAILABLE = "There are no HITs in this group available to you at the moment."
 
@@ -153,6 +165,15 @@ def _question_html(ctx: Context, hit: HIT, assignment: Assignment | None) -> str
 
 def group_preview(ctx: Context, group_id: str) -> Response:
     """``/projects/<group>/tasks``: the group's next HIT the worker can see, previewed."""
+    found = previewed(ctx, group_id)
+    if found is None:
+        raise PageRefusal(404, "No HITs available", NONE_AVAILABLE)
+    return group_page(ctx, group_id, *found)
+
+
+def previewed(ctx: Context, group_id: str) -> tuple[HIT, Any] | None:
+    """The group's first HIT the visitor can find, with the signed-in worker's preview
+    of it (``None`` for a visitor not signed in); ``None`` if there is none."""
     worker_id = ctx.worker_id
 
     def read(sim: Any) -> tuple[HIT, Any] | None:
@@ -175,10 +196,14 @@ def group_preview(ctx: Context, group_id: str) -> Response:
                 return hit, sim.worker(worker_id).preview(hit.hit_id)
         return None
 
-    found = ctx.look(read)
-    if found is None:
-        raise PageRefusal(404, "No HITs available", NONE_AVAILABLE)
-    hit, preview = found
+    return ctx.look(read)
+
+
+def group_page(
+    ctx: Context, group_id: str, hit: HIT, preview: Any, notice: str | None = None
+) -> Response:
+    """The group's page previewing ``hit``, with ``notice`` (why a request of the worker's
+    was not done) above it."""
     title = hit.hit_type.title
     if preview is None:
         here = ctx.request.full_path.rstrip("?")
@@ -205,12 +230,18 @@ def group_preview(ctx: Context, group_id: str) -> Response:
         question = _question_html(ctx, hit, None)
     body = (
         f'<h1>{esc(title)} <span class="env">{esc(_environment(ctx, hit))}</span></h1>'
+        f"{notice_html(notice)}"
         f'<div class="card"><p>{esc(hit.hit_type.description)}</p>{_facts(ctx, hit)}'
         f'<div class="actions" id="preview-actions">{action}</div></div>'
         f'<p class="muted" id="previewing">Previewing: accept the HIT to work on it.</p>'
         f"{question}"
     )
     return ctx.page(f"Preview: {title}", body)
+
+
+def notice_html(notice: str | None) -> str:
+    """A notice at the top of a page (``role=alert``), or nothing."""
+    return f'<p class="refusal" role="alert" id="notice">{esc(notice)}</p>' if notice else ""
 
 
 def _environment(ctx: Context, hit: HIT) -> str:
