@@ -87,6 +87,17 @@ def epoch_ms(when) -> int:
     return round(when.timestamp() * 1000)
 
 
+def is_sandbox(client) -> bool:
+    """Whether a client talks to the sandbox (its endpoint URL says so)."""
+    return "sandbox" in client.meta.endpoint_url
+
+
+def stamp(client, when) -> str:
+    """The suffix of MTurk's own error messages answered at ``when``: ``" (<ms> s)"`` from
+    the sandbox, ``" (<ms>)"`` from production."""
+    return f" ({epoch_ms(when)} s)" if is_sandbox(client) else f" ({epoch_ms(when)})"
+
+
 @contextmanager
 def raises_request_error(mturk, client, code: str | None, message: str | re.Pattern[str]):
     """Expect ``client.exceptions.RequestError`` with this TurkErrorCode suffix and text.
@@ -97,27 +108,27 @@ def raises_request_error(mturk, client, code: str | None, message: str | re.Patt
     with pytest.raises(client.exceptions.RequestError) as info:
         yield info
     response = info.value.response
-    stamp = f" ({epoch_ms(mturk.now)})"
+    suffix = stamp(client, mturk.now)
     text = response["Error"]["Message"]
     assert response["Error"]["Code"] == "RequestError"
     assert response["Message"] == text
-    assert text.endswith(stamp)
+    assert text.endswith(suffix), text
     if isinstance(message, re.Pattern):
-        assert message.fullmatch(text[: -len(stamp)]), text
+        assert message.fullmatch(text[: -len(suffix)]), text
     else:
-        assert text == message + stamp
+        assert text == message + suffix
     expected_code = f"AWS.MechanicalTurk.{code}" if code is not None else None
     assert response.get("TurkErrorCode") == expected_code
 
 
-_STAMPED = re.compile(r"(?s)(.*) \((\d{13})\)")
+_STAMPED = re.compile(r"(?s)(.*) \((\d{13})( s)?\)")
 
 
 @contextmanager
 def raises_parameter_error(client, message: str | None = None, mturk=None):
     """Expect MTurk's un-modelled ``ParameterValidationError``: a plain ClientError whose
-    message ends with the same " (<13-digit epoch ms>)" stamp as RequestError's (of now,
-    when ``mturk`` is given)."""
+    message ends with the same stamp as RequestError's (" (<13-digit epoch ms>)", with
+    " s" before the parenthesis from the sandbox; of now, when ``mturk`` is given)."""
     with pytest.raises(ClientError) as info:
         yield info
     assert not isinstance(info.value, client.exceptions.RequestError)
@@ -126,6 +137,7 @@ def raises_parameter_error(client, message: str | None = None, mturk=None):
     assert "TurkErrorCode" not in response
     stamped = _STAMPED.fullmatch(response["Error"]["Message"])
     assert stamped, response["Error"]["Message"]
+    assert bool(stamped.group(3)) == is_sandbox(client), response["Error"]["Message"]
     if mturk is not None:
         assert int(stamped.group(2)) == epoch_ms(mturk.now)
     if message is not None:

@@ -126,9 +126,10 @@ AMOUNT_PATTERN = "^[0-9]+(\\.)?[0-9]{0,2}$"
 
 
 def unstamped(error: Exception) -> str:
-    """The message of MTurk's own error without its " (<epoch ms>)" stamp."""
+    """The message of MTurk's own error without its " (<epoch ms> s)" stamp (the
+    sandbox's)."""
     message = error.response["Error"]["Message"]
-    stamped = re.fullmatch(r"(?s)(.*) \(\d{13}\)", message)
+    stamped = re.fullmatch(r"(?s)(.*) \(\d{13} s\)", message)
     assert stamped, message
     return stamped.group(1)
 

@@ -107,7 +107,7 @@ def test_response_timestamps_follow_the_clock(mturk, client):
     with pytest.raises(client.exceptions.RequestError) as excinfo:
         client.get_hit(HITId="NOSUCHHIT")
     stamp = round(mturk.now.timestamp() * 1000)
-    assert excinfo.value.response["Message"].endswith(f"({stamp})")
+    assert excinfo.value.response["Message"].endswith(f"({stamp} s)")  # the sandbox's
     assert excinfo.value.response["ResponseMetadata"]["HTTPHeaders"]["date"] == (
         mturk.now.strftime("%a, %d %b %Y %H:%M:%S GMT")
     )

@@ -112,9 +112,15 @@ def _answer(response: dict[str, Any]) -> Any:
     return {key: value for key, value in response.items() if key != "ResponseMetadata"}
 
 
+# MTurk's own errors say "Message" in their body; the AWS front end's say "message".
+MTURK_OWN = {"RequestError", "ServiceFault", "ParameterValidationError"}
+
+
 def _error(exc: ClientError) -> Any:
     response = exc.response
-    body = {"__type": response["Error"]["Code"], "Message": response["Error"]["Message"]}
+    code = response["Error"]["Code"]
+    key = "Message" if code in MTURK_OWN else "message"
+    body = {"__type": code, key: response["Error"]["Message"]}
     if "TurkErrorCode" in response:
         body["TurkErrorCode"] = response["TurkErrorCode"]
     meta = response["ResponseMetadata"]
@@ -258,7 +264,8 @@ def test_bad_input_gets_the_services_validation_exception_and_changes_nothing():
             "Value 'bad id' at 'hITLayoutId' failed to satisfy constraint: Member must satisfy "
             "regular expression pattern: ^[A-Z0-9]+$"
         )
-        body = {"__type": "ValidationException", "Message": error.message}
+        # The request framework's refusal: its body says "message", not "Message".
+        body = {"__type": "ValidationException", "message": error.message}
         assert json.loads(outcome.wire()) == body
         assert snapshot(sim) == before
         assert [call.operation for call in sim.calls] == ["CreateHIT"]

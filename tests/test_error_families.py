@@ -243,7 +243,7 @@ def test_the_expiration_increment_refusal_carries_the_stamp(mturk, client):
         )
     assert info.value.response["Error"]["Message"] == (
         "The value 30 is invalid for ExpirationIncrementInSeconds. Valid values range from 60 "
-        f"to 31536000. ({epoch_ms(mturk.now)})"
+        f"to 31536000. ({epoch_ms(mturk.now)} s)"  # the sandbox's stamp
     )
 
 

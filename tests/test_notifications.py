@@ -104,7 +104,7 @@ def test_notification_or_active_is_required(mturk, client, hit_type):
     response = info.value.response
     assert response["Message"] == (
         "You must specify either the Notification parameter or the Active parameter. "
-        f"({round(mturk.now.timestamp() * 1000)})"
+        f"({round(mturk.now.timestamp() * 1000)} s)"  # the sandbox's stamp
     )
     assert response["TurkErrorCode"] == "AWS.MissingParameters"
 

@@ -11,11 +11,11 @@ import pytest
 from conftest import (
     ENTITY_ID,
     HIT_ARGS,
-    epoch_ms,
     pattern,
     raises_parameter_error,
     raises_request_error,
     raises_validation_exception,
+    stamp,
     violation,
 )
 from hypothesis import HealthCheck, given, settings
@@ -213,8 +213,7 @@ def test_bad_create_is_refused_and_changes_nothing(mturk, client, overrides, mes
     with raises_parameter_error(client, mturk=mturk) as info:
         make_type(client, **overrides)
 
-    stamp = f" ({epoch_ms(mturk.now)})"
-    text = info.value.response["Error"]["Message"].removesuffix(stamp)
+    text = info.value.response["Error"]["Message"].removesuffix(stamp(client, mturk.now))
     if isinstance(message, re.Pattern):
         assert message.match(text), text
     elif message in (TEST, KEY):

@@ -87,9 +87,9 @@ def refusal(client, question: str, **extra):
 
 
 def xml_detail(mturk, message: str) -> str:
-    stamp = f" ({epoch_ms(mturk.now)})"
-    assert message.startswith(XML_PREFIX) and message.endswith(stamp), message
-    return message[len(XML_PREFIX) : -len(stamp)]
+    suffix = f" ({epoch_ms(mturk.now)} s)"  # the sandbox's stamp
+    assert message.startswith(XML_PREFIX) and message.endswith(suffix), message
+    return message[len(XML_PREFIX) : -len(suffix)]
 
 
 # -- valid questions -----------------------------------------------------------------
@@ -138,7 +138,7 @@ def test_external_url_must_be_https(mturk, client):
     assert response["Error"]["Code"] == "ParameterValidationError"
     assert response["Error"]["Message"] == (
         'The value "http://example.com/task" is not valid for the parameter ExternalURL. '
-        f"This URL must use the HTTPS protocol.. ({epoch_ms(mturk.now)})"
+        f"This URL must use the HTTPS protocol.. ({epoch_ms(mturk.now)} s)"
     )
     assert mturk.hits == {}
 
@@ -245,7 +245,7 @@ def test_html_errors_are_listed_with_line_and_column(mturk, client):
         '\n<!DOCTYPE html>\n<html lang="en">\n  <head></head>\n  <body>\n  <body>\n'
         '<a href="x"class="y">z</a>\n</body></html>\n'
     )
-    message = refusal(client, html_question(content)).removesuffix(f" ({epoch_ms(mturk.now)})")
+    message = refusal(client, html_question(content)).removesuffix(f" ({epoch_ms(mturk.now)} s)")
     assert message == (
         HTML5_PREFIX + "<! [6,8] An \u201cbody\u201d start tag seen but an element of the same "
         "type was already open. !> <! [7,12] No space between attributes. !> "

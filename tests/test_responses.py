@@ -175,7 +175,7 @@ def test_without_botocore_validation_the_service_refuses_what_it_is_sent(mturk, 
         client.list_hits(MaxResults="5")
     # A value of the wrong type is MTurk's own ParameterValidationError, stamped.
     assert refused.value.response["Error"]["Message"] == (
-        f'The value "5" is not valid for the parameter MaxResults. ({epoch_ms(mturk.now)})'
+        f'The value "5" is not valid for the parameter MaxResults. ({epoch_ms(mturk.now)} s)'
     )
     assert mturk.calls[-1].params == {"MaxResults": "5"}
 

@@ -14,7 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import EXTERNAL_QUESTION
+from conftest import EXTERNAL_QUESTION, HIT_ARGS
+from server_helpers import client
 
 from pytest_mturk import Simulator
 from pytest_mturk.faces.threaded import ThreadServer
@@ -53,9 +54,11 @@ def aws(tmp_path):
         "AWS_MAX_ATTEMPTS": "1",
     }
 
-    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, check: bool = True, output: str = "json"
+    ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            [command, "mturk", *args, "--output", "json"],
+            [command, "mturk", *args, "--output", output],
             env=env,
             capture_output=True,
             text=True,
@@ -87,10 +90,27 @@ def test_the_aws_cli_creates_reads_and_approves(server, aws, tmp_path):
     assert server.simulator.assignments[assignment_id].status.value == "Approved"
     missing = aws("get-hit", *url, "--hit-id", "3" * 30, check=False)
     assert missing.returncode != 0 and "RequestError" in missing.stderr
+    # The sandbox's stamp, as the CLI showed it (longouyang/nosub#11).
+    stamp = round(server.simulator.now.timestamp() * 1000)
+    assert missing.stderr.strip().endswith(f"Hit {'3' * 30} does not exist. ({stamp} s)")
     production = ["--endpoint-url", server.production_endpoint_url]
     balance = json.loads(aws("get-account-balance", *production).stdout)
     assert balance["AvailableBalance"] == "10000.00"
     assert [c.environment.value for c in server.simulator.calls][-1] == "production"
+
+
+def test_the_aws_cli_pages_through_every_hit_and_stops(server, aws):
+    made = client(server.endpoint_url)
+    titles = [f"HIT {n}" for n in range(5)]
+    for title in titles:
+        made.create_hit(**{**HIT_ARGS, "Title": title})
+    url = ["--endpoint-url", server.endpoint_url]
+    # The CLI follows NextToken until a page comes without one (the last, empty page).
+    paged = json.loads(aws("list-hits", *url, "--page-size", "2").stdout)
+    assert [hit["Title"] for hit in paged["HITs"]] == titles
+    assert "NextToken" not in paged
+    text = aws("list-hits", *url, "--page-size", "2", "--query", "HITs[].Title", output="text")
+    assert text.stdout.split() == [word for title in titles for word in title.split()]
 
 
 def test_the_node_sdk_creates_reads_and_approves(server):

@@ -286,7 +286,7 @@ def test_errors(mturk, sandbox, recorder):
     error = _error(lambda: sandbox.get_hit(HITId="NOSUCHHIT"))
     assert isinstance(error, sandbox.exceptions.RequestError)
     stamp = epoch_ms(mturk.now)
-    message = f"Hit NOSUCHHIT does not exist. ({stamp})"
+    message = f"Hit NOSUCHHIT does not exist. ({stamp} s)"  # the sandbox's stamp
     assert str(error) == (
         f"An error occurred (RequestError) when calling the GetHIT operation: {message}"
     )
@@ -354,6 +354,27 @@ def test_error_bodies_are_the_service_envelope():
     )
     parsed = replies.error_response(errors.hit_does_not_exist("ABC"), "rid", now)
     assert to_wire_json(SERVICE_MODEL.operation_model("GetHIT"), parsed) == body
+    # The sandbox's stamp, and the front end's own key, survive the round trip too.
+    get_hit = SERVICE_MODEL.operation_model("GetHIT")
+    for error, sandbox, expected in (
+        (
+            errors.hit_does_not_exist("ABC"),
+            True,
+            b'{"__type":"RequestError","Message":"Hit ABC does not exist. (1626294366054 s)",'
+            b'"TurkErrorCode":"AWS.MechanicalTurk.HITDoesNotExist"}',
+        ),
+        (
+            errors.missing_member("hITId"),
+            True,
+            b'{"__type":"ValidationException","message":"1 validation error detected: '
+            b"Value null at 'hITId' failed to satisfy constraint: Member must not be null\"}",
+        ),
+    ):
+        assert error_json(error, now, sandbox=sandbox) == expected
+        parsed = replies.error_response(error, "rid", now, sandbox=sandbox)
+        assert to_wire_json(get_hit, parsed) == expected
+        headers = parsed["ResponseMetadata"]["HTTPHeaders"]
+        assert_same(botocore_parse(get_hit, 400, headers, expected), parsed)
 
 
 def test_timestamps_travel_as_epoch_seconds_with_milliseconds():

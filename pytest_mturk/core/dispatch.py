@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Any
 import botocore
 
 from .errors import ServiceError, UsageError, service_fault
+from .model import Environment
 from .validation import Check, validator_for
 from .wire import error_json, to_wire_json
 
 if TYPE_CHECKING:
-    from .model import Environment
     from .service import Call, Service
 
 __all__ = [
@@ -196,7 +196,8 @@ class Outcome:
         """The response body the service sends, as bytes (JSON 1.1)."""
         call = self.call
         if call.error is not None:
-            return error_json(call.error, call.time)
+            sandbox = call.environment is Environment.SANDBOX
+            return error_json(call.error, call.time, sandbox=sandbox)
         return to_wire_json(service_model().operation_model(call.operation), call.response or {})
 
 

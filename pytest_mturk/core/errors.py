@@ -16,7 +16,10 @@ MODELED_ERRORS = frozenset({"RequestError", "ServiceFault"})
 
 PREFIX = "AWS.MechanicalTurk."
 
-STAMPED = frozenset({"RequestError", "ServiceFault", "ParameterValidationError"})
+# MTurk's own errors: their body says "Message" and their text ends with the stamp. The
+# AWS front end's own refusals (UnrecognizedClientException, ValidationException,
+# ThrottlingException, ...) say "message", as every AWS JSON 1.1 front end does.
+MTURK_ERRORS = frozenset({"RequestError", "ServiceFault", "ParameterValidationError"})
 
 # The request framework lists at most this many violations (and counts no further).
 MAX_LISTED = 10
@@ -92,24 +95,35 @@ class ServiceError(Exception):
         self.type = type
         self.status = status
         # MTurk's own errors (RequestError, ServiceFault, ParameterValidationError) end
-        # with " (<epoch ms>)"; the request framework's ValidationException and the
+        # with the stamp; the request framework's ValidationException and the
         # authentication errors do not.
-        self.stamp = type in STAMPED if stamp is None else stamp
+        self.stamp = type in MTURK_ERRORS if stamp is None else stamp
 
-    def message_at(self, epoch_ms: int) -> str:
-        """The message as the service sends it at ``epoch_ms`` (stamped where it stamps)."""
-        return f"{self.message} ({epoch_ms})" if self.stamp else self.message
+    def message_at(self, epoch_ms: int, *, sandbox: bool = False) -> str:
+        """The message as the service sends it at ``epoch_ms``, stamped where it stamps:
+        ``" (<epoch ms>)"`` in production, ``" (<epoch ms> s)"`` in the sandbox."""
+        if not self.stamp:
+            return self.message
+        return f"{self.message} ({epoch_ms} s)" if sandbox else f"{self.message} ({epoch_ms})"
 
-    def wire(self, epoch_ms: int) -> dict[str, Any]:
-        """The JSON body the real service would send, answered at ``epoch_ms``."""
-        return envelope(self.type, self.message_at(epoch_ms), self.code)
+    def wire(self, epoch_ms: int, *, sandbox: bool = False) -> dict[str, Any]:
+        """The JSON body the real service would send, answered at ``epoch_ms`` (by the
+        sandbox when ``sandbox``)."""
+        return envelope(self.type, self.message_at(epoch_ms, sandbox=sandbox), self.code)
+
+
+def message_key(kind: str) -> str:
+    """The key of the message in an error body of ``__type`` ``kind``: ``Message`` for
+    MTurk's own errors, ``message`` for the AWS front end's."""
+    return "Message" if kind in MTURK_ERRORS else "message"
 
 
 def envelope(kind: str, message: str | None, code: str | None) -> dict[str, Any]:
-    """The service's error body, ``{"__type", "Message"[, "TurkErrorCode"]}``: the one
-    place it is built, whether from a :class:`ServiceError` or from botocore's reading
-    of one (``ClientError.response``)."""
-    body: dict[str, Any] = {"__type": kind, "Message": message}
+    """The service's error body, ``{"__type", "Message"[, "TurkErrorCode"]}`` for MTurk's
+    own errors and ``{"__type", "message"}`` for the front end's: the one place it is
+    built, whether from a :class:`ServiceError` or from botocore's reading of one
+    (``ClientError.response``)."""
+    body: dict[str, Any] = {"__type": kind, message_key(kind): message}
     if code is not None:
         body["TurkErrorCode"] = code
     return body

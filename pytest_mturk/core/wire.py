@@ -67,7 +67,8 @@ def to_wire_json(operation_model: Any, parsed: dict[str, Any]) -> bytes:
 
     ``parsed`` is what a boto3 client returned (or ``ClientError.response``):
     a success becomes its output structure's JSON (``{}`` for empty responses),
-    an error the ``{"__type", "Message", "TurkErrorCode"}`` envelope.
+    an error the service's envelope (``{"__type", "Message", "TurkErrorCode"}``, or
+    ``{"__type", "message"}`` for the AWS front end's errors).
     """
     error = parsed.get("Error")
     if error is not None:
@@ -80,6 +81,7 @@ def to_wire_json(operation_model: Any, parsed: dict[str, Any]) -> bytes:
     return _dumps(to_wire(shape, parsed))
 
 
-def error_json(error: ServiceError, now: _dt.datetime) -> bytes:
-    """The body the service sends for ``error`` answered at ``now`` (the message stamp)."""
-    return _dumps(error.wire(epoch_ms(now)))
+def error_json(error: ServiceError, now: _dt.datetime, *, sandbox: bool = False) -> bytes:
+    """The body the service sends for ``error`` answered at ``now`` (the message stamp),
+    by the sandbox when ``sandbox``."""
+    return _dumps(error.wire(epoch_ms(now), sandbox=sandbox))

@@ -214,7 +214,8 @@ def answer(
         parsed["ResponseMetadata"] = metadata(outcome.request_id, 200, call.time)
         status = 200
     else:
-        parsed = error_response(error, outcome.request_id, call.time)
+        sandbox = environment is Environment.SANDBOX
+        parsed = error_response(error, outcome.request_id, call.time, sandbox=sandbox)
         status = error.status
     headers = parsed["ResponseMetadata"]["HTTPHeaders"]
     kind = response_classes.get(request_signer.__class__) or response_class(request_signer)

@@ -23,6 +23,7 @@ from botocore.awsrequest import AWSResponse, HeadersDict
 from botocore.utils import get_encoding_from_headers
 
 from ..core.errors import MODELED_ERRORS, ServiceError
+from ..core.model import Environment
 from ..core.wire import epoch_ms, error_json, to_wire_json
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def metadata(request_id: str, status: int, now: _dt.datetime) -> dict[str, Any]:
     return {
         "RequestId": request_id,
         "HTTPStatusCode": status,
+        # botocore lower-cases the headers it hands back.
         "HTTPHeaders": {
             "x-amzn-requestid": request_id,
             "content-type": CONTENT_TYPE,
@@ -62,28 +64,34 @@ def metadata(request_id: str, status: int, now: _dt.datetime) -> dict[str, Any]:
 
 
 def wire_headers(request_id: str, payload: bytes, now: _dt.datetime) -> dict[str, str]:
-    """The HTTP headers the service sends with ``payload``."""
+    """The HTTP headers the service sends with ``payload`` (the request ID's header
+    spelled as the service spells it)."""
     return {
-        "x-amzn-requestid": request_id,
+        "x-amzn-RequestId": request_id,
         "content-type": CONTENT_TYPE,
         "content-length": str(len(payload)),
         "date": date_header(now),
     }
 
 
-def error_response(error: ServiceError, request_id: str, now: _dt.datetime) -> dict[str, Any]:
-    """What botocore makes of the service's error body (``ClientError.response``)."""
-    body = error.wire(epoch_ms(now))
-    message = body["Message"]
+def error_response(
+    error: ServiceError, request_id: str, now: _dt.datetime, *, sandbox: bool = False
+) -> dict[str, Any]:
+    """What botocore makes of the service's error body (``ClientError.response``).
+
+    botocore's JSON parser reads ``message`` and ``Message`` alike into
+    ``Error.Message``, so the front end's bodies and MTurk's read the same way.
+    """
+    message = error.message_at(epoch_ms(now), sandbox=sandbox)
     parsed: dict[str, Any] = {
-        "Error": {"Message": message, "Code": body["__type"]},
+        "Error": {"Message": message, "Code": error.type},
         "ResponseMetadata": metadata(request_id, error.status, now),
     }
     if error.type in MODELED_ERRORS:
         # botocore's endpoint adds the modelled error shape's members at the top level.
         parsed["Message"] = message
-        if "TurkErrorCode" in body:
-            parsed["TurkErrorCode"] = body["TurkErrorCode"]
+        if error.code is not None:
+            parsed["TurkErrorCode"] = error.code
     return parsed
 
 
@@ -99,7 +107,8 @@ class _WireBody:
     def stream(self, **kwargs: Any) -> list[bytes]:
         call = self._call
         if call.error is not None:
-            return [error_json(call.error, call.time)]
+            sandbox = call.environment is Environment.SANDBOX
+            return [error_json(call.error, call.time, sandbox=sandbox)]
         return [to_wire_json(self._operation_model, call.response or {})]
 
 

@@ -82,10 +82,12 @@ def _json(data: Any, status: int = 200) -> Response:
     return Response(text.encode("utf-8"), status, content_type="application/json")
 
 
-def _protocol_error(error: ServiceError) -> Response:
+def _protocol_error(error: ServiceError, environment: Environment) -> Response:
     """The front end's refusal of a request it cannot read: never reaches the service,
-    so no call is recorded and no seeded request ID drawn."""
-    payload = error_json(error, wall_time())
+    so no call is recorded and no seeded request ID drawn (a random version 4 UUID, as
+    the service's own IDs are)."""
+    sandbox = environment is Environment.SANDBOX
+    payload = error_json(error, wall_time(), sandbox=sandbox)
     request_id = str(uuid.uuid4())
     return Response(payload, error.status, headers=wire_headers(request_id, payload, wall_time()))
 
@@ -103,7 +105,7 @@ def make_app(backend: Backend, *, max_body: int = MAX_BODY) -> WSGIApp:
         try:
             operation, params = read_request(request.headers.get("X-Amz-Target"), body, known)
         except ServiceError as refused:
-            return _protocol_error(refused)
+            return _protocol_error(refused, environment)
         outcome = backend.call(
             environment, operation, params, signed_key(request.headers.get("Authorization"))
         )
