@@ -25,7 +25,7 @@ from conftest import HIT_ARGS
 from server_helpers import KEY, client
 
 from pytest_mturk import Simulator, mturk_sim
-from pytest_mturk.faces.serving import ThreadServer
+from pytest_mturk.faces.threaded import ThreadServer
 
 SANDBOX_URL = "https://mturk-requester-sandbox.us-east-1.amazonaws.com"
 PRODUCTION_URL = "https://mturk-requester.us-east-1.amazonaws.com"
