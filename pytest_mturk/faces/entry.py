@@ -51,8 +51,9 @@ def mturk_sim(
     ``strict_workers`` (only workers made with ``worker()`` exist),
     ``environment`` ("sandbox" or "production": what ``client()`` and
     ``balance`` mean), ``fake_credentials`` (default True: a client that finds
-    no AWS credentials of its own is handed example keys; False: it gets
-    botocore's ``NoCredentialsError``), ``load`` (start from the state
+    no AWS credentials of its own is handed the fallback key
+    ``AKIAPYTESTMTURKNOKEY``, which ``access_keys`` refuses unless listed; False: it
+    gets botocore's ``NoCredentialsError``), ``load`` (start from the state
     ``sim.save(path)`` wrote; see ``docs/saving.md``).
     """
     if func is not None:
