@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 
 import boto3
 import botocore
@@ -154,6 +155,78 @@ def test_the_default_session_from_before_the_import_gets_the_fallback_too(bare):
         boto3.client("mturk")
     with mturk_sim():
         assert boto3.client("mturk").get_account_balance()["AvailableBalance"] == "10000.00"
+
+
+# -- the fallback key: one nobody lists, refused with what happened -------------------------
+
+# AWS's documented example key: what suites most often list as the one their configuration holds.
+EXAMPLE_KEY = "AKIAIOSFODNN7EXAMPLE"
+
+
+def test_the_fallback_key_is_well_formed_and_nobody_s(bare):
+    with mturk_sim() as sim:
+        client = boto3.Session().client("mturk", region_name="sandbox")
+        assert client.get_account_balance()["AvailableBalance"] == "10000.00"
+        key = client._request_signer._credentials.access_key
+    assert key != EXAMPLE_KEY
+    assert re.fullmatch(r"AKIA[A-Z0-9]{16}", key) and "PYTESTMTURK" in key
+    assert sim.calls[0].ok
+
+
+def test_with_listed_keys_the_fallback_is_refused_saying_why(bare, network):
+    with mturk_sim(access_keys=[EXAMPLE_KEY]) as sim:
+        configured = _client(EXAMPLE_KEY)
+        assert configured.get_account_balance()["AvailableBalance"] == "10000.00"
+        unconfigured = boto3.Session().client("mturk", region_name="sandbox")
+        with pytest.raises(ClientError) as excinfo:
+            unconfigured.create_hit(**HIT_ARGS)
+        # Another key than the listed ones: the service's own words, as ever.
+        with pytest.raises(ClientError) as other:
+            _client(GOOD_KEY).get_account_balance()
+    _assert_unrecognized(other)
+    response = excinfo.value.response
+    # The service's code and status, for code that checks them; a message that says what
+    # happened and what to do, for the person reading it.
+    assert response["Error"]["Code"] == "UnrecognizedClientException"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    message = response["Error"]["Message"]
+    assert message.startswith("The security token included in the request is invalid. ")
+    assert "No AWS credentials were configured for this client" in message
+    assert "fake_credentials=False" in message and "mturk_fake_credentials = false" in message
+    assert [call.ok for call in sim.calls] == [True, False, False]
+    assert len(sim.hits) == 0 and network == []
+
+
+FALLBACK_REFUSED = """
+import boto3, pytest
+from botocore.exceptions import ClientError, NoCredentialsError
+
+def client():
+    return boto3.client("mturk", region_name="sandbox")
+
+def test_refused(mturk):
+    with pytest.raises(ClientError) as excinfo:
+        client().get_account_balance()
+    error = excinfo.value.response["Error"]
+    assert error["Code"] == "UnrecognizedClientException"
+    assert "No AWS credentials were configured" in error["Message"]
+
+@pytest.mark.mturk(fake_credentials=False)
+def test_off(mturk):
+    with pytest.raises(NoCredentialsError):
+        client().get_account_balance()
+
+def test_listed(mturk, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    assert client().get_account_balance()["AvailableBalance"] == "10000.00"
+"""
+
+
+def test_a_suite_that_lists_its_key_tells_no_credentials_from_its_key(bare, pytester):
+    pytester.makeini("[pytest]\nmturk_access_keys = AKIAIOSFODNN7EXAMPLE\n")
+    pytester.makepyfile(test_inner=FALLBACK_REFUSED)
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=3)
 
 
 # -- never the network ---------------------------------------------------------------------

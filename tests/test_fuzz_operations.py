@@ -459,13 +459,17 @@ def snapshot_diff(taken_before: bytes, taken_after: bytes) -> str:
 # -- one call, checked ---------------------------------------------------------------
 
 
-# The client method every call enters: it hands calls on to botocore's own way.
-ENTRY = (str(Path(PACKAGE) / "doors" / "_bootstrap.py"), "_make_api_call")
+# The client methods calls pass through on their way to botocore's own: the class's entry,
+# and the wrapper of botocore's (doors/guard.py) while a simulator runs.
+ENTRIES = {
+    (str(Path(PACKAGE) / "doors" / "_bootstrap.py"), "_make_api_call"),
+    (str(Path(PACKAGE) / "doors" / "guard.py"), "_make_api_call"),
+}
 
 
 def _internal_frame(exc: BaseException) -> str | None:
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.startswith(PACKAGE) and (frame.filename, frame.name) != ENTRY:
+        if frame.filename.startswith(PACKAGE) and (frame.filename, frame.name) not in ENTRIES:
             return f"{frame.filename}:{frame.lineno} in {frame.name}"
     return None
 

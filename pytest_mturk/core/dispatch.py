@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import botocore
 
 from .errors import ServiceError, UsageError, service_fault
+from .fallback import FALLBACK_ACCESS_KEY
 from .model import Environment
 from .validation import Check, validator_for
 from .wire import error_json, to_wire_json
@@ -87,6 +88,21 @@ _UNRECOGNIZED = ServiceError(
     type="UnrecognizedClientException",
     stamp=False,
 )
+# The service's refusal, for the key handed to a client that found no credentials: said
+# with what happened and what to do, since a suite that lists its keys would otherwise
+# read it as a wrong key (docs/fidelity.md).
+_FALLBACK_REFUSED = ServiceError(
+    "The security token included in the request is invalid. [pytest-mturk] No AWS "
+    "credentials were configured for this client, so it was handed pytest-mturk's "
+    f"fallback access key {FALLBACK_ACCESS_KEY}, which is not among the keys this "
+    "simulator accepts (the access_keys setting, ini mturk_access_keys). Configure the "
+    "client's credentials, or turn the fallback off with fake_credentials=False (ini "
+    "mturk_fake_credentials = false, or @pytest.mark.mturk(fake_credentials=False)) so "
+    "that a client without credentials gets botocore's NoCredentialsError.",
+    None,
+    type="UnrecognizedClientException",
+    stamp=False,
+)
 # An IAM access key ID is 16 to 128 word characters (IAM API reference, AccessKey).
 _KEY_PATTERN = re.compile(r"[A-Za-z0-9_]{16,128}")
 # Whether each access key seen is well formed, so the pattern runs once per key.
@@ -103,13 +119,15 @@ def refusal(service: Service, caller: Any) -> ServiceError | None:
     are taken to hold a well-formed key: STS only issues those) and ``""`` for
     a key without a secret. Without ``access_keys`` any well-formed key is
     accepted; with it only the listed keys are, which unfetched credentials
-    cannot show.
+    cannot show, and the fallback key is refused saying that it is one.
     """
     if caller is UNSIGNED:
         return _UNSIGNED
     allowed = service.settings.access_keys
     if allowed is not None:
-        return None if caller in allowed else _UNRECOGNIZED
+        if caller in allowed:
+            return None
+        return _FALLBACK_REFUSED if caller == FALLBACK_ACCESS_KEY else _UNRECOGNIZED
     if caller is None:
         return None
     ok = _well_formed.get(caller)

@@ -5,9 +5,10 @@ handlers, so every botocore session made after ``pytest_mturk`` is imported (and
 every client made from one, at any time) carries them; they hand over to this
 module while a simulator is active. boto3's default session is also given them
 when a simulator starts, in case it was made before the import; any other
-session or client made before the import can be given them with
-:func:`register`. They do nothing for other services, nor while no simulator
-is active.
+session or client made before the import is given them by its first ``mturk``
+call while a simulator runs (:mod:`pytest_mturk.doors.guard`), or can be given
+them with :func:`register`. They do nothing for other services, nor while no
+simulator is active.
 
 A door only translates: each hook turns a botocore call into one
 :func:`pytest_mturk.dispatch.dispatch` (which judges the caller, takes a
@@ -49,7 +50,7 @@ from botocore.validate import validate_parameters
 from ..core.dispatch import dispatch, refusal, service_model
 from ..core.errors import UsageError
 from ..core.model import Environment
-from . import _bootstrap, bodies, fast, stack
+from . import _bootstrap, bodies, fast, guard, stack
 from .callers import CALLER_KEY, caller, signed_key
 from .process import forget_fallback
 from .replies import (
@@ -89,6 +90,9 @@ def push(service: Service, owner: object = None) -> None:
             default = getattr(sys.modules.get("boto3"), "DEFAULT_SESSION", None)
             if default is not None:
                 _bootstrap.register(default)
+            # Clients made before the import (or from sessions made before it) are
+            # reached when they call.
+            guard.install()
             stack.thread = here
         elif (first := stack.thread) is not None and first is not here:
             raise UsageError(
@@ -114,6 +118,7 @@ def pop(service: Service) -> None:
                 del _owners[index]
                 if not _active:
                     forget_fallback()  # the fallback keys must not outlive the simulation
+                    guard.uninstall()
                     stack.thread = None
                 return
 

@@ -8,7 +8,8 @@ botocore session is given, through botocore's own configuration machinery
 component and its ``region`` config provider):
 
 - a credential provider, ahead of the ones that ask the network (container
-  and instance metadata), that supplies :data:`FALLBACK_KEYS` while a
+  and instance metadata), that supplies :data:`FALLBACK_KEYS` (a key nobody has,
+  :mod:`pytest_mturk.core.fallback`) while a
   simulator with ``fake_credentials`` on is active and the session found none
   of its own;
 - those network providers, skipped while any simulator is active;
@@ -35,11 +36,10 @@ from typing import Any
 from botocore.configprovider import BaseProvider
 from botocore.credentials import CredentialProvider, Credentials
 
+from ..core.fallback import FALLBACK_KEYS
 from . import stack
 
 FALLBACK_REGION = "us-east-1"
-# The example key pair of AWS's IAM documentation: well formed, and nobody's.
-FALLBACK_KEYS = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 # Credential providers that ask the network for keys (ECS task role, EC2 instance role).
 NETWORK_PROVIDERS = frozenset(("container-role", "iam-role"))
 _PREPARED = "_pytest_mturk_prepared"

@@ -35,7 +35,14 @@ def mturk_sim(
     """A simulator for a ``with`` block or as a decorator (a fresh one per call).
 
     ``@mturk_sim`` and ``@mturk_sim(seed=1)`` both decorate; inside a decorated
-    function :func:`active_simulator` is its simulator.
+    function :func:`active_simulator` is its simulator. On a coroutine function it is
+    active while the coroutine runs; on a test class (pytest's or a
+    ``unittest.TestCase``), each test gets a fresh one, shared by its set-up and
+    tear-down (``setUp``/``tearDown`` and cleanups, ``setup_method``/``teardown_method``),
+    and starting from what class-level set-up (``setUpClass``, ``setup_class``) made in
+    a simulator of the class; subclasses and nested ``Test*`` classes are decorated
+    too. What cannot be run inside a simulator (an async generator function, a class
+    with no tests) is refused with :class:`UsageError`.
 
     Settings (see :class:`SimulatorSettings`): ``seed`` (IDs and results are
     deterministic for a seed), ``start`` (datetime or ISO string; default: now,
@@ -44,12 +51,13 @@ def mturk_sim(
     ``strict_workers`` (only workers made with ``worker()`` exist),
     ``environment`` ("sandbox" or "production": what ``client()`` and
     ``balance`` mean), ``fake_credentials`` (default True: a client that finds
-    no AWS credentials of its own is handed example keys; False: it gets
-    botocore's ``NoCredentialsError``), ``load`` (start from the state
+    no AWS credentials of its own is handed the fallback key
+    ``AKIAPYTESTMTURKNOKEY``, which ``access_keys`` refuses unless listed; False: it
+    gets botocore's ``NoCredentialsError``), ``load`` (start from the state
     ``sim.save(path)`` wrote; see ``docs/saving.md``).
     """
     if func is not None:
-        if not callable(func):
+        if not callable(func) and not isinstance(func, (staticmethod, classmethod)):
             raise UsageError(f"mturk_sim() takes its settings as keyword arguments, not {func!r}.")
         return Simulator(**settings)(func)
     return Simulator(**settings)

@@ -72,7 +72,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini(
         "mturk_fake_credentials",
-        "hand example keys to clients that find no AWS credentials (false: NoCredentialsError)",
+        "hand the fallback key AKIAPYTESTMTURKNOKEY to clients that find no AWS credentials "
+        "(false: NoCredentialsError)",
         type="bool",
         default=True,
     )

@@ -48,8 +48,10 @@ class SimulatorSettings(TypedDict, total=False):
     environment: Environment | Literal["sandbox", "production"]
     """What ``sim.client()`` and ``sim.balance`` mean (default ``"sandbox"``)."""
     fake_credentials: bool
-    """A client that finds no AWS credentials of its own is handed example keys (default
-    True); with False it gets botocore's ``NoCredentialsError``."""
+    """A client that finds no AWS credentials of its own is handed the fallback key
+    ``AKIAPYTESTMTURKNOKEY`` (default True), which ``access_keys`` refuses unless it lists
+    it, saying that the client had no credentials; with False such a client gets
+    botocore's ``NoCredentialsError``, as without pytest-mturk."""
     load: str | os.PathLike[str]
     """Start from the state saved in this file (``sim.save(path)``); given with it,
     ``seed``, ``start`` and ``balance`` must be the file's, the others apply from then on."""

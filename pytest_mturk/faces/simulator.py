@@ -6,13 +6,11 @@ import contextlib
 import copy
 import dataclasses
 import datetime as _dt
-import functools
-import inspect
 import os
 import sys
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 from .. import operations as ops
 from ..core.containers import JDict
@@ -33,7 +31,7 @@ from ..doors import _bootstrap, interception
 from ..rules import notify
 from ..rules.notify import Inbox, SentNotification
 from .crowding import Crowding
-from .settings import SimulatorSettings, resolve, same_world
+from .settings import WORLD, SimulatorSettings, resolve, same_world
 from .views import EnvironmentView, StateView
 from .worker import ID_CHARS, SimulatedWorker, enlist
 
@@ -236,24 +234,24 @@ class Simulator(Crowding):
 
     def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
         """Decorate ``func`` so that each call runs against a fresh simulator
-        (reach it with :func:`active_simulator`)."""
+        (reach it with :func:`active_simulator`); decorate a test class so that each
+        of its tests does (see :mod:`pytest_mturk.faces.decorating`)."""
+        from .decorating import decorate
+
         _bootstrap.unstarted.discard(self)  # this one only holds the settings
+        decorated: Callable[P, R] = decorate(func, self._fresh)
+        return decorated
 
-        if inspect.iscoroutinefunction(func):
-            # The simulator must be active while the coroutine runs, not while it is made.
-            @functools.wraps(func)
-            async def awaiting(*args: Any, **kwargs: Any) -> Any:
-                with Simulator(**self._settings_kwargs):
-                    return await func(*args, **kwargs)
-
-            return awaiting  # type: ignore[return-value]
-
-        @functools.wraps(func)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            with Simulator(**self._settings_kwargs):
-                return func(*args, **kwargs)
-
-        return wrapper
+    def _fresh(self, source: Simulator | None = None) -> Simulator:
+        """A new, inactive simulator with this one's settings; given ``source`` (a test
+        class's simulator), one that starts in a copy of its state."""
+        settings = self._settings_kwargs
+        if source is None or source._pristine():
+            return Simulator(**settings)
+        # The copy carries on from the source's world (a loaded file's, say).
+        world = {name: getattr(source.settings, name) for name in WORLD}
+        others = {name: value for name, value in settings.items() if name not in (*WORLD, "load")}
+        return Simulator._copy_of(source, **cast("SimulatorSettings", {**others, **world}))
 
     # -- the environment a plain view or client means ---------------------------
 

@@ -1,0 +1,104 @@
+"""Clients that never got the hooks, answered all the same while a simulator runs.
+
+A client made before ``pytest_mturk`` was imported (a library that makes its boto3
+client at import, say), or from a session made before it, carries none of the hooks
+that :mod:`pytest_mturk.doors._bootstrap` gives sessions: its calls would go to the
+real endpoint. So while any simulator is active, botocore's
+``BaseClient._make_api_call`` is wrapped, at class level: an ``mturk`` call of a
+client without the hooks first gives the client the hooks (registered on its own
+events, as :func:`~pytest_mturk.doors._bootstrap.register` does), and is then
+answered like any other, on the short way where it may take it. Calls of other
+services pass straight through, after one comparison; clients that have the hooks
+(their class has :class:`~._bootstrap.SimulatedCalls`) too.
+
+aiobotocore's clients do not call ``BaseClient._make_api_call``: where aiobotocore
+is imported, its ``AioBaseClient._make_api_call`` gets the same wrapper, in its
+coroutine form.
+
+The wrappers go on when the first simulator starts and come off when the last one
+stops, unless something else wrapped the method since, in which case ours stays: with
+no simulator active it only passes calls on.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from botocore.client import BaseClient
+
+from . import _bootstrap, stack
+
+# On a client that was given the hooks here.
+ADOPTED = "_pytest_mturk_adopted"
+SERVICE = "mturk"
+
+# For each class wrapped: the class, the wrapper, and the _make_api_call it replaced.
+_replaced: list[tuple[type, Any, Any]] = []
+
+
+def _adopt(client: Any) -> None:
+    """Give ``client`` the hooks, once."""
+    state = client.__dict__
+    if ADOPTED not in state:
+        _bootstrap.register(client)
+        state[ADOPTED] = True
+
+
+def _sync_guard(original: Any) -> Any:
+    simulated = _bootstrap.SimulatedCalls
+
+    def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
+        if (
+            stack.active
+            and self._service_model.service_name == SERVICE
+            and not isinstance(self, simulated)
+        ):
+            _adopt(self)
+            answered = _bootstrap._handlers.fast_call(self, operation_name, api_params)
+            if answered is not None:
+                return answered
+        return original(self, operation_name, api_params)
+
+    return _make_api_call
+
+
+def _async_guard(original: Any) -> Any:
+    async def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
+        if stack.active and self._service_model.service_name == SERVICE:
+            _adopt(self)  # aiobotocore's clients take botocore's whole way, with the hooks
+        return await original(self, operation_name, api_params)
+
+    return _make_api_call
+
+
+def install() -> None:
+    """Wrap the clients' ``_make_api_call`` (the first simulator is starting)."""
+    if _replaced:
+        return
+    targets: list[tuple[type, Any]] = [(BaseClient, _sync_guard)]
+    aio = sys.modules.get("aiobotocore.client")
+    aio_client = getattr(aio, "AioBaseClient", None)
+    if isinstance(aio_client, type) and "_make_api_call" in vars(aio_client):
+        targets.append((aio_client, _async_guard))
+    for cls, guard in targets:
+        original = vars(cls)["_make_api_call"]
+        wrapper = guard(original)
+        wrapper.__wrapped__ = original
+        wrapper.__qualname__ = f"{cls.__qualname__}._make_api_call"
+        setattr(cls, "_make_api_call", wrapper)  # noqa: B010
+        _replaced.append((cls, wrapper, original))
+
+
+def uninstall() -> None:
+    """Put back what :func:`install` wrapped (the last simulator has stopped)."""
+    while _replaced:
+        cls, wrapper, original = _replaced.pop()
+        if vars(cls).get("_make_api_call") is wrapper:
+            setattr(cls, "_make_api_call", original)  # noqa: B010
+        # else: wrapped again since by someone else; ours stays there, passing calls on.
+
+
+def installed() -> bool:
+    """Whether the wrappers are on."""
+    return bool(_replaced)
