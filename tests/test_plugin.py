@@ -276,7 +276,7 @@ import pytest
 def test_typo(mturk):
     pass
 """
-    ).runpytest("-p", "no:randomly")
+    ).runpytest("-p", "no:randomly", "-rN")  # -rN: no summary line repeating the message
     result.assert_outcomes(errors=1)
     output = result.stdout.str()
     assert output.count("Unknown simulator setting(s) 'balanse'") == 1
@@ -299,7 +299,7 @@ def test_x(shared):
     pass
 """,
         ini="mturk_balance = lots",
-    ).runpytest("-p", "no:randomly")
+    ).runpytest("-p", "no:randomly", "-rN")  # -rN: no summary line repeating the message
     result.assert_outcomes(errors=1)
     output = result.stdout.str()
     assert output.count("balance must be an amount such as '500.00', not 'lots'.") == 1

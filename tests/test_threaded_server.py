@@ -168,7 +168,8 @@ def test_the_fixture_without_werkzeug_fails_the_test_with_one_message(pytester):
             pass
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:randomly")
+    # -rN: no short summary, whose line repeats the message where the terminal is wide enough.
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-rN")
     result.assert_outcomes(errors=1)
     output = result.stdout.str()
     assert output.count(EXTRA) == 1
