@@ -15,7 +15,7 @@ from ..core.model import (
     State,
     Worker,
 )
-from ..rules import system_qualifications
+from ..rules.qualifications import system_qualifications
 
 TOKEN_WINDOW = _dt.timedelta(hours=24)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..core import errors, money, pagination, payments, shapes
+from ..core import errors, money, payments
 from ..core.model import BonusPayment, State
 from ..core.service import Handler, Service
-from . import _common
+from . import _common, pagination, shapes
 
 
 def get_account_balance(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..core import errors, lifecycle, pagination, shapes
+from ..core import errors, lifecycle
 from ..core.model import AssignmentStatus, State
 from ..core.service import Handler, Service
 from ..core.validation import requester_feedback
-from . import _common
+from . import _common, pagination, shapes
 
 
 def get_assignment(

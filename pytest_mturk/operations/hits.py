@@ -6,15 +6,17 @@ import datetime as _dt
 import json
 from typing import Any
 
-from ..core import errors, lifecycle, money, pagination, shapes
+from ..core import errors, lifecycle, money
 from ..core.clock import epoch_ms, from_epoch
 from ..core.journal import keep
 from ..core.model import HITStatus, HITType, State
 from ..core.service import Handler, Service
 from ..core.validation import in_range, max_length, range_error
-from ..rules import policies, questions, requirements
-from ..rules.layouts import render as render_layout
-from . import _common
+from ..rules import policies
+from ..rules.qualifications import requirements
+from ..rules.questions import checks
+from ..rules.questions.layouts import render as render_layout
+from . import _common, pagination, shapes
 
 MAX_SECONDS = 31_536_000
 DEFAULT_AUTO_APPROVAL = 2_592_000
@@ -146,7 +148,7 @@ def _question(svc: Service, p: dict[str, Any]) -> str | None:
     if layout_id is not None:
         return _render_layout(svc, layout_id, p.get("HITLayoutParameters") or [])
     assert question is not None
-    questions.check_question(question)
+    checks.check_question(question)
     return question
 
 

@@ -15,8 +15,8 @@ from typing import Any
 from ..core import errors
 from ..core.model import State
 from ..core.service import Handler, Service
-from ..rules import notify
-from ..rules.destinations import endpoint
+from ..rules.notifications import notify
+from ..rules.notifications.destinations import endpoint
 from .hits import _hit_type
 
 _WHAT = {

@@ -1,7 +1,8 @@
 """Qualification type operations: create, read, update, delete, list, and the HITs using one.
 
 The operations on workers' qualifications and requests live in
-:mod:`.worker_qualifications`; the system types in :mod:`..system_qualifications`.
+:mod:`.worker_qualifications`; the system types in
+:mod:`..rules.qualifications.system_qualifications`.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..core import errors, pagination, shapes
+from ..core import errors
 from ..core.model import HIT, QualificationType, QualificationTypeStatus, State, Worker
 from ..core.service import Handler, Service
 from ..core.validation import max_length
-from ..rules import grants, qualification_tests, questions, requirements
+from ..rules.qualifications import grants, qualification_tests, requirements
+from ..rules.questions import checks
+from . import pagination, shapes
 from ._common import any_type, own_type, system_types
 
 # -- create and update --------------------------------------------------------------
@@ -32,10 +35,10 @@ def _check_test(
         raise errors.parameter_error("A QualificationType with a Test cannot be AutoGranted.")
     if duration is None:
         raise errors.parameter_error("TestDurationInSeconds is required when Test is specified.")
-    questions.validate_test(test)
+    checks.validate_test(test)
     form = qualification_tests.parse_test(test)
     if answer_key is not None:
-        questions.validate_answer_key(answer_key)
+        checks.validate_answer_key(answer_key)
         key = qualification_tests.parse_answer_key(answer_key)
         qualification_tests.check_key_fits_test(key, form, answer_key)
 

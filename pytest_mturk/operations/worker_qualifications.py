@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..core import errors, pagination, shapes
+from ..core import errors
 from ..core.model import (
     Qualification,
     QualificationRequest,
@@ -14,8 +14,8 @@ from ..core.model import (
     State,
 )
 from ..core.service import Handler, Service
-from ..rules import grants
-from . import _common
+from ..rules.qualifications import grants
+from . import _common, pagination, shapes
 from ._common import own_type
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..core import errors, pagination
+from ..core import errors
 from ..core.model import HIT, Message, State, Worker
 from ..core.service import Handler, Service
 from ..core.validation import max_length
-from . import _common
+from . import _common, pagination
 
 MAX_BLOCKS = 100_000
 MAX_NOTIFY = 100

@@ -15,8 +15,8 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 from xml.sax.saxutils import unescape
 
-from ..core.bounded_cache import cached
-from ..core.errors import ServiceError, invalid_parameter_value
+from ...core.bounded_cache import cached
+from ...core.errors import ServiceError, invalid_parameter_value
 from . import html5, question_form, schemas
 
 BASE = schemas.BASE
@@ -248,7 +248,7 @@ def validate_question(question: str) -> str:
     """Check a HIT's ``Question`` as CreateHIT does; return its kind.
 
     The kind is ``"ExternalQuestion"``, ``"HTMLQuestion"`` or ``"QuestionForm"``.
-    Raises the service's :class:`~pytest_mturk.errors.ServiceError` otherwise.
+    Raises the service's :class:`~pytest_mturk.core.errors.ServiceError` otherwise.
     """
     plain = plain_wrapper(question.lstrip())
     if plain is not None:

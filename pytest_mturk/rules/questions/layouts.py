@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from ..core import errors
-from . import questions
+from ...core import errors
+from . import checks
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 
@@ -35,10 +35,10 @@ def render(template: str, values: dict[str, str]) -> str:
         )
     sizes = {name: _utf8_size(values[name]) for name in set(names)}
     size = sum(map(_utf8_size, texts)) + sum(sizes[name] for name in names)
-    if size > questions.MAX_BYTES:
-        raise questions.too_long("Question", size)
+    if size > checks.MAX_BYTES:
+        raise checks.too_long("Question", size)
     question = "".join(
         piece if index % 2 == 0 else values[piece] for index, piece in enumerate(pieces)
     )
-    questions.check_question(question)
+    checks.check_question(question)
     return question

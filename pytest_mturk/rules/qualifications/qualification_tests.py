@@ -15,8 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from xml.etree import ElementTree
 
-from ..core.errors import WorkerActionError, invalid_parameter_value
-from . import answers, question_form, schemas
+from ...core.errors import WorkerActionError, invalid_parameter_value
+from ..questions import answers, question_form, schemas
 
 ANSWER_KEY_NAMESPACE = schemas.ANSWER_KEY
 QUESTION_FORM_NAMESPACES = frozenset({schemas.QUESTION_FORM_2005, schemas.QUESTION_FORM_2017})

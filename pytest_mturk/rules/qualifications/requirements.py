@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..core import errors
-from ..core.model import HIT, LOCALE, QualificationStatus, QualificationTypeStatus, State, Worker
+from ...core import errors
+from ...core.model import HIT, LOCALE, QualificationStatus, QualificationTypeStatus, State, Worker
 from . import system_qualifications
 from .system_qualifications import Value
 

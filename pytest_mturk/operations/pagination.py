@@ -12,8 +12,8 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from .errors import invalid_value
-from .model import OrderedIndex
+from ..core.errors import invalid_value
+from ..core.model import OrderedIndex
 
 DEFAULT_PAGE = 10
 T = TypeVar("T")

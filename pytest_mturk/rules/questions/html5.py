@@ -24,7 +24,7 @@ import bisect
 import contextlib
 import re
 
-from ..core.bounded_cache import BoundedCache, text_size
+from ...core.bounded_cache import BoundedCache, text_size
 
 
 def _names(text: str) -> frozenset[str]:
