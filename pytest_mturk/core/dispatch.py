@@ -14,7 +14,7 @@ server-side rule is applied here, in the service's order:
 
 A door needs nothing of botocore to call it: the operation's validator is
 looked up by name, once. The result is an :class:`Outcome`: the recorded
-:class:`~pytest_mturk.service.Call` (the response body or the service's
+:class:`~pytest_mturk.core.service.Call` (the response body or the service's
 error), its request ID, and whether the answer was lost on the way (a fault
 of kind ``"lost"``: the work is done, the caller never hears of it).
 """
