@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from ..core.errors import invalid_value
+from ..core import catalogue
 from ..core.model import OrderedIndex
 
 DEFAULT_PAGE = 10
@@ -38,7 +38,7 @@ def decode(kind: str, token: str | None) -> int:
             raise ValueError(position)
         return value
     except (ValueError, UnicodeDecodeError):
-        raise invalid_value("NextToken", token) from None
+        raise catalogue.INVALID_VALUE(name="NextToken", value=token) from None
 
 
 def page_index(

@@ -11,7 +11,7 @@ import datetime as _dt
 from typing import Any
 from urllib.parse import quote
 
-from ..core import errors
+from ..core import catalogue
 from ..core.model import State
 from ..core.service import Handler, Service
 from ..rules import policies
@@ -107,10 +107,8 @@ def get_file_upload_url(
     upload = answers.parse(assignment.answer).get(question_id)
     if not (isinstance(upload, dict) and "file_key" in upload):
         # FileUploadAnswer left QuestionForm on 2017-12-12; new HITs have no uploads.
-        raise errors.request_error(
-            f'There is no file uploaded for QuestionIdentifier "{question_id}" in assignment '
-            f"{assignment.assignment_id}.",
-            "InvalidParameterValue",
+        raise catalogue.NO_FILE_UPLOADED(
+            question_id=question_id, assignment_id=assignment.assignment_id
         )
     expires = int(now.timestamp()) + UPLOAD_URL_LIFETIME
     url = (

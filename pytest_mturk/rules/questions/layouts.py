@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ...core import errors
+from ...core import catalogue
 from . import checks
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
@@ -30,9 +30,7 @@ def render(template: str, values: dict[str, str]) -> str:
     texts, names = pieces[0::2], pieces[1::2]
     missing = [name for name in names if name not in values]
     if missing:
-        raise errors.parameter_error(
-            f"The HITLayoutParameters are missing values for: {', '.join(dict.fromkeys(missing))}."
-        )
+        raise catalogue.LAYOUT_VALUES_MISSING(names=", ".join(dict.fromkeys(missing)))
     sizes = {name: _utf8_size(values[name]) for name in set(names)}
     size = sum(map(_utf8_size, texts)) + sum(sizes[name] for name in names)
     if size > checks.MAX_BYTES:
