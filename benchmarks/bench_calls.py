@@ -34,7 +34,7 @@ import boto3
 from botocore.stub import Stubber
 
 from pytest_mturk import mturk_sim
-from pytest_mturk.core.shapes import Copier, copier
+from pytest_mturk.operations.shapes import Copier, copier
 
 QUESTION = (
     '<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/'

@@ -30,9 +30,9 @@ if TYPE_CHECKING:
     from .faces.simulator import Simulator
     from .faces.threaded import ThreadedServer
     from .faces.worker import SimulatedWorker
-    from .rules.answers import crowd_answers
-    from .rules.answers import parse as parse_answers
-    from .rules.answers import to_xml as answers_xml
+    from .rules.questions.answers import crowd_answers
+    from .rules.questions.answers import parse as parse_answers
+    from .rules.questions.answers import to_xml as answers_xml
 
 _EXPORTS = {
     "AssignmentStatus": ("core.model", "AssignmentStatus"),
@@ -55,12 +55,12 @@ _EXPORTS = {
     "UsageError": ("core.errors", "UsageError"),
     "WorkerActionError": ("core.errors", "WorkerActionError"),
     "active_simulator": ("faces.entry", "active_simulator"),
-    "answers_xml": ("rules.answers", "to_xml"),
-    "crowd_answers": ("rules.answers", "crowd_answers"),
+    "answers_xml": ("rules.questions.answers", "to_xml"),
+    "crowd_answers": ("rules.questions.answers", "crowd_answers"),
     "current": ("faces.entry", "current"),
     "default_answer": ("faces.crowd", "default_answer"),
     "mturk_sim": ("faces.entry", "mturk_sim"),
-    "parse_answers": ("rules.answers", "parse"),
+    "parse_answers": ("rules.questions.answers", "parse"),
     "register_session": ("doors._bootstrap", "register"),
 }
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from test_questions import FORM_2005, PAGE, UPLOAD, external, form, html_question, question_body
 
 from pytest_mturk import WorkerActionError, parse_answers
-from pytest_mturk.rules import answers
+from pytest_mturk.rules.questions import answers
 
 SCHEMAS = pathlib.Path(__file__).resolve().parents[2] / "shared" / "schemas"
 NS = (

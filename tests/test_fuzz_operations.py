@@ -69,7 +69,7 @@ from hypothesis import strategies as st
 import pytest_mturk
 from pytest_mturk import mturk_sim
 from pytest_mturk.core.model import OrderedIndex
-from pytest_mturk.rules import notify as _notify
+from pytest_mturk.rules.notifications import notify as _notify
 
 PROFILES = {
     # Deterministic in CI: the same inputs every run, no flaky failures.

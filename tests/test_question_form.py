@@ -7,7 +7,8 @@ from conftest import HIT_ARGS
 from qualification_helpers import free_text, make_type, question_form, selection
 
 from pytest_mturk import WorkerActionError, answers_xml
-from pytest_mturk.rules import qualification_tests, questions
+from pytest_mturk.rules.qualifications import qualification_tests
+from pytest_mturk.rules.questions import checks as questions
 
 WORKER = "A1B2C3D4E5F6G7"
 FORM = question_form(

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytest_mturk.core.bounded_cache import BoundedCache
-from pytest_mturk.rules import html5, questions
+from pytest_mturk.rules.questions import checks as questions
+from pytest_mturk.rules.questions import html5
 
 BASE = "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/"
 HTML5_PREFIX = (

@@ -11,7 +11,8 @@ from conftest import EXTERNAL_QUESTION, HIT_ARGS, epoch_ms
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pytest_mturk.rules import html5, questions, schemas
+from pytest_mturk.rules.questions import checks as questions
+from pytest_mturk.rules.questions import html5, schemas
 
 SCHEMAS = pathlib.Path(__file__).resolve().parents[2] / "shared" / "schemas"
 BASE = "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/"

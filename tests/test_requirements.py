@@ -23,8 +23,8 @@ from qualification_helpers import (
 
 from pytest_mturk import WorkerActionError
 from pytest_mturk.core.model import Worker
-from pytest_mturk.rules.requirements import meets
-from pytest_mturk.rules.system_qualifications import Value, percent_approved
+from pytest_mturk.rules.qualifications.requirements import meets
+from pytest_mturk.rules.qualifications.system_qualifications import Value, percent_approved
 
 WORKER = "A1B2C3D4E5F6G7"
 

@@ -564,7 +564,7 @@ def test_every_attribute_of_the_parts_is_known():
     for part, attributes in expected.items():
         assert _attributes(part) == attributes, type(part)
     with mturk_sim() as sim:
-        sender = pytest_mturk.rules.notify.notifier(sim._service)
+        sender = pytest_mturk.rules.notifications.notify.notifier(sim._service)
         inbox = sim.register_destination(QUEUE)
         # The service, boto3 clients (a cache) and the customer ID (from the seed) are
         # not saved; the rest is "notifier": listening, test_event_ids, sent, inboxes.
@@ -574,7 +574,7 @@ def test_every_attribute_of_the_parts_is_known():
             "sent",
             "inboxes",
         }
-        assert set(pytest_mturk.rules.notify.parts(sender)) == {
+        assert set(pytest_mturk.rules.notifications.notify.parts(sender)) == {
             "listening",
             "test_event_ids",
             "sent",

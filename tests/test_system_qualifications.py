@@ -6,7 +6,7 @@ import pytest
 
 from pytest_mturk.core import model
 from pytest_mturk.core.model import Environment
-from pytest_mturk.rules import system_qualifications
+from pytest_mturk.rules.qualifications import system_qualifications
 
 
 def test_the_system_ids_are_written_once():

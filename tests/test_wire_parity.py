@@ -26,9 +26,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytest_mturk import mturk_sim
-from pytest_mturk.core import errors, shapes
+from pytest_mturk.core import catalogue
 from pytest_mturk.core.wire import epoch_ms, error_json, to_wire_json
 from pytest_mturk.doors import replies
+from pytest_mturk.operations import shapes
 
 LOCALE = "00000000000000000071"
 APPROVED_COUNT = "00000000000000000040"
@@ -326,7 +327,7 @@ def test_errors(mturk, sandbox, recorder):
 
 def test_a_service_fault(mturk, sandbox, recorder, monkeypatch):
     def fail(*args):
-        raise errors.service_fault()
+        raise catalogue.SERVICE_FAULT()
 
     monkeypatch.setitem(mturk._service.operations, "GetAccountBalance", fail)
     error = _error(sandbox.get_account_balance)
@@ -347,24 +348,24 @@ def test_an_authentication_error(mturk, recorder):
 
 def test_error_bodies_are_the_service_envelope():
     now = _dt.datetime(2021, 7, 14, 20, 26, 6, 54000, tzinfo=_dt.timezone.utc)
-    body = error_json(errors.hit_does_not_exist("ABC"), now)
+    body = error_json(catalogue.HIT_DOES_NOT_EXIST(hit_id="ABC"), now)
     assert body == (
         b'{"__type":"RequestError","Message":"Hit ABC does not exist. (1626294366054)",'
         b'"TurkErrorCode":"AWS.MechanicalTurk.HITDoesNotExist"}'
     )
-    parsed = replies.error_response(errors.hit_does_not_exist("ABC"), "rid", now)
+    parsed = replies.error_response(catalogue.HIT_DOES_NOT_EXIST(hit_id="ABC"), "rid", now)
     assert to_wire_json(SERVICE_MODEL.operation_model("GetHIT"), parsed) == body
     # The sandbox's stamp, and the front end's own key, survive the round trip too.
     get_hit = SERVICE_MODEL.operation_model("GetHIT")
     for error, sandbox, expected in (
         (
-            errors.hit_does_not_exist("ABC"),
+            catalogue.HIT_DOES_NOT_EXIST(hit_id="ABC"),
             True,
             b'{"__type":"RequestError","Message":"Hit ABC does not exist. (1626294366054 s)",'
             b'"TurkErrorCode":"AWS.MechanicalTurk.HITDoesNotExist"}',
         ),
         (
-            errors.missing_member("hITId"),
+            catalogue.missing_member("hITId"),
             True,
             b'{"__type":"ValidationException","message":"1 validation error detected: '
             b"Value null at 'hITId' failed to satisfy constraint: Member must not be null\"}",

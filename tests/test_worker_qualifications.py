@@ -36,7 +36,7 @@ from qualification_helpers import (
 
 from pytest_mturk import WorkerActionError, answers_xml
 from pytest_mturk.core.errors import ServiceError
-from pytest_mturk.rules import qualification_tests
+from pytest_mturk.rules.qualifications import qualification_tests
 
 pytestmark = pytest.mark.mturk(start="2024-03-01T12:00:00+00:00")
 WORKER = "A1B2C3D4E5F6G7"

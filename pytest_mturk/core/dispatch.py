@@ -14,7 +14,7 @@ server-side rule is applied here, in the service's order:
 
 A door needs nothing of botocore to call it: the operation's validator is
 looked up by name, once. The result is an :class:`Outcome`: the recorded
-:class:`~pytest_mturk.service.Call` (the response body or the service's
+:class:`~pytest_mturk.core.service.Call` (the response body or the service's
 error), its request ID, and whether the answer was lost on the way (a fault
 of kind ``"lost"``: the work is done, the caller never hears of it).
 """
@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import botocore
 
-from .errors import ServiceError, UsageError, service_fault
+from . import catalogue
+from .errors import ServiceError, UsageError
 from .fallback import FALLBACK_ACCESS_KEY
 from .model import Environment
 from .validation import Check, validator_for
@@ -76,33 +77,9 @@ UNSIGNED: Any = botocore.UNSIGNED
 # -- who is calling ----------------------------------------------------------------------
 
 # A refusal for unsigned requests.
-_UNSIGNED = ServiceError(
-    "Request is missing Authentication Token",
-    None,
-    type="MissingAuthenticationTokenException",
-    stamp=False,
-)
-_UNRECOGNIZED = ServiceError(
-    "The security token included in the request is invalid.",
-    None,
-    type="UnrecognizedClientException",
-    stamp=False,
-)
-# The service's refusal, for the key handed to a client that found no credentials: said
-# with what happened and what to do, since a suite that lists its keys would otherwise
-# read it as a wrong key (docs/fidelity.md).
-_FALLBACK_REFUSED = ServiceError(
-    "The security token included in the request is invalid. [pytest-mturk] No AWS "
-    "credentials were configured for this client, so it was handed pytest-mturk's "
-    f"fallback access key {FALLBACK_ACCESS_KEY}, which is not among the keys this "
-    "simulator accepts (the access_keys setting, ini mturk_access_keys). Configure the "
-    "client's credentials, or turn the fallback off with fake_credentials=False (ini "
-    "mturk_fake_credentials = false, or @pytest.mark.mturk(fake_credentials=False)) so "
-    "that a client without credentials gets botocore's NoCredentialsError.",
-    None,
-    type="UnrecognizedClientException",
-    stamp=False,
-)
+_UNSIGNED = catalogue.MISSING_AUTHENTICATION_TOKEN()
+_UNRECOGNIZED = catalogue.UNRECOGNIZED_CLIENT()
+_FALLBACK_REFUSED = catalogue.FALLBACK_KEY_REFUSED()
 # An IAM access key ID is 16 to 128 word characters (IAM API reference, AccessKey).
 _KEY_PATTERN = re.compile(r"[A-Za-z0-9_]{16,128}")
 # Whether each access key seen is well formed, so the pattern runs once per key.
@@ -179,7 +156,7 @@ def check_for(operation: str) -> Check:
 
 # -- the answer --------------------------------------------------------------------------
 
-_THROTTLED = ServiceError("Rate exceeded", None, type="ThrottlingException", stamp=False)
+_THROTTLED = catalogue.THROTTLED()
 
 
 class Outcome:
@@ -241,7 +218,7 @@ def dispatch(
         return Outcome(call, service.ids.request_id())
     fault = service.take_fault(operation) if service.faults else None
     if fault is not None and fault != "lost":
-        error = service_fault() if fault == "service_fault" else _THROTTLED
+        error = catalogue.SERVICE_FAULT() if fault == "service_fault" else _THROTTLED
         call = service.record_refusal(environment, operation, params, error)
         return Outcome(call, service.ids.request_id())
     try:

@@ -2,7 +2,8 @@
 
 A :class:`ServiceError` is what the simulated service answers; the interception
 layer turns it into the exact ``ClientError`` botocore raises for the real
-service. :class:`UsageError` is raised straight to the test author when the
+service. Every error the service sends is named, worded and given its code in
+:mod:`.catalogue`. :class:`UsageError` is raised straight to the test author when the
 simulator itself is misused (a worker doing something impossible, say).
 """
 
@@ -129,40 +130,6 @@ def envelope(kind: str, message: str | None, code: str | None) -> dict[str, Any]
     return body
 
 
-def request_error(message: str, code: str | None) -> ServiceError:
-    """A ``RequestError`` with an ``AWS.MechanicalTurk.<code>`` TurkErrorCode."""
-    return ServiceError(message, PREFIX + code if code else None)
-
-
-def parameter_error(message: str) -> ServiceError:
-    """The un-modelled ``ParameterValidationError`` (a plain ``ClientError`` in boto3)."""
-    return ServiceError(message, None, type="ParameterValidationError")
-
-
-def invalid_value(
-    name: str, value: object, why: str = "", *, code: str | None = None
-) -> ServiceError:
-    """The service's wording for a value it cannot use (a malformed identifier or enum
-    value, a question or test it refuses): a ``ParameterValidationError``, with the
-    TurkErrorCode ``AWS.MechanicalTurk.<code>`` where the service sends one.
-
-    ``why`` follows the sentence as the service adds it (observed: 'The value
-    "http://…" is not valid for the parameter ExternalURL. This URL must use the
-    HTTPS protocol..', a period after its own sentence).
-    """
-    return ServiceError(
-        f'The value "{value}" is not valid for the parameter {name}.{why}',
-        PREFIX + code if code else None,
-        type="ParameterValidationError",
-    )
-
-
-def invalid_parameter_value(name: str, value: object, why: str = "") -> ServiceError:
-    """:func:`invalid_value` with the TurkErrorCode the service sends for the XML members
-    (Question, Test, AnswerKey) and what they hold."""
-    return invalid_value(name, value, why, code="InvalidParameterValue")
-
-
 Violation = tuple[str, object, str]
 """One broken model constraint: ``(member path, value, "Member must ...")``."""
 
@@ -183,117 +150,3 @@ def _java_text(value: object) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}={_java_text(v)}" for k, v in value.items()) + "}"
     return str(value)
-
-
-def validation_exception(violations: list[Violation]) -> ServiceError:
-    """The request framework's refusal of values that break the service model's own
-    constraints, before MTurk's code sees the request: ``N validation error(s)
-    detected: Value ... at '<path>' failed to satisfy constraint: Member must ...``,
-    the violations joined by ``"; "``, at most ten of them (the count stops there too)."""
-    listed = violations[:MAX_LISTED]
-    count = len(listed)
-    details = "; ".join(
-        f"Value {coral_value(value)} at '{path}' failed to satisfy constraint: {rule}"
-        for path, value, rule in listed
-    )
-    plural = "error" if count == 1 else "errors"
-    return ServiceError(
-        f"{count} validation {plural} detected: {details}", None, type="ValidationException"
-    )
-
-
-def missing_member(path: str) -> ServiceError:
-    """The request framework's error for a member the server requires."""
-    return validation_exception([(path, None, "Member must not be null")])
-
-
-def service_fault() -> ServiceError:
-    """The retryable internal failure (HTTP 500)."""
-    return ServiceError(
-        "We are temporarily unable to process your request. Try your call again.",
-        None,
-        type="ServiceFault",
-        status=500,
-    )
-
-
-def hit_does_not_exist(hit_id: str) -> ServiceError:
-    # The service writes "Hit", not "HIT".
-    return request_error(f"Hit {hit_id} does not exist.", "HITDoesNotExist")
-
-
-def assignment_does_not_exist(assignment_id: str) -> ServiceError:
-    return request_error(f"Assignment {assignment_id} does not exist.", "AssignmentDoesNotExist")
-
-
-def invalid_assignment_state(allowed: str) -> ServiceError:
-    return request_error(
-        f"This operation can be called with a status of: {allowed}", "InvalidAssignmentState"
-    )
-
-
-def invalid_hit_state(current: str, allowed: str) -> ServiceError:
-    # Two spaces after the first period, as the service writes it.
-    return request_error(
-        f"This HIT is currently in the state '{current}'.  "
-        f"This operation can be called with a status of: {allowed}",
-        "InvalidHITState",
-    )
-
-
-def insufficient_funds() -> ServiceError:
-    return request_error(
-        "This Requester has insufficient funds in their account to complete this transaction. "
-        "Please visit https://requester.mturk.com/prepayments/new to purchase Prepaid HITs.",
-        "InsufficientFunds",
-    )
-
-
-def qualification_type_does_not_exist(type_id: str) -> ServiceError:
-    return request_error(
-        f"QualificationType [{type_id}] does not exist.", "QualificationTypeDoesNotExist"
-    )
-
-
-def qualification_type_already_exists() -> ServiceError:
-    return request_error(
-        "You have already created a QualificationType with this name. A QualificationType's "
-        "name must be unique among all of the QualificationTypes created by the same user.",
-        "QualificationTypeAlreadyExists",
-    )
-
-
-def qualification_does_not_exist() -> ServiceError:
-    """A worker lacks the qualification (never granted)."""
-    return request_error(
-        "You requested a Qualification that does not exist.", "QualificationDoesNotExist"
-    )
-
-
-def invalid_qualification_state() -> ServiceError:
-    """The worker's qualification was revoked; the operation needs a granted one."""
-    return request_error(
-        "This operation can be called with a status of: Granted", "InvalidQualificationState"
-    )
-
-
-def invalid_qualification_type_state() -> ServiceError:
-    """The type is being deleted (legacy status Disposing)."""
-    return request_error(
-        "This operation can be called with a status of: Active,Inactive",
-        "InvalidQualificationTypeState",
-    )
-
-
-def permission_denied() -> ServiceError:
-    return request_error(
-        "This user is not authorized to perform the requested operation.", "PermissionDenied"
-    )
-
-
-def not_implemented(operation: str) -> ServiceError:
-    """Loud refusal for an operation the simulator does not answer yet."""
-    return request_error(
-        f"pytest-mturk does not simulate {operation} yet; see the README's table of operations.",
-        "OperationNotSimulated",
-    )

@@ -221,7 +221,7 @@ def _restore_random(generator: random.Random, state: Any) -> None:
 
 def note_random(generator: random.Random) -> None:
     """Before drawing from ``generator`` a varying number of times: note its whole state
-    (dear, so only for rare draws; :class:`~pytest_mturk.ids.Stream` rewinds cheaply)."""
+    (dear, so only for rare draws; :class:`~pytest_mturk.core.ids.Stream` rewinds cheaply)."""
     log = current.log
     if log is not None:
         log.append((_restore_random, generator, generator.getstate()))

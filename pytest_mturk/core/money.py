@@ -6,7 +6,7 @@ import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from .errors import invalid_value
+from . import catalogue
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -34,7 +34,7 @@ def amount(name: str, text: str) -> Decimal:
     try:
         return parse(text)
     except InvalidOperation:
-        raise invalid_value(name, text) from None
+        raise catalogue.INVALID_VALUE(name=name, value=text) from None
 
 
 @functools.lru_cache(maxsize=4096)

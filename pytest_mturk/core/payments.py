@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 from decimal import Decimal
 
-from . import errors, money
+from . import catalogue, money
 from .model import HIT, Assignment, Environment, LedgerEntry, State
 
 
@@ -61,7 +61,7 @@ def reserving(state: State, hit: HIT) -> _Reserving | _Unreserved:
 
 def ensure_funds(state: State, amount: Decimal) -> None:
     if state.environment is Environment.PRODUCTION and amount > state.available_balance:
-        raise errors.insufficient_funds()
+        raise catalogue.INSUFFICIENT_FUNDS()
 
 
 def debit(

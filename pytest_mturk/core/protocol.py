@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from . import catalogue
 from .errors import ServiceError
 
 __all__ = ["CONTENT_TYPE", "TARGET_PREFIX", "read_request"]
@@ -21,17 +22,7 @@ CONTENT_TYPE = "application/x-amz-json-1.1"
 
 
 def _unknown_operation(target: str | None) -> ServiceError:
-    # What AWS's JSON 1.1 front end answers for a target it does not route.
-    return ServiceError(
-        f"Unknown operation {target or '(no X-Amz-Target header)'}",
-        None,
-        type="UnknownOperationException",
-        stamp=False,
-    )
-
-
-def _serialization(message: str) -> ServiceError:
-    return ServiceError(message, None, type="SerializationException", stamp=False)
+    return catalogue.UNKNOWN_OPERATION(target=target or "(no X-Amz-Target header)")
 
 
 def _no_constant(name: str) -> Any:
@@ -55,7 +46,7 @@ def read_request(target: str | None, body: bytes, known: frozenset[str]) -> tupl
     try:
         params = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
     except (ValueError, RecursionError):
-        raise _serialization("Start of structure or map found where not expected.") from None
+        raise catalogue.STRUCTURE_NOT_EXPECTED() from None
     if not isinstance(params, dict):
-        raise _serialization("Unexpected list or scalar where a structure was expected.")
+        raise catalogue.STRUCTURE_EXPECTED()
     return operation, params

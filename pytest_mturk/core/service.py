@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from . import errors, journal
+from . import catalogue, errors, journal
 from .clock import Clock, Scheduler
 from .containers import JDict, JList
 from .ids import IdGenerator
@@ -248,7 +248,7 @@ class Service:
                 _current.depth += 1
             try:
                 if handler is None:
-                    raise errors.not_implemented(operation)
+                    raise catalogue.NOT_SIMULATED(operation=operation)
                 call.response = handler(self, self.states[environment], params, now)
             except errors.ServiceError as exc:
                 journal.rollback(log, mark)
@@ -258,7 +258,7 @@ class Service:
                 # an internal failure; the test fails at stop() with this traceback.
                 journal.rollback(log, mark)
                 self.internal_errors.append(exc)
-                call.error = errors.service_fault()
+                call.error = catalogue.SERVICE_FAULT()
             except BaseException:
                 journal.rollback(log, mark)
                 raise

@@ -15,7 +15,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .errors import ServiceError, Violation, invalid_value, parameter_error, validation_exception
+from . import catalogue
+from .errors import ServiceError, Violation
 
 Check = Callable[[Any], None]
 # Appends the violations of one value at ``path`` to the list; raises for a value of
@@ -29,9 +30,7 @@ NOT_NULL = "Member must not be null"
 
 def range_error(name: str, value: object, low: int, high: int) -> ServiceError:
     """MTurk's own wording for a number outside a range it enforces beyond the model."""
-    return parameter_error(
-        f"The value {value} is invalid for {name}. Valid values range from {low} to {high}."
-    )
+    return catalogue.OUT_OF_RANGE(value=value, name=name, low=low, high=high)
 
 
 def validator_for(operation_model: Any) -> Check:
@@ -111,7 +110,7 @@ def _top(shape: Any) -> Check:
         out: list[Violation] = []
         collect(value, "", out)
         if out:
-            raise validation_exception(out)
+            raise catalogue.validation_exception(out)
 
     return check
 
@@ -202,7 +201,7 @@ def _structure(shape: Any) -> Collect:
 
     def collect(value: Any, path: str, out: list[Violation]) -> None:
         if not isinstance(value, dict):
-            raise invalid_value(shape.name, value)
+            raise catalogue.INVALID_VALUE(name=shape.name, value=value)
         prefix = path + "." if path else ""
         # The framework's own order is not the model's (nor recoverable from it);
         # the model's order is at least stable.
@@ -234,7 +233,7 @@ def _list(shape: Any, name: str) -> Collect:
 
     def collect(value: Any, path: str, out: list[Violation]) -> None:
         if not isinstance(value, list):
-            raise invalid_value(name, value)
+            raise catalogue.INVALID_VALUE(name=name, value=value)
         lengths(value, path, out)
         # Items are numbered from 1, each a "member" of the list.
         for number, item in enumerate(value, 1):
@@ -269,7 +268,7 @@ def _string(shape: Any, name: str) -> Collect:
 
     def collect(value: Any, path: str, out: list[Violation]) -> None:
         if not isinstance(value, str):
-            raise invalid_value(name, value)
+            raise catalogue.INVALID_VALUE(name=name, value=value)
         # Pattern before length, as the framework lists them for one value.
         if matcher is not None and matcher(value) is None:
             out.append((path, value, f"Member must satisfy regular expression pattern: {pattern}"))
@@ -286,7 +285,7 @@ def _integer(shape: Any, name: str) -> Collect:
 
     def collect(value: Any, path: str, out: list[Violation]) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise invalid_value(name, value)
+            raise catalogue.INVALID_VALUE(name=name, value=value)
         if low is not None and value < low:
             out.append((path, value, f"Member must have value greater than or equal to {low}"))
         if high is not None and value > high:
@@ -298,7 +297,7 @@ def _integer(shape: Any, name: str) -> Collect:
 def _typed(kind: type, name: str) -> Collect:
     def collect(value: Any, path: str, out: list[Violation]) -> None:
         if not isinstance(value, kind):
-            raise invalid_value(name, value)
+            raise catalogue.INVALID_VALUE(name=name, value=value)
 
     return collect
 
@@ -306,7 +305,7 @@ def _typed(kind: type, name: str) -> Collect:
 def _timestamp(name: str) -> Collect:
     def collect(value: Any, path: str, out: list[Violation]) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise invalid_value(name, value)
+            raise catalogue.INVALID_VALUE(name=name, value=value)
 
     return collect
 
@@ -316,10 +315,7 @@ def _timestamp(name: str) -> Collect:
 
 def max_length(name: str, value: str | None, limit: int) -> None:
     if value is not None and len(value) > limit:
-        raise parameter_error(
-            f"The value for {name} is too long ({len(value)} characters). "
-            f"The maximum length is {limit} characters."
-        )
+        raise catalogue.TOO_LONG(name=name, length=len(value), limit=limit)
 
 
 def in_range(name: str, value: int | None, low: int, high: int) -> None:
@@ -336,8 +332,4 @@ def requester_feedback(value: str | None) -> None:
         return
     max_length("RequesterFeedback", value, 1024)
     if _FORBIDDEN_FEEDBACK.search(value):
-        raise ServiceError(
-            "RequesterFeedback contains characters that are not allowed: ASCII control "
-            "characters other than tab, line feed and carriage return.",
-            "AWS.MechanicalTurk.InvalidParameterValue",
-        )
+        raise catalogue.FEEDBACK_CHARACTERS()

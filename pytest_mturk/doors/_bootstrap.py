@@ -4,12 +4,12 @@ pytest imports the plugin at start-up, long before most suites touch boto3;
 importing botocore then would make every ``pytest`` run slower. So this module
 imports nothing heavy. It puts small trampolines into botocore's built-in
 handlers -- at once if ``botocore.handlers`` is already imported, otherwise the
-moment it is -- and the trampolines hand over to :mod:`pytest_mturk.interception`
+moment it is -- and the trampolines hand over to :mod:`pytest_mturk.doors.botocore.hooks`
 only while a simulator is active (starting one imports it). One of them gives
 every synchronous ``mturk`` client class :class:`SimulatedCalls`, the entry of
-the short way (see :mod:`pytest_mturk.doors.fast`). At the same moment it
+the short way (see :mod:`pytest_mturk.doors.botocore.short_way`). At the same moment it
 registers a botocore session initializer that gives every new session the
-simulator's fallback credentials and region (:mod:`pytest_mturk.process`),
+simulator's fallback credentials and region (:mod:`pytest_mturk.doors.botocore.credentials`),
 which step aside while no simulator is active.
 """
 
@@ -33,7 +33,7 @@ CLASS_EVENT = "creating-client-class.mturk"
 PARAMS_KEY = "pytest_mturk.params"
 
 
-_handlers: Any = None  # pytest_mturk.interception, once a simulator has started
+_handlers: Any = None  # pytest_mturk.doors.botocore.hooks, once a simulator has started
 
 # Simulators made but never started (``sim = mturk_sim()`` without ``with`` or
 # ``start()``): while one exists and none is active, a call is refused rather
@@ -84,7 +84,7 @@ def before_send(**kwargs: Any) -> Any:
 class SimulatedCalls:
     """Given to every synchronous ``mturk`` client class: while a simulator is active,
     a call is answered without building the HTTP request botocore would never send
-    (:mod:`pytest_mturk.doors.fast` says when that changes nothing a user can see),
+    (:mod:`pytest_mturk.doors.botocore.short_way` says when that changes nothing a user can see),
     and otherwise goes botocore's whole way, where the hooks answer it."""
 
     __slots__ = ()

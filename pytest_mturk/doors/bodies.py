@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..core.shapes import Copier, copier
 from ..core.validation import validator_for
+from ..operations.shapes import Copier, copier
 from ._bootstrap import PARAMS_KEY
 
 _SCALARS = frozenset((str, int, bool))

@@ -2,11 +2,11 @@
 
 A simulated call needs none of what botocore does to make an HTTP request:
 endpoint rules, serialisation, the user-agent string, signing. Every
-synchronous ``mturk`` client class is given :class:`~._bootstrap.SimulatedCalls`
-at its creation; while a simulator is active its calls ask :func:`plan` whether
-they may take the short way, and :func:`~.interception.fast_call` answers
-them. A call takes the short way only when nothing a user could observe
-depends on the long one:
+synchronous ``mturk`` client class is given
+:class:`~pytest_mturk.doors.botocore.bootstrap.SimulatedCalls` at its creation; while a
+simulator is active its calls ask :func:`plan` whether they may take the short way, and
+:func:`~pytest_mturk.doors.botocore.hooks.fast_call` answers them. A call takes the short
+way only when nothing a user could observe depends on the long one:
 
 * the events it would emit (``provide-client-params``,
   ``before-parameter-build``, ``before-call``, ``after-call``) have only the

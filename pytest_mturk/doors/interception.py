@@ -1,20 +1,20 @@
 """The botocore door: every ``mturk`` call is answered by the active simulator.
 
-:mod:`pytest_mturk._bootstrap` puts two trampolines into botocore's built-in
+:mod:`pytest_mturk.doors.botocore.bootstrap` puts two trampolines into botocore's built-in
 handlers, so every botocore session made after ``pytest_mturk`` is imported (and
 every client made from one, at any time) carries them; they hand over to this
 module while a simulator is active. boto3's default session is also given them
 when a simulator starts, in case it was made before the import; any other
 session or client made before the import is given them by its first ``mturk``
-call while a simulator runs (:mod:`pytest_mturk.doors.guard`), or can be given
+call while a simulator runs (:mod:`pytest_mturk.doors.botocore.guard`), or can be given
 them with :func:`register`. They do nothing for other services, nor while no
 simulator is active.
 
 A door only translates: each hook turns a botocore call into one
-:func:`pytest_mturk.dispatch.dispatch` (which judges the caller, takes a
+:func:`pytest_mturk.core.dispatch.dispatch` (which judges the caller, takes a
 scheduled fault, validates, runs the operation, records the call and draws the
-request ID) and turns its :class:`~pytest_mturk.dispatch.Outcome` back into
-botocore's objects (:mod:`pytest_mturk.replies`).
+request ID) and turns its :class:`~pytest_mturk.core.dispatch.Outcome` back into
+botocore's objects (:mod:`pytest_mturk.doors.botocore.replies`).
 
 A call is answered at ``before-call``: no signing, no HTTP, no retries. A call
 of an operation with a fault scheduled (:meth:`Simulator.fail_next`) is let
@@ -229,7 +229,7 @@ def answer(
 
 def fast_call(client: Any, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
     """Answer a client's call without the request botocore would build; ``None``: go the
-    whole way (see :mod:`pytest_mturk.doors.fast` for when)."""
+    whole way (see :mod:`pytest_mturk.doors.botocore.short_way` for when)."""
     try:
         service = _active[-1]
     except IndexError:

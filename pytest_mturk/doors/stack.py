@@ -2,7 +2,7 @@
 
 A stack, not a contextvar, so that threads started by the code under test see
 the simulators too. Nothing here imports anything heavy: the trampolines of
-:mod:`pytest_mturk.doors._bootstrap` read it on every botocore call.
+:mod:`pytest_mturk.doors.botocore.bootstrap` read it on every botocore call.
 """
 
 from __future__ import annotations

@@ -18,9 +18,9 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from .._version import __version__
-from ..core import shapes
 from ..core.model import Environment
 from ..doors.server.wsgi import CONTROL_PREFIX, PRODUCTION_PATH, ControlError
+from ..operations import shapes
 from .simulator import Simulator
 
 __all__ = ["Backend", "answer", "plain"]

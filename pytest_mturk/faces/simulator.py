@@ -28,10 +28,10 @@ from ..core.model import (
 )
 from ..core.service import Call, Event, Service
 from ..doors import _bootstrap, interception
-from ..rules import notify
-from ..rules.notify import Inbox, SentNotification
-from .crowding import Crowding
+from ..rules.notifications import notify
+from ..rules.notifications.notify import Inbox, SentNotification
 from .settings import WORLD, SimulatorSettings, resolve, same_world
+from .simulator_crowds import Crowding
 from .views import EnvironmentView, StateView
 from .worker import ID_CHARS, SimulatedWorker, enlist
 

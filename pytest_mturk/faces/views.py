@@ -18,8 +18,8 @@ from ..core.model import (
     Worker,
 )
 from ..core.service import Service
-from ..rules import notify
-from ..rules.notify import SentNotification
+from ..rules.notifications import notify
+from ..rules.notifications.notify import SentNotification
 
 if TYPE_CHECKING:
     # A typing-only dependency: without mypy-boto3-mturk installed, clients are Any.

@@ -3,7 +3,7 @@
 A worker acts through :mod:`lifecycle`, :mod:`grants` and :mod:`roster`, the
 same rules the API calls use, and is held to what MTurk would let a real
 worker do; anything else raises
-:class:`~pytest_mturk.errors.WorkerActionError` with the reason.
+:class:`~pytest_mturk.WorkerActionError` with the reason.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from ..core.model import (
     State,
     Worker,
 )
-from ..rules import answers, grants, requirements
+from ..rules.qualifications import grants, requirements
+from ..rules.questions import answers
 
 if TYPE_CHECKING:
     from ..core.service import Service

@@ -9,7 +9,7 @@ from . import (
     hits,
     notifications,
     qualifications,
-    review,
+    reviewing,
     worker_qualifications,
     workers,
 )
@@ -21,7 +21,7 @@ _AREAS = (
     qualifications,
     worker_qualifications,
     workers,
-    review,
+    reviewing,
     notifications,
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from ..core import errors, roster
+from ..core import catalogue, roster
 from ..core.model import (
     HIT,
     Assignment,
@@ -15,7 +15,7 @@ from ..core.model import (
     State,
     Worker,
 )
-from ..rules import system_qualifications
+from ..rules.qualifications import system_qualifications
 
 TOKEN_WINDOW = _dt.timedelta(hours=24)
 
@@ -24,7 +24,7 @@ def live_hit(state: State, hit_id: str) -> HIT:
     """The HIT, or the service's "does not exist" (disposed HITs included)."""
     hit = state.hits.get(hit_id)
     if hit is None or hit.status is HITStatus.DISPOSED:
-        raise errors.hit_does_not_exist(hit_id)
+        raise catalogue.HIT_DOES_NOT_EXIST(hit_id=hit_id)
     return hit
 
 
@@ -32,7 +32,7 @@ def any_hit(state: State, hit_id: str) -> HIT:
     """The HIT, disposed or not; unknown IDs get "does not exist"."""
     hit = state.hits.get(hit_id)
     if hit is None:
-        raise errors.hit_does_not_exist(hit_id)
+        raise catalogue.HIT_DOES_NOT_EXIST(hit_id=hit_id)
     return hit
 
 
@@ -40,7 +40,7 @@ def visible_assignment(state: State, assignment_id: str) -> Assignment:
     """An assignment the API can see: submitted, approved or rejected."""
     assignment = state.assignments.get(assignment_id)
     if assignment is None or not assignment.status.visible:
-        raise errors.assignment_does_not_exist(assignment_id)
+        raise catalogue.ASSIGNMENT_DOES_NOT_EXIST(assignment_id=assignment_id)
     return assignment
 
 
@@ -53,7 +53,7 @@ def worker(state: State, worker_id: str, *, strict: bool = False) -> Worker:
     record = state.workers.get(worker_id)
     if record is None:
         if strict:
-            raise errors.invalid_value("WorkerId", worker_id)
+            raise catalogue.INVALID_VALUE(name="WorkerId", value=worker_id)
         record = roster.worker(state, worker_id)
     return record
 
@@ -75,11 +75,7 @@ def refuse_replayed_request(
     CreateAdditionalAssignmentsForHIT): the message names the first request."""
     previous = seen_token(state, operation, token, now)
     if previous is not None:
-        raise errors.request_error(
-            f'The request with UniqueRequestToken "{token}" has already been processed '
-            f"(request ID {previous}).",
-            None,
-        )
+        raise catalogue.REQUEST_ALREADY_PROCESSED(token=token, request_id=previous)
 
 
 def remember_token(
@@ -120,9 +116,9 @@ def any_type(state: State, type_id: str) -> QualificationType:
             return system
     qtype = state.qualification_types.get(type_id)
     if qtype is None:
-        raise errors.qualification_type_does_not_exist(type_id)
+        raise catalogue.QUALIFICATION_TYPE_DOES_NOT_EXIST(type_id=type_id)
     if qtype.status is QualificationTypeStatus.DISPOSING:
-        raise errors.invalid_qualification_type_state()
+        raise catalogue.INVALID_QUALIFICATION_TYPE_STATE()
     return qtype
 
 
@@ -130,5 +126,5 @@ def own_type(state: State, type_id: str) -> QualificationType:
     """One of our own types: only its owner may change it or see who holds it."""
     qtype = any_type(state, type_id)
     if qtype.system:
-        raise errors.permission_denied()
+        raise catalogue.PERMISSION_DENIED()
     return qtype

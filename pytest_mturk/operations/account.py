@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..core import errors, money, pagination, payments, shapes
+from ..core import catalogue, money, payments
 from ..core.model import BonusPayment, State
 from ..core.service import Handler, Service
-from . import _common
+from . import _common, pagination, shapes
 
 
 def get_account_balance(
@@ -21,16 +21,15 @@ def send_bonus(svc: Service, state: State, p: dict[str, Any], now: _dt.datetime)
     worker_id = p["WorkerId"]
     amount = money.amount("BonusAmount", p["BonusAmount"])
     if amount <= 0:
-        raise errors.invalid_value("BonusAmount", p["BonusAmount"])
+        raise catalogue.INVALID_VALUE(name="BonusAmount", value=p["BonusAmount"])
     if svc.settings.strict_workers and worker_id not in state.workers:
-        raise errors.invalid_value("WorkerId", worker_id)
+        raise catalogue.INVALID_VALUE(name="WorkerId", value=worker_id)
     # No worker record is made here: the assignment's own worker already has one,
     # and a refused call must leave the workers as they were.
     assignment = _common.visible_assignment(state, p["AssignmentId"])
     if assignment.worker_id != worker_id:
-        raise errors.request_error(
-            f"Worker {worker_id} did not work on assignment {assignment.assignment_id}.",
-            "InvalidParameterValue",
+        raise catalogue.WORKER_NOT_ON_ASSIGNMENT(
+            worker_id=worker_id, assignment_id=assignment.assignment_id
         )
     token = p.get("UniqueRequestToken")
     _common.refuse_replayed_request(state, "SendBonus", token, now)
@@ -50,7 +49,7 @@ def list_bonus_payments(
     hit_id = p.get("HITId")
     assignment_id = p.get("AssignmentId")
     if hit_id is None and assignment_id is None:
-        raise errors.parameter_error("Either HITId or AssignmentId must be provided.")
+        raise catalogue.HIT_OR_ASSIGNMENT()
     if hit_id is not None:
         _common.any_hit(state, hit_id)
     chunk, token = pagination.page_filtered(

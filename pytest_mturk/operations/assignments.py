@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..core import errors, lifecycle, pagination, shapes
+from ..core import catalogue, lifecycle
 from ..core.model import AssignmentStatus, State
 from ..core.service import Handler, Service
 from ..core.validation import requester_feedback
-from . import _common
+from . import _common, pagination, shapes
 
 
 def get_assignment(
@@ -19,7 +19,7 @@ def get_assignment(
     assignment = state.assignments.get(assignment_id)
     if assignment is not None and assignment.status is AssignmentStatus.ACCEPTED:
         # "Reviewable" is the service's internal name for Submitted.
-        raise errors.invalid_assignment_state("Reviewable,Approved,Rejected")
+        raise catalogue.INVALID_ASSIGNMENT_STATE(allowed="Reviewable,Approved,Rejected")
     assignment = _common.visible_assignment(state, assignment_id)
     return {
         "Assignment": shapes.assignment(assignment),
@@ -56,13 +56,9 @@ def approve_assignment(
     if assignment.status is AssignmentStatus.REJECTED and override:
         hit = state.hits[assignment.hit_id]
         if not lifecycle.can_override(assignment, hit, now):
-            raise errors.request_error(
-                "A rejected assignment can be approved only within 30 days of its submission "
-                "and before its HIT is deleted.",
-                "InvalidAssignmentState",
-            )
+            raise catalogue.REJECTED_ASSIGNMENT_TOO_OLD()
     elif assignment.status is not AssignmentStatus.SUBMITTED:
-        raise errors.invalid_assignment_state("Submitted")
+        raise catalogue.INVALID_ASSIGNMENT_STATE(allowed="Submitted")
     lifecycle.approve(
         svc,
         state,
@@ -81,7 +77,7 @@ def reject_assignment(
     requester_feedback(feedback)
     assignment = _common.visible_assignment(state, p["AssignmentId"])
     if assignment.status is not AssignmentStatus.SUBMITTED:
-        raise errors.invalid_assignment_state("Submitted")
+        raise catalogue.INVALID_ASSIGNMENT_STATE(allowed="Submitted")
     lifecycle.reject(svc, state, assignment, feedback, now)
     return {}
 

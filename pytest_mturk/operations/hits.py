@@ -6,15 +6,17 @@ import datetime as _dt
 import json
 from typing import Any
 
-from ..core import errors, lifecycle, money, pagination, shapes
+from ..core import catalogue, lifecycle, money
 from ..core.clock import epoch_ms, from_epoch
 from ..core.journal import keep
 from ..core.model import HITStatus, HITType, State
 from ..core.service import Handler, Service
 from ..core.validation import in_range, max_length, range_error
-from ..rules import policies, questions, requirements
-from ..rules.layouts import render as render_layout
-from . import _common
+from ..rules import policies
+from ..rules.qualifications import requirements
+from ..rules.questions import checks
+from ..rules.questions.layouts import render as render_layout
+from . import _common, pagination, shapes
 
 MAX_SECONDS = 31_536_000
 DEFAULT_AUTO_APPROVAL = 2_592_000
@@ -131,7 +133,7 @@ def create_hit_type(
 def _hit_type(state: State, hit_type_id: str) -> HITType:
     hit_type = state.hit_types.get(hit_type_id)
     if hit_type is None:
-        raise errors.request_error(f"HITType {hit_type_id} does not exist.", "HITTypeDoesNotExist")
+        raise catalogue.HIT_TYPE_DOES_NOT_EXIST(hit_type_id=hit_type_id)
     return hit_type
 
 
@@ -142,20 +144,18 @@ def _question(svc: Service, p: dict[str, Any]) -> str | None:
     question: str | None = p.get("Question")
     layout_id: str | None = p.get("HITLayoutId")
     if (question is None) == (layout_id is None):
-        raise errors.parameter_error("Exactly one of Question or HITLayoutId must be provided.")
+        raise catalogue.QUESTION_OR_LAYOUT()
     if layout_id is not None:
         return _render_layout(svc, layout_id, p.get("HITLayoutParameters") or [])
     assert question is not None
-    questions.check_question(question)
+    checks.check_question(question)
     return question
 
 
 def _render_layout(svc: Service, layout_id: str, parameters: list[dict[str, str]]) -> str:
     template = svc.layouts.get(layout_id)
     if template is None:
-        raise errors.request_error(
-            f"HITLayout {layout_id} does not exist.", "HITLayoutDoesNotExist"
-        )
+        raise catalogue.HIT_LAYOUT_DOES_NOT_EXIST(layout_id=layout_id)
     return render_layout(template, {item["Name"]: item["Value"] for item in parameters})
 
 
@@ -185,11 +185,7 @@ def _create(
     if token is not None:
         existing = _common.seen_token(state, "CreateHIT", token, now)
         if existing is not None:
-            raise errors.request_error(
-                f'The HIT with ID "{existing}" has already been created with the '
-                f'UniqueRequestToken "{token}".',
-                "HitAlreadyExists",
-            )
+            raise catalogue.HIT_ALREADY_EXISTS(hit_id=existing, token=token)
     if new_type_key is not None:
         # Funds are the last reason to refuse; check them before a new type takes IDs.
         lifecycle.check_creation_funds(state, hit_type, max_assignments)
@@ -273,9 +269,7 @@ def update_expiration_for_hit(
     # The service derives an idempotency token from the HIT and the requested time.
     token = f"{hit.hit_id}{_java_date(expire_at)}"
     if _common.seen_token(state, "UpdateExpirationForHIT", token, now) is not None:
-        raise errors.request_error(
-            f'The idempotency token "{token}" has already been processed.', None
-        )
+        raise catalogue.EXPIRATION_ALREADY_PROCESSED(token=token)
     base = now if hit.expired else hit.expiration
     increment = (epoch_ms(expire_at) - epoch_ms(base)) // 1000
     if not 60 <= increment <= MAX_SECONDS:
@@ -292,7 +286,7 @@ def update_hit_review_status(
     revert = bool(p.get("Revert"))
     needed = HITStatus.REVIEWING if revert else HITStatus.REVIEWABLE
     if hit.status is not needed:
-        raise errors.invalid_hit_state(hit.status.value, needed.value)
+        raise catalogue.INVALID_HIT_STATE(current=hit.status.value, allowed=needed.value)
     lifecycle.set_reviewing(svc, state, hit, not revert, now)
     return {}
 
@@ -317,11 +311,7 @@ def create_additional_assignments_for_hit(
     token = p.get("UniqueRequestToken")
     _common.refuse_replayed_request(state, "CreateAdditionalAssignmentsForHIT", token, now)
     if hit.max_assignments < 10 <= hit.max_assignments + count:
-        raise errors.request_error(
-            "A HIT created with fewer than 10 assignments cannot be extended to have 10 or "
-            "more assignments.",
-            "InvalidMaximumAssignmentsIncrease",
-        )
+        raise catalogue.MAXIMUM_ASSIGNMENTS_INCREASE()
     if hit.max_assignments + count > 1_000_000_000:
         raise range_error("MaxAssignments", hit.max_assignments + count, 1, 1_000_000_000)
     lifecycle.add_assignments(svc, state, hit, count, now)
@@ -335,7 +325,7 @@ def delete_hit(svc: Service, state: State, p: dict[str, Any], now: _dt.datetime)
     hit = _common.any_hit(state, p["HITId"])
     deletable = hit.status in (HITStatus.REVIEWABLE, HITStatus.REVIEWING)
     if not deletable or hit.pending or hit.submitted:
-        raise errors.invalid_hit_state(hit.status.value, "Reviewing, Reviewable")
+        raise catalogue.INVALID_HIT_STATE(current=hit.status.value, allowed="Reviewing, Reviewable")
     lifecycle.dispose(svc, state, hit, now)
     return {}
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..core import errors
+from ..core import catalogue
 from ..core.model import State
 from ..core.service import Handler, Service
-from ..rules import notify
-from ..rules.destinations import endpoint
+from ..rules.notifications import notify
+from ..rules.notifications.destinations import endpoint
 from .hits import _hit_type
 
 _WHAT = {
@@ -26,28 +26,20 @@ _WHAT = {
 }
 
 
-def _invalid_endpoint(message: str) -> errors.ServiceError:
-    return errors.request_error(message, "InvalidTransportEndpoint")
-
-
 def _specification(spec: dict[str, Any], *, allow_ping: bool) -> dict[str, Any]:
     """The checked specification, as stored (event types de-duplicated, in order)."""
     version = spec["Version"]
     if version not in notify.VERSIONS:
-        raise errors.invalid_value("Version", version)
+        raise catalogue.INVALID_VALUE(name="Version", value=version)
     events: list[str] = list(dict.fromkeys(spec["EventTypes"]))
     if not events:
-        raise errors.parameter_error(
-            "The number of values given for EventTypes (0) is not valid. "
-            "Valid values range from 1 to any."
-        )
+        raise catalogue.NUMBER_OF_VALUES(name="EventTypes", count=0, high="any")
     if "Ping" in events and not allow_ping:
-        raise errors.invalid_value("EventTypes", "Ping")
+        raise catalogue.INVALID_VALUE(name="EventTypes", value="Ping")
     transport, destination = spec["Transport"], spec["Destination"]
     if endpoint(transport, destination) is None:
-        raise _invalid_endpoint(
-            f'The destination "{destination}" is not {_WHAT[transport]}, '
-            f"as the {transport} transport requires."
+        raise catalogue.DESTINATION_NOT_VALID(
+            destination=destination, what=_WHAT[transport], transport=transport
         )
     return {
         "Destination": destination,
@@ -62,19 +54,11 @@ def update_notification_settings(
 ) -> dict[str, Any]:
     given, active = p.get("Notification"), p.get("Active")
     if given is None and active is None:
-        raise errors.ServiceError(
-            "You must specify either the Notification parameter or the Active parameter.",
-            "AWS.MissingParameters",
-        )
+        raise catalogue.NOTIFICATION_OR_ACTIVE()
     spec = _specification(given, allow_ping=False) if given is not None else None
     hit_type = _hit_type(state, p["HITTypeId"])
     if spec is None and hit_type.notification is None:
-        raise errors.request_error(
-            f"HIT type {hit_type.hit_type_id} has no notification specification. To change the "
-            "Active status of a HIT type's notifications, the HIT type must already have a "
-            "notification specification, or one must be provided in the same call.",
-            "InvalidParameterValue",
-        )
+        raise catalogue.NO_NOTIFICATION_SPECIFICATION(hit_type_id=hit_type.hit_type_id)
     if spec is not None:
         hit_type.notification = spec
         notify.watch(svc)
@@ -93,9 +77,8 @@ def send_test_event_notification(
     entry = sender.test_entry(p["TestEventType"], now)
     # The service sends at once; a message nothing could take fails the call.
     if not sender.send(state, spec, entry, now, test=True).delivered:
-        raise _invalid_endpoint(
-            f"The notification could not be sent to {spec['Destination']} "
-            f"using the {spec['Transport']} transport."
+        raise catalogue.NOTIFICATION_NOT_SENT(
+            destination=spec["Destination"], transport=spec["Transport"]
         )
     return {}
 

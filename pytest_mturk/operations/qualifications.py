@@ -1,7 +1,8 @@
 """Qualification type operations: create, read, update, delete, list, and the HITs using one.
 
 The operations on workers' qualifications and requests live in
-:mod:`.worker_qualifications`; the system types in :mod:`..system_qualifications`.
+:mod:`.worker_qualifications`; the system types in
+:mod:`..rules.qualifications.system_qualifications`.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..core import errors, pagination, shapes
+from ..core import catalogue
 from ..core.model import HIT, QualificationType, QualificationTypeStatus, State, Worker
 from ..core.service import Handler, Service
 from ..core.validation import max_length
-from ..rules import grants, qualification_tests, questions, requirements
+from ..rules.qualifications import grants, qualification_tests, requirements
+from ..rules.questions import checks
+from . import pagination, shapes
 from ._common import any_type, own_type, system_types
 
 # -- create and update --------------------------------------------------------------
@@ -23,26 +26,26 @@ def _check_test(
     test: str | None, answer_key: str | None, duration: int | None, auto_granted: bool
 ) -> None:
     if duration is not None and duration <= 0:
-        raise errors.invalid_value("TestDurationInSeconds", duration)
+        raise catalogue.INVALID_VALUE(name="TestDurationInSeconds", value=duration)
     if answer_key is not None and test is None:
-        raise errors.parameter_error("AnswerKey cannot be specified without a Test.")
+        raise catalogue.ANSWER_KEY_WITHOUT_TEST()
     if test is None:
         return
     if auto_granted:
-        raise errors.parameter_error("A QualificationType with a Test cannot be AutoGranted.")
+        raise catalogue.TEST_NOT_AUTO_GRANTED()
     if duration is None:
-        raise errors.parameter_error("TestDurationInSeconds is required when Test is specified.")
-    questions.validate_test(test)
+        raise catalogue.TEST_DURATION_REQUIRED()
+    checks.validate_test(test)
     form = qualification_tests.parse_test(test)
     if answer_key is not None:
-        questions.validate_answer_key(answer_key)
+        checks.validate_answer_key(answer_key)
         key = qualification_tests.parse_answer_key(answer_key)
         qualification_tests.check_key_fits_test(key, form, answer_key)
 
 
 def _check_retry_delay(retry_delay: int | None) -> None:
     if retry_delay is not None and retry_delay < 0:
-        raise errors.invalid_value("RetryDelayInSeconds", retry_delay)
+        raise catalogue.INVALID_VALUE(name="RetryDelayInSeconds", value=retry_delay)
 
 
 def create_qualification_type(
@@ -57,7 +60,7 @@ def create_qualification_type(
     _check_test(test, p.get("AnswerKey"), p.get("TestDurationInSeconds"), auto_granted)
     # The name stays taken while a deleted type is still Disposing.
     if any(qtype.name == name for qtype in state.qualification_types.values()):
-        raise errors.qualification_type_already_exists()
+        raise catalogue.QUALIFICATION_TYPE_ALREADY_EXISTS()
     value = p.get("AutoGrantedValue")
     qtype = QualificationType(
         qualification_type_id=svc.ids.entity(),
@@ -87,13 +90,10 @@ def update_qualification_type(
     test, answer_key, duration = p.get("Test"), p.get("AnswerKey"), p.get("TestDurationInSeconds")
     if test is None and (answer_key is not None or duration is not None):
         # The test, its duration and its key are replaced as one.
-        raise errors.parameter_error(
-            "To change the AnswerKey or TestDurationInSeconds, specify the Test and "
-            "TestDurationInSeconds as well."
-        )
+        raise catalogue.TEST_REPLACED_WHOLE()
     auto_granted = qtype.auto_granted if p.get("AutoGranted") is None else p["AutoGranted"]
     if auto_granted and test is None and qtype.test is not None:
-        raise errors.parameter_error("A QualificationType with a Test cannot be AutoGranted.")
+        raise catalogue.TEST_NOT_AUTO_GRANTED()
     _check_test(test, answer_key, duration, auto_granted)
     if p.get("Description") is not None:
         qtype.description = p["Description"]

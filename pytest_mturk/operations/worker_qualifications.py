@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..core import errors, pagination, shapes
+from ..core import catalogue
 from ..core.model import (
     Qualification,
     QualificationRequest,
@@ -14,8 +14,8 @@ from ..core.model import (
     State,
 )
 from ..core.service import Handler, Service
-from ..rules import grants
-from . import _common
+from ..rules.qualifications import grants
+from . import _common, pagination, shapes
 from ._common import own_type
 
 
@@ -45,7 +45,7 @@ def _request(record: QualificationRequest) -> dict[str, Any]:
 def _known_worker(svc: Service, state: State, worker_id: str) -> None:
     """In strict mode an undeclared worker is unknown to the service (and nothing is made)."""
     if svc.settings.strict_workers and worker_id not in state.workers:
-        raise errors.invalid_value("WorkerId", worker_id)
+        raise catalogue.INVALID_VALUE(name="WorkerId", value=worker_id)
 
 
 def _held(svc: Service, state: State, p: dict[str, Any]) -> Qualification:
@@ -56,9 +56,9 @@ def _held(svc: Service, state: State, p: dict[str, Any]) -> Qualification:
     _known_worker(svc, state, worker_id)
     qualification = state.qualifications.get(type_id, {}).get(worker_id)
     if qualification is None:
-        raise errors.qualification_does_not_exist()
+        raise catalogue.QUALIFICATION_DOES_NOT_EXIST()
     if qualification.status is not QualificationStatus.GRANTED:
-        raise errors.invalid_qualification_state()
+        raise catalogue.INVALID_QUALIFICATION_STATE()
     return qualification
 
 
@@ -136,15 +136,9 @@ def list_qualification_requests(
 def _pending(state: State, request_id: str) -> QualificationRequest:
     request = state.qualification_requests.get(request_id)
     if request is None:
-        raise errors.request_error(
-            f"QualificationRequest {request_id} does not exist.",
-            "QualificationRequestDoesNotExist",
-        )
+        raise catalogue.QUALIFICATION_REQUEST_DOES_NOT_EXIST(request_id=request_id)
     if request.status is not QualificationRequestStatus.SUBMITTED:
-        raise errors.request_error(
-            "This operation can be called with a status of: Submitted",
-            "InvalidQualificationRequestState",
-        )
+        raise catalogue.INVALID_QUALIFICATION_REQUEST_STATE()
     return request
 
 

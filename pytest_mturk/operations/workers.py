@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..core import errors, pagination
+from ..core import catalogue
 from ..core.model import HIT, Message, State, Worker
 from ..core.service import Handler, Service
 from ..core.validation import max_length
-from . import _common
+from . import _common, pagination
 
 MAX_BLOCKS = 100_000
 MAX_NOTIFY = 100
@@ -22,9 +22,7 @@ def create_worker_block(
 ) -> dict[str, Any]:
     worker_id = p["WorkerId"]
     if worker_id not in state.blocks and len(state.blocks) >= MAX_BLOCKS:
-        raise errors.request_error(
-            f"You can block at most {MAX_BLOCKS} Workers.", "InvalidParameterValue"
-        )
+        raise catalogue.TOO_MANY_BLOCKS(limit=MAX_BLOCKS)
     _common.worker(state, worker_id, strict=svc.settings.strict_workers)
     # Blocking again only updates the reason (the worker keeps their place in the list).
     state.blocks[worker_id] = p["Reason"]
@@ -39,7 +37,7 @@ def delete_worker_block(
     # The documented message; the family is the one MTurk answers an unknown WorkerId
     # with elsewhere (ParameterValidationError). A malformed ID never gets here.
     if svc.settings.strict_workers and worker_id not in state.workers:
-        raise errors.parameter_error("WorkerId is invalid.")
+        raise catalogue.WORKER_ID_INVALID()
     # Unblocking a worker who is not blocked succeeds.
     state.blocks.pop(worker_id, None)
     state.block_index.discard(worker_id)
@@ -61,10 +59,7 @@ def notify_workers(
     max_length("Subject", subject, 200)
     max_length("MessageText", text, 4096)
     if not 1 <= len(worker_ids) <= MAX_NOTIFY:
-        raise errors.parameter_error(
-            f"The number of values given for WorkerIds ({len(worker_ids)}) is not valid. "
-            f"Valid values range from 1 to {MAX_NOTIFY}."
-        )
+        raise catalogue.NUMBER_OF_VALUES(name="WorkerIds", count=len(worker_ids), high=MAX_NOTIFY)
     failures = []
     # Problems with single workers never fail the call: they are reported per worker.
     for worker_id in dict.fromkeys(worker_ids):

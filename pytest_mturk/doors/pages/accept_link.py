@@ -16,7 +16,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from ...core.model import HIT
-from ...rules import requirements
+from ...rules.qualifications import requirements
 from . import reads, tasks
 from .context import Context, PageRefusal
 from .html import esc, link

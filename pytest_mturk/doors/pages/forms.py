@@ -8,7 +8,7 @@ checkboxes, or a ``<select>`` for list/dropdown/combobox/multichooser, plus an
 "Other" text box for OtherSelection) or a file. Field names are the question
 identifiers (``<id>:other`` for the "Other" text). The browser enforces what HTML
 can say; :func:`read` checks everything the page enforced
-(:func:`pytest_mturk.rules.form_page.problem`), for posts from anywhere.
+(:func:`pytest_mturk.doors.pages.form_page.problem`), for posts from anywhere.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from xml.etree import ElementTree
 
 from werkzeug.wrappers import Request
 
-from ...rules import form_page, question_form
+from ...rules.questions import question_form
+from . import form_page
 from .html import esc
 
 __all__ = ["is_question_form", "read", "render"]

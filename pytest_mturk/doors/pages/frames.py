@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 from xml.etree import ElementTree
 
-from ...rules import questions
+from ...rules.questions import checks as questions
 
 __all__ = [
     "HELPER_PATH",

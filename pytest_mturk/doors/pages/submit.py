@@ -3,7 +3,7 @@
 A requester's page (HTMLQuestion or ExternalQuestion) submits by sending its form to
 ``turkSubmitTo + "/mturk/externalSubmit"``, by POST or GET. As MTurk did: the
 ``assignmentId`` field is required and is not an answer; every other field is one
-(MTurk's reserved names dropped, :mod:`pytest_mturk.rules.answers`), in the form's
+(MTurk's reserved names dropped, :mod:`pytest_mturk.rules.questions.answers`), in the form's
 order. The submission is the worker action ``submit``, refused (nothing changed) for
 an assignment that is not the worker's, no longer in progress or past its deadline.
 """

@@ -15,7 +15,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from ...core.model import HIT, Assignment, AssignmentStatus
-from ...rules import requirements
+from ...rules.qualifications import requirements
 from . import forms, frames, reads
 from .context import Context, PageRefusal, see_other
 from .html import button_form, esc, link, money, url

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ...core.clock import as_utc, epoch_ms
 from ...core.errors import CrowdError, UsageError, WorkerActionError
 from ...core.model import HIT, Assignment, AssignmentStatus, Environment, State
-from ...rules import grants, requirements
+from ...rules.qualifications import grants, requirements
 from ..worker import Profile, enlist
 from .knobs import Behaviour, Population, arrival_rates
 from .market import Group, Market

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ...core import journal
 from ...core.errors import CrowdError
 from ...core.model import Environment
-from ...rules import grants
+from ...rules.qualifications import grants
 from ..worker import Profile, SimulatedWorker, enlist
 from .knobs import Behaviour, Population
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ...core import money
 from ...core.errors import UsageError
 from ...core.model import AssignmentStatus
-from ...rules import answers
+from ...rules.questions import answers
 
 if TYPE_CHECKING:
     from ...core.model import Environment

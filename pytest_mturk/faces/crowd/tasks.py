@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from ...core.bounded_cache import cached
-from ...rules import question_form, questions
+from ...rules.questions import checks as questions
+from ...rules.questions import question_form
 
 if TYPE_CHECKING:
     from .population import Member

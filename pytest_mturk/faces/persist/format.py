@@ -11,8 +11,8 @@ from typing import Any
 from ...core import errors
 from ...core.model import HIT, Assignment, HITType, QualificationType, State
 from ...core.service import Call, Event, Service, Settings
-from ...rules.notify import SentNotification
-from ...rules.review import HITReview
+from ...rules.notifications.notify import SentNotification
+from ...rules.policies import HITReview
 from ..worker import Profile
 from .schema import FormatProblem, SaveProblem, Schema, fields, type_name
 

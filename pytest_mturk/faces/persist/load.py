@@ -2,7 +2,7 @@
 
 Listeners and hooks are not read from the file: the operations install them as
 the service is built, like any other's. Scheduled transitions are looked up by
-name among the actions registered with :func:`pytest_mturk.clock.schedulable`.
+name among the actions registered with :func:`pytest_mturk.core.clock.schedulable`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from ...core import clock, errors
 from ...core.clock import Clock, Scheduler
 from ...core.model import Environment, State
 from ...core.service import Call, Event, Service, Settings
-from ...rules import notify
-from ...rules.notify import SentNotification
+from ...rules.notifications import notify
+from ...rules.notifications.notify import SentNotification
 from ..worker import Profile
 from .format import FORMAT, MEMBERS, SCHEMA, VERSION, random_from
 from .reader import Reader, read_scalar

@@ -5,7 +5,7 @@ what it does, registered with :func:`register` (see ``known_answers.py`` and
 ``plurality.py``). The package imports them all, so a new policy is one new
 module here. CreateHIT checks a HIT's policies with :func:`validate_policies`;
 the service runs them through :func:`on_submit` and :func:`on_reviewable`;
-what they compute and do is kept in :mod:`pytest_mturk.review`'s record.
+what they compute and do is kept in each HIT's :class:`HITReview` (``_records.py``).
 """
 
 from __future__ import annotations
@@ -25,17 +25,23 @@ from ._kinds import (
     register,
     validate_policies,
 )
+from ._records import Action, Entry, HITReview, Result, review_of
 
 __all__ = [
     "KINDS",
     "LEVELS",
+    "Action",
+    "Entry",
+    "HITReview",
     "Param",
     "Policy",
     "PolicyKind",
+    "Result",
     "on_reviewable",
     "on_submit",
     "parse_policy",
     "register",
+    "review_of",
     "validate_policies",
 ]
 

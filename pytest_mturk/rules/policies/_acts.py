@@ -1,8 +1,8 @@
 """What the review policies share: how they compare answers, and the actions they take.
 
-Approvals, rejections and extensions go through :mod:`..lifecycle`, the code
+Approvals, rejections and extensions go through :mod:`...core.lifecycle`, the code
 the API calls use, so money, events and the 9→10 rule apply alike; each is
-recorded as a ReviewActionDetail in the HIT's :mod:`..review` record.
+recorded as a ReviewActionDetail in the HIT's record (:mod:`._records`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Union
 
 from ...core import errors, lifecycle, payments
 from ...core.model import HIT, Assignment, AssignmentStatus, State
-from ..review import Action, HITReview
 from ._kinds import Policy
+from ._records import Action, HITReview
 
 if TYPE_CHECKING:
     from ...core.service import Service

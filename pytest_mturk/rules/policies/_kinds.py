@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ...core import errors
+from ...core import catalogue
 from ...core.model import HIT, Assignment, State
 from ...core.validation import max_length, range_error
 
@@ -92,9 +92,7 @@ def register(kind: PolicyKind) -> PolicyKind:
 
 def _scalar(name: str, values: list[str]) -> str:
     if len(values) != 1:
-        raise errors.parameter_error(
-            f"The parameter {name} takes exactly one value ({len(values)} given)."
-        )
+        raise catalogue.POLICY_ONE_VALUE(name=name, count=len(values))
     return values[0]
 
 
@@ -104,18 +102,18 @@ def _typed(name: str, rule: Param, parameter: dict[str, Any]) -> Any:
     if kind == "map":
         entries = parameter.get("MapEntries") or []
         if not entries:
-            raise errors.parameter_error(f"The parameter {name} requires MapEntries.")
+            raise catalogue.POLICY_MAP_ENTRIES(name=name)
         key: dict[str, list[str]] = {}
         for entry in entries:
             question = entry.get("Key")
             if not question:
-                raise errors.invalid_value(f"{name}.Key", question or "")
+                raise catalogue.INVALID_VALUE(name=f"{name}.Key", value=question or "")
             key[str(question)] = [str(value) for value in entry.get("Values") or []]
         return key
     if kind == "list":
         ids = [part.strip() for value in values for part in value.split(",") if part.strip()]
         if not ids:
-            raise errors.parameter_error(f"The parameter {name} requires at least one value.")
+            raise catalogue.POLICY_SOME_VALUE(name=name)
         return list(dict.fromkeys(ids))
     value = _scalar(name, values)
     if kind == "text":
@@ -123,11 +121,11 @@ def _typed(name: str, rule: Param, parameter: dict[str, Any]) -> Any:
         return value
     if kind == "bool":
         if value.strip().lower() not in ("true", "false"):
-            raise errors.invalid_value(name, value)
+            raise catalogue.INVALID_VALUE(name=name, value=value)
         return value.strip().lower() == "true"
     text = value.strip()
     if not text.lstrip("-").isdigit():
-        raise errors.invalid_value(name, value)
+        raise catalogue.INVALID_VALUE(name=name, value=value)
     if not low <= int(text) <= high:
         raise range_error(name, int(text), low, high)
     return int(text)
@@ -138,24 +136,24 @@ def parse_policy(raw: dict[str, Any], level: str) -> Policy:
     name = raw.get("PolicyName")
     kind = KINDS.get(name) if isinstance(name, str) else None
     if kind is None or f"{kind.level}ReviewPolicy" != level:
-        raise errors.invalid_value("PolicyName", name)
+        raise catalogue.INVALID_VALUE(name="PolicyName", value=name)
     params: dict[str, Any] = {}
     for parameter in raw.get("Parameters") or []:
         key = parameter.get("Key")
         rule = kind.parameters.get(key) if isinstance(key, str) else None
         if rule is None:
-            raise errors.parameter_error(f'The parameter "{key}" is not valid for {name}.')
+            raise catalogue.POLICY_PARAMETER_UNKNOWN(key=key, policy=name)
         if key in params:
-            raise errors.parameter_error(f"The parameter {key} was given more than once.")
+            raise catalogue.POLICY_PARAMETER_REPEATED(key=key)
         params[key] = _typed(key, rule, parameter)
     for key in kind.required:
         if key not in params:
-            raise errors.parameter_error(f"The parameter {key} is required for {name}.")
+            raise catalogue.POLICY_PARAMETER_REQUIRED(key=key, policy=name)
     for trigger, needed in kind.together.items():
         if trigger in params:
             for key in needed:
                 if key not in params:
-                    raise errors.parameter_error(f"The parameter {key} is required with {trigger}.")
+                    raise catalogue.POLICY_PARAMETER_REQUIRED_WITH(key=key, trigger=trigger)
     return Policy(kind.name, params)
 
 

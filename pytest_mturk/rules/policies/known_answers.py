@@ -10,10 +10,10 @@ import datetime as _dt
 from typing import TYPE_CHECKING
 
 from ...core.model import HIT, Assignment, State
-from .. import answers
-from ..review import Action, Result, review_of
+from ..questions import answers
 from ._acts import compared, extend_if_below, judge, percent
 from ._kinds import MAX_SECONDS, Param, Policy, PolicyKind, register
+from ._records import Action, Result, review_of
 
 if TYPE_CHECKING:
     from ...core.service import Service

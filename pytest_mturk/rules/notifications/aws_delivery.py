@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from ..core.clock import epoch_ms
+from ...core.clock import epoch_ms
 from .destinations import Endpoint
 
 _UNANSWERED = "x-pytest-mturk-unanswered"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from ..core import errors
-from . import questions
+from ...core import catalogue
+from . import checks
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 
@@ -30,15 +30,13 @@ def render(template: str, values: dict[str, str]) -> str:
     texts, names = pieces[0::2], pieces[1::2]
     missing = [name for name in names if name not in values]
     if missing:
-        raise errors.parameter_error(
-            f"The HITLayoutParameters are missing values for: {', '.join(dict.fromkeys(missing))}."
-        )
+        raise catalogue.LAYOUT_VALUES_MISSING(names=", ".join(dict.fromkeys(missing)))
     sizes = {name: _utf8_size(values[name]) for name in set(names)}
     size = sum(map(_utf8_size, texts)) + sum(sizes[name] for name in names)
-    if size > questions.MAX_BYTES:
-        raise questions.too_long("Question", size)
+    if size > checks.MAX_BYTES:
+        raise checks.too_long("Question", size)
     question = "".join(
         piece if index % 2 == 0 else values[piece] for index, piece in enumerate(pieces)
     )
-    questions.check_question(question)
+    checks.check_question(question)
     return question

@@ -1,7 +1,7 @@
 """What the review policies computed and did, kept per HIT for ListReviewPolicyResultsForHIT.
 
-The policies themselves, their parameters and their hooks, are registered in
-:mod:`.policies`.
+The policies themselves, their parameters and their hooks, are registered in this
+package (:mod:`pytest_mturk.rules.policies`), which exports these records too.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Union
 
-from ..core.containers import JDict, JList, JSet
-from ..core.journal import journaled
-from ..core.model import State
+from ...core.containers import JDict, JList, JSet
+from ...core.journal import journaled
+from ...core.model import State
 
 # -- what the policies computed and did -----------------------------------------------
 

@@ -12,8 +12,8 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from .errors import invalid_value
-from .model import OrderedIndex
+from ..core import catalogue
+from ..core.model import OrderedIndex
 
 DEFAULT_PAGE = 10
 T = TypeVar("T")
@@ -38,7 +38,7 @@ def decode(kind: str, token: str | None) -> int:
             raise ValueError(position)
         return value
     except (ValueError, UnicodeDecodeError):
-        raise invalid_value("NextToken", token) from None
+        raise catalogue.INVALID_VALUE(name="NextToken", value=token) from None
 
 
 def page_index(

@@ -15,8 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from xml.etree import ElementTree
 
-from ..core.errors import WorkerActionError, invalid_parameter_value
-from . import answers, question_form, schemas
+from ...core import catalogue
+from ...core.errors import WorkerActionError
+from ..questions import answers, question_form, schemas
 
 ANSWER_KEY_NAMESPACE = schemas.ANSWER_KEY
 QUESTION_FORM_NAMESPACES = frozenset({schemas.QUESTION_FORM_2005, schemas.QUESTION_FORM_2017})
@@ -24,14 +25,14 @@ QUESTION_FORM_NAMESPACES = frozenset({schemas.QUESTION_FORM_2005, schemas.QUESTI
 
 class _Bad(Exception):
     """Why a document is unusable (the service gives only one sentence, observed for
-    UpdateQualificationType: :func:`errors.invalid_parameter_value`)."""
+    UpdateQualificationType: :data:`~pytest_mturk.core.catalogue.INVALID_PARAMETER_VALUE`)."""
 
 
 def _parse(xml: str, name: str) -> ElementTree.Element:
     try:
         return ElementTree.fromstring(xml.lstrip().encode("utf-8"))
     except ElementTree.ParseError:
-        raise invalid_parameter_value(name, xml) from None
+        raise catalogue.INVALID_PARAMETER_VALUE(name=name, value=xml) from None
 
 
 def _split(tag: str) -> tuple[str, str]:
@@ -46,11 +47,11 @@ def parse_test(xml: str) -> question_form.Form:
     """The form of a qualification test (a QuestionForm), or the service's refusal."""
     root = _parse(xml, "Test")
     if _split(root.tag)[0] not in QUESTION_FORM_NAMESPACES:
-        raise invalid_parameter_value("Test", xml)
+        raise catalogue.INVALID_PARAMETER_VALUE(name="Test", value=xml)
     try:
         return question_form.read(root)
     except question_form.FormError:
-        raise invalid_parameter_value("Test", xml) from None
+        raise catalogue.INVALID_PARAMETER_VALUE(name="Test", value=xml) from None
 
 
 # -- the answer key -----------------------------------------------------------------
@@ -167,7 +168,7 @@ def parse_answer_key(xml: str) -> AnswerKey:
     try:
         return _parse_answer_key(xml)
     except _Bad:
-        raise invalid_parameter_value("AnswerKey", xml) from None
+        raise catalogue.INVALID_PARAMETER_VALUE(name="AnswerKey", value=xml) from None
 
 
 def _parse_answer_key(xml: str) -> AnswerKey:
@@ -251,7 +252,7 @@ def check_key_fits_test(key: AnswerKey, test: question_form.Form, answer_key: st
     if any(test.question(scored.identifier) is None for scored in key.questions) or any(
         question.kind != question_form.SELECTION or question.other for question in test.questions
     ):
-        raise invalid_parameter_value("AnswerKey", answer_key)
+        raise catalogue.INVALID_PARAMETER_VALUE(name="AnswerKey", value=answer_key)
 
 
 # -- a worker's answers to a test ---------------------------------------------------

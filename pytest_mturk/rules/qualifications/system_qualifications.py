@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 # The IDs live with the records (a HIT's fee depends on whether it requires Masters);
 # Masters has an ID of its own in each environment.
-from ..core.model import (
+from ...core.model import (
     ADULT,
     LOCALE,
     MASTERS_IDS,
@@ -25,7 +25,7 @@ from ..core.model import (
 )
 
 if TYPE_CHECKING:
-    from ..core.model import Environment, Worker
+    from ...core.model import Environment, Worker
 
 # System types have no published CreationTime; any fixed moment in the past will do.
 CREATED = _dt.datetime(2015, 6, 1, tzinfo=_dt.timezone.utc)

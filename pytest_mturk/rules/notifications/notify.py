@@ -10,7 +10,7 @@ spec §9.2, recorded on the simulator (``sim.notifications``) and delivered:
   is active, through an ordinary boto3 client, so consumer code reads the
   messages back with its own boto3 calls.
 
-moto is never imported (see :mod:`pytest_mturk.aws_delivery`).
+moto is never imported (see :mod:`.aws_delivery`).
 """
 
 from __future__ import annotations
@@ -24,16 +24,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..core.clock import as_utc
-from ..core.containers import JDict, JList
-from ..core.errors import UsageError
-from ..core.journal import journaled, note_random
-from ..core.model import Environment, State
+from ...core.clock import as_utc
+from ...core.containers import JDict, JList
+from ...core.errors import UsageError
+from ...core.journal import journaled, note_random
+from ...core.model import Environment, State
 from .aws_delivery import Aws as _Aws
 from .destinations import Endpoint, endpoint
 
 if TYPE_CHECKING:
-    from ..core.service import Event, Service
+    from ...core.service import Event, Service
 
 VERSIONS = ("2006-05-05", "2014-08-15")
 # Used as SourceAccount when the destination names no AWS account (Email).

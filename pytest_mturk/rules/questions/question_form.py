@@ -1,7 +1,7 @@
 """The QuestionForm (spec §6.4), modelled once: its questions, and the answers they take.
 
-A HIT's ``Question`` (:mod:`.questions`, :mod:`.answers`) and a qualification
-type's ``Test`` (:mod:`.qualification_tests`) are both QuestionForms, read here
+A HIT's ``Question`` (:mod:`.checks`, :mod:`.answers`) and a qualification
+type's ``Test`` (:mod:`..qualifications.qualification_tests`) are both QuestionForms, read here
 into one :class:`Form`. A simulated worker's answers are fitted to it by one set
 of rules, :meth:`Form.fit`, with one difference between the two uses: a test
 refuses answers that leave a required question unanswered, while a HIT's answers
@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 from xml.etree import ElementTree
 
-from ..core.errors import WorkerActionError
+from ...core.errors import WorkerActionError
 
 FREE, SELECTION, UPLOAD = "free", "selection", "upload"
 _KINDS = {"FreeTextAnswer": FREE, "SelectionAnswer": SELECTION, "FileUploadAnswer": UPLOAD}

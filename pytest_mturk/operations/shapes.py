@@ -20,9 +20,9 @@ from typing import Any
 
 from botocore.compat import get_tzinfo_options
 
-from . import money
-from .clock import EPOCH
-from .model import (
+from ..core import money
+from ..core.clock import EPOCH
+from ..core.model import (
     HIT,
     Assignment,
     AssignmentStatus,

@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any, Union
 from xml.etree import ElementTree
 
-from ..core.errors import WorkerActionError
-from . import questions
+from ...core.errors import WorkerActionError
+from . import checks
 
 NAMESPACE = (
     "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/"
@@ -95,10 +95,10 @@ def _pairs_xml(pairs: Iterable[tuple[str, AnswerValue]]) -> str:
 def for_question(question: str | None, values: Mapping[str, Any]) -> str:
     """The answer XML the service would store for ``values`` submitted to ``question``.
 
-    Raises :class:`~pytest_mturk.errors.WorkerActionError` for answers the
+    Raises :class:`~pytest_mturk.WorkerActionError` for answers the
     worker's page could not have produced (an unknown question or selection).
     """
-    info = questions.describe(question)
+    info = checks.describe(question)
     if info.form is not None:
         return _pairs_xml(info.form.fit(values, owner="The HIT's QuestionForm", all_required=False))
     if info.kind in ("HTMLQuestion", "ExternalQuestion"):
@@ -108,7 +108,7 @@ def for_question(question: str | None, values: Mapping[str, Any]) -> str:
 
 def _form_fields(values: Mapping[str, Any], *, crowd_form: bool) -> list[tuple[str, AnswerValue]]:
     # The service drops the fields it fills in itself (spec §6.2).
-    fields = {k: v for k, v in values.items() if k not in questions.RESERVED_FIELDS}
+    fields = {k: v for k, v in values.items() if k not in checks.RESERVED_FIELDS}
     if TASK_ANSWERS in fields and len(fields) == 1:
         return [(TASK_ANSWERS, _task_answers_text(fields[TASK_ANSWERS]))]
     if crowd_form:

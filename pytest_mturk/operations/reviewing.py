@@ -1,6 +1,6 @@
 """Review operations: ListReviewPolicyResultsForHIT, and the deprecated GetFileUploadURL.
 
-:func:`install` attaches the registered review policies (:mod:`..policies`) to a
+:func:`install` attaches the registered review policies (:mod:`..rules.policies`) to a
 new service: each runs on submissions, or when a HIT becomes Reviewable, as its
 kind says.
 """
@@ -11,16 +11,17 @@ import datetime as _dt
 from typing import Any
 from urllib.parse import quote
 
-from ..core import errors, pagination, shapes
+from ..core import catalogue
 from ..core.model import State
 from ..core.service import Handler, Service
-from ..rules import answers, policies, review
-from . import _common
+from ..rules import policies
+from ..rules.questions import answers
+from . import _common, pagination, shapes
 
 UPLOAD_URL_LIFETIME = 60  # seconds (spec §5.15)
 
 
-def _result(record: review.Result) -> dict[str, Any]:
+def _result(record: policies.Result) -> dict[str, Any]:
     out = {
         "ActionId": record.action_id,
         "SubjectId": record.subject_id,
@@ -33,7 +34,7 @@ def _result(record: review.Result) -> dict[str, Any]:
     return out
 
 
-def _action(record: review.Action) -> dict[str, Any]:
+def _action(record: policies.Action) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ActionId": record.action_id,
         "ActionName": record.name,
@@ -61,13 +62,13 @@ def list_review_policy_results_for_hit(
     }
     levels = {level for level in levels if by_level.get(level) is not None}
 
-    def wanted(entry: tuple[str, review.Entry]) -> bool:
+    def wanted(entry: tuple[str, policies.Entry]) -> bool:
         level, record = entry
         if level not in levels:
             return False
-        return want_actions if isinstance(record, review.Action) else want_results
+        return want_actions if isinstance(record, policies.Action) else want_results
 
-    entries = review.review_of(state, hit.hit_id).entries
+    entries = policies.review_of(state, hit.hit_id).entries
     page, token = pagination.page_filtered(
         entries, p, "ListReviewPolicyResultsForHIT:" + hit.hit_id, wanted
     )
@@ -83,13 +84,13 @@ def list_review_policy_results_for_hit(
             report["ReviewResults"] = [
                 _result(record)
                 for entry_level, record in page
-                if entry_level == level and isinstance(record, review.Result)
+                if entry_level == level and isinstance(record, policies.Result)
             ]
         if want_actions:
             report["ReviewActions"] = [
                 _action(record)
                 for entry_level, record in page
-                if entry_level == level and isinstance(record, review.Action)
+                if entry_level == level and isinstance(record, policies.Action)
             ]
         out[f"{prefix}ReviewReport"] = report
     if token is not None:
@@ -106,10 +107,8 @@ def get_file_upload_url(
     upload = answers.parse(assignment.answer).get(question_id)
     if not (isinstance(upload, dict) and "file_key" in upload):
         # FileUploadAnswer left QuestionForm on 2017-12-12; new HITs have no uploads.
-        raise errors.request_error(
-            f'There is no file uploaded for QuestionIdentifier "{question_id}" in assignment '
-            f"{assignment.assignment_id}.",
-            "InvalidParameterValue",
+        raise catalogue.NO_FILE_UPLOADED(
+            question_id=question_id, assignment_id=assignment.assignment_id
         )
     expires = int(now.timestamp()) + UPLOAD_URL_LIFETIME
     url = (

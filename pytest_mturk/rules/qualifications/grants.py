@@ -14,10 +14,10 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..core.clock import schedulable
-from ..core.containers import JDict
-from ..core.errors import WorkerActionError
-from ..core.model import (
+from ...core.clock import schedulable
+from ...core.containers import JDict
+from ...core.errors import WorkerActionError
+from ...core.model import (
     HITStatus,
     HITType,
     Qualification,
@@ -28,10 +28,11 @@ from ..core.model import (
     QualificationTypeStatus,
     State,
 )
-from . import answers, qualification_tests, system_qualifications
+from ..questions import answers
+from . import qualification_tests, system_qualifications
 
 if TYPE_CHECKING:
-    from ..core.service import Event, Service
+    from ...core.service import Event, Service
 
 # "It may take up to 48 hours before DeleteQualificationType completes and the
 # unique name of the Qualification type is available for reuse": we take the

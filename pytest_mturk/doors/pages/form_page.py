@@ -1,8 +1,8 @@
 """A QuestionForm as MTurk's worker page showed it, and what that page accepted.
 
-:mod:`.question_form` reads what a question's answer may be; this module reads
-everything the page displayed (the overview, each question's content, its answer
-control) and the constraints the page enforced before it let a worker submit
+:mod:`pytest_mturk.rules.questions.question_form` reads what a question's answer may be;
+this module reads everything the page displayed (the overview, each question's content,
+its answer control) and the constraints the page enforced before it let a worker submit
 (spec §6.4): ``IsRequired``, a free-text answer's ``IsNumeric``, ``Length`` and
 ``AnswerFormatRegex``, a selection's ``MinSelectionCount``/``MaxSelectionCount``, an
 upload's size bounds. The service itself never checked them (an assignment's answers
@@ -17,8 +17,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.etree import ElementTree
 
-from ..core.bounded_cache import cached
-from . import question_form
+from ...core.bounded_cache import cached
+from ...rules.questions import question_form
 
 __all__ = [
     "Content",
@@ -79,7 +79,8 @@ class Choice:
 @dataclass(frozen=True)
 class PageQuestion:
     """One question as the page showed it; ``answer`` is the model's
-    :class:`~.question_form.FormQuestion` (kind, selections, counts, required)."""
+    :class:`~pytest_mturk.rules.questions.question_form.FormQuestion` (kind, selections,
+    counts, required)."""
 
     answer: question_form.FormQuestion
     display_name: str
@@ -212,7 +213,8 @@ def _question(element: ElementTree.Element, model: question_form.FormQuestion) -
 
 @cached()
 def read(document: str) -> PageForm:
-    """The page of a QuestionForm (raises :class:`~.question_form.FormError` or
+    """The page of a QuestionForm (raises
+    :class:`~pytest_mturk.rules.questions.question_form.FormError` or
     ``ElementTree.ParseError`` for a document that is not one)."""
     root = ElementTree.fromstring(document.lstrip())
     model = question_form.read(root)

@@ -24,7 +24,9 @@ import bisect
 import contextlib
 import re
 
-from ..core.bounded_cache import BoundedCache, text_size
+from ...core import catalogue
+from ...core.bounded_cache import BoundedCache, text_size
+from ...core.errors import ServiceError
 
 
 def _names(text: str) -> frozenset[str]:
@@ -307,8 +309,8 @@ def _value_shape(match: re.Match[str]) -> str:
     return before + quote + _VALUE_WORDS.sub("x", other) + quote
 
 
-def refusal(content: str) -> str | None:
-    """The service's ParameterValidationError text for ``content``, or None if it passes.
+def refusal(content: str) -> ServiceError | None:
+    """The service's ParameterValidationError for ``content``, or None if it passes.
 
     The message lists the first :data:`ERROR_LIMIT` errors and then the content,
     as the service's did.
@@ -321,8 +323,4 @@ def refusal(content: str) -> str | None:
         _clean.put(key, None)
         return None
     listed = " ".join(f"<! [{line},{column}] {message} !>" for line, column, message in found)
-    return (
-        "There was an error parsing the HTML5 data in your request.  Please make sure the data "
-        f"is well-formed and validates as HTML5. Details: Errors: {listed} Invalid content: "
-        f"{content}"
-    )
+    return catalogue.HTML5_PARSE_ERROR(errors=listed, content=content)

@@ -15,8 +15,9 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 from xml.sax.saxutils import unescape
 
-from ..core.bounded_cache import cached
-from ..core.errors import ServiceError, invalid_parameter_value
+from ...core import catalogue
+from ...core.bounded_cache import cached
+from ...core.errors import ServiceError
 from . import html5, question_form, schemas
 
 BASE = schemas.BASE
@@ -26,20 +27,8 @@ QUESTION_FORMS = (schemas.QUESTION_FORM_2017, schemas.QUESTION_FORM_2005)
 MAX_BYTES = 65_535
 RESERVED_FIELDS = frozenset({"assignmentId", "hitId", "turkSubmitTo", "workerId"})
 
-_XML_REFUSAL = (
-    "There was an error parsing the XML question or answer data in your request. Please make "
-    "sure the data is well-formed and validates against the appropriate schema. Details: "
-)
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _CROWD_FORM = re.compile(r"<crowd-form[\s>]", re.IGNORECASE)
-
-
-def _xml_error(detail: str) -> ServiceError:
-    return ServiceError(
-        _XML_REFUSAL + detail,
-        "AWS.MechanicalTurk.XMLParseError",
-        type="ParameterValidationError",
-    )
 
 
 # -- well-formedness -------------------------------------------------------------------
@@ -54,7 +43,7 @@ def parse(document: str) -> ElementTree.Element:
     try:
         return ElementTree.fromstring(document.lstrip())
     except ElementTree.ParseError as exc:
-        raise _xml_error(_parse_detail(document.lstrip(), exc)) from None
+        raise catalogue.XML_PARSE_ERROR(detail=_parse_detail(document.lstrip(), exc)) from None
 
 
 def _parse_detail(document: str, exc: ElementTree.ParseError) -> str:
@@ -134,8 +123,8 @@ def _namespace(root: ElementTree.Element) -> str:
 
 
 def _undeclared(root: ElementTree.Element) -> ServiceError:
-    return _xml_error(
-        f"cvc-elt.1: Cannot find the declaration of element '{root.tag.rpartition('}')[2]}'."
+    return catalogue.XML_PARSE_ERROR(
+        detail=f"cvc-elt.1: Cannot find the declaration of element '{root.tag.rpartition('}')[2]}'."
     )
 
 
@@ -145,40 +134,41 @@ def _wrapper(root: ElementTree.Element, first: str) -> tuple[str, str]:
     names = [first, "FrameHeight"]
     values: list[str] = []
     if (root.text or "").strip():
-        raise _xml_error(_text_error(root.tag))
+        raise catalogue.XML_PARSE_ERROR(detail=_text_error(root.tag))
     children = list(root)
     for index, child in enumerate(children):
         if (child.tail or "").strip():
-            raise _xml_error(_text_error(root.tag))
+            raise catalogue.XML_PARSE_ERROR(detail=_text_error(root.tag))
         local = child.tag.rpartition("}")[2]
         if index >= len(names):
-            raise _xml_error(
-                f"cvc-complex-type.2.4.d: Invalid content was found starting with element "
+            raise catalogue.XML_PARSE_ERROR(
+                detail=f"cvc-complex-type.2.4.d: Invalid content was found starting with element "
                 f"'{local}'. No child element is expected at this point."
             )
         if child.tag != f"{{{namespace}}}{names[index]}":
-            raise _xml_error(
-                f"cvc-complex-type.2.4.a: Invalid content was found starting with element "
+            raise catalogue.XML_PARSE_ERROR(
+                detail=f"cvc-complex-type.2.4.a: Invalid content was found starting with element "
                 f"'{local}'. One of '{{\"{namespace}\":{names[index]}}}' is expected."
             )
         if len(child):
-            raise _xml_error(
-                f"cvc-type.3.1.2: Element '{names[index]}' is a simple type, so it must have no "
-                "element information item [children]."
+            raise catalogue.XML_PARSE_ERROR(
+                detail=f"cvc-type.3.1.2: Element '{names[index]}' is a simple type, so it must "
+                "have no element information item [children]."
             )
         values.append(child.text or "")
     if len(values) < len(names):
-        raise _xml_error(
-            f"cvc-complex-type.2.4.b: The content of element '{root.tag.rpartition('}')[2]}' is "
-            f"not complete. One of '{{\"{namespace}\":{names[len(values)]}}}' is expected."
+        raise catalogue.XML_PARSE_ERROR(
+            detail=f"cvc-complex-type.2.4.b: The content of element "
+            f"'{root.tag.rpartition('}')[2]}' is not complete. "
+            f"One of '{{\"{namespace}\":{names[len(values)]}}}' is expected."
         )
     height = values[1].strip()
     if not _INTEGER.fullmatch(height):
-        raise _xml_error(
-            f"cvc-datatype-valid.1.2.1: '{height}' is not a valid value for 'integer'."
+        raise catalogue.XML_PARSE_ERROR(
+            detail=f"cvc-datatype-valid.1.2.1: '{height}' is not a valid value for 'integer'."
         )
     if int(height) < 0:
-        raise invalid_parameter_value("FrameHeight", height)
+        raise catalogue.INVALID_PARAMETER_VALUE(name="FrameHeight", value=height)
     return values[0], height
 
 
@@ -235,20 +225,18 @@ def _check_wrapped(local: str, value: str) -> None:
     if local == "ExternalQuestion":
         url = value.strip()
         if not url.lower().startswith("https://"):
-            raise invalid_parameter_value(
-                "ExternalURL", url, " This URL must use the HTTPS protocol.."
-            )
+            raise catalogue.EXTERNAL_URL_NOT_HTTPS(value=url)
         return
     refusal = html5.refusal(value)
     if refusal is not None:
-        raise ServiceError(refusal, None, type="ParameterValidationError")
+        raise refusal
 
 
 def validate_question(question: str) -> str:
     """Check a HIT's ``Question`` as CreateHIT does; return its kind.
 
     The kind is ``"ExternalQuestion"``, ``"HTMLQuestion"`` or ``"QuestionForm"``.
-    Raises the service's :class:`~pytest_mturk.errors.ServiceError` otherwise.
+    Raises the service's :class:`~pytest_mturk.core.errors.ServiceError` otherwise.
     """
     plain = plain_wrapper(question.lstrip())
     if plain is not None:
@@ -265,7 +253,7 @@ def validate_question(question: str) -> str:
     if local == "QuestionForm" and namespace in QUESTION_FORMS:
         detail = schemas.first_error(namespace, root)
         if detail is not None:
-            raise _xml_error(detail)
+            raise catalogue.XML_PARSE_ERROR(detail=detail)
         return local
     raise _undeclared(root)
 
@@ -297,19 +285,15 @@ def check_size(parameter: str, document: str) -> None:
 
 def too_long(parameter: str, size: int) -> ServiceError:
     """The service's refusal of an XML member of ``size`` bytes, over the limit."""
-    return ServiceError(
-        f"The {parameter} is too long ({size} bytes). The maximum size is {MAX_BYTES} bytes.",
-        None,
-        type="ParameterValidationError",
-    )
+    return catalogue.DOCUMENT_TOO_LONG(parameter=parameter, size=size, limit=MAX_BYTES)
 
 
 def _checked_utf8_size(document: str) -> int:
     """The document's size in UTF-8, or the refusal of a lone surrogate in it."""
     bad = _SURROGATE.search(document)
     if bad is not None:
-        raise _xml_error(
-            f"An invalid XML character (Unicode: 0x{ord(bad.group()):x}) was found in the "
+        raise catalogue.XML_PARSE_ERROR(
+            detail=f"An invalid XML character (Unicode: 0x{ord(bad.group()):x}) was found in the "
             "element content of the document."
         )
     return len(document.encode("utf-8"))
@@ -336,14 +320,14 @@ def validate_test(test: str) -> None:
     """
     check_size("Test", test)
     if not _schema_valid(test, "QuestionForm", QUESTION_FORMS):
-        raise invalid_parameter_value("Test", test)
+        raise catalogue.INVALID_PARAMETER_VALUE(name="Test", value=test)
 
 
 def validate_answer_key(answer_key: str) -> None:
     """Check a qualification type's ``AnswerKey`` against the AnswerKey structure (spec §6.6)."""
     check_size("AnswerKey", answer_key)
     if not _schema_valid(answer_key, "AnswerKey", (schemas.ANSWER_KEY,)):
-        raise invalid_parameter_value("AnswerKey", answer_key)
+        raise catalogue.INVALID_PARAMETER_VALUE(name="AnswerKey", value=answer_key)
 
 
 # -- what a question asks ---------------------------------------------------------------

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..core import errors
-from ..core.model import HIT, LOCALE, QualificationStatus, QualificationTypeStatus, State, Worker
+from ...core import catalogue
+from ...core.model import HIT, LOCALE, QualificationStatus, QualificationTypeStatus, State, Worker
 from . import system_qualifications
 from .system_qualifications import Value
 
@@ -18,23 +18,15 @@ SINGLE_LOCALE = frozenset({"EqualTo", "NotEqualTo"})
 _ACTION_FROM_PREVIEW = {True: "PreviewAndAccept", False: "Accept"}
 
 
-def _bad(message: str) -> errors.ServiceError:
-    return errors.parameter_error(message)
-
-
 def check_type_usable(state: State, type_id: str) -> None:
     """A requirement may name a system type of this environment or an active type of ours."""
     if system_qualifications.find(state.environment, type_id) is not None:
         return
     qtype = state.qualification_types.get(type_id)
     if qtype is None or qtype.status is QualificationTypeStatus.DISPOSING:
-        raise errors.qualification_type_does_not_exist(type_id)
+        raise catalogue.QUALIFICATION_TYPE_DOES_NOT_EXIST(type_id=type_id)
     if qtype.status is QualificationTypeStatus.INACTIVE:
-        raise errors.request_error(
-            f"QualificationType [{type_id}] is inactive. HITs cannot be created with "
-            "requirements based on an inactive QualificationType.",
-            "InvalidQualificationTypeState",
-        )
+        raise catalogue.QUALIFICATION_TYPE_INACTIVE(type_id=type_id)
 
 
 def normalize(state: State, requirements: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -42,10 +34,7 @@ def normalize(state: State, requirements: list[dict[str, Any]] | None) -> list[d
     if not requirements:
         return []
     if len(requirements) > MAX_REQUIREMENTS:
-        raise _bad(
-            f"The number of QualificationRequirements ({len(requirements)}) exceeds the "
-            f"maximum of {MAX_REQUIREMENTS}."
-        )
+        raise catalogue.TOO_MANY_REQUIREMENTS(count=len(requirements), limit=MAX_REQUIREMENTS)
     out = []
     for requirement in requirements:
         type_id = requirement["QualificationTypeId"]
@@ -55,10 +44,7 @@ def normalize(state: State, requirements: list[dict[str, Any]] | None) -> list[d
         check_type_usable(state, type_id)
         if comparator in PRESENCE:
             if integers or locales:
-                raise _bad(
-                    f"The comparator {comparator} cannot be used with IntegerValues or "
-                    f"LocaleValues (QualificationTypeId {type_id})."
-                )
+                raise catalogue.PRESENCE_WITH_VALUES(comparator=comparator, type_id=type_id)
         elif type_id == LOCALE:
             _check_locales(type_id, comparator, integers, locales)
         else:
@@ -82,49 +68,38 @@ def _check_locales(
     type_id: str, comparator: str, integers: list[int] | None, locales: list[dict[str, str]] | None
 ) -> None:
     if integers:
-        raise _bad(
-            f"IntegerValues cannot be used with the Worker_Locale QualificationType ({type_id})."
-        )
+        raise catalogue.LOCALE_WITH_INTEGERS(type_id=type_id)
     if not locales:
-        raise _bad(
-            f"LocaleValues are required for the Worker_Locale QualificationType ({type_id})."
-        )
+        raise catalogue.LOCALE_WITHOUT_LOCALES(type_id=type_id)
     if comparator in SINGLE_LOCALE:
         if len(locales) != 1:
-            raise _bad(f"The comparator {comparator} takes exactly one LocaleValue.")
+            raise catalogue.ONE_LOCALE_VALUE(comparator=comparator)
     elif comparator in SETS:
         if len(locales) > 30:
-            raise _bad(f"The comparator {comparator} takes at most 30 LocaleValues.")
+            raise catalogue.AT_MOST_30_LOCALE_VALUES(comparator=comparator)
     else:
-        raise _bad(
-            f"The comparator {comparator} cannot be used with the Worker_Locale "
-            "QualificationType; use EqualTo, NotEqualTo, In or NotIn."
-        )
+        raise catalogue.LOCALE_COMPARATOR(comparator=comparator)
     for locale in locales:
         country = locale.get("Country", "")
         subdivision = locale.get("Subdivision")
         if not (len(country) == 2 and country.isalpha() and country.isupper()):
-            raise errors.invalid_value("Country", country)
+            raise catalogue.INVALID_VALUE(name="Country", value=country)
         if subdivision is not None and not (len(subdivision) == 2 and subdivision.isalnum()):
-            raise errors.invalid_value("Subdivision", subdivision)
+            raise catalogue.INVALID_VALUE(name="Subdivision", value=subdivision)
 
 
 def _check_integers(
     type_id: str, comparator: str, integers: list[int] | None, locales: list[dict[str, str]] | None
 ) -> None:
     if locales:
-        raise _bad(
-            f"LocaleValues can only be used with the Worker_Locale QualificationType ({type_id})."
-        )
+        raise catalogue.LOCALES_WITHOUT_LOCALE(type_id=type_id)
     if not integers:
-        raise _bad(
-            f"The comparator {comparator} requires IntegerValues (QualificationTypeId {type_id})."
-        )
+        raise catalogue.INTEGERS_REQUIRED(comparator=comparator, type_id=type_id)
     if comparator in SETS:
         if len(integers) > 15:
-            raise _bad(f"The comparator {comparator} takes at most 15 IntegerValues.")
+            raise catalogue.AT_MOST_15_INTEGER_VALUES(comparator=comparator)
     elif len(integers) != 1:
-        raise _bad(f"The comparator {comparator} takes exactly one IntegerValue.")
+        raise catalogue.ONE_INTEGER_VALUE(comparator=comparator)
 
 
 # -- evaluation against a worker (spec §7.1) ---------------------------------------
