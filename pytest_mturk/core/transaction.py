@@ -42,7 +42,7 @@ class Transaction:
     time the crowd's stage moved the clock to.
     """
 
-    __slots__ = ("_service", "_at", "_log", "_mark", "_outer")
+    __slots__ = ("_service", "_at", "_log", "_mark", "_outer", "outermost")
 
     def __init__(self, service: Clocked, at: _dt.datetime | None = None) -> None:
         self._service = service
@@ -57,6 +57,8 @@ class Transaction:
             lock.release()
             raise
         log = _current.log
+        # Whether no other transaction was open on this thread when this one began.
+        self.outermost = log is None
         if log is None:
             # Looked up on each use: tests swap in a journal that fails on purpose.
             self._log = _current.log = journal.new_journal()
@@ -68,11 +70,6 @@ class Transaction:
             self._mark = _current.mark = len(log)
             _current.depth += 1
         return now
-
-    @property
-    def outermost(self) -> bool:
-        """Whether no other transaction was open on this thread when this one began."""
-        return self._outer is None
 
     def undo(self) -> None:
         """Undo what the block has changed so far; the transaction stays open (a call

@@ -11,11 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 from ..core.errors import InternalError, UsageError
-from ..core.model import (
-    Environment,
-    LedgerEntry,
-    Message,
-)
+from ..core.model import Environment, LedgerEntry, Message
 from ..core.roster import Profile
 from ..core.service import Call, Event, Service
 from ..doors import _bootstrap, interception

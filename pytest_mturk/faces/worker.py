@@ -4,7 +4,7 @@ A :class:`SimulatedWorker` is a handle: each of its actions is the service's own
 worker action (:mod:`pytest_mturk.operations.worker_actions`, one transaction each)
 and each of its looks a read of what the worker sees
 (:mod:`pytest_mturk.operations.worker_reads`), held to what MTurk would let a real
-worker do; anything else raises :class:`~pytest_mturk.errors.WorkerActionError`
+worker do; anything else raises :class:`~pytest_mturk.WorkerActionError`
 with the reason.
 """
 

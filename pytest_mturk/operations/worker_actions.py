@@ -3,11 +3,10 @@
 They are rules of the service like the operations: each is one transaction
 (``Service.transaction()``: the lock, the current time, all or nothing) that holds
 the worker to what MTurk let a real worker do, and changes the state through the
-same rules the operations use (:mod:`~pytest_mturk.core.lifecycle`,
-:mod:`~pytest_mturk.rules.grants`, :mod:`~pytest_mturk.core.roster`), so a worker's
-action and a requester's call never disagree about what a change does. A refusal is
-a :class:`~pytest_mturk.core.errors.WorkerActionError` with the reason, and changes
-nothing. Every way a worker acts comes here: ``SimulatedWorker``, a crowd's workers,
+same rules the operations use (the lifecycle, the qualifications' grants, the
+roster), so a worker's action and a requester's call never disagree about what a
+change does. A refusal is a :class:`~pytest_mturk.WorkerActionError` with the
+reason, and changes nothing. Every way a worker acts comes here: ``SimulatedWorker``, a crowd's workers,
 and the HTTP server's control API and worker pages (through the simulator's workers).
 
 A worker is named by their ID; ``profile`` is what their record in an environment
@@ -222,7 +221,7 @@ def request_qualification(
 ) -> QualificationRequest:
     """The worker requests a qualification, answering its test (``given``) if it has one:
     granted at once for an AutoGranted type or a test with an AnswerKey, otherwise left
-    for the requester (see :func:`pytest_mturk.rules.grants.request`)."""
+    for the requester (the qualifications' ``grants.request``)."""
     with service.transaction() as now:
         state, qtype = grants.find_type(service, type_id)
         roster.record(state, worker_id, profile)
