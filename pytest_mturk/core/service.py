@@ -97,7 +97,7 @@ _NOT_COPIED = frozenset({"lock", "operations", "internal_errors", "calls", "even
 class Service:
     """The state of one simulated MTurk (both environments) and its rules.
 
-    Every change runs as a transaction (see :mod:`.journal`): a call, a worker's
+    Every change runs as a transaction (:meth:`transaction`): a call, a worker's
     action or a scheduled transition that raises leaves the state as it was.
     """
 

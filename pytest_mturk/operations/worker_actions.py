@@ -6,8 +6,9 @@ the worker to what MTurk let a real worker do, and changes the state through the
 same rules the operations use (the lifecycle, the qualifications' grants, the
 roster), so a worker's action and a requester's call never disagree about what a
 change does. A refusal is a :class:`~pytest_mturk.WorkerActionError` with the
-reason, and changes nothing. Every way a worker acts comes here: ``SimulatedWorker``, a crowd's workers,
-and the HTTP server's control API and worker pages (through the simulator's workers).
+reason, and changes nothing. Every way a worker acts comes here: ``SimulatedWorker``,
+a crowd's workers, and the HTTP server's control API and worker pages (through the
+simulator's workers).
 
 A worker is named by their ID; ``profile`` is what their record in an environment
 is made with if they have none there yet.
