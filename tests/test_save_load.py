@@ -582,10 +582,13 @@ def test_every_attribute_of_the_parts_is_known():
         }
         assert set(vars(inbox)) == {"_service", "destination", "_pending", "_received"}
         # The simulator: its service and its workers' profiles are saved; the rest are
-        # views of the service, whether it is active, the settings it was given, and its
-        # crowds (never saved: docs/crowd.md).
+        # views of the service, the faults it schedules there (pending ones are in the
+        # service), whether it is active, the settings it was given, and its crowds
+        # (never saved: docs/crowd.md).
         assert set(vars(sim)) == {"_service", "_workers"} | {
-            "_stage",
+            "_views",
+            "_faults",
+            "_crowds",
             "settings",
             "_settings_kwargs",
             "_running",

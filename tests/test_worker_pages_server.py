@@ -68,6 +68,26 @@ def test_page_actions_are_journaled_and_replay_to_the_same_state():
     assert again.assignments[assignment_id].answer == simulator.assignments[assignment_id].answer
 
 
+def test_reading_the_pages_changes_nothing_the_journal_does_not_keep():
+    """A browser that names a worker who never signed in (a cookie kept from an earlier
+    run, say) reads the pages without making the worker: what the journal keeps replays
+    to the state the server has."""
+    kept = _Kept()
+    simulator = Simulator(seed=4, start=START)
+    browser = Browser(simulator, journal=kept)
+    created = browser.backend.call(Environment.SANDBOX, "CreateHIT", dict(HIT_ARGS), KEY).wire()
+    hit = json.loads(created)["HIT"]
+    browser.client.set_cookie("mturk_worker", WORKER)
+    for path in ("/projects", f"/projects/{hit['HITGroupId']}/tasks", "/tasks", "/worker"):
+        assert browser.get(path).status_code == 200, path
+    assert browser.get("/qualifications").status_code == 200
+    assert WORKER not in simulator.workers
+    again = Simulator(seed=4, start=START)
+    for record in kept.records:
+        apply(again, record)
+    assert snapshot(again) == snapshot(simulator)
+
+
 def test_serve_frames_an_origin_from_the_address_it_is_given():
     with ServerProcess("--frame-origin", "https://exp.example=http://127.0.0.1:9") as server:
         mturk = client(server.url)

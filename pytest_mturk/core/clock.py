@@ -238,15 +238,20 @@ class Scheduler:
         heapq.heappush(self._heap, (due, self._seq, action, *args))
 
     def run_until(
-        self, now: _dt.datetime, on_error: Callable[[Exception], None] | None = None
+        self,
+        now: _dt.datetime,
+        on_error: Callable[[Exception], None] | None = None,
+        apply: Callable[[tuple[Any, ...]], None] | None = None,
     ) -> int:
         """Apply every transition due at or before ``now``; return how many ran.
 
-        Each transition is atomic: one that raises leaves no trace but its
-        place in the schedule, which is used up. With ``on_error``, it is
-        handed to it and the rest still run: one broken transition must not
-        stop time for everything else.
+        Each transition is atomic (``apply(entry)`` runs it as a transaction; by
+        default, ``action(*args, due)`` in a savepoint of its own): one that raises
+        leaves no trace but its place in the schedule, which is used up. With
+        ``on_error``, it is handed to it and the rest still run: one broken
+        transition must not stop time for everything else.
         """
+        run = _apply if apply is None else apply
         heap = self._heap
         ran = 0
         while heap and heap[0][0] <= now:
@@ -255,14 +260,18 @@ class Scheduler:
                 log.append((_reschedule, self, heap[0]))
             entry = heapq.heappop(heap)
             try:
-                with journal.atomic():
-                    entry[2](*entry[3:], entry[0])
+                run(entry)
             except Exception as exc:
                 if on_error is None:
                     raise
                 on_error(exc)
             ran += 1
         return ran
+
+
+def _apply(entry: tuple[Any, ...]) -> None:
+    with journal.atomic():
+        entry[2](*entry[3:], entry[0])
 
 
 def wall_time() -> _dt.datetime:

@@ -9,7 +9,48 @@ record never depends on which door met the worker first.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .model import State, Worker
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What MTurk knows of a worker: the source of the system qualifications."""
+
+    locale: str = "US"  # "US" or "US-CA" (ISO 3166 country, optional subdivision)
+    adult: bool = False
+    masters: bool = False
+    approved: int = 0  # assignments approved before the simulation started
+    rejected: int = 0
+
+    def apply(self, record: Worker) -> None:
+        """Make ``record`` show this profile."""
+        set_profile(
+            record,
+            locale=self.locale,
+            adult=self.adult,
+            masters=self.masters,
+            approved=self.approved,
+            rejected=self.rejected,
+        )
+
+    @classmethod
+    def of(cls, record: Worker) -> Profile:
+        """The profile ``record`` shows."""
+        subdivision = record.locale_subdivision
+        return cls(
+            locale=f"{record.locale_country}-{subdivision}"
+            if subdivision
+            else record.locale_country,
+            adult=record.adult,
+            masters=record.masters,
+            approved=record.prior_approved,
+            rejected=record.prior_rejected,
+        )
+
+
+DEFAULT = Profile()
 
 
 def worker(state: State, worker_id: str) -> Worker:
@@ -19,6 +60,15 @@ def worker(state: State, worker_id: str) -> Worker:
     if record is None:
         record = state.workers[worker_id] = Worker(worker_id)
     return record
+
+
+def record(state: State, worker_id: str, profile: Profile) -> Worker:
+    """A simulated worker's record in one environment, made with ``profile`` on first use."""
+    found = state.workers.get(worker_id)
+    if found is None:
+        found = worker(state, worker_id)
+        profile.apply(found)
+    return found
 
 
 def set_profile(

@@ -2,8 +2,9 @@
 
 A :class:`Service` answers operations by name with plain data; it knows
 nothing of botocore's HTTP objects or of pytest. Every entry point (an API
-call, a worker's action, a read of state, the passage of time) takes the one
-re-entrant lock and first applies whatever transitions have fallen due.
+call, a worker's action, a read of state, the passage of time) is a
+:meth:`Service.transaction`: it takes the one re-entrant lock and first applies
+whatever transitions have fallen due.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .containers import JDict, JList
 from .ids import IdGenerator
 from .journal import journaled
 from .model import HIT, Assignment, Environment, State, Worker
+from .transaction import Transaction
 
 _current = journal.current  # the transaction open on this thread, if any
 
@@ -95,7 +97,7 @@ _NOT_COPIED = frozenset({"lock", "operations", "internal_errors", "calls", "even
 class Service:
     """The state of one simulated MTurk (both environments) and its rules.
 
-    Every change runs as a transaction (see :mod:`.journal`): a call, a worker's
+    Every change runs as a transaction (:meth:`transaction`): a call, a worker's
     action or a scheduled transition that raises leaves the state as it was.
     """
 
@@ -205,8 +207,22 @@ class Service:
         scheduler = self.scheduler
         if scheduler._heap and scheduler._heap[0][0] <= now:
             with self.lock:
-                scheduler.run_until(now, self.internal_errors.append)
+                scheduler.run_until(now, self.internal_errors.append, self._transition)
         return now
+
+    def _transition(self, entry: tuple[Any, ...]) -> None:
+        """Apply one scheduled transition ``(due, seq, action, *args)``, as a transaction
+        at the time it was due."""
+        due = entry[0]
+        with Transaction(self, due):
+            entry[2](*entry[3:], due)
+
+    def transaction(self, at: _dt.datetime | None = None) -> Transaction:
+        """One change to the simulation, whole or not at all: ``with service.transaction()
+        as now:`` holds the lock, applies the transitions due by now (``at``: at that time
+        instead, which the caller has already reached) and, if the block raises, undoes
+        everything it changed (see :mod:`.transaction`)."""
+        return Transaction(self, at)
 
     def advance(self, delta: _dt.timedelta) -> _dt.datetime:
         with self.lock:
@@ -230,46 +246,28 @@ class Service:
     def invoke(self, environment: Environment, operation: str, params: dict[str, Any]) -> Call:
         """Answer one API call; the returned :class:`Call` holds the body or the error."""
         handler = self.operations.get(operation)
-        with self.lock:
-            now = self.now()
+        # The call is a transaction (a savepoint, when made inside another one): whatever
+        # it raises, it leaves no change behind. Transitions that fell due before it have
+        # run, and stand.
+        transaction = Transaction(self)
+        with transaction as now:
             call = Call(operation, environment, params, now)
-            # The call is a transaction (a savepoint, when made inside another one):
-            # whatever it raises, it leaves no change behind. Transitions that fell
-            # due before it have run, and stand.
-            outer = _current.log
-            opened = outer is None
-            if outer is None:
-                log = _current.log = journal.new_journal()
-                mark = 0
-            else:
-                log = outer
-                outer_mark = _current.mark
-                mark = _current.mark = len(log)
-                _current.depth += 1
             try:
                 if handler is None:
                     raise catalogue.NOT_SIMULATED(operation=operation)
                 call.response = handler(self, self.states[environment], params, now)
             except errors.ServiceError as exc:
-                journal.rollback(log, mark)
+                transaction.undo()
                 call.error = exc
             except Exception as exc:
                 # A bug of the simulator's: the caller gets the service's own answer to
                 # an internal failure; the test fails at stop() with this traceback.
-                journal.rollback(log, mark)
+                transaction.undo()
                 self.internal_errors.append(exc)
                 call.error = catalogue.SERVICE_FAULT()
-            except BaseException:
-                journal.rollback(log, mark)
-                raise
-            finally:
-                if opened:
-                    _current.log = None
-                else:
-                    _current.depth -= 1
-                    _current.mark = outer_mark
-            self.calls.append(call)
-            if self.settings.keep_calls is not None and opened:
+            self.calls.append(call)  # never undone: the log is not journaled
+        if self.settings.keep_calls is not None and transaction.outermost:
+            with self.lock:
                 self._trim_logs(self.settings.keep_calls)
         return call
 

@@ -13,17 +13,23 @@ import enum
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .._version import __version__
 from ..core.model import Environment
 from ..doors.server.wsgi import CONTROL_PREFIX, PRODUCTION_PATH, ControlError
 from ..operations import shapes
+from ..rules.notifications import notify
 from .simulator import Simulator
 
+if TYPE_CHECKING:
+    from ..core.service import Service
+
 __all__ = ["Backend", "answer", "plain"]
+
+T = TypeVar("T")
 
 
 class Backend(Protocol):
@@ -42,6 +48,8 @@ class Backend(Protocol):
     def advance(self, delta: _dt.timedelta) -> _dt.datetime: ...
 
     def replace(self, simulator: Simulator) -> None: ...
+
+    def look(self, read: Callable[[Service], T]) -> T: ...
 
 
 def plain(value: Any) -> Any:
@@ -90,59 +98,56 @@ def _info(backend: Backend) -> dict[str, Any]:
 
 
 def _state(backend: Backend, what: str, query: Mapping[str, str]) -> Any:
-    simulator = backend.simulator
-    service = simulator._service
     worlds = _worlds(query)
-    service.now()
-    with service.lock:
-        states = [service.states[world] for world in worlds]
-        if what == "hits":
-            return [
-                {**shapes.hit(hit), "Environment": state.environment.value}
-                for state in states
-                for hit in state.hits.values()
-            ]
-        if what == "assignments":
-            return [
-                {**shapes.assignment(a), "Environment": state.environment.value}
-                for state in states
-                for a in state.assignments.values()
-            ]
-        if what == "workers":
-            return [plain(w) for state in states for w in state.workers.values()]
-        if what == "calls":
-            return [
-                {
-                    "operation": c.operation,
-                    "environment": c.environment.value,
-                    "time": c.time.isoformat(),
-                    "params": plain(c.params),
-                    "ok": c.error is None,
-                    "error": None
-                    if c.error is None
-                    else {"type": c.error.type, "message": c.error.message, "code": c.error.code},
-                }
-                for c in service.calls
-                if c.environment in worlds
-            ]
-        if what == "events":
-            return [plain(e) for e in service.events if e.environment in worlds]
-        if what == "messages":
-            return [plain(m) for state in states for m in state.messages]
-        if what == "balance":
-            views = {
-                Environment.SANDBOX: simulator.sandbox,
-                Environment.PRODUCTION: simulator.production,
+    return backend.look(lambda service: _read(service, what, worlds))
+
+
+def _read(service: Service, what: str, worlds: list[Environment]) -> Any:
+    states = [service.states[world] for world in worlds]
+    if what == "hits":
+        return [
+            {**shapes.hit(hit), "Environment": state.environment.value}
+            for state in states
+            for hit in state.hits.values()
+        ]
+    if what == "assignments":
+        return [
+            {**shapes.assignment(a), "Environment": state.environment.value}
+            for state in states
+            for a in state.assignments.values()
+        ]
+    if what == "workers":
+        return [plain(w) for state in states for w in state.workers.values()]
+    if what == "calls":
+        return [
+            {
+                "operation": c.operation,
+                "environment": c.environment.value,
+                "time": c.time.isoformat(),
+                "params": plain(c.params),
+                "ok": c.error is None,
+                "error": None
+                if c.error is None
+                else {"type": c.error.type, "message": c.error.message, "code": c.error.code},
             }
-            return {
-                world.value: {
-                    "balance": str(views[world].balance),
-                    "available_balance": str(views[world].available_balance),
-                }
-                for world in worlds
+            for c in service.calls
+            if c.environment in worlds
+        ]
+    if what == "events":
+        return [plain(e) for e in service.events if e.environment in worlds]
+    if what == "messages":
+        return [plain(m) for state in states for m in state.messages]
+    if what == "balance":
+        return {
+            state.environment.value: {
+                "balance": str(state.balance),
+                "available_balance": str(state.available_balance),
             }
+            for state in states
+        }
     if what == "notifications":
-        return [plain(n) for n in simulator.notifications if n.environment in worlds]
+        sent = notify.notifier(service).sent_in()
+        return [plain(n) for n in sent if n.environment in worlds]
     raise ControlError(404, f"There is no state called {what!r}.")
 
 

@@ -35,16 +35,33 @@ import functools
 import inspect
 import weakref
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..core.errors import UsageError
 from ..doors import interception
 
-if TYPE_CHECKING:
-    from .simulator import Simulator
 
-    # A new simulator with the decorator's settings; given one, a copy of its state.
-    Fresh = Callable[[Simulator | None], Simulator]
+class SimulatorLike(Protocol):
+    """What a decorated function or test runs in (a :class:`~pytest_mturk.Simulator`, which
+    hands itself to :func:`decorate`: this module does not import it)."""
+
+    @property
+    def active(self) -> bool:
+        """Whether it has been started and not stopped."""
+
+    def start(self) -> Any:
+        """Make it the active simulator."""
+
+    def stop(self) -> None:
+        """End it (raising what it caught in its own machinery)."""
+
+    def __enter__(self) -> Any: ...
+
+    def __exit__(self, kind: object, *exc: object) -> None: ...
+
+
+# A new simulator with the decorator's settings; given one, a copy of its state.
+Fresh = Callable[[Any], SimulatorLike]
 
 # pytest's default ``python_functions`` and unittest's ``TestLoader.testMethodPrefix``.
 TEST_PREFIX = "test"
@@ -217,19 +234,19 @@ def _inherit(cls: type) -> None:
 # -- a test's simulator ------------------------------------------------------------------
 
 
-def _fresh_for(klass: type) -> Simulator:
+def _fresh_for(klass: type) -> SimulatorLike:
     """A new simulator for a test of ``klass``: a copy of its class simulator, if any."""
     fresh: Fresh = getattr(klass, FRESH)
     return fresh(vars(klass).get(CLASS_SIMULATOR))
 
 
-def _running(instance: Any) -> Simulator | None:
-    simulator: Simulator | None = vars(instance).get(TEST_SIMULATOR)
+def _running(instance: Any) -> SimulatorLike | None:
+    simulator: SimulatorLike | None = vars(instance).get(TEST_SIMULATOR)
     return simulator if simulator is not None and simulator.active else None
 
 
 @contextlib.contextmanager
-def _test_simulator(instance: Any) -> Iterator[Simulator]:
+def _test_simulator(instance: Any) -> Iterator[SimulatorLike]:
     """The simulator of the test ``instance`` runs: the one its set-up started, or a
     new one, kept on the instance until the test ends."""
     running = _running(instance)

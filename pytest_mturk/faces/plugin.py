@@ -279,7 +279,7 @@ def pytest_fixture_setup(
         run = _run_wide(request.config)
     except UsageError as exc:
         _refuse(str(exc))
-    service = run._service
+    service = run._core()
     # Finalizers run last-added first: this one after the fixture's own teardown...
     fixturedef.addfinalizer(lambda: interception.pop(service))
     interception.push(service, run)
@@ -313,8 +313,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
     run = item.config.stash.get(_SESSION_KEY, None)
     hints = missing_hints(
-        simulator._service,
-        run._service if run is not None else None,
+        simulator._core(),
+        run._core() if run is not None else None,
         item.stash.get(_ORIGIN_KEY, "empty"),
         str(call.excinfo.value) if call.excinfo is not None else "",
     )
@@ -322,7 +322,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.sections.append(("simulated MTurk: IDs this test's simulator cannot see", hints))
     if item.config.getini("mturk_report"):
         report.sections.append(
-            ("simulated MTurk: last calls and events", summary(simulator._service))
+            ("simulated MTurk: last calls and events", summary(simulator._core()))
         )
 
 

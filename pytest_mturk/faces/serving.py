@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ..core.dispatch import Outcome
+    from ..core.service import Service
 
 __all__ = ["Backend", "Journal", "apply"]
 
@@ -65,7 +66,7 @@ def _from_ms(value: int) -> _dt.datetime:
 
 def catch_up(simulator: Simulator, time_ms: int) -> None:
     """Move the simulator's clock on to ``time_ms`` if it is behind it."""
-    service = simulator._service
+    service = simulator._core()
     behind = _from_ms(time_ms) - service.clock.now()
     if behind > _dt.timedelta(0):
         service.advance(behind)
@@ -80,7 +81,7 @@ def apply(simulator: Simulator, record: dict[str, Any]) -> Any:
     if kind == "call":
         caller = botocore.UNSIGNED if record.get("u") else record.get("c")
         return dispatch(
-            simulator._service, Environment(record["e"]), record["o"], record["p"], caller
+            simulator._core(), Environment(record["e"]), record["o"], record["p"], caller
         )
     if kind == "advance":
         return simulator.advance(_dt.timedelta(milliseconds=record["ms"]))
@@ -123,6 +124,8 @@ class Backend:
         if clock not in CLOCK_MODES:
             raise ValueError(f"clock must be one of {CLOCK_MODES}, not {clock!r}")
         self.simulator = simulator
+        # The service it runs on, which the pages and the control API read through look().
+        self.service = simulator._core()
         _served(simulator)
         self.clock = clock
         self.journal = journal
@@ -130,7 +133,7 @@ class Backend:
         # The settings a reset starts a fresh simulator with.
         self.settings = dict(settings or {})
         self.lock = threading.RLock()
-        self._anchor = (simulator._service.clock.now(), wall_time())
+        self._anchor = (self.service.clock.now(), wall_time())
         # Origins whose ExternalQuestion pages the worker pages frame from elsewhere
         # (a test's local copy of an experiment): {"https://exp.example": "http://127.0.0.1:8000"}.
         self.frame_origins: dict[str, str] = {}
@@ -150,24 +153,25 @@ class Backend:
         journal = self.journal
         refused: UsageError | None = None
         result: Any = None
+        # Actions run one at a time, under the backend's lock; each is a transaction of
+        # the service (a call, a worker's action, a move of the clock) of its own.
         with self.lock:
             simulator = self.simulator
-            with simulator._service.lock:
-                self._follow_clock()
-                record["t"] = epoch_ms(simulator._service.clock.now())
-                try:
-                    result = apply(simulator, record)
-                except UsageError as exc:
-                    # A worker's refused action changes nothing, but it is kept all the
-                    # same: the worker it named may have been made by it.
-                    refused = exc
-                if journal is None:
-                    if refused is not None:
-                        raise refused
-                    return result
-                mark = journal.append(record, result)
-                if journal.due():
-                    journal.rebase(simulator)
+            self._follow_clock()
+            record["t"] = epoch_ms(self.service.clock.now())
+            try:
+                result = apply(simulator, record)
+            except UsageError as exc:
+                # A worker's refused action changes nothing, but it is kept all the
+                # same: the worker it named may have been made by it.
+                refused = exc
+            if journal is None:
+                if refused is not None:
+                    raise refused
+                return result
+            mark = journal.append(record, result)
+            if journal.due():
+                journal.rebase(simulator)
         journal.sync(mark)
         if refused is not None:
             raise refused
@@ -185,12 +189,14 @@ class Backend:
         outcome: Outcome = self.act(record)
         return outcome
 
-    def look(self, read: Callable[[Simulator], T]) -> T:
-        """``read(simulator)`` under the lock, the clock caught up (a worker page's view)."""
+    def look(self, read: Callable[[Service], T]) -> T:
+        """``read(service)`` in one transaction of the service, the clock caught up: one
+        consistent state, for a worker page or the control API to show."""
         with self.lock:
             self._follow_clock()
-            with self.simulator._service.lock:
-                return read(self.simulator)
+            service = self.service
+            with service.transaction():
+                return read(service)
 
     def advance(self, delta: _dt.timedelta) -> _dt.datetime:
         """Move simulated time on by ``delta`` (a real clock keeps following from there)."""
@@ -210,7 +216,8 @@ class Backend:
         _served(simulator)
         with self.lock:
             self.simulator = simulator
-            self._anchor = (simulator._service.clock.now(), wall_time())
+            self.service = simulator._core()
+            self._anchor = (self.service.clock.now(), wall_time())
             if self.journal is not None:
                 self.journal.rebase(simulator)
 

@@ -3,36 +3,25 @@
 from __future__ import annotations
 
 import contextlib
-import copy
-import dataclasses
 import datetime as _dt
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
-from .. import operations as ops
-from ..core.containers import JDict
-from ..core.dispatch import FAULTS, operation_named
 from ..core.errors import InternalError, UsageError
-from ..core.model import (
-    HIT,
-    Assignment,
-    Environment,
-    HITType,
-    LedgerEntry,
-    Message,
-    QualificationType,
-    Worker,
-)
+from ..core.model import Environment, LedgerEntry, Message
+from ..core.roster import Profile
 from ..core.service import Call, Event, Service
 from ..doors import _bootstrap, interception
-from ..rules.notifications import notify
 from ..rules.notifications.notify import Inbox, SentNotification
-from .settings import WORLD, SimulatorSettings, resolve, same_world
-from .simulator_crowds import Crowding
-from .views import EnvironmentView, StateView
+from . import origins
+from .decorating import decorate
+from .faults import Faults
+from .settings import WORLD, SimulatorSettings
+from .simulator_crowds import Crowds
+from .views import EnvironmentView, Views
 from .worker import ID_CHARS, SimulatedWorker, enlist
 
 if sys.version_info >= (3, 11):
@@ -46,13 +35,13 @@ if TYPE_CHECKING:
     # A typing-only dependency: without mypy-boto3-mturk installed, clients are Any.
     from mypy_boto3_mturk import MTurkClient
 
-    from .crowd import Stage
+    from .crowd import AnswerFunction, Behaviour, Crowd, Population
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class Simulator(Crowding):
+class Simulator:
     """A simulated Mechanical Turk, active between :meth:`start` and :meth:`stop`.
 
     While active, every boto3 ``mturk`` client call in the process is answered
@@ -73,28 +62,8 @@ class Simulator(Crowding):
 
     def __init__(self, **settings: Unpack[SimulatorSettings]) -> None:
         path = settings.get("load")
-        if path is not None:
-            self._load(path, settings)
-            return
-        resolved = resolve(settings)
-        service = Service(resolved, ops.OPERATIONS)
-        ops.install(service)
-        self._build(service, settings, JDict())
-
-    def _load(self, path: str | os.PathLike[str], settings: SimulatorSettings) -> None:
-        # Everything is read and built aside; only a whole service is handed over.
-        from . import persist
-        from .settings import loaded
-
-        resolve(settings)  # every name and value checked before the file is read
-        saved = persist.load(path)
-        service = saved.service
-        service.settings = loaded(service.settings, settings, os.fspath(path))
-        workers = {
-            worker_id: SimulatedWorker(service, worker_id, profile)
-            for worker_id, profile in saved.workers.items()
-        }
-        self._build(service, settings, workers)
+        made = origins.new(settings) if path is None else origins.load(path, settings)
+        self._build(*made, settings)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write this simulator's whole state to ``path``, as JSON (``docs/saving.md``).
@@ -107,18 +76,13 @@ class Simulator(Crowding):
         """
         from . import persist
 
-        with self._service.lock:
-            persist.save(
-                self._service,
-                {worker_id: handle.profile for worker_id, handle in self._workers.items()},
-                path,
-            )
+        persist.save(self._service, self._profiles(), path)
 
     def _build(
         self,
         service: Service,
-        settings: SimulatorSettings,
         workers: dict[str, SimulatedWorker],
+        settings: SimulatorSettings,
     ) -> None:
         self.settings = service.settings
         # What the decorator's fresh simulators are made with: the access keys as read
@@ -129,19 +93,16 @@ class Simulator(Crowding):
         }
         self._service = service
         self._workers = workers
-        self._stage: Stage | None = None  # the crowds, made with the first
         self._running = False
         _bootstrap.unstarted.add(self)
-        self.sandbox = EnvironmentView(self._service, Environment.SANDBOX)
-        self.production = EnvironmentView(self._service, Environment.PRODUCTION)
-        both = tuple(self._service.states.values())
-        self.hits: Mapping[str, HIT] = StateView(self._service, both, "hits")
-        self.hit_types: Mapping[str, HITType] = StateView(self._service, both, "hit_types")
-        self.assignments: Mapping[str, Assignment] = StateView(self._service, both, "assignments")
-        self.workers: Mapping[str, Worker] = StateView(self._service, both, "workers")
-        self.qualification_types: Mapping[str, QualificationType] = StateView(
-            self._service, both, "qualification_types"
-        )
+        # What the simulator shows, the faults it is told to make and its crowds, each
+        # handed to an object of its own that holds the service.
+        self._views = views = Views(service)
+        self._faults = Faults(service)
+        self._crowds = Crowds(service, workers)
+        self.sandbox, self.production = views.sandbox, views.production
+        self.hits, self.hit_types, self.assignments = views.hits, views.hit_types, views.assignments
+        self.workers, self.qualification_types = views.workers, views.qualification_types
 
     @classmethod
     def _copy_of(cls, source: Simulator, **settings: Unpack[SimulatorSettings]) -> Simulator:
@@ -152,26 +113,9 @@ class Simulator(Crowding):
         carries on from it. The others (access keys, strict workers, environment,
         fake credentials) apply to the copy from now on.
         """
-        if "load" in settings:
-            raise UsageError("A copy of a simulator starts from its source, not from a file.")
-        resolved = resolve(settings)
-        if not same_world(resolved, source.settings):
-            raise UsageError(
-                "A copy of a simulator keeps its seed, start and balance: "
-                f"{source.settings.seed!r}, {source.settings.start!r}, "
-                f"{source.settings.balance}, not {resolved.seed!r}, {resolved.start!r}, "
-                f"{resolved.balance}."
-            )
-        memo: dict[int, Any] = {}
-        with source._service.lock:
-            service = copy.deepcopy(source._service, memo)
-            # The same memo: each worker's handle acts on the copied service.
-            workers = copy.deepcopy(source._workers, memo)
-        # The copy's world started with the source's clock and IDs; only the
-        # settings that act on later calls are the copy's own.
-        service.settings = dataclasses.replace(resolved, seed=source.settings.seed)
+        made = origins.copied(source._service, source._workers, source.settings, settings)
         twin = cls.__new__(cls)
-        twin._build(service, settings, workers)
+        twin._build(*made, settings)
         return twin
 
     def _pristine(self) -> bool:
@@ -190,16 +134,8 @@ class Simulator(Crowding):
         return self
 
     def __repr__(self) -> str:
-        service = self._service
-        worlds = "; ".join(
-            f"{environment.value}: {len(state.hits)} HITs, {len(state.assignments)} assignments"
-            for environment, state in service.states.items()
-        )
         status = "active" if self._running else "inactive"
-        return (
-            f"<Simulator seed={self.settings.seed} {status}, {worlds}; "
-            f"{len(service.calls)} calls, now {service.clock.now().isoformat()}>"
-        )
+        return f"<Simulator seed={self.settings.seed} {status}, {self._views.describe()}>"
 
     def stop(self) -> None:
         """Stop answering calls; raise :class:`InternalError` if the simulator caught
@@ -236,8 +172,6 @@ class Simulator(Crowding):
         """Decorate ``func`` so that each call runs against a fresh simulator
         (reach it with :func:`active_simulator`); decorate a test class so that each
         of its tests does (see :mod:`pytest_mturk.faces.decorating`)."""
-        from .decorating import decorate
-
         _bootstrap.unstarted.discard(self)  # this one only holds the settings
         decorated: Callable[P, R] = decorate(func, self._fresh)
         return decorated
@@ -297,9 +231,7 @@ class Simulator(Crowding):
                 "follows: with freezegun, freeze_time(earlier) or its frozen.move_to(earlier); "
                 "with time-machine, time_machine.travel(earlier) or its traveller.move_to(earlier)."
             )
-        if self._stage:
-            return self._stage.advance(step)  # the crowds act on the way
-        return self._service.advance(step)
+        return self._crowds.advance(step)  # the crowds act on the way
 
     # -- workers -------------------------------------------------------------------
 
@@ -327,21 +259,53 @@ class Simulator(Crowding):
         }
         return enlist(self._service, self._workers, worker_id, changes)
 
+    # -- crowds --------------------------------------------------------------------
+
+    def crowd(
+        self,
+        size: int = 100,
+        *,
+        seed: int | str = 0,
+        answer: AnswerFunction | None = None,
+        arrivals: float | Sequence[float] = 60.0,
+        environment: str | None = None,
+        behaviour: Behaviour | None = None,
+        population: Population | None = None,
+        **knobs: Any,
+    ) -> Crowd:
+        """A crowd of ``size`` simulated workers who come (``arrivals`` visits per hour,
+        or 24 rates, one per UTC hour) and work on this simulator's HITs as its clock
+        moves: :meth:`advance` plays their actions in order, as do the crowd's ``run()``
+        and ``run_until_done()``. The same ``seed`` (with the simulator's) gives the
+        same crowd and the same run. ``answer(task, worker)`` returns what
+        ``submit()`` takes (default: valid answers, right with each worker's accuracy).
+        ``knobs`` are :class:`Behaviour` and :class:`Population` settings
+        (``return_rate=0.1``, ``masters=0.2``...); see ``docs/crowd.md``.
+        """
+        return self._crowds.crowd(
+            size,
+            seed=seed,
+            answer=answer,
+            arrivals=arrivals,
+            environment=environment,
+            behaviour=behaviour,
+            population=population,
+            knobs=knobs,
+        )
+
     # -- inspection ----------------------------------------------------------------
 
     @property
     def calls(self) -> list[Call]:
         """Every API call, in order: operation, parameters, response or error (only the
         latest ones under ``keep_calls``)."""
-        with self._service.lock:
-            return list(self._service.calls)
+        return self._views.calls()
 
     @property
     def notifications(self) -> list[SentNotification]:
         """Every notification message sent (the JSON documents MTurk sent), oldest first: with
         its transport, destination, body and whether it was delivered."""
-        self._service.now()
-        return notify.notifier(self._service).sent_in()
+        return self._views.notifications()
 
     def register_destination(self, destination: str) -> Inbox:
         """An in-memory inbox for an SQS queue URL, SNS topic ARN or email address.
@@ -350,24 +314,20 @@ class Simulator(Crowding):
         as in moto's queue or topic while ``mock_aws`` is active); a destination
         with an inbox exists, so SendTestEventNotification to it succeeds.
         """
-        return notify.notifier(self._service).register(destination)
+        return self._views.inbox(destination)
 
     @property
     def events(self) -> list[Event]:
         """Every lifecycle event (HITCreated, AssignmentSubmitted, ...), in order (only the
         latest ones under ``keep_calls``)."""
-        self._service.now()
-        with self._service.lock:
-            return list(self._service.events)
+        return self._views.events()
 
     @property
     def internal_errors(self) -> list[Exception]:
         """Exceptions the simulator caught in its own machinery (a scheduled transition,
         a notification listener, a review policy) instead of letting them fail an
         unrelated call. Empty unless pytest-mturk has a bug: worth asserting on."""
-        self._service.now()
-        with self._service.lock:
-            return list(self._service.internal_errors)
+        return self._views.internal_errors()
 
     @property
     def balance(self) -> Decimal:
@@ -389,10 +349,7 @@ class Simulator(Crowding):
     def messages(self) -> list[Message]:
         """Every e-mail NotifyWorkers sent (both environments), oldest first: each with
         ``worker_id``, ``subject``, ``text``, ``time`` and ``environment``."""
-        self._service.now()
-        with self._service.lock:
-            sent = [m for state in self._service.states.values() for m in state.messages]
-        return sorted(sent, key=lambda message: message.time)
+        return self._views.messages()
 
     def fail_next(self, operation: str, fault: str = "service_fault", *, times: int = 1) -> None:
         """Make the next ``times`` calls of ``operation`` fail, through botocore's retries.
@@ -404,13 +361,7 @@ class Simulator(Crowding):
         all three by default, so ``times=1`` shows what a retry does: with
         ``"lost"``, a retried CreateQualificationType meets "already created".
         """
-        if fault not in FAULTS:
-            raise UsageError(f"fault must be one of {', '.join(FAULTS)}, not {fault!r}.")
-        operation = operation_named(operation, self._service.operations)
-        if times < 1:
-            raise UsageError("times must be at least 1.")
-        with self._service.lock:
-            self._service.faults.setdefault(operation, []).extend([fault] * times)
+        self._faults.schedule(operation, fault, times)
 
     def register_layout(self, layout_id: str, template: str) -> None:
         """Make a HIT layout known (``${name}`` placeholders, filled by HITLayoutParameters).
@@ -420,5 +371,18 @@ class Simulator(Crowding):
         """
         if not layout_id or set(layout_id) - ID_CHARS or len(layout_id) > 64:
             raise UsageError(f"{layout_id!r} is not a valid HITLayoutId (^[A-Z0-9]+$, ≤ 64).")
-        with self._service.lock:
+        with self._service.transaction():
             self._service.layouts[layout_id] = template
+
+    # -- for what serves this simulator --------------------------------------------
+
+    def _core(self) -> Service:
+        """The service this simulator runs on, handed down to what opens a door onto it:
+        the HTTP server's backend (which hands it on to the worker pages and the control
+        API), the ``--state`` file, and the plugin (which activates the run-wide simulator
+        around broader-scoped fixtures and reports a failing test's calls)."""
+        return self._service
+
+    def _profiles(self) -> dict[str, Profile]:
+        """The profile of each worker made with :meth:`worker`, as a saved state keeps it."""
+        return {worker_id: handle.profile for worker_id, handle in self._workers.items()}

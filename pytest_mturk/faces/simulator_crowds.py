@@ -1,8 +1,12 @@
-"""The simulator's crowds: the part of :class:`Simulator` that long, many-worker runs use
-(``docs/crowd.md``)."""
+"""A simulator's crowds: what long, many-worker runs use (``docs/crowd.md``).
+
+:class:`Crowds` is made by the :class:`~pytest_mturk.Simulator` with its service and
+its workers; ``sim.crowd()`` and ``sim.advance()`` hand it their work.
+"""
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -10,45 +14,37 @@ from ..core.errors import UsageError
 from ..core.model import Environment
 
 if TYPE_CHECKING:
-    from ..core.service import Service, Settings
+    from ..core.service import Service
     from .crowd import AnswerFunction, Behaviour, Crowd, Population, Stage
     from .worker import SimulatedWorker
 
 
-class Crowding:
-    """Crowds, for :class:`~pytest_mturk.Simulator`."""
+class Crowds:
+    """The crowds of one simulator, and its clock's moves while they work."""
 
-    _service: Service
-    _workers: dict[str, SimulatedWorker]
-    _stage: Stage | None
-    settings: Settings
+    def __init__(self, service: Service, workers: dict[str, SimulatedWorker]) -> None:
+        self._service = service
+        self._workers = workers
+        self._stage: Stage | None = None  # the crowds and their coming actions, with the first
 
     def crowd(
         self,
-        size: int = 100,
+        size: int,
         *,
-        seed: int | str = 0,
-        answer: AnswerFunction | None = None,
-        arrivals: float | Sequence[float] = 60.0,
-        environment: str | None = None,
-        behaviour: Behaviour | None = None,
-        population: Population | None = None,
-        **knobs: Any,
+        seed: int | str,
+        answer: AnswerFunction | None,
+        arrivals: float | Sequence[float],
+        environment: str | None,
+        behaviour: Behaviour | None,
+        population: Population | None,
+        knobs: dict[str, Any],
     ) -> Crowd:
-        """A crowd of ``size`` simulated workers who come (``arrivals`` visits per hour,
-        or 24 rates, one per UTC hour) and work on this simulator's HITs as its clock
-        moves: :meth:`advance` plays their actions in order, as do the crowd's ``run()``
-        and ``run_until_done()``. The same ``seed`` (with the simulator's) gives the
-        same crowd and the same run. ``answer(task, worker)`` returns what
-        ``submit()`` takes (default: valid answers, right with each worker's accuracy).
-        ``knobs`` are :class:`Behaviour` and :class:`Population` settings
-        (``return_rate=0.1``, ``masters=0.2``...); see ``docs/crowd.md``.
-        """
+        """A new crowd (see ``Simulator.crowd``)."""
         from .crowd import Crowd, Stage
         from .crowd.knobs import settle
 
         chosen, people = settle(size, behaviour, population, knobs)
-        world = self.settings.environment
+        world = self._service.settings.environment
         if environment is not None:
             try:
                 world = Environment(environment)
@@ -56,7 +52,7 @@ class Crowding:
                 raise UsageError(
                     f"environment must be 'sandbox' or 'production', not {environment!r}."
                 ) from None
-        with self._service.lock:
+        with self._service.transaction():
             if self._stage is None:
                 self._stage = Stage(self._service)
             return Crowd(
@@ -69,3 +65,10 @@ class Crowding:
                 behaviour=chosen,
                 population=people,
             )
+
+    def advance(self, step: _dt.timedelta) -> _dt.datetime:
+        """Move the clock ``step`` on: the crowds act on the way, in order with the
+        service's own deadlines, expiries and approvals."""
+        if self._stage:
+            return self._stage.advance(step)
+        return self._service.advance(step)

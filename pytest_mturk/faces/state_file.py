@@ -212,10 +212,7 @@ class StateFile:
     def rebase(self, simulator: Simulator) -> None:
         """Write ``simulator``'s whole state as the new snapshot, with an empty journal
         (the caller holds the server's lock, or is alone)."""
-        service = simulator._service
-        with service.lock:
-            workers = {key: handle.profile for key, handle in simulator._workers.items()}
-            doc = persist.document(service, workers)
+        doc = persist.document(simulator._core(), simulator._profiles())
         data = (json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
         header = {"format": JOURNAL, "version": VERSION, "base": _digest(data), "after": self._seq}
         _write_synced(self._partial, data)

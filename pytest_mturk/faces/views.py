@@ -17,9 +17,9 @@ from ..core.model import (
     State,
     Worker,
 )
-from ..core.service import Service
+from ..core.service import Call, Event, Service
 from ..rules.notifications import notify
-from ..rules.notifications.notify import SentNotification
+from ..rules.notifications.notify import Inbox, SentNotification
 
 if TYPE_CHECKING:
     # A typing-only dependency: without mypy-boto3-mturk installed, clients are Any.
@@ -139,3 +139,60 @@ class EnvironmentView:
         kwargs.setdefault("endpoint_url", ENDPOINTS[self.environment])
         client: MTurkClient = boto3.client("mturk", **kwargs)
         return client
+
+
+class Views:
+    """What a simulator shows of its service: each world's views, both worlds' records,
+    the logs and the notifications (made by the simulator, which hands them out)."""
+
+    def __init__(self, service: Service) -> None:
+        self._service = service
+        self.sandbox = EnvironmentView(service, Environment.SANDBOX)
+        self.production = EnvironmentView(service, Environment.PRODUCTION)
+        both = tuple(service.states.values())
+        self.hits: Mapping[str, HIT] = StateView(service, both, "hits")
+        self.hit_types: Mapping[str, HITType] = StateView(service, both, "hit_types")
+        self.assignments: Mapping[str, Assignment] = StateView(service, both, "assignments")
+        self.workers: Mapping[str, Worker] = StateView(service, both, "workers")
+        self.qualification_types: Mapping[str, QualificationType] = StateView(
+            service, both, "qualification_types"
+        )
+
+    def describe(self) -> str:
+        """Each world's HITs and assignments, the calls and the time, in a line."""
+        service = self._service
+        worlds = "; ".join(
+            f"{environment.value}: {len(state.hits)} HITs, {len(state.assignments)} assignments"
+            for environment, state in service.states.items()
+        )
+        return f"{worlds}; {len(service.calls)} calls, now {service.clock.now().isoformat()}"
+
+    def calls(self) -> list[Call]:
+        """The call log (as kept)."""
+        with self._service.transaction():
+            return list(self._service.calls)
+
+    def events(self) -> list[Event]:
+        """The lifecycle events (as kept), transitions due by now applied first."""
+        with self._service.transaction():
+            return list(self._service.events)
+
+    def internal_errors(self) -> list[Exception]:
+        """What the simulator caught in its own machinery."""
+        with self._service.transaction():
+            return list(self._service.internal_errors)
+
+    def messages(self) -> list[Message]:
+        """The e-mails NotifyWorkers sent in both worlds, oldest first."""
+        with self._service.transaction():
+            sent = [m for state in self._service.states.values() for m in state.messages]
+        return sorted(sent, key=lambda message: message.time)
+
+    def notifications(self) -> list[SentNotification]:
+        """The notification messages both worlds sent, oldest first."""
+        self._service.now()
+        return notify.notifier(self._service).sent_in()
+
+    def inbox(self, destination: str) -> Inbox:
+        """The in-memory inbox of ``destination`` (made on first use)."""
+        return notify.notifier(self._service).register(destination)

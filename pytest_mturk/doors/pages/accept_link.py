@@ -10,12 +10,12 @@ page's "Accept & Work" is (and so journaled with the rest).
 
 from __future__ import annotations
 
-from typing import Any
-
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from ...core.model import HIT
+from ...core.service import Service
+from ...operations import worker_reads
 from ...rules.qualifications import requirements
 from . import reads, tasks
 from .context import Context, PageRefusal
@@ -37,7 +37,7 @@ def accept_random(ctx: Context, group_id: str) -> Response:
     worker_id = ctx.need_worker()
     tried: set[str] = set()
     while True:
-        choice = ctx.look(lambda sim: _choose(sim, worker_id, group_id, tried))
+        choice = ctx.look(lambda service: _choose(service, worker_id, group_id, tried))
         if choice is None:
             raise PageRefusal(404, "No such HIT group", f"There is no HIT group {group_id}.")
         if isinstance(choice, str):
@@ -53,23 +53,23 @@ def accept_random(ctx: Context, group_id: str) -> Response:
         return redirect(tasks.task_url(choice, assignment_id), 302)
 
 
-def _choose(sim: Any, worker_id: str, group_id: str, tried: set[str]) -> HIT | str | None:
+def _choose(service: Service, worker_id: str, group_id: str, tried: set[str]) -> HIT | str | None:
     """The group's first HIT the worker may accept; else the site's reason why none;
     ``None`` if no HIT type has that group ID."""
-    if reads.group_type(sim, group_id) is None:
+    if reads.group_type(service, group_id) is None:
         return None
-    worker = sim.worker(worker_id)
-    findable = set(worker.available_hits())
+    findable = set(worker_reads.available_hits(service, worker_id))
     unqualified = False
-    for state, hit in reads.group_hits(sim, group_id):
+    for state, hit in reads.group_hits(service, group_id):
         if hit.hit_id in tried:
             continue
-        if hit.hit_id in findable and worker.why_not(hit.hit_id) is None:
+        if hit.hit_id in findable and worker_reads.why_not(service, worker_id, hit.hit_id) is None:
             return hit
+        worker = worker_reads.seen_as(state, worker_id)
         if (
             not hit.expired
             and hit.available > 0
-            and requirements.unmet(state, worker.record(state), hit, requirements.ACCEPT)
+            and requirements.unmet(state, worker, hit, requirements.ACCEPT)
         ):
             unqualified = True
     return NOT_QUALIFIED if unqualified else NO_MORE
@@ -81,7 +81,7 @@ def _none_left(ctx: Context, group_id: str, reason: str) -> Response:
     found = tasks.previewed(ctx, group_id)
     if found is not None:
         return tasks.group_page(ctx, group_id, *found, notice=reason)
-    hit_type = ctx.look(lambda sim: reads.group_type(sim, group_id))
+    hit_type = ctx.look(lambda service: reads.group_type(service, group_id))
     title = hit_type.title if hit_type is not None else group_id
     body = (
         f"<h1>{esc(title)}</h1>{tasks.notice_html(reason)}"

@@ -10,6 +10,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from ...core.errors import UsageError
+from ...core.service import Service
 from . import html
 
 __all__ = ["COOKIE", "Backend", "Context", "PageRefusal"]
@@ -19,15 +20,17 @@ COOKIE = "mturk_worker"
 
 
 class Backend(Protocol):
-    """What the pages need of the server's backend (``faces.serving.Backend``)."""
+    """What the pages need of the server's backend (``faces.serving.Backend``): to act
+    as a worker, and to read the service it serves (handed down by the backend, so the
+    pages need nothing above the core)."""
 
     frame_origins: Mapping[str, str]
 
     def act(self, record: dict[str, Any]) -> Any:
         """Run one action (a worker's, as the control API's worker actions are)."""
 
-    def look(self, read: Callable[[Any], T]) -> T:
-        """Run ``read(simulator)`` under the backend's lock, the clock caught up."""
+    def look(self, read: Callable[[Service], T]) -> T:
+        """Run ``read(service)`` in one transaction of the service, the clock caught up."""
 
 
 class PageRefusal(Exception):
@@ -71,7 +74,8 @@ class Context:
         except UsageError as refused:
             raise PageRefusal(400, title, str(refused)) from None
 
-    def look(self, read: Callable[[Any], T]) -> T:
+    def look(self, read: Callable[[Service], T]) -> T:
+        """Read the served service (see :meth:`Backend.look`)."""
         return self.backend.look(read)
 
     def field(self, name: str) -> str | None:

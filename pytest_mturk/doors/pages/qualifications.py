@@ -14,6 +14,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from ...core.model import QualificationStatus, QualificationType, QualificationTypeStatus
+from ...core.service import Service
 from . import forms
 from .context import Context, PageRefusal
 from .html import button_form, esc, link
@@ -21,9 +22,7 @@ from .html import button_form, esc, link
 __all__ = ["listing", "request_page"]
 
 
-def _types(sim: Any, worker_id: str) -> list[tuple[QualificationType, str]]:
-    service = sim._service
-    service.now()
+def _types(service: Service, worker_id: str) -> list[tuple[QualificationType, str]]:
     out = []
     for state in service.states.values():
         for type_id in state.qualification_type_index:
@@ -52,7 +51,7 @@ def _types(sim: Any, worker_id: str) -> list[tuple[QualificationType, str]]:
 
 def listing(ctx: Context) -> Response:
     worker_id = ctx.need_worker()
-    found = ctx.look(lambda sim: _types(sim, worker_id))
+    found = ctx.look(lambda service: _types(service, worker_id))
     rows = "".join(
         f"<tr><td>{link(f'/qualifications/{q.qualification_type_id}', q.name)}</td>"
         f"<td>{esc(q.description)}</td><td>{'Test' if q.test else ''}</td>"
@@ -70,11 +69,11 @@ def listing(ctx: Context) -> Response:
 
 
 def _find(ctx: Context, type_id: str) -> QualificationType:
-    def read(sim: Any) -> QualificationType | None:
-        for state in sim._service.states.values():
+    def read(service: Service) -> QualificationType | None:
+        for state in service.states.values():
             qtype = state.qualification_types.get(type_id)
             if qtype is not None and not qtype.system:
-                return qtype  # type: ignore[no-any-return]
+                return qtype
         return None
 
     qtype = ctx.look(read)

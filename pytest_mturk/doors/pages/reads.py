@@ -1,16 +1,19 @@
 """What the worker pages read: HITs by group, a worker's assignments, the listing.
 
-Each function takes the served simulator and runs inside the backend's lock
-(``Backend.look``); none changes anything but what the clock has made due.
+Each function reads the served service, inside one of its transactions
+(``Backend.look``: the clock caught up, one consistent state), and changes nothing.
+What a worker sees (the HITs they can find, a preview, why they may not accept) is
+the service's own reading (:mod:`pytest_mturk.operations.worker_reads`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from ...core.model import HIT, Assignment, AssignmentStatus, Environment, HITType, State
+from ...core.service import Service
+from ...operations import worker_reads
 
 __all__ = ["Group", "assignment", "group_hits", "group_type", "hit", "listing", "queue"]
 
@@ -30,24 +33,15 @@ class Group:
     first_hit: str
 
 
-def _service(simulator: Any) -> Any:
-    service = simulator._service
-    service.now()  # what has fallen due happens first, as before every call
-    return service
+# A HIT, or an assignment, and the environment it lives in (None: there is none).
+hit = worker_reads.find_hit
+assignment = worker_reads.find_assignment
 
 
-def hit(simulator: Any, hit_id: str) -> tuple[State, HIT] | None:
-    for state in _service(simulator).states.values():
-        found = state.hits.get(hit_id)
-        if found is not None:
-            return state, found
-    return None
-
-
-def group_hits(simulator: Any, group_id: str) -> list[tuple[State, HIT]]:
+def group_hits(service: Service, group_id: str) -> list[tuple[State, HIT]]:
     """The live HITs of a HIT group, in the order the worker site lists them."""
     found = []
-    for state in _service(simulator).states.values():
+    for state in service.states.values():
         for hit_id in state.hit_index:
             record = state.hits[hit_id]
             if record.hit_type.hit_group_id == group_id:
@@ -55,30 +49,20 @@ def group_hits(simulator: Any, group_id: str) -> list[tuple[State, HIT]]:
     return found
 
 
-def group_type(simulator: Any, group_id: str) -> HITType | None:
+def group_type(service: Service, group_id: str) -> HITType | None:
     """A HIT type of the HIT group, ``None`` if no HIT type has that group ID."""
-    states: list[State] = list(_service(simulator).states.values())
-    for state in states:
+    for state in service.states.values():
         for hit_type in state.hit_types.values():
             if hit_type.hit_group_id == group_id:
                 return hit_type
     return None
 
 
-def assignment(simulator: Any, assignment_id: str) -> tuple[State, Assignment] | None:
-    for state in _service(simulator).states.values():
-        found = state.assignments.get(assignment_id)
-        if found is not None:
-            return state, found
-    return None
-
-
-def listing(simulator: Any, worker_id: str) -> list[Group]:
+def listing(service: Service, worker_id: str) -> list[Group]:
     """The HIT groups the worker can find, each once, in the order of their first HIT
-    in the worker's list (``SimulatedWorker.available_hits``)."""
-    service = _service(simulator)
+    in the worker's list (``worker_reads.available_hits``)."""
     groups: dict[str, Group] = {}
-    for hit_id in simulator.worker(worker_id).available_hits():
+    for hit_id in worker_reads.available_hits(service, worker_id):
         for state in service.states.values():
             record = state.hits.get(hit_id)
             if record is None:
@@ -103,13 +87,13 @@ def listing(simulator: Any, worker_id: str) -> list[Group]:
     return list(groups.values())
 
 
-def queue(simulator: Any, worker_id: str) -> list[tuple[Assignment, HIT]]:
+def queue(service: Service, worker_id: str) -> list[tuple[Assignment, HIT]]:
     """The worker's assignments in progress, oldest first, with their HITs."""
     out = []
-    for held in simulator.worker(worker_id).assignments():
+    for held in worker_reads.holdings(service, worker_id):
         if held.status is not AssignmentStatus.ACCEPTED:
             continue
-        found = hit(simulator, held.hit_id)
+        found = hit(service, held.hit_id)
         if found is not None:
             out.append((held, found[1]))
     return out

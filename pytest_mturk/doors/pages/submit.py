@@ -62,7 +62,7 @@ def external_submit(ctx: Context) -> Response:
         raise PageRefusal(
             400, "Cannot submit", "You must ACCEPT the HIT before you can submit the results."
         )
-    found = ctx.look(lambda sim: reads.assignment(sim, assignment_id))
+    found = ctx.look(lambda service: reads.assignment(service, assignment_id))
     if found is None:
         raise PageRefusal(404, "Cannot submit", f"There is no assignment {assignment_id}.")
     assignment = found[1]
@@ -71,7 +71,7 @@ def external_submit(ctx: Context) -> Response:
     worker_id = ctx.worker_id or next(
         (value for name, value in pairs if name == "workerId"), assignment.worker_id
     )
-    hit_found = ctx.look(lambda sim: reads.hit(sim, assignment.hit_id))
+    hit_found = ctx.look(lambda service: reads.hit(service, assignment.hit_id))
     if hit_found is None:
         raise PageRefusal(404, "Cannot submit", f"There is no HIT {assignment.hit_id}.")
     hit = hit_found[1]
@@ -114,7 +114,7 @@ def classic_preview(ctx: Context) -> Response:
     group_id = ctx.request.args.get("groupId")
     if not group_id:
         hit_id = ctx.request.args.get("hitId") or ""
-        found = ctx.look(lambda sim: reads.hit(sim, hit_id)) if hit_id else None
+        found = ctx.look(lambda service: reads.hit(service, hit_id)) if hit_id else None
         if found is None:
             raise PageRefusal(404, "No HITs available", tasks.NONE_AVAILABLE)
         group_id = found[1].hit_type.hit_group_id
@@ -127,7 +127,7 @@ def html_question(ctx: Context) -> Response:
     """``/dynamic/hit?assignmentId=…&hitId=…``: an HTMLQuestion's page, as MTurk served it
     in the task's frame."""
     hit_id = ctx.request.args.get("hitId") or ""
-    found = ctx.look(lambda sim: reads.hit(sim, hit_id)) if hit_id else None
+    found = ctx.look(lambda service: reads.hit(service, hit_id)) if hit_id else None
     kind, content, _ = frames.wrapped(found[1].question if found is not None else None)
     if kind != "HTMLQuestion":
         return Response("Not found", 404, content_type="text/plain; charset=utf-8")

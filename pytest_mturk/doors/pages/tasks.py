@@ -10,11 +10,13 @@ control API's worker actions are.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
 
 from werkzeug.wrappers import Response
 
 from ...core.model import HIT, Assignment, AssignmentStatus
+from ...core.service import Service
+from ...operations import worker_reads
+from ...operations.worker_reads import Preview
 from ...rules.qualifications import requirements
 from . import forms, frames, reads
 from .context import Context, PageRefusal, see_other
@@ -60,7 +62,7 @@ def task_url(hit: HIT, assignment_id: str) -> str:
 
 def projects(ctx: Context) -> Response:
     worker_id = ctx.need_worker()
-    groups = ctx.look(lambda sim: reads.listing(sim, worker_id))
+    groups = ctx.look(lambda service: reads.listing(service, worker_id))
     if not groups:
         body = '<h1>HITs</h1><p id="no-hits">No HITs are available to you at the moment.</p>'
         return ctx.page("HITs", body)
@@ -86,7 +88,7 @@ def projects(ctx: Context) -> Response:
 
 def queue(ctx: Context) -> Response:
     worker_id = ctx.need_worker()
-    held = ctx.look(lambda sim: reads.queue(sim, worker_id))
+    held = ctx.look(lambda service: reads.queue(service, worker_id))
     if not held:
         return ctx.page("Your HITs queue", "<h1>Your HITs queue</h1><p>It is empty.</p>")
     rows = "".join(
@@ -108,8 +110,8 @@ def queue(ctx: Context) -> Response:
 def _requirements(ctx: Context, hit: HIT) -> list[str]:
     """The HIT's requirements as a worker reads them (``Worker_Locale EqualTo US``)."""
 
-    def read(sim: Any) -> list[str]:
-        found = reads.hit(sim, hit.hit_id)
+    def read(service: Service) -> list[str]:
+        found = reads.hit(service, hit.hit_id)
         if found is None:
             return []
         state = found[0]
@@ -171,13 +173,13 @@ def group_preview(ctx: Context, group_id: str) -> Response:
     return group_page(ctx, group_id, *found)
 
 
-def previewed(ctx: Context, group_id: str) -> tuple[HIT, Any] | None:
+def previewed(ctx: Context, group_id: str) -> tuple[HIT, Preview | None] | None:
     """The group's first HIT the visitor can find, with the signed-in worker's preview
     of it (``None`` for a visitor not signed in); ``None`` if there is none."""
     worker_id = ctx.worker_id
 
-    def read(sim: Any) -> tuple[HIT, Any] | None:
-        live = reads.group_hits(sim, group_id)
+    def read(service: Service) -> tuple[HIT, Preview | None] | None:
+        live = reads.group_hits(service, group_id)
         if worker_id is None:
             # Nobody signed in: what any worker could find (no requirement guarding
             # discovery); the question shown only if none guards preview.
@@ -190,17 +192,17 @@ def previewed(ctx: Context, group_id: str) -> tuple[HIT, Any] | None:
                 ):
                     return hit, None
             return None
-        findable = set(sim.worker(worker_id).available_hits())
+        findable = set(worker_reads.available_hits(service, worker_id))
         for _, hit in live:
             if hit.hit_id in findable:
-                return hit, sim.worker(worker_id).preview(hit.hit_id)
+                return hit, worker_reads.preview(service, worker_id, hit.hit_id)
         return None
 
     return ctx.look(read)
 
 
 def group_page(
-    ctx: Context, group_id: str, hit: HIT, preview: Any, notice: str | None = None
+    ctx: Context, group_id: str, hit: HIT, preview: Preview | None, notice: str | None = None
 ) -> Response:
     """The group's page previewing ``hit``, with ``notice`` (why a request of the worker's
     was not done) above it."""
@@ -208,7 +210,7 @@ def group_page(
     if preview is None:
         here = ctx.request.full_path.rstrip("?")
         action = f"<p>{link(url('/worker', next=here), 'Sign in')} to accept.</p>"
-    elif preview.can_accept:
+    elif preview.why_not is None:
         action = button_form(
             f"/projects/{group_id}/tasks/accept", "Accept & Work", [("hit_id", hit.hit_id)]
         )
@@ -245,7 +247,7 @@ def notice_html(notice: str | None) -> str:
 
 
 def _environment(ctx: Context, hit: HIT) -> str:
-    found = ctx.look(lambda sim: reads.hit(sim, hit.hit_id))
+    found = ctx.look(lambda service: reads.hit(service, hit.hit_id))
     return found[0].environment.value if found is not None else ""
 
 
@@ -253,11 +255,11 @@ def accept(ctx: Context, group_id: str) -> Response:
     worker_id = ctx.need_worker()
     hit_id = ctx.field("hit_id")
     if hit_id is None:
-        live = ctx.look(lambda sim: reads.group_hits(sim, group_id))
+        live = ctx.look(lambda service: reads.group_hits(service, group_id))
         if not live:
             raise PageRefusal(404, "No HITs available", NONE_AVAILABLE)
         hit_id = live[0][1].hit_id
-    found = ctx.look(lambda sim: reads.hit(sim, hit_id))
+    found = ctx.look(lambda service: reads.hit(service, hit_id))
     if found is None or found[1].hit_type.hit_group_id != group_id:
         raise PageRefusal(404, "No HITs available", NONE_AVAILABLE)
     assignment_id = ctx.act(
@@ -274,7 +276,7 @@ def held(ctx: Context, hit_id: str, assignment_id: str | None) -> tuple[HIT, Ass
     worker_id = ctx.need_worker()
     if not assignment_id:
         raise PageRefusal(400, "No assignment", "The request has no assignment_id.")
-    found = ctx.look(lambda sim: reads.assignment(sim, assignment_id))
+    found = ctx.look(lambda service: reads.assignment(service, assignment_id))
     if found is None or found[1].hit_id != hit_id:
         raise PageRefusal(404, "No such assignment", f"There is no assignment {assignment_id}.")
     assignment = found[1]
@@ -293,7 +295,7 @@ def held(ctx: Context, hit_id: str, assignment_id: str | None) -> tuple[HIT, Ass
             "No longer in progress",
             f"Assignment {assignment_id} is no longer yours to work on: {why}.",
         )
-    found_hit = ctx.look(lambda sim: reads.hit(sim, hit_id))
+    found_hit = ctx.look(lambda service: reads.hit(service, hit_id))
     if found_hit is None:
         raise PageRefusal(404, "No such HIT", f"There is no HIT {hit_id}.")
     hit = found_hit[1]
@@ -375,12 +377,11 @@ def next_step(ctx: Context, worker_id: str, group_id: str) -> str:
     """Where the worker goes after submitting: the group's next HIT if they can accept
     one, else the list of HITs."""
 
-    def more(sim: Any) -> bool:
-        worker = sim.worker(worker_id)
-        findable = set(worker.available_hits())
+    def more(service: Service) -> bool:
+        findable = set(worker_reads.available_hits(service, worker_id))
         return any(
-            hit.hit_id in findable and worker.why_not(hit.hit_id) is None
-            for _, hit in reads.group_hits(sim, group_id)
+            hit.hit_id in findable and worker_reads.why_not(service, worker_id, hit.hit_id) is None
+            for _, hit in reads.group_hits(service, group_id)
         )
 
     return f"/projects/{group_id}/tasks" if ctx.look(more) else "/projects"

@@ -11,6 +11,8 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from ...core.roster import Profile
+from ...core.service import Service
 from .context import COOKIE, Context, PageRefusal, see_other
 from .html import esc
 
@@ -32,9 +34,12 @@ def _safe_next(target: str | None) -> str:
 
 
 def _profile_of(ctx: Context, worker_id: str | None) -> dict[str, Any]:
-    def read(sim: Any) -> dict[str, Any]:
-        handle = sim._workers.get(worker_id) if worker_id else None
-        return dict(handle.profile.__dict__) if handle is not None else {}
+    def read(service: Service) -> dict[str, Any]:
+        for state in service.states.values():
+            record = state.workers.get(worker_id) if worker_id else None
+            if record is not None:
+                return dict(Profile.of(record).__dict__)
+        return {}
 
     return ctx.look(read)
 

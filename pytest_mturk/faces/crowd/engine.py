@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 from ...core.clock import as_utc, epoch_ms
 from ...core.errors import CrowdError, UsageError, WorkerActionError
 from ...core.model import HIT, Assignment, AssignmentStatus, Environment, State
+from ...core.roster import Profile
 from ...rules.qualifications import grants, requirements
-from ..worker import Profile, enlist
+from ..worker import enlist
 from .knobs import Behaviour, Population, arrival_rates
 from .market import Group, Market
 from .population import Member, recruit
@@ -147,8 +148,7 @@ class Crowd:
         """What happened: visits, accepts, submissions, returns and abandonments per
         ``bucket`` of time, time to completion per HIT, cost, and each worker's work and
         agreement (:class:`Summary`; its ``plot()`` draws it)."""
-        with self._service.lock:
-            self._service.now()
+        with self._service.transaction():
             return Summary.of(
                 self._service,
                 self.environment,

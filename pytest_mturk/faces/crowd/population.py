@@ -8,11 +8,11 @@ import string
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ...core import journal
 from ...core.errors import CrowdError
 from ...core.model import Environment
+from ...core.roster import Profile
 from ...rules.qualifications import grants
-from ..worker import Profile, SimulatedWorker, enlist
+from ..worker import SimulatedWorker, enlist
 from .knobs import Behaviour, Population
 
 if TYPE_CHECKING:
@@ -110,24 +110,22 @@ def recruit(
         drawn.append((rank, worker_id, profile, spammer, accuracy, scores))
     # Everything drawn and checked: only now is anything made.
     members = []
-    with service.lock:
-        now = service.now()
-        with journal.atomic():
-            for rank, worker_id, profile, spammer, accuracy, scores in drawn:
-                handle = enlist(service, registry, worker_id, dict(profile.__dict__))
-                for type_id, value in scores:
-                    grants.grant(state, type_id, worker_id, value, now)
-                members.append(
-                    Member(
-                        worker_id=worker_id,
-                        profile=profile,
-                        accuracy=accuracy,
-                        spammer=spammer,
-                        activity=1 / rank**population.activity_skew,
-                        behaviour=behaviour,
-                        worker=handle,
-                    )
+    with service.transaction() as now:
+        for rank, worker_id, profile, spammer, accuracy, scores in drawn:
+            handle = enlist(service, registry, worker_id, dict(profile.__dict__))
+            for type_id, value in scores:
+                grants.grant(state, type_id, worker_id, value, now)
+            members.append(
+                Member(
+                    worker_id=worker_id,
+                    profile=profile,
+                    accuracy=accuracy,
+                    spammer=spammer,
+                    activity=1 / rank**population.activity_skew,
+                    behaviour=behaviour,
+                    worker=handle,
                 )
+            )
     return members
 
 

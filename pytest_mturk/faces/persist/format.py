@@ -10,10 +10,10 @@ from typing import Any
 
 from ...core import errors
 from ...core.model import HIT, Assignment, HITType, QualificationType, State
+from ...core.roster import Profile
 from ...core.service import Call, Event, Service, Settings
 from ...rules.notifications.notify import SentNotification
 from ...rules.policies import HITReview
-from ..worker import Profile
 from .schema import FormatProblem, SaveProblem, Schema, fields, type_name
 
 FORMAT = "pytest-mturk simulator state"

@@ -19,10 +19,10 @@ from ... import operations as ops
 from ...core import clock, errors
 from ...core.clock import Clock, Scheduler
 from ...core.model import Environment, State
+from ...core.roster import Profile
 from ...core.service import Call, Event, Service, Settings
 from ...rules.notifications import notify
 from ...rules.notifications.notify import SentNotification
-from ..worker import Profile
 from .format import FORMAT, MEMBERS, SCHEMA, VERSION, random_from
 from .reader import Reader, read_scalar
 from .schema import FormatProblem, real_datetime

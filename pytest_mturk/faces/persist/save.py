@@ -10,10 +10,10 @@ from typing import Any
 
 from ...core import clock, errors
 from ...core.model import Environment, State
+from ...core.roster import Profile
 from ...core.service import Call, Event, Service
 from ...rules.notifications import notify
 from ...rules.notifications.notify import SentNotification
-from ..worker import Profile
 from .format import FORMAT, SCHEMA, VERSION, check_complete, random_state
 from .schema import SaveProblem
 from .untyped import write_any
