@@ -30,9 +30,9 @@ from ...core.errors import ServiceError, UsageError
 from ...core.model import Environment
 from ...core.protocol import read_request
 from ...core.wire import error_json
-from ..callers import signed_key
+from ..botocore.callers import signed_key
+from ..botocore.replies import wire_headers
 from ..pages import answer as worker_page
-from ..replies import wire_headers
 
 if TYPE_CHECKING:
     from ...core.dispatch import Outcome

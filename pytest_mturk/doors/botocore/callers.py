@@ -3,7 +3,7 @@
 The botocore door's reading of a client's credentials, whether the call is
 answered at ``before-call`` or let through to ``before-send`` because a fault
 is scheduled; what the service says to the key is
-:func:`pytest_mturk.dispatch.refusal`. It never makes botocore fetch
+:func:`pytest_mturk.core.dispatch.refusal`. It never makes botocore fetch
 credentials (that would be an STS or instance-metadata request).
 """
 
@@ -15,10 +15,10 @@ import botocore
 from botocore.credentials import Credentials, RefreshableCredentials
 from botocore.exceptions import NoCredentialsError
 
-from .process import AsyncFallbackCredentials, FallbackCredentials
+from .credentials import AsyncFallbackCredentials, FallbackCredentials
 
 if TYPE_CHECKING:
-    from ..core.service import Service
+    from ...core.service import Service
 
 
 def signed_key(authorization: str | bytes | None) -> Any:

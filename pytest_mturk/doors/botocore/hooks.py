@@ -1,20 +1,20 @@
 """The botocore door: every ``mturk`` call is answered by the active simulator.
 
-:mod:`pytest_mturk._bootstrap` puts two trampolines into botocore's built-in
+:mod:`pytest_mturk.doors.botocore.bootstrap` puts two trampolines into botocore's built-in
 handlers, so every botocore session made after ``pytest_mturk`` is imported (and
 every client made from one, at any time) carries them; they hand over to this
 module while a simulator is active. boto3's default session is also given them
 when a simulator starts, in case it was made before the import; any other
 session or client made before the import is given them by its first ``mturk``
-call while a simulator runs (:mod:`pytest_mturk.doors.guard`), or can be given
+call while a simulator runs (:mod:`pytest_mturk.doors.botocore.guard`), or can be given
 them with :func:`register`. They do nothing for other services, nor while no
 simulator is active.
 
 A door only translates: each hook turns a botocore call into one
-:func:`pytest_mturk.dispatch.dispatch` (which judges the caller, takes a
+:func:`pytest_mturk.core.dispatch.dispatch` (which judges the caller, takes a
 scheduled fault, validates, runs the operation, records the call and draws the
-request ID) and turns its :class:`~pytest_mturk.dispatch.Outcome` back into
-botocore's objects (:mod:`pytest_mturk.replies`).
+request ID) and turns its :class:`~pytest_mturk.core.dispatch.Outcome` back into
+botocore's objects (:mod:`pytest_mturk.doors.botocore.replies`).
 
 A call is answered at ``before-call``: no signing, no HTTP, no retries. A call
 of an operation with a fault scheduled (:meth:`Simulator.fail_next`) is let
@@ -47,12 +47,13 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 from botocore.validate import validate_parameters
 
-from ..core.dispatch import dispatch, refusal, service_model
-from ..core.errors import UsageError
-from ..core.model import Environment
-from . import _bootstrap, bodies, fast, guard, stack
+from ...core.dispatch import dispatch, refusal, service_model
+from ...core.errors import UsageError
+from ...core.model import Environment
+from .. import stack
+from . import bodies, bootstrap, guard, short_way
 from .callers import CALLER_KEY, caller, signed_key
-from .process import forget_fallback
+from .credentials import forget_fallback
 from .replies import (
     AsyncHTTPResponse,
     error_response,
@@ -64,7 +65,7 @@ from .replies import (
 )
 
 if TYPE_CHECKING:
-    from ..core.service import Service
+    from ...core.service import Service
 
 __all__ = ["active", "before_call", "before_send", "install", "pop", "push", "register"]
 
@@ -89,7 +90,7 @@ def push(service: Service, owner: object = None) -> None:
             # boto3's default session may predate the import of pytest_mturk.
             default = getattr(sys.modules.get("boto3"), "DEFAULT_SESSION", None)
             if default is not None:
-                _bootstrap.register(default)
+                bootstrap.register(default)
             # Clients made before the import (or from sessions made before it) are
             # reached when they call.
             guard.install()
@@ -180,7 +181,7 @@ def before_call(
     try:
         service = _active[-1]
     except IndexError:
-        _bootstrap.refuse_if_unstarted()
+        bootstrap.refuse_if_unstarted()
         return None
     if model is None or params is None:
         return None
@@ -229,14 +230,14 @@ def answer(
 
 def fast_call(client: Any, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
     """Answer a client's call without the request botocore would build; ``None``: go the
-    whole way (see :mod:`pytest_mturk.doors.fast` for when)."""
+    whole way (see :mod:`pytest_mturk.doors.botocore.short_way` for when)."""
     try:
         service = _active[-1]
     except IndexError:
         return None
     if service.faults and service.faults.get(name):
         return None
-    plan = fast.plan(client, name)
+    plan = short_way.plan(client, name)
     operation = plan.operation if plan is not None else None
     if plan is None or operation is None or (_served and _is_served(plan.url)):
         return None
@@ -351,11 +352,11 @@ def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
 
 def install() -> None:
     """Make every botocore session created from now on carry the hooks (idempotent)."""
-    _bootstrap.attach(sys.modules[__name__])
-    _bootstrap.install()
+    bootstrap.attach(sys.modules[__name__])
+    bootstrap.install()
 
 
-register = _bootstrap.register
+register = bootstrap.register
 
 
 install()

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 from botocore.awsrequest import AWSResponse, HeadersDict
 from botocore.utils import get_encoding_from_headers
 
-from ..core.errors import MODELED_ERRORS, ServiceError
-from ..core.model import Environment
-from ..core.wire import epoch_ms, error_json, to_wire_json
+from ...core.errors import MODELED_ERRORS, ServiceError
+from ...core.model import Environment
+from ...core.wire import epoch_ms, error_json, to_wire_json
 
 if TYPE_CHECKING:
-    from ..core.service import Call
+    from ...core.service import Call
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 

@@ -36,8 +36,8 @@ from typing import Any
 from botocore.configprovider import BaseProvider
 from botocore.credentials import CredentialProvider, Credentials
 
-from ..core.fallback import FALLBACK_KEYS
-from . import stack
+from ...core.fallback import FALLBACK_KEYS
+from .. import stack
 
 FALLBACK_REGION = "us-east-1"
 # Credential providers that ask the network for keys (ECS task role, EC2 instance role).

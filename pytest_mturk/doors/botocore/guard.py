@@ -2,14 +2,14 @@
 
 A client made before ``pytest_mturk`` was imported (a library that makes its boto3
 client at import, say), or from a session made before it, carries none of the hooks
-that :mod:`pytest_mturk.doors._bootstrap` gives sessions: its calls would go to the
+that :mod:`pytest_mturk.doors.botocore.bootstrap` gives sessions: its calls would go to the
 real endpoint. So while any simulator is active, botocore's
 ``BaseClient._make_api_call`` is wrapped, at class level: an ``mturk`` call of a
 client without the hooks first gives the client the hooks (registered on its own
-events, as :func:`~pytest_mturk.doors._bootstrap.register` does), and is then
+events, as :func:`~pytest_mturk.doors.botocore.bootstrap.register` does), and is then
 answered like any other, on the short way where it may take it. Calls of other
 services pass straight through, after one comparison; clients that have the hooks
-(their class has :class:`~._bootstrap.SimulatedCalls`) too.
+(their class has :class:`~.bootstrap.SimulatedCalls`) too.
 
 aiobotocore's clients do not call ``BaseClient._make_api_call``: where aiobotocore
 is imported, its ``AioBaseClient._make_api_call`` gets the same wrapper, in its
@@ -27,7 +27,8 @@ from typing import Any
 
 from botocore.client import BaseClient
 
-from . import _bootstrap, stack
+from .. import stack
+from . import bootstrap
 
 # On a client that was given the hooks here.
 ADOPTED = "_pytest_mturk_adopted"
@@ -41,12 +42,12 @@ def _adopt(client: Any) -> None:
     """Give ``client`` the hooks, once."""
     state = client.__dict__
     if ADOPTED not in state:
-        _bootstrap.register(client)
+        bootstrap.register(client)
         state[ADOPTED] = True
 
 
 def _sync_guard(original: Any) -> Any:
-    simulated = _bootstrap.SimulatedCalls
+    simulated = bootstrap.SimulatedCalls
 
     def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
         if (
@@ -55,7 +56,7 @@ def _sync_guard(original: Any) -> Any:
             and not isinstance(self, simulated)
         ):
             _adopt(self)
-            answered = _bootstrap._handlers.fast_call(self, operation_name, api_params)
+            answered = bootstrap._handlers.fast_call(self, operation_name, api_params)
             if answered is not None:
                 return answered
         return original(self, operation_name, api_params)

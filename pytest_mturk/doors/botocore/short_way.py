@@ -2,9 +2,9 @@
 
 A simulated call needs none of what botocore does to make an HTTP request:
 endpoint rules, serialisation, the user-agent string, signing. Every
-synchronous ``mturk`` client class is given :class:`~._bootstrap.SimulatedCalls`
+synchronous ``mturk`` client class is given :class:`~.bootstrap.SimulatedCalls`
 at its creation; while a simulator is active its calls ask :func:`plan` whether
-they may take the short way, and :func:`~.interception.fast_call` answers
+they may take the short way, and :func:`~.hooks.fast_call` answers
 them. A call takes the short way only when nothing a user could observe
 depends on the long one:
 
@@ -30,7 +30,7 @@ from botocore.history import get_global_history_recorder
 from botocore.retries.standard import RetryQuotaChecker
 from botocore.validate import ParamValidationDecorator
 
-from . import _bootstrap, bodies
+from . import bodies, bootstrap
 
 PLANS_KEY = "_pytest_mturk_plans"
 _history = get_global_history_recorder()
@@ -104,7 +104,7 @@ def _make_plan(client: Any, name: str, token: object) -> Plan:
         after = _handlers(events, f"after-call.{service_id}.{name}")
     except AttributeError:
         return _long(token)
-    ours = _bootstrap.hooks()
+    ours = bootstrap.hooks()
     if provide or not any(handler in ours for handler in before):
         return _long(token)
     parameter_hooks = []

@@ -4,12 +4,12 @@ pytest imports the plugin at start-up, long before most suites touch boto3;
 importing botocore then would make every ``pytest`` run slower. So this module
 imports nothing heavy. It puts small trampolines into botocore's built-in
 handlers -- at once if ``botocore.handlers`` is already imported, otherwise the
-moment it is -- and the trampolines hand over to :mod:`pytest_mturk.interception`
+moment it is -- and the trampolines hand over to :mod:`pytest_mturk.doors.botocore.hooks`
 only while a simulator is active (starting one imports it). One of them gives
 every synchronous ``mturk`` client class :class:`SimulatedCalls`, the entry of
-the short way (see :mod:`pytest_mturk.doors.fast`). At the same moment it
+the short way (see :mod:`pytest_mturk.doors.botocore.short_way`). At the same moment it
 registers a botocore session initializer that gives every new session the
-simulator's fallback credentials and region (:mod:`pytest_mturk.process`),
+simulator's fallback credentials and region (:mod:`pytest_mturk.doors.botocore.credentials`),
 which step aside while no simulator is active.
 """
 
@@ -23,7 +23,7 @@ import weakref
 from types import ModuleType
 from typing import Any
 
-from .stack import active
+from ..stack import active
 
 PARAMS_EVENT = "before-parameter-build.mturk"
 CALL_EVENT = "before-call.mturk"
@@ -33,7 +33,7 @@ CLASS_EVENT = "creating-client-class.mturk"
 PARAMS_KEY = "pytest_mturk.params"
 
 
-_handlers: Any = None  # pytest_mturk.interception, once a simulator has started
+_handlers: Any = None  # pytest_mturk.doors.botocore.hooks, once a simulator has started
 
 # Simulators made but never started (``sim = mturk_sim()`` without ``with`` or
 # ``start()``): while one exists and none is active, a call is refused rather
@@ -50,7 +50,7 @@ def refuse_if_unstarted() -> None:
 
         gc.collect()
     if unstarted:
-        from ..core.errors import UsageError
+        from ...core.errors import UsageError
 
         raise UsageError(
             "An MTurk call was made while no simulator is active, but a simulator was made "
@@ -84,7 +84,7 @@ def before_send(**kwargs: Any) -> Any:
 class SimulatedCalls:
     """Given to every synchronous ``mturk`` client class: while a simulator is active,
     a call is answered without building the HTTP request botocore would never send
-    (:mod:`pytest_mturk.doors.fast` says when that changes nothing a user can see),
+    (:mod:`pytest_mturk.doors.botocore.short_way` says when that changes nothing a user can see),
     and otherwise goes botocore's whole way, where the hooks answer it."""
 
     __slots__ = ()
@@ -118,7 +118,7 @@ ENTRIES = (
 
 
 def attach(handlers: ModuleType) -> None:
-    """Hand over to ``handlers`` (the interception module, now imported).
+    """Hand over to ``handlers`` (the hooks module, now imported).
 
     Sessions made from now on are given its handlers directly, one call less
     per request; sessions made before keep the trampolines, which reach it too.
@@ -154,9 +154,9 @@ def is_ours(entry: Any) -> bool:
 
 def prepare_session(session: Any) -> None:
     """botocore session initializer: the fallback credentials and region, for later."""
-    from . import process  # botocore.session is loaded by now, so this costs little
+    from . import credentials  # botocore.session is loaded by now, so this costs little
 
-    process.prepare(session)
+    credentials.prepare(session)
 
 
 def _add_entries(handlers_module: Any) -> None:
