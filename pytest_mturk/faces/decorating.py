@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import UsageError
-from ..doors.botocore import hooks
+from ..doors import stack
 
 if TYPE_CHECKING:
     from .simulator import Simulator
@@ -260,7 +260,7 @@ def _wrap_test(cls: type, func: Any, kind: Any) -> Any:
 
 
 def _set_up_or_fresh(cls: type) -> Any:
-    owner = hooks.active_owner()
+    owner = stack.active_owner()
     if owner is not None and owner in _set_up:
         return contextlib.nullcontext(owner)
     return _fresh_for(cls)

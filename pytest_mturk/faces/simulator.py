@@ -27,7 +27,7 @@ from ..core.model import (
     Worker,
 )
 from ..core.service import Call, Event, Service
-from ..doors.botocore import bootstrap, hooks
+from ..doors import stack
 from ..rules import notify
 from ..rules.notify import Inbox, SentNotification
 from .crowding import Crowding
@@ -131,7 +131,7 @@ class Simulator(Crowding):
         self._workers = workers
         self._stage: Stage | None = None  # the crowds, made with the first
         self._running = False
-        bootstrap.unstarted.add(self)
+        stack.unstarted.add(self)
         self.sandbox = EnvironmentView(self._service, Environment.SANDBOX)
         self.production = EnvironmentView(self._service, Environment.PRODUCTION)
         both = tuple(self._service.states.values())
@@ -183,9 +183,9 @@ class Simulator(Crowding):
 
     def start(self) -> Simulator:
         """Answer every boto3 ``mturk`` call in the process (until :meth:`stop`)."""
-        bootstrap.unstarted.discard(self)
+        stack.unstarted.discard(self)
         if not self._running:
-            hooks.push(self._service, self)
+            stack.push(self._service, self)
             self._running = True
         return self
 
@@ -205,7 +205,7 @@ class Simulator(Crowding):
         """Stop answering calls; raise :class:`InternalError` if the simulator caught
         an exception in its own machinery meanwhile (a bug of pytest-mturk's)."""
         if self._running:
-            hooks.pop(self._service)
+            stack.pop(self._service)
             self._running = False
             caught = self._service.internal_errors
             if caught:
@@ -238,7 +238,7 @@ class Simulator(Crowding):
         of its tests does (see :mod:`pytest_mturk.faces.decorating`)."""
         from .decorating import decorate
 
-        bootstrap.unstarted.discard(self)  # this one only holds the settings
+        stack.unstarted.discard(self)  # this one only holds the settings
         decorated: Callable[P, R] = decorate(func, self._fresh)
         return decorated
 

@@ -71,7 +71,7 @@ class AsyncFallbackCredentials(FallbackCredentials):
 
 def _fake_credentials_wanted() -> bool:
     try:
-        service = stack.active[-1]
+        service = stack.services[-1]
     except IndexError:
         return False
     return bool(service.settings.fake_credentials)
@@ -116,7 +116,7 @@ class _Offline(CredentialProvider):  # type: ignore[misc]
         self.CANONICAL_NAME = getattr(inner, "CANONICAL_NAME", None)
 
     def load(self) -> Any:
-        if stack.active:
+        if stack.services:
             return None
         return self.inner.load()
 
@@ -125,7 +125,7 @@ class _AsyncOffline(_Offline):
     """:class:`_Offline` for aiobotocore's resolver, whose network providers are coroutines."""
 
     async def load(self) -> Any:
-        if stack.active:
+        if stack.services:
             return None
         return await self.inner.load()
 
@@ -138,7 +138,7 @@ class _Region(BaseProvider):  # type: ignore[misc]
 
     def provide(self) -> Any:
         value = self.inner.provide() if self.inner is not None else None
-        if value is None and stack.active:
+        if value is None and stack.services:
             return FALLBACK_REGION
         return value
 

@@ -51,7 +51,7 @@ def _sync_guard(original: Any) -> Any:
 
     def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
         if (
-            stack.active
+            stack.services
             and self._service_model.service_name == SERVICE
             and not isinstance(self, simulated)
         ):
@@ -66,7 +66,7 @@ def _sync_guard(original: Any) -> Any:
 
 def _async_guard(original: Any) -> Any:
     async def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
-        if stack.active and self._service_model.service_name == SERVICE:
+        if stack.services and self._service_model.service_name == SERVICE:
             _adopt(self)  # aiobotocore's clients take botocore's whole way, with the hooks
         return await original(self, operation_name, api_params)
 

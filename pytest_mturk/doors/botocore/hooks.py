@@ -39,7 +39,6 @@ so aiobotocore is never imported here.
 from __future__ import annotations
 
 import sys
-import threading
 from typing import TYPE_CHECKING, Any
 
 import botocore.handlers  # noqa: F401 - loaded before install() below hooks into it
@@ -48,7 +47,6 @@ from botocore.exceptions import ReadTimeoutError
 from botocore.validate import validate_parameters
 
 from ...core.dispatch import dispatch, refusal, service_model
-from ...core.errors import UsageError
 from ...core.model import Environment
 from .. import stack
 from . import bodies, bootstrap, guard, short_way
@@ -67,75 +65,40 @@ from .replies import (
 if TYPE_CHECKING:
     from ...core.service import Service
 
-__all__ = ["active", "before_call", "before_send", "install", "pop", "push", "register"]
+__all__ = ["before_call", "before_send", "fast_call", "install", "register"]
 
 TARGET_PREFIX = "MTurkRequesterServiceV20170117."
 
-_active: list[Service] = stack.active
-_owners: list[Any] = stack.owners
-_active_lock = stack.active_lock
+# The active simulators' services, innermost last: the one stack every door reads.
+_services = stack.services
 
 
-def push(service: Service, owner: object = None) -> None:
-    """Make ``service`` the active simulator (until :func:`pop`); ``owner`` is the public
-    object that started it, which :func:`active_owner` gives while it is innermost.
+# -- as simulators start and stop (see pytest_mturk.doors.stack.when) ---------------------
 
-    Active simulators answer every thread of the process, so they all belong to the
-    thread that started the first of them: a start in another thread meanwhile is
-    refused with :class:`UsageError` rather than answering the other's calls.
-    """
-    with _active_lock:
-        here = threading.current_thread()
-        if not _active:
-            # boto3's default session may predate the import of pytest_mturk.
-            default = getattr(sys.modules.get("boto3"), "DEFAULT_SESSION", None)
-            if default is not None:
-                bootstrap.register(default)
-            # Clients made before the import (or from sessions made before it) are
-            # reached when they call.
-            guard.install()
-            stack.thread = here
-        elif (first := stack.thread) is not None and first is not here:
-            raise UsageError(
-                f"A simulator is already active, started in thread {first.name!r}; another "
-                f"cannot start in thread {here.name!r} meanwhile. An active simulator answers "
-                "the MTurk calls of every thread in the process, so two at once would answer "
-                "each other's calls. Start simulators one after another, or nest them in one "
-                "thread; threads started under a simulator are answered by it."
-            )
-        _active.append(service)
-        _owners.append(owner)
+
+def first_started() -> None:
+    """The first simulator is starting: reach the sessions and clients that predate the
+    import of ``pytest_mturk``."""
+    # boto3's default session may predate the import of pytest_mturk.
+    default = getattr(sys.modules.get("boto3"), "DEFAULT_SESSION", None)
+    if default is not None:
+        bootstrap.register(default)
+    # Clients made before the import (or from sessions made before it) are reached when
+    # they call.
+    guard.install()
+
+
+def started(service: Service) -> None:
+    """A simulator has started."""
     if not service.settings.fake_credentials:
         # Sessions that cached the fallback keys under an outer simulator look again.
         forget_fallback()
 
 
-def pop(service: Service) -> None:
-    """Deactivate ``service``, wherever it is on the stack."""
-    with _active_lock:
-        for index in range(len(_active) - 1, -1, -1):
-            if _active[index] is service:
-                del _active[index]
-                del _owners[index]
-                if not _active:
-                    forget_fallback()  # the fallback keys must not outlive the simulation
-                    guard.uninstall()
-                    stack.thread = None
-                return
-
-
-def active() -> Service | None:
-    """The innermost active simulator's service, if any."""
-    try:
-        return _active[-1]
-    except IndexError:
-        return None
-
-
-def active_owner() -> Any:
-    """What started the innermost active service (see :func:`push`), if any."""
-    with _active_lock:
-        return _owners[-1] if _owners else None
+def last_stopped() -> None:
+    """The last simulator has stopped."""
+    forget_fallback()  # the fallback keys must not outlive the simulation
+    guard.uninstall()
 
 
 # -- a botocore call, as the service receives it ----------------------------------------
@@ -152,7 +115,7 @@ def _environment(url: str) -> Environment:
     return environment
 
 
-_served = stack.served
+_served = stack.served  # the one list of this process's HTTP servers
 
 
 def _is_served(url: str) -> bool:
@@ -179,9 +142,9 @@ def before_call(
 ) -> tuple[AWSResponse, dict[str, Any]] | None:
     """Answer one call before botocore signs or sends it."""
     try:
-        service = _active[-1]
+        service = _services[-1]
     except IndexError:
-        bootstrap.refuse_if_unstarted()
+        stack.refuse_if_unstarted()
         return None
     if model is None or params is None:
         return None
@@ -232,7 +195,7 @@ def fast_call(client: Any, name: str, params: dict[str, Any]) -> dict[str, Any] 
     """Answer a client's call without the request botocore would build; ``None``: go the
     whole way (see :mod:`pytest_mturk.doors.botocore.short_way` for when)."""
     try:
-        service = _active[-1]
+        service = _services[-1]
     except IndexError:
         return None
     if service.faults and service.faults.get(name):
@@ -303,7 +266,7 @@ def _take_header(headers: Any, name: str) -> str | None:
 def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
     """Answer a request let through to be sent with the service's bytes, or fail it as scheduled."""
     try:
-        service = _active[-1]
+        service = _services[-1]
     except IndexError:
         return None
     # A session given the hooks twice (built in, and by register()) calls this
