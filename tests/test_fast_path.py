@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytest_mturk import mturk_sim
-from pytest_mturk.doors.botocore import bootstrap, short_way
+from pytest_mturk.doors.botocore import bootstrap, private, short_way
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 KEYS = {"aws_access_key_id": "AKIDEXAMPLE00000", "aws_secret_access_key": "secret"}
@@ -249,7 +249,8 @@ def test_missing_credentials_are_botocores_error_on_the_short_way(built):
 def test_the_retry_quota_is_given_back_as_on_the_whole_way():
     def recovered(client: Any) -> int:
         # A standard-mode client: its quota checker gives quota back after each call.
-        (release,) = short_way._handlers(client.meta.events, "after-call.mturk.GetAccountBalance")
+        events = client.meta.events
+        (release,) = private.registered_handlers(events, "after-call.mturk.GetAccountBalance")
         quota = release.__self__._quota
         quota.acquire(50)
         before = quota.available_capacity

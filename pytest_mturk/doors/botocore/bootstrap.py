@@ -26,6 +26,7 @@ from typing import Any
 
 from .. import stack
 from ..stack import refuse_if_unstarted, services
+from . import private
 
 PARAMS_EVENT = "before-parameter-build.mturk"
 CALL_EVENT = "before-call.mturk"
@@ -73,7 +74,7 @@ class SimulatedCalls:
             answered = _handlers.fast_call(self, operation_name, api_params)
             if answered is not None:
                 return answered
-        return super()._make_api_call(operation_name, api_params)  # type: ignore[misc]
+        return private.next_api_call(self, SimulatedCalls)(operation_name, api_params)
 
 
 def add_simulated_calls(base_classes: Any = None, **kwargs: Any) -> None:
@@ -160,10 +161,10 @@ def register(target: Any) -> None:
     simulator's fallback credentials and region), a client is answered from
     now on. Registering twice is harmless.
     """
-    meta = getattr(target, "meta", None)
-    events = getattr(meta, "events", None)
-    if events is None or not hasattr(target, "_make_api_call"):
-        events = getattr(target, "_session", target)
+    if private.is_client(target):
+        events = target.meta.events
+    else:
+        events = private.botocore_session(target)
         prepare_session(events)
     for event, handler in entries():
         events.register(event, handler, unique_id=f"pytest-mturk:{event}")

@@ -15,6 +15,7 @@ import botocore
 from botocore.credentials import Credentials, RefreshableCredentials
 from botocore.exceptions import NoCredentialsError
 
+from . import private
 from .credentials import AsyncFallbackCredentials, FallbackCredentials
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def caller(service: Service, request_signer: Any) -> Any:
     for keys with no secret. Raises botocore's ``NoCredentialsError`` where
     botocore's signer would.
     """
-    credentials = getattr(request_signer, "_credentials", None)
+    credentials = private.signer_credentials(request_signer)
     if credentials is None:
         if getattr(request_signer, "signature_version", None) is botocore.UNSIGNED:
             return botocore.UNSIGNED
@@ -64,7 +65,7 @@ def caller(service: Service, request_signer: Any) -> Any:
     elif isinstance(credentials, RefreshableCredentials):
         # Their access_key property refreshes expired or deferred credentials
         # (an STS or metadata request): look at the keys they already hold.
-        key, secret = credentials._access_key, credentials._secret_key
+        key, secret = private.held_keys(credentials)
         if key is None and secret is None:
             return None
     elif isinstance(credentials, Credentials):

@@ -38,6 +38,7 @@ from botocore.credentials import CredentialProvider, Credentials
 
 from ...core.fallback import FALLBACK_KEYS
 from .. import stack
+from . import private
 
 FALLBACK_REGION = "us-east-1"
 # Credential providers that ask the network for keys (ECS task role, EC2 instance role).
@@ -172,8 +173,7 @@ def prepare(session: Any) -> None:
     # The resolver is made lazily, when the first client needs credentials (it
     # uses that client's region and the profile set by then): wrap botocore's
     # own factory rather than making it now.
-    deferred = getattr(getattr(session, "_components", None), "_deferred", None)
-    factory = deferred.get("credential_provider") if isinstance(deferred, dict) else None
+    factory = private.deferred_component(session, "credential_provider")
     if factory is not None:
         session.lazy_register_component("credential_provider", lambda: _adapt(factory(), session))
     else:
@@ -195,5 +195,5 @@ def forget_fallback() -> None:
         sessions = list(_handed)
         _handed.clear()
     for session in sessions:
-        if isinstance(getattr(session, "_credentials", None), FallbackCredentials):
-            session._credentials = None
+        if isinstance(private.cached_credentials(session), FallbackCredentials):
+            private.forget_credentials(session)

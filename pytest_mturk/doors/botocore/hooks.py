@@ -49,7 +49,7 @@ from botocore.validate import validate_parameters
 from ...core.dispatch import dispatch, refusal, service_model
 from ...core.model import Environment
 from .. import stack
-from . import bodies, bootstrap, guard, short_way
+from . import bodies, bootstrap, guard, private, short_way
 from .callers import CALLER_KEY, caller, signed_key
 from .credentials import forget_fallback
 from .replies import (
@@ -216,9 +216,9 @@ def fast_call(client: Any, name: str, params: dict[str, Any]) -> dict[str, Any] 
         if operation.direct:
             body = bodies.copy_params(params)
         else:
-            request = client._serializer.serialize_to_request(params, model)
+            request = private.serializer(client).serialize_to_request(params, model)
             body = bodies.request_body(request["body"])
-    signer = client._request_signer
+    signer = private.request_signer(client)
     http, parsed = answer(service, operation, plan.url, body, caller(service, signer), signer)
     for hook in plan.after_hooks:
         hook(http_response=http, parsed=parsed, model=model, context={})

@@ -117,7 +117,8 @@ class HTTPResponse(AWSResponse):  # type: ignore[misc]
 
     ``AWSResponse`` builds a case-insensitive header dict up front, and the
     body is the service's JSON; almost no one reads either, so both are made
-    on first access.
+    on first access. Its ``__init__`` is not called, so nothing of its private
+    state is relied on: the body is kept here.
     """
 
     def __init__(
@@ -125,7 +126,7 @@ class HTTPResponse(AWSResponse):  # type: ignore[misc]
     ) -> None:
         self.url = url
         self.status_code = status
-        self._content = None
+        self._body: bytes | None = None
         self._plain_headers = headers
         self._headers: HeadersDict | None = None
         self._operation_model = operation_model
@@ -152,6 +153,13 @@ class HTTPResponse(AWSResponse):  # type: ignore[misc]
     def raw(self, value: Any) -> None:
         self._raw = value
 
+    @property
+    def content(self) -> bytes:
+        """The body as bytes, as ``AWSResponse.content`` reads it from ``raw``."""
+        if self._body is None:
+            self._body = b"".join(self.raw.stream()) or b""
+        return self._body
+
 
 class _AwaitableContent:
     """Makes a response's ``content`` and ``text`` awaitable, as aiobotocore reads them.
@@ -165,7 +173,8 @@ class _AwaitableContent:
         return self._read_content()
 
     async def _read_content(self) -> bytes:
-        content: bytes = AWSResponse.content.fget(self)
+        # The next class's reading: HTTPResponse's or botocore's AWSResponse's.
+        content: bytes = super().content  # type: ignore[misc]
         return content
 
     @property
