@@ -22,20 +22,6 @@ if TYPE_CHECKING:
     from ...core.service import Service
 
 
-def signed_key(authorization: str | bytes | None) -> Any:
-    """The access key a SigV4 ``Authorization`` header names (``botocore.UNSIGNED``
-    without one; ``""`` when it names none).
-
-    The signature itself is not checked: the simulator knows no secret keys.
-    """
-    if isinstance(authorization, bytes):
-        authorization = authorization.decode("ascii", "replace")
-    if not authorization:
-        return botocore.UNSIGNED
-    _, _, rest = authorization.partition("Credential=")
-    return rest.split("/", 1)[0].strip()
-
-
 # Where a call let through to before_send (a fault is scheduled) keeps its caller.
 CALLER_KEY = "pytest_mturk.caller"
 

@@ -48,9 +48,10 @@ from botocore.validate import validate_parameters
 
 from ...core.dispatch import dispatch, refusal, service_model
 from ...core.model import Environment
+from ...core.protocol import TARGET_PREFIX, signed_key, wire_headers
 from .. import stack
 from . import bodies, bootstrap, guard, private, short_way
-from .callers import CALLER_KEY, caller, signed_key
+from .callers import CALLER_KEY, caller
 from .credentials import forget_fallback
 from .replies import (
     AsyncHTTPResponse,
@@ -58,7 +59,6 @@ from .replies import (
     metadata,
     response_class,
     response_classes,
-    wire_headers,
     wire_response,
 )
 
@@ -66,8 +66,6 @@ if TYPE_CHECKING:
     from ...core.service import Service
 
 __all__ = ["before_call", "before_send", "fast_call", "install", "register"]
-
-TARGET_PREFIX = "MTurkRequesterServiceV20170117."
 
 # The active simulators' services, innermost last: the one stack every door reads.
 _services = stack.services

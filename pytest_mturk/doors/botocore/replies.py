@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import inspect
-from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.awsrequest import AWSResponse, HeadersDict
@@ -24,32 +23,15 @@ from botocore.utils import get_encoding_from_headers
 
 from ...core.errors import MODELED_ERRORS, ServiceError
 from ...core.model import Environment
+from ...core.protocol import CONTENT_TYPE, date_header
 from ...core.wire import epoch_ms, error_json, to_wire_json
 
 if TYPE_CHECKING:
     from ...core.service import Call
 
-CONTENT_TYPE = "application/x-amz-json-1.1"
-
-# The HTTP ``date`` header of the last answer: virtual time is frozen, so it
-# rarely changes. One tuple, swapped whole, so threads never see a torn pair.
-_last_date: tuple[_dt.datetime | None, str] = (None, "")
-
-
-def date_header(now: _dt.datetime) -> str:
-    """The HTTP ``date`` header of an answer given at ``now``."""
-    global _last_date
-    cached = _last_date
-    if cached[0] == now:
-        return cached[1]
-    text = format_datetime(now.replace(microsecond=0), usegmt=True)
-    _last_date = (now, text)
-    return text
-
 
 def metadata(request_id: str, status: int, now: _dt.datetime) -> dict[str, Any]:
     """The ``ResponseMetadata`` botocore adds to every parsed response."""
-    last = _last_date
     return {
         "RequestId": request_id,
         "HTTPStatusCode": status,
@@ -57,20 +39,9 @@ def metadata(request_id: str, status: int, now: _dt.datetime) -> dict[str, Any]:
         "HTTPHeaders": {
             "x-amzn-requestid": request_id,
             "content-type": CONTENT_TYPE,
-            "date": last[1] if last[0] == now else date_header(now),
+            "date": date_header(now),
         },
         "RetryAttempts": 0,
-    }
-
-
-def wire_headers(request_id: str, payload: bytes, now: _dt.datetime) -> dict[str, str]:
-    """The HTTP headers the service sends with ``payload`` (the request ID's header
-    spelled as the service spells it)."""
-    return {
-        "x-amzn-RequestId": request_id,
-        "content-type": CONTENT_TYPE,
-        "content-length": str(len(payload)),
-        "date": date_header(now),
     }
 
 

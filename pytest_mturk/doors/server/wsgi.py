@@ -28,10 +28,8 @@ from ...core.clock import wall_time
 from ...core.dispatch import service_model
 from ...core.errors import ServiceError, UsageError
 from ...core.model import Environment
-from ...core.protocol import read_request
+from ...core.protocol import read_request, signed_key, wire_headers
 from ...core.wire import error_json
-from ..botocore.callers import signed_key
-from ..botocore.replies import wire_headers
 from ..pages import answer as worker_page
 
 if TYPE_CHECKING:
