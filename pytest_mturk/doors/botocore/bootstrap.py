@@ -26,7 +26,6 @@ from typing import Any
 
 from .. import stack
 from ..stack import refuse_if_unstarted, services
-from . import private
 
 PARAMS_EVENT = "before-parameter-build.mturk"
 CALL_EVENT = "before-call.mturk"
@@ -64,8 +63,8 @@ def before_send(**kwargs: Any) -> Any:
 class SimulatedCalls:
     """Given to every synchronous ``mturk`` client class: while a simulator is active,
     a call is answered without building the HTTP request botocore would never send
-    (:mod:`pytest_mturk.doors.botocore.short_way` says when that changes nothing a user can see),
-    and otherwise goes botocore's whole way, where the hooks answer it."""
+    (:mod:`pytest_mturk.doors.botocore.short_way` says when that changes nothing a user
+    can see), and otherwise goes botocore's whole way, where the hooks answer it."""
 
     __slots__ = ()
 
@@ -74,6 +73,8 @@ class SimulatedCalls:
             answered = _handlers.fast_call(self, operation_name, api_params)
             if answered is not None:
                 return answered
+        from . import private  # not at pytest's start-up: no client exists then
+
         return private.next_api_call(self, SimulatedCalls)(operation_name, api_params)
 
 
@@ -161,6 +162,8 @@ def register(target: Any) -> None:
     simulator's fallback credentials and region), a client is answered from
     now on. Registering twice is harmless.
     """
+    from . import private  # not at pytest's start-up
+
     if private.is_client(target):
         events = target.meta.events
     else:

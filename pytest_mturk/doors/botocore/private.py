@@ -13,8 +13,8 @@ are where it shows.
 Checked on botocore 1.31.85 (the oldest supported: ``botocore>=1.31``), 1.40.61
 (the one aiobotocore 2.25 pins) and 1.44.18.
 
-Nothing here imports botocore: :mod:`~pytest_mturk.doors.botocore.bootstrap`,
-which pytest imports at start-up, uses it too.
+Nothing here imports botocore: :mod:`~pytest_mturk.doors.botocore.bootstrap`, which
+pytest imports at start-up, uses it too (once botocore is in use).
 """
 
 from __future__ import annotations
