@@ -1,4 +1,4 @@
-"""The process around the simulators: what botocore sessions find while one is active.
+"""Credentials and region: what botocore sessions find while a simulator is active.
 
 A CI job with no AWS set-up must just work, and a simulated call must never
 reach the network, whatever the user's AWS configuration. Nothing here writes
