@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .doors import _bootstrap  # noqa: F401  (puts the hook into botocore's built-in handlers)
+from .doors.botocore import bootstrap  # noqa: F401  (puts the hook into botocore's built-in handlers)
 
 if TYPE_CHECKING:
     from .core.errors import (
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
         WorkerActionError,
     )
     from .core.model import AssignmentStatus, Environment, HITStatus
-    from .doors._bootstrap import register as register_session
+    from .doors.botocore.bootstrap import register as register_session
     from .faces.crowd import Behaviour, Crowd, Member, Population, Task, default_answer
     from .faces.entry import active_simulator, current, mturk_sim
     from .faces.remote import ServerControl, ServerControlError
@@ -61,7 +61,7 @@ _EXPORTS = {
     "default_answer": ("faces.crowd", "default_answer"),
     "mturk_sim": ("faces.entry", "mturk_sim"),
     "parse_answers": ("rules.questions.answers", "parse"),
-    "register_session": ("doors._bootstrap", "register"),
+    "register_session": ("doors.botocore.bootstrap", "register"),
 }
 
 __all__ = [

@@ -13,7 +13,7 @@ import journal_checks
 import pytest
 from botocore.exceptions import ClientError
 
-from pytest_mturk.doors import interception
+from pytest_mturk.doors import stack
 
 pytest_plugins = ["pytester"]
 
@@ -205,7 +205,7 @@ def policy(name: str, **params) -> dict[str, Any]:
 
 def skip_if_simulated() -> None:
     """Skip a test that needs no simulator active (the suite run with --mturk-sim)."""
-    if interception.active() is not None:
+    if stack.active() is not None:
         pytest.skip("a simulator is already active (run without --mturk-sim)")
 
 

@@ -80,9 +80,10 @@ def test_a_hit_lifecycle(mturk, door):
 
 
 @pytest.mark.parametrize("door", DOORS)
-def test_a_request_error_is_the_modelled_exception_with_the_sync_response(mturk, door, client):
-    with pytest.raises(client.exceptions.RequestError) as sync:
-        client.get_hit(HITId="3NOSUCHHIT")
+def test_a_request_error_is_the_modelled_exception_with_the_sync_response(mturk, door, prod_client):
+    # A production client, as the async ones are: the sandbox stamps its messages otherwise.
+    with pytest.raises(prod_client.exceptions.RequestError) as sync:
+        prod_client.get_hit(HITId="3NOSUCHHIT")
 
     async def body(aclient: Any) -> Any:
         with pytest.raises(aclient.exceptions.RequestError) as info:

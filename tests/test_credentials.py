@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 from conftest import HIT_ARGS
 
 from pytest_mturk import UsageError, mturk_sim
-from pytest_mturk.doors import _bootstrap
+from pytest_mturk.doors.botocore import bootstrap
 
 GOOD_KEY = "AKIDEXAMPLE000000000"
 ROLE_CONFIG = """\
@@ -146,11 +146,11 @@ def test_without_keys_the_fallback_is_handed_out_only_while_a_simulator_runs(bar
 
 
 def test_the_default_session_from_before_the_import_gets_the_fallback_too(bare):
-    botocore.unregister_initializer(_bootstrap.prepare_session)
+    botocore.unregister_initializer(bootstrap.prepare_session)
     try:
         boto3.setup_default_session()  # as if made before pytest_mturk was imported
     finally:
-        botocore.register_initializer(_bootstrap.prepare_session)
+        botocore.register_initializer(bootstrap.prepare_session)
     with pytest.raises(NoRegionError):
         boto3.client("mturk")
     with mturk_sim():

@@ -30,24 +30,6 @@ DOCS = ROOT.parent / "docs"
 ABSOLUTE = re.compile(r"\bpytest_mturk(?:\.[A-Za-z_]\w*)+")
 RELATIVE = re.compile(r":(?:mod|func|class|meth|attr|data|exc|obj):`~?(\.+[A-Za-z_][\w.]*)`")
 
-# The botocore door's modules, named here by the paths a change made alongside this test
-# gives them (issue 24, point 3). Each is let through only while its module does not
-# exist; once it does, its paths are checked like any other. Remove this list when the
-# botocore door's folder has been merged.
-NOT_YET_MOVED = tuple(
-    f"pytest_mturk.doors.botocore.{name}"
-    for name in (
-        "hooks",
-        "short_way",
-        "bodies",
-        "replies",
-        "callers",
-        "credentials",
-        "bootstrap",
-        "guard",
-    )
-)
-
 
 def _module_name(path: Path) -> str:
     parts = (ROOT.name, *path.relative_to(ROOT).with_suffix("").parts)
@@ -98,16 +80,6 @@ def _resolves(path: str) -> bool:
     return False
 
 
-def _tolerated(path: str) -> bool:
-    for prefix in NOT_YET_MOVED:
-        if path == prefix or path.startswith(prefix + "."):
-            try:
-                return importlib.util.find_spec(prefix) is None
-            except ModuleNotFoundError:
-                return True
-    return False
-
-
 def _references() -> Iterator[tuple[str, str]]:
     """``(where, path)`` for every reference, relative ones made absolute."""
     for path in sorted(ROOT.rglob("*.py")):
@@ -130,11 +102,7 @@ def _references() -> Iterator[tuple[str, str]]:
 def test_every_named_path_resolves():
     references = list(_references())
     assert len(references) > 100  # the scan finds what it is meant to find
-    stale = [
-        f"{where}: {path}"
-        for where, path in references
-        if not _resolves(path) and not _tolerated(path)
-    ]
+    stale = [f"{where}: {path}" for where, path in references if not _resolves(path)]
     assert stale == []
 
 

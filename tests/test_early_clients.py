@@ -185,7 +185,7 @@ def test_other_services_clients_are_untouched(tmp_path):
         s3 = boto3.client("s3", region_name="us-east-1", **KEYS)  # before pytest_mturk too
 
         from pytest_mturk import mturk_sim
-        from pytest_mturk.doors.guard import ADOPTED
+        from pytest_mturk.doors.botocore.guard import ADOPTED
 
         with mturk_sim() as sim:
             s3.create_bucket(Bucket="answers")

@@ -9,7 +9,7 @@ import pytest
 from conftest import skip_if_simulated
 
 from pytest_mturk import UsageError, mturk_sim
-from pytest_mturk.doors import _bootstrap
+from pytest_mturk.doors import stack
 
 FAILING = """
 import boto3
@@ -113,7 +113,7 @@ def test_decorating_is_not_forgetting_to_start():
     def job():
         return boto3.client("mturk", region_name="sandbox").get_account_balance()
 
-    _bootstrap.refuse_if_unstarted()  # the decorator's simulator only holds settings
+    stack.refuse_if_unstarted()  # the decorator's simulator only holds settings
     assert job()["AvailableBalance"] == "10000.00"
 
 
@@ -125,9 +125,9 @@ def test_a_dropped_simulator_is_not_taken_for_a_forgotten_one():
         dropped = mturk_sim()
         dropped.own = dropped  # type: ignore[attr-defined]
         del dropped
-        assert _bootstrap.unstarted
-        _bootstrap.refuse_if_unstarted()  # collects it rather than refusing
-        assert not _bootstrap.unstarted
+        assert stack.unstarted
+        stack.refuse_if_unstarted()  # collects it rather than refusing
+        assert not stack.unstarted
     finally:
         gc.enable()
 

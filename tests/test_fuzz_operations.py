@@ -460,10 +460,10 @@ def snapshot_diff(taken_before: bytes, taken_after: bytes) -> str:
 
 
 # The client methods calls pass through on their way to botocore's own: the class's entry,
-# and the wrapper of botocore's (doors/guard.py) while a simulator runs.
+# and the wrapper of botocore's (doors/botocore/guard.py) while a simulator runs.
 ENTRIES = {
-    (str(Path(PACKAGE) / "doors" / "_bootstrap.py"), "_make_api_call"),
-    (str(Path(PACKAGE) / "doors" / "guard.py"), "_make_api_call"),
+    (str(Path(PACKAGE) / "doors" / "botocore" / "bootstrap.py"), "_make_api_call"),
+    (str(Path(PACKAGE) / "doors" / "botocore" / "guard.py"), "_make_api_call"),
 }
 
 

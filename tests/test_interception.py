@@ -22,7 +22,7 @@ from pytest_socket import SocketBlockedError
 
 import pytest_mturk
 from pytest_mturk import mturk_sim
-from pytest_mturk.doors import _bootstrap
+from pytest_mturk.doors.botocore import bootstrap
 
 SANDBOX_URL = "https://mturk-requester-sandbox.us-east-1.amazonaws.com"
 PRODUCTION_URL = "https://mturk-requester.us-east-1.amazonaws.com"
@@ -115,7 +115,7 @@ def test_a_client_made_in_one_simulator_is_answered_by_the_next(no_simulator):
 @pytest.fixture
 def session_from_before_the_import(monkeypatch, no_simulator):
     """boto3's default session as if it had been made before pytest_mturk was imported."""
-    without = [spec for spec in botocore.handlers.BUILTIN_HANDLERS if not _bootstrap.is_ours(spec)]
+    without = [spec for spec in botocore.handlers.BUILTIN_HANDLERS if not bootstrap.is_ours(spec)]
     monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", without)
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     boto3.setup_default_session(region_name="sandbox", **KEYS)

@@ -18,7 +18,7 @@ from botocore.config import Config
 from conftest import HIT_ARGS, epoch_ms
 from qualification_helpers import make_type, requirement
 
-from pytest_mturk.doors import _bootstrap, interception
+from pytest_mturk.doors.botocore import bootstrap, hooks
 
 
 def containers(value: Any) -> Iterator[dict[str, Any] | list[Any]]:
@@ -198,6 +198,6 @@ def test_sessions_made_once_the_hook_is_loaded_carry_its_handlers(mturk, boto_se
     import botocore.handlers
 
     builtin = botocore.handlers.BUILTIN_HANDLERS
-    assert (_bootstrap.CALL_EVENT, interception.before_call) in builtin
-    assert (_bootstrap.CALL_EVENT, _bootstrap.before_call) not in builtin
-    assert sum(_bootstrap.is_ours(entry) for entry in builtin) == len(_bootstrap.ENTRIES)
+    assert (bootstrap.CALL_EVENT, hooks.before_call) in builtin
+    assert (bootstrap.CALL_EVENT, bootstrap.before_call) not in builtin
+    assert sum(bootstrap.is_ours(entry) for entry in builtin) == len(bootstrap.ENTRIES)

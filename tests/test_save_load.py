@@ -34,7 +34,7 @@ import pytest_mturk
 from pytest_mturk import Simulator, StateFileError, UsageError, WorkerActionError, mturk_sim
 from pytest_mturk.core.clock import Clock, Scheduler
 from pytest_mturk.core.ids import IdGenerator
-from pytest_mturk.doors import interception
+from pytest_mturk.doors import stack
 from pytest_mturk.faces import persist
 from pytest_mturk.faces.persist import format as saved_format
 
@@ -375,7 +375,7 @@ def _write(tmp_path: Path, content: Any) -> Path:
 
 
 def _refused(path: Path, *fragments: str) -> None:
-    active, unstarted = interception.active(), len(pytest_mturk.doors._bootstrap.unstarted)
+    active, unstarted = stack.active(), len(pytest_mturk.doors.stack.unstarted)
     with pytest.raises(StateFileError) as info:
         Simulator(load=path)
     message = str(info.value)
@@ -385,8 +385,8 @@ def _refused(path: Path, *fragments: str) -> None:
         assert fragment in message
     assert isinstance(info.value, UsageError)
     # Nothing half-loaded: no simulator made, none started.
-    assert interception.active() is active
-    assert len(pytest_mturk.doors._bootstrap.unstarted) == unstarted
+    assert stack.active() is active
+    assert len(pytest_mturk.doors.stack.unstarted) == unstarted
 
 
 def test_a_file_that_is_not_json_is_refused(tmp_path):
@@ -769,7 +769,7 @@ def test_the_time_freezegun_gave_is_the_time_saved(tmp_path):
 
 def test_the_simulator_of_a_test_is_found_without_the_service_knowing_it(mturk):
     assert pytest_mturk.current() is mturk
-    assert interception.active() is mturk._service
+    assert stack.active() is mturk._service
     assert not hasattr(mturk._service, "simulator")
 
 

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from pytest_mturk import mturk_sim
 from pytest_mturk.core import catalogue
 from pytest_mturk.core.wire import epoch_ms, error_json, to_wire_json
-from pytest_mturk.doors import replies
+from pytest_mturk.doors.botocore import replies
 from pytest_mturk.operations import shapes
 
 LOCALE = "00000000000000000071"

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from ..core.errors import UsageError
-from ..doors import interception
+from ..doors import stack
 
 
 class SimulatorLike(Protocol):
@@ -277,7 +277,7 @@ def _wrap_test(cls: type, func: Any, kind: Any) -> Any:
 
 
 def _set_up_or_fresh(cls: type) -> Any:
-    owner = interception.active_owner()
+    owner = stack.active_owner()
     if owner is not None and owner in _set_up:
         return contextlib.nullcontext(owner)
     return _fresh_for(cls)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, ParamSpec, TypeVar, overload
 
 from ..core.errors import UsageError
-from ..doors import interception
+from ..doors import stack
 from .settings import SimulatorSettings
 from .simulator import Simulator
 
@@ -65,7 +65,7 @@ def mturk_sim(
 
 def current() -> Simulator | None:
     """The innermost active simulator, if any (see :func:`active_simulator`)."""
-    owner = interception.active_owner()
+    owner = stack.active_owner()
     return owner if isinstance(owner, Simulator) else None
 
 

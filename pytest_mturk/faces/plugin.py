@@ -124,9 +124,9 @@ def _run_wide(config: pytest.Config) -> Simulator:
     # Without the flag it is only ever active around broader-scoped fixtures: while
     # it waits, a test that uses no simulator must still reach botocore, which an
     # unstarted simulator would refuse.
-    from ..doors import _bootstrap
+    from ..doors import stack
 
-    _bootstrap.unstarted.discard(simulator)
+    stack.unstarted.discard(simulator)
     config.stash[_SESSION_KEY] = simulator
     return simulator
 
@@ -273,7 +273,7 @@ def pytest_fixture_setup(
     if fixturedef.scope == "function" or item is None or not _simulated(item):
         yield
         return
-    from ..doors import interception
+    from ..doors import stack
 
     try:
         run = _run_wide(request.config)
@@ -281,15 +281,15 @@ def pytest_fixture_setup(
         _refuse(str(exc))
     service = run._core()
     # Finalizers run last-added first: this one after the fixture's own teardown...
-    fixturedef.addfinalizer(lambda: interception.pop(service))
-    interception.push(service, run)
+    fixturedef.addfinalizer(lambda: stack.pop(service))
+    stack.push(service, run)
     try:
         yield
     finally:
-        interception.pop(service)
+        stack.pop(service)
     # ... and this one before it, which the fixture registered meanwhile. So its
     # teardown is simulated too, even when it runs after a test that uses no simulator.
-    fixturedef.addfinalizer(lambda: interception.push(service, run))
+    fixturedef.addfinalizer(lambda: stack.push(service, run))
 
 
 def _finish(node: pytest.Item) -> None:

@@ -22,7 +22,7 @@ from ..core.clock import EPOCH, epoch_ms, to_ms, wall_time
 from ..core.dispatch import dispatch
 from ..core.errors import UsageError
 from ..core.model import Environment
-from ..doors import _bootstrap
+from ..doors import stack
 from .simulator import Simulator
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class Journal(Protocol):
 def _served(simulator: Simulator) -> None:
     # A served simulator is in use though never started (it answers HTTP, not the
     # process's boto3 calls): the check for a simulator forgotten unstarted skips it.
-    _bootstrap.unstarted.discard(simulator)
+    stack.unstarted.discard(simulator)
 
 
 def _from_ms(value: int) -> _dt.datetime:

@@ -14,7 +14,7 @@ from ..core.errors import InternalError, UsageError
 from ..core.model import Environment, LedgerEntry, Message
 from ..core.roster import Profile
 from ..core.service import Call, Event, Service
-from ..doors import _bootstrap, interception
+from ..doors import stack
 from ..rules.notifications.notify import Inbox, SentNotification
 from . import origins
 from .decorating import decorate
@@ -94,7 +94,7 @@ class Simulator:
         self._service = service
         self._workers = workers
         self._running = False
-        _bootstrap.unstarted.add(self)
+        stack.unstarted.add(self)
         # What the simulator shows, the faults it is told to make and its crowds, each
         # handed to an object of its own that holds the service.
         self._views = views = Views(service)
@@ -127,9 +127,9 @@ class Simulator:
 
     def start(self) -> Simulator:
         """Answer every boto3 ``mturk`` call in the process (until :meth:`stop`)."""
-        _bootstrap.unstarted.discard(self)
+        stack.unstarted.discard(self)
         if not self._running:
-            interception.push(self._service, self)
+            stack.push(self._service, self)
             self._running = True
         return self
 
@@ -141,7 +141,7 @@ class Simulator:
         """Stop answering calls; raise :class:`InternalError` if the simulator caught
         an exception in its own machinery meanwhile (a bug of pytest-mturk's)."""
         if self._running:
-            interception.pop(self._service)
+            stack.pop(self._service)
             self._running = False
             caught = self._service.internal_errors
             if caught:
@@ -172,7 +172,7 @@ class Simulator:
         """Decorate ``func`` so that each call runs against a fresh simulator
         (reach it with :func:`active_simulator`); decorate a test class so that each
         of its tests does (see :mod:`pytest_mturk.faces.decorating`)."""
-        _bootstrap.unstarted.discard(self)  # this one only holds the settings
+        stack.unstarted.discard(self)  # this one only holds the settings
         decorated: Callable[P, R] = decorate(func, self._fresh)
         return decorated
 

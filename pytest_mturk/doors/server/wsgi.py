@@ -28,11 +28,9 @@ from ...core.clock import wall_time
 from ...core.dispatch import service_model
 from ...core.errors import ServiceError, UsageError
 from ...core.model import Environment
-from ...core.protocol import read_request
+from ...core.protocol import read_request, signed_key, wire_headers
 from ...core.wire import error_json
-from ..callers import signed_key
 from ..pages import answer as worker_page
-from ..replies import wire_headers
 
 if TYPE_CHECKING:
     from ...core.dispatch import Outcome

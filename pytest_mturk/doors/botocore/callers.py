@@ -15,24 +15,11 @@ import botocore
 from botocore.credentials import Credentials, RefreshableCredentials
 from botocore.exceptions import NoCredentialsError
 
-from .process import AsyncFallbackCredentials, FallbackCredentials
+from . import private
+from .credentials import AsyncFallbackCredentials, FallbackCredentials
 
 if TYPE_CHECKING:
-    from ..core.service import Service
-
-
-def signed_key(authorization: str | bytes | None) -> Any:
-    """The access key a SigV4 ``Authorization`` header names (``botocore.UNSIGNED``
-    without one; ``""`` when it names none).
-
-    The signature itself is not checked: the simulator knows no secret keys.
-    """
-    if isinstance(authorization, bytes):
-        authorization = authorization.decode("ascii", "replace")
-    if not authorization:
-        return botocore.UNSIGNED
-    _, _, rest = authorization.partition("Credential=")
-    return rest.split("/", 1)[0].strip()
+    from ...core.service import Service
 
 
 # Where a call let through to before_send (a fault is scheduled) keeps its caller.
@@ -48,7 +35,7 @@ def caller(service: Service, request_signer: Any) -> Any:
     for keys with no secret. Raises botocore's ``NoCredentialsError`` where
     botocore's signer would.
     """
-    credentials = getattr(request_signer, "_credentials", None)
+    credentials = private.signer_credentials(request_signer)
     if credentials is None:
         if getattr(request_signer, "signature_version", None) is botocore.UNSIGNED:
             return botocore.UNSIGNED
@@ -64,7 +51,7 @@ def caller(service: Service, request_signer: Any) -> Any:
     elif isinstance(credentials, RefreshableCredentials):
         # Their access_key property refreshes expired or deferred credentials
         # (an STS or metadata request): look at the keys they already hold.
-        key, secret = credentials._access_key, credentials._secret_key
+        key, secret = private.held_keys(credentials)
         if key is None and secret is None:
             return None
     elif isinstance(credentials, Credentials):

@@ -4,13 +4,15 @@ pytest imports the plugin at start-up, long before most suites touch boto3;
 importing botocore then would make every ``pytest`` run slower. So this module
 imports nothing heavy. It puts small trampolines into botocore's built-in
 handlers -- at once if ``botocore.handlers`` is already imported, otherwise the
-moment it is -- and the trampolines hand over to :mod:`pytest_mturk.doors.botocore.hooks`
-only while a simulator is active (starting one imports it). One of them gives
-every synchronous ``mturk`` client class :class:`SimulatedCalls`, the entry of
-the short way (see :mod:`pytest_mturk.doors.botocore.short_way`). At the same moment it
-registers a botocore session initializer that gives every new session the
-simulator's fallback credentials and region (:mod:`pytest_mturk.doors.botocore.credentials`),
-which step aside while no simulator is active.
+moment it is -- and the trampolines hand over to
+:mod:`pytest_mturk.doors.botocore.hooks` only while a simulator is active
+(starting one imports it: see :func:`pytest_mturk.doors.stack.when`). One of them
+gives every synchronous ``mturk`` client class :class:`SimulatedCalls`, the entry
+of the short way (see :mod:`pytest_mturk.doors.botocore.short_way`). At the same
+moment it registers a botocore session initializer that gives every new session
+the simulator's fallback credentials and region
+(:mod:`pytest_mturk.doors.botocore.credentials`), which step aside while no
+simulator is active.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ import contextlib
 import importlib.abc
 import importlib.machinery
 import sys
-import weakref
 from types import ModuleType
 from typing import Any
 
-from .stack import active
+from .. import stack
+from ..stack import refuse_if_unstarted, services
 
 PARAMS_EVENT = "before-parameter-build.mturk"
 CALL_EVENT = "before-call.mturk"
@@ -35,40 +37,17 @@ PARAMS_KEY = "pytest_mturk.params"
 
 _handlers: Any = None  # pytest_mturk.doors.botocore.hooks, once a simulator has started
 
-# Simulators made but never started (``sim = mturk_sim()`` without ``with`` or
-# ``start()``): while one exists and none is active, a call is refused rather
-# than let through to the network.
-unstarted: weakref.WeakSet[Any] = weakref.WeakSet()
-
-
-def refuse_if_unstarted() -> None:
-    """Raise :class:`~pytest_mturk.UsageError` if a simulator was made but never started."""
-    if unstarted:
-        # A simulator dropped without being started lingers until the garbage
-        # collector breaks its reference cycles: only a live one counts.
-        import gc
-
-        gc.collect()
-    if unstarted:
-        from ..core.errors import UsageError
-
-        raise UsageError(
-            "An MTurk call was made while no simulator is active, but a simulator was made "
-            "and never started: use `with mturk_sim() as sim:` (or call `sim.start()`). "
-            "The call was not sent."
-        )
-
 
 def keep_params(params: Any = None, context: Any = None, **kwargs: Any) -> None:
     """botocore ``before-parameter-build.mturk``: keep the call's parameters for
     ``before_call``, which can then skip decoding the JSON botocore made of them."""
-    if active and context is not None:
+    if services and context is not None:
         context[PARAMS_KEY] = params
 
 
 def before_call(**kwargs: Any) -> Any:
     """botocore ``before-call.mturk``: answer the call if a simulator is active."""
-    if not active:
+    if not services:
         refuse_if_unstarted()
         return None
     return _handlers.before_call(**kwargs)
@@ -76,7 +55,7 @@ def before_call(**kwargs: Any) -> Any:
 
 def before_send(**kwargs: Any) -> Any:
     """botocore ``before-send.mturk``: answer requests that went on to be sent (faults)."""
-    if not active:
+    if not services:
         return None
     return _handlers.before_send(**kwargs)
 
@@ -84,17 +63,19 @@ def before_send(**kwargs: Any) -> Any:
 class SimulatedCalls:
     """Given to every synchronous ``mturk`` client class: while a simulator is active,
     a call is answered without building the HTTP request botocore would never send
-    (:mod:`pytest_mturk.doors.botocore.short_way` says when that changes nothing a user can see),
-    and otherwise goes botocore's whole way, where the hooks answer it."""
+    (:mod:`pytest_mturk.doors.botocore.short_way` says when that changes nothing a user
+    can see), and otherwise goes botocore's whole way, where the hooks answer it."""
 
     __slots__ = ()
 
     def _make_api_call(self, operation_name: str, api_params: Any) -> Any:
-        if active and _handlers is not None:
+        if services and _handlers is not None:
             answered = _handlers.fast_call(self, operation_name, api_params)
             if answered is not None:
                 return answered
-        return super()._make_api_call(operation_name, api_params)  # type: ignore[misc]
+        from . import private  # not at pytest's start-up: no client exists then
+
+        return private.next_api_call(self, SimulatedCalls)(operation_name, api_params)
 
 
 def add_simulated_calls(base_classes: Any = None, **kwargs: Any) -> None:
@@ -118,7 +99,7 @@ ENTRIES = (
 
 
 def attach(handlers: ModuleType) -> None:
-    """Hand over to ``handlers`` (the interception module, now imported).
+    """Hand over to ``handlers`` (the hooks module, now imported).
 
     Sessions made from now on are given its handlers directly, one call less
     per request; sessions made before keep the trampolines, which reach it too.
@@ -154,9 +135,9 @@ def is_ours(entry: Any) -> bool:
 
 def prepare_session(session: Any) -> None:
     """botocore session initializer: the fallback credentials and region, for later."""
-    from . import process  # botocore.session is loaded by now, so this costs little
+    from . import credentials  # botocore.session is loaded by now, so this costs little
 
-    process.prepare(session)
+    credentials.prepare(session)
 
 
 def _add_entries(handlers_module: Any) -> None:
@@ -181,10 +162,12 @@ def register(target: Any) -> None:
     simulator's fallback credentials and region), a client is answered from
     now on. Registering twice is harmless.
     """
-    meta = getattr(target, "meta", None)
-    events = getattr(meta, "events", None)
-    if events is None or not hasattr(target, "_make_api_call"):
-        events = getattr(target, "_session", target)
+    from . import private  # not at pytest's start-up
+
+    if private.is_client(target):
+        events = target.meta.events
+    else:
+        events = private.botocore_session(target)
         prepare_session(events)
     for event, handler in entries():
         events.register(event, handler, unique_id=f"pytest-mturk:{event}")
@@ -222,4 +205,22 @@ def install() -> None:
         sys.meta_path.insert(0, _finder)
 
 
+# -- as simulators start and stop --------------------------------------------------------
+
+
+def _first_started() -> None:
+    from . import hooks  # the door's heavy part: importing it attaches it (see attach)
+
+    hooks.first_started()
+
+
+def _started(service: Any) -> None:
+    _handlers.started(service)
+
+
+def _last_stopped() -> None:
+    _handlers.last_stopped()
+
+
+stack.when(first_started=_first_started, started=_started, last_stopped=_last_stopped)
 install()

@@ -2,11 +2,11 @@
 
 A simulated call needs none of what botocore does to make an HTTP request:
 endpoint rules, serialisation, the user-agent string, signing. Every
-synchronous ``mturk`` client class is given
-:class:`~pytest_mturk.doors.botocore.bootstrap.SimulatedCalls` at its creation; while a
-simulator is active its calls ask :func:`plan` whether they may take the short way, and
-:func:`~pytest_mturk.doors.botocore.hooks.fast_call` answers them. A call takes the short
-way only when nothing a user could observe depends on the long one:
+synchronous ``mturk`` client class is given :class:`~.bootstrap.SimulatedCalls`
+at its creation; while a simulator is active its calls ask :func:`plan` whether
+they may take the short way, and :func:`~.hooks.fast_call` answers
+them. A call takes the short way only when nothing a user could observe
+depends on the long one:
 
 * the events it would emit (``provide-client-params``,
   ``before-parameter-build``, ``before-call``, ``after-call``) have only the
@@ -30,7 +30,7 @@ from botocore.history import get_global_history_recorder
 from botocore.retries.standard import RetryQuotaChecker
 from botocore.validate import ParamValidationDecorator
 
-from . import _bootstrap, bodies
+from . import bodies, bootstrap, private
 
 PLANS_KEY = "_pytest_mturk_plans"
 _history = get_global_history_recorder()
@@ -63,9 +63,8 @@ def _long(token: object) -> Plan:
 
 def plan(client: Any, name: str) -> Plan | None:
     """How ``client`` answers operation ``name`` on the short way; ``None``: the long way."""
-    try:
-        token = client.meta.events._emitter._lookup_cache
-    except AttributeError:
+    token = private.handlers_token(client.meta.events)
+    if token is None:
         return None  # an emitter of another kind: its handlers cannot be looked at
     plans: dict[str, Plan] | None = client.__dict__.get(PLANS_KEY)
     if plans is None:
@@ -73,16 +72,9 @@ def plan(client: Any, name: str) -> Plan | None:
     known = plans.get(name)
     if known is None or known.token is not token:
         known = plans[name] = _make_plan(client, name, token)
-    if known.operation is None or _history._enabled:
+    if known.operation is None or private.history_enabled(_history):
         return None
     return known
-
-
-def _handlers(events: Any, event: str) -> list[Any]:
-    alias = getattr(events, "_alias_event_name", None)
-    if alias is not None:
-        event = alias(event)
-    return list(events._emitter._handlers.prefix_search(event))
 
 
 def _function(handler: Any) -> Any:
@@ -92,19 +84,20 @@ def _function(handler: Any) -> Any:
 def _make_plan(client: Any, name: str, token: object) -> Plan:
     meta = client.meta
     # meta.config does not show the setting: the serializer does.
-    if not isinstance(getattr(client, "_serializer", None), ParamValidationDecorator):
+    if not isinstance(private.serializer(client), ParamValidationDecorator):
         return _long(token)
     model = meta.service_model.operation_model(name)
     service_id = meta.service_model.service_id.hyphenize()
     events = meta.events
+    handlers = private.registered_handlers
     try:
-        provide = _handlers(events, f"provide-client-params.{service_id}.{name}")
-        build = _handlers(events, f"before-parameter-build.{service_id}.{name}")
-        before = _handlers(events, f"before-call.{service_id}.{name}")
-        after = _handlers(events, f"after-call.{service_id}.{name}")
+        provide = handlers(events, f"provide-client-params.{service_id}.{name}")
+        build = handlers(events, f"before-parameter-build.{service_id}.{name}")
+        before = handlers(events, f"before-call.{service_id}.{name}")
+        after = handlers(events, f"after-call.{service_id}.{name}")
     except AttributeError:
         return _long(token)
-    ours = _bootstrap.hooks()
+    ours = bootstrap.hooks()
     if provide or not any(handler in ours for handler in before):
         return _long(token)
     parameter_hooks = []
@@ -127,25 +120,15 @@ def _make_plan(client: Any, name: str, token: object) -> Plan:
         return _long(token)
     return Plan(
         bodies.operation(model),
-        _endpoint(client, model),
+        private.endpoint_url(client, model),
         tuple(parameter_hooks),
         tuple(after),
         token,
     )
 
 
-def _endpoint(client: Any, model: Any) -> str:
-    """The client's endpoint URL: MTurk's endpoint rules depend on the client alone."""
-    resolve = getattr(client, "_resolve_endpoint_ruleset", None)
-    if resolve is None:
-        return str(client.meta.endpoint_url)
-    context = {"client_region": client.meta.region_name, "client_config": client.meta.config}
-    url, _, _ = resolve(model, {}, context)
-    return str(url)
-
-
 _IDEMPOTENCY_TOKEN = getattr(botocore.handlers, "generate_idempotent_uuid", None)
-_VALIDATION_MODE = getattr(botocore.handlers, "_handle_request_validation_mode_member", None)
+_VALIDATION_MODE = private.validation_mode_handler()
 _HEADERS_ONLY = frozenset(
     handler
     for handler in (

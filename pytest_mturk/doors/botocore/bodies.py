@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..core.validation import validator_for
-from ..operations.shapes import Copier, copier
-from ._bootstrap import PARAMS_KEY
+from ...core.validation import validator_for
+from ...operations.shapes import Copier, copier
+from .bootstrap import PARAMS_KEY
 
 _SCALARS = frozenset((str, int, bool))
 # botocore's client-side check of a scalar member: its Python type, and its minimum.

@@ -1,4 +1,4 @@
-"""The process around the simulators: what botocore sessions find while one is active.
+"""Credentials and region: what botocore sessions find while a simulator is active.
 
 A CI job with no AWS set-up must just work, and a simulated call must never
 reach the network, whatever the user's AWS configuration. Nothing here writes
@@ -36,8 +36,9 @@ from typing import Any
 from botocore.configprovider import BaseProvider
 from botocore.credentials import CredentialProvider, Credentials
 
-from ..core.fallback import FALLBACK_KEYS
-from . import stack
+from ...core.fallback import FALLBACK_KEYS
+from .. import stack
+from . import private
 
 FALLBACK_REGION = "us-east-1"
 # Credential providers that ask the network for keys (ECS task role, EC2 instance role).
@@ -71,7 +72,7 @@ class AsyncFallbackCredentials(FallbackCredentials):
 
 def _fake_credentials_wanted() -> bool:
     try:
-        service = stack.active[-1]
+        service = stack.services[-1]
     except IndexError:
         return False
     return bool(service.settings.fake_credentials)
@@ -116,7 +117,7 @@ class _Offline(CredentialProvider):  # type: ignore[misc]
         self.CANONICAL_NAME = getattr(inner, "CANONICAL_NAME", None)
 
     def load(self) -> Any:
-        if stack.active:
+        if stack.services:
             return None
         return self.inner.load()
 
@@ -125,7 +126,7 @@ class _AsyncOffline(_Offline):
     """:class:`_Offline` for aiobotocore's resolver, whose network providers are coroutines."""
 
     async def load(self) -> Any:
-        if stack.active:
+        if stack.services:
             return None
         return await self.inner.load()
 
@@ -138,7 +139,7 @@ class _Region(BaseProvider):  # type: ignore[misc]
 
     def provide(self) -> Any:
         value = self.inner.provide() if self.inner is not None else None
-        if value is None and stack.active:
+        if value is None and stack.services:
             return FALLBACK_REGION
         return value
 
@@ -172,8 +173,7 @@ def prepare(session: Any) -> None:
     # The resolver is made lazily, when the first client needs credentials (it
     # uses that client's region and the profile set by then): wrap botocore's
     # own factory rather than making it now.
-    deferred = getattr(getattr(session, "_components", None), "_deferred", None)
-    factory = deferred.get("credential_provider") if isinstance(deferred, dict) else None
+    factory = private.deferred_component(session, "credential_provider")
     if factory is not None:
         session.lazy_register_component("credential_provider", lambda: _adapt(factory(), session))
     else:
@@ -195,5 +195,5 @@ def forget_fallback() -> None:
         sessions = list(_handed)
         _handed.clear()
     for session in sessions:
-        if isinstance(getattr(session, "_credentials", None), FallbackCredentials):
-            session._credentials = None
+        if isinstance(private.cached_credentials(session), FallbackCredentials):
+            private.forget_credentials(session)

@@ -39,7 +39,6 @@ so aiobotocore is never imported here.
 from __future__ import annotations
 
 import sys
-import threading
 from typing import TYPE_CHECKING, Any
 
 import botocore.handlers  # noqa: F401 - loaded before install() below hooks into it
@@ -47,94 +46,57 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 from botocore.validate import validate_parameters
 
-from ..core.dispatch import dispatch, refusal, service_model
-from ..core.errors import UsageError
-from ..core.model import Environment
-from . import _bootstrap, bodies, fast, guard, stack
-from .callers import CALLER_KEY, caller, signed_key
-from .process import forget_fallback
+from ...core.dispatch import dispatch, refusal, service_model
+from ...core.model import Environment
+from ...core.protocol import TARGET_PREFIX, signed_key, wire_headers
+from .. import stack
+from . import bodies, bootstrap, guard, private, short_way
+from .callers import CALLER_KEY, caller
+from .credentials import forget_fallback
 from .replies import (
     AsyncHTTPResponse,
     error_response,
     metadata,
     response_class,
     response_classes,
-    wire_headers,
     wire_response,
 )
 
 if TYPE_CHECKING:
-    from ..core.service import Service
+    from ...core.service import Service
 
-__all__ = ["active", "before_call", "before_send", "install", "pop", "push", "register"]
+__all__ = ["before_call", "before_send", "fast_call", "install", "register"]
 
-TARGET_PREFIX = "MTurkRequesterServiceV20170117."
-
-_active: list[Service] = stack.active
-_owners: list[Any] = stack.owners
-_active_lock = stack.active_lock
+# The active simulators' services, innermost last: the one stack every door reads.
+_services = stack.services
 
 
-def push(service: Service, owner: object = None) -> None:
-    """Make ``service`` the active simulator (until :func:`pop`); ``owner`` is the public
-    object that started it, which :func:`active_owner` gives while it is innermost.
+# -- as simulators start and stop (see pytest_mturk.doors.stack.when) ---------------------
 
-    Active simulators answer every thread of the process, so they all belong to the
-    thread that started the first of them: a start in another thread meanwhile is
-    refused with :class:`UsageError` rather than answering the other's calls.
-    """
-    with _active_lock:
-        here = threading.current_thread()
-        if not _active:
-            # boto3's default session may predate the import of pytest_mturk.
-            default = getattr(sys.modules.get("boto3"), "DEFAULT_SESSION", None)
-            if default is not None:
-                _bootstrap.register(default)
-            # Clients made before the import (or from sessions made before it) are
-            # reached when they call.
-            guard.install()
-            stack.thread = here
-        elif (first := stack.thread) is not None and first is not here:
-            raise UsageError(
-                f"A simulator is already active, started in thread {first.name!r}; another "
-                f"cannot start in thread {here.name!r} meanwhile. An active simulator answers "
-                "the MTurk calls of every thread in the process, so two at once would answer "
-                "each other's calls. Start simulators one after another, or nest them in one "
-                "thread; threads started under a simulator are answered by it."
-            )
-        _active.append(service)
-        _owners.append(owner)
+
+def first_started() -> None:
+    """The first simulator is starting: reach the sessions and clients that predate the
+    import of ``pytest_mturk``."""
+    # boto3's default session may predate the import of pytest_mturk.
+    default = getattr(sys.modules.get("boto3"), "DEFAULT_SESSION", None)
+    if default is not None:
+        bootstrap.register(default)
+    # Clients made before the import (or from sessions made before it) are reached when
+    # they call.
+    guard.install()
+
+
+def started(service: Service) -> None:
+    """A simulator has started."""
     if not service.settings.fake_credentials:
         # Sessions that cached the fallback keys under an outer simulator look again.
         forget_fallback()
 
 
-def pop(service: Service) -> None:
-    """Deactivate ``service``, wherever it is on the stack."""
-    with _active_lock:
-        for index in range(len(_active) - 1, -1, -1):
-            if _active[index] is service:
-                del _active[index]
-                del _owners[index]
-                if not _active:
-                    forget_fallback()  # the fallback keys must not outlive the simulation
-                    guard.uninstall()
-                    stack.thread = None
-                return
-
-
-def active() -> Service | None:
-    """The innermost active simulator's service, if any."""
-    try:
-        return _active[-1]
-    except IndexError:
-        return None
-
-
-def active_owner() -> Any:
-    """What started the innermost active service (see :func:`push`), if any."""
-    with _active_lock:
-        return _owners[-1] if _owners else None
+def last_stopped() -> None:
+    """The last simulator has stopped."""
+    forget_fallback()  # the fallback keys must not outlive the simulation
+    guard.uninstall()
 
 
 # -- a botocore call, as the service receives it ----------------------------------------
@@ -151,7 +113,7 @@ def _environment(url: str) -> Environment:
     return environment
 
 
-_served = stack.served
+_served = stack.served  # the one list of this process's HTTP servers
 
 
 def _is_served(url: str) -> bool:
@@ -178,9 +140,9 @@ def before_call(
 ) -> tuple[AWSResponse, dict[str, Any]] | None:
     """Answer one call before botocore signs or sends it."""
     try:
-        service = _active[-1]
+        service = _services[-1]
     except IndexError:
-        _bootstrap.refuse_if_unstarted()
+        stack.refuse_if_unstarted()
         return None
     if model is None or params is None:
         return None
@@ -231,12 +193,12 @@ def fast_call(client: Any, name: str, params: dict[str, Any]) -> dict[str, Any] 
     """Answer a client's call without the request botocore would build; ``None``: go the
     whole way (see :mod:`pytest_mturk.doors.botocore.short_way` for when)."""
     try:
-        service = _active[-1]
+        service = _services[-1]
     except IndexError:
         return None
     if service.faults and service.faults.get(name):
         return None
-    plan = fast.plan(client, name)
+    plan = short_way.plan(client, name)
     operation = plan.operation if plan is not None else None
     if plan is None or operation is None or (_served and _is_served(plan.url)):
         return None
@@ -252,9 +214,9 @@ def fast_call(client: Any, name: str, params: dict[str, Any]) -> dict[str, Any] 
         if operation.direct:
             body = bodies.copy_params(params)
         else:
-            request = client._serializer.serialize_to_request(params, model)
+            request = private.serializer(client).serialize_to_request(params, model)
             body = bodies.request_body(request["body"])
-    signer = client._request_signer
+    signer = private.request_signer(client)
     http, parsed = answer(service, operation, plan.url, body, caller(service, signer), signer)
     for hook in plan.after_hooks:
         hook(http_response=http, parsed=parsed, model=model, context={})
@@ -302,7 +264,7 @@ def _take_header(headers: Any, name: str) -> str | None:
 def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
     """Answer a request let through to be sent with the service's bytes, or fail it as scheduled."""
     try:
-        service = _active[-1]
+        service = _services[-1]
     except IndexError:
         return None
     # A session given the hooks twice (built in, and by register()) calls this
@@ -351,11 +313,11 @@ def before_send(request: Any = None, **kwargs: Any) -> AWSResponse | None:
 
 def install() -> None:
     """Make every botocore session created from now on carry the hooks (idempotent)."""
-    _bootstrap.attach(sys.modules[__name__])
-    _bootstrap.install()
+    bootstrap.attach(sys.modules[__name__])
+    bootstrap.install()
 
 
-register = _bootstrap.register
+register = bootstrap.register
 
 
 install()

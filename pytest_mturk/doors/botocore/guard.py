@@ -9,7 +9,7 @@ client without the hooks first gives the client the hooks (registered on its own
 events, as :func:`~pytest_mturk.doors.botocore.bootstrap.register` does), and is then
 answered like any other, on the short way where it may take it. Calls of other
 services pass straight through, after one comparison; clients that have the hooks
-(their class has :class:`~pytest_mturk.doors.botocore.bootstrap.SimulatedCalls`) too.
+(their class has :class:`~.bootstrap.SimulatedCalls`) too.
 
 aiobotocore's clients do not call ``BaseClient._make_api_call``: where aiobotocore
 is imported, its ``AioBaseClient._make_api_call`` gets the same wrapper, in its
@@ -27,7 +27,8 @@ from typing import Any
 
 from botocore.client import BaseClient
 
-from . import _bootstrap, stack
+from .. import stack
+from . import bootstrap, private
 
 # On a client that was given the hooks here.
 ADOPTED = "_pytest_mturk_adopted"
@@ -41,21 +42,21 @@ def _adopt(client: Any) -> None:
     """Give ``client`` the hooks, once."""
     state = client.__dict__
     if ADOPTED not in state:
-        _bootstrap.register(client)
+        bootstrap.register(client)
         state[ADOPTED] = True
 
 
 def _sync_guard(original: Any) -> Any:
-    simulated = _bootstrap.SimulatedCalls
+    simulated = bootstrap.SimulatedCalls
 
     def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
         if (
-            stack.active
-            and self._service_model.service_name == SERVICE
+            stack.services
+            and self.meta.service_model.service_name == SERVICE
             and not isinstance(self, simulated)
         ):
             _adopt(self)
-            answered = _bootstrap._handlers.fast_call(self, operation_name, api_params)
+            answered = bootstrap._handlers.fast_call(self, operation_name, api_params)
             if answered is not None:
                 return answered
         return original(self, operation_name, api_params)
@@ -65,7 +66,7 @@ def _sync_guard(original: Any) -> Any:
 
 def _async_guard(original: Any) -> Any:
     async def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
-        if stack.active and self._service_model.service_name == SERVICE:
+        if stack.services and self.meta.service_model.service_name == SERVICE:
             _adopt(self)  # aiobotocore's clients take botocore's whole way, with the hooks
         return await original(self, operation_name, api_params)
 
@@ -79,14 +80,14 @@ def install() -> None:
     targets: list[tuple[type, Any]] = [(BaseClient, _sync_guard)]
     aio = sys.modules.get("aiobotocore.client")
     aio_client = getattr(aio, "AioBaseClient", None)
-    if isinstance(aio_client, type) and "_make_api_call" in vars(aio_client):
+    if isinstance(aio_client, type) and private.own_api_call(aio_client) is not None:
         targets.append((aio_client, _async_guard))
     for cls, guard in targets:
-        original = vars(cls)["_make_api_call"]
+        original = private.own_api_call(cls)
         wrapper = guard(original)
         wrapper.__wrapped__ = original
-        wrapper.__qualname__ = f"{cls.__qualname__}._make_api_call"
-        setattr(cls, "_make_api_call", wrapper)  # noqa: B010
+        wrapper.__qualname__ = f"{cls.__qualname__}.{private.MAKE_API_CALL}"
+        private.set_api_call(cls, wrapper)
         _replaced.append((cls, wrapper, original))
 
 
@@ -94,8 +95,8 @@ def uninstall() -> None:
     """Put back what :func:`install` wrapped (the last simulator has stopped)."""
     while _replaced:
         cls, wrapper, original = _replaced.pop()
-        if vars(cls).get("_make_api_call") is wrapper:
-            setattr(cls, "_make_api_call", original)  # noqa: B010
+        if private.own_api_call(cls) is wrapper:
+            private.set_api_call(cls, original)
         # else: wrapped again since by someone else; ours stays there, passing calls on.
 
 

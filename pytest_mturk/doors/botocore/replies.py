@@ -16,40 +16,22 @@ from __future__ import annotations
 
 import datetime as _dt
 import inspect
-from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.awsrequest import AWSResponse, HeadersDict
 from botocore.utils import get_encoding_from_headers
 
-from ..core.errors import MODELED_ERRORS, ServiceError
-from ..core.model import Environment
-from ..core.wire import epoch_ms, error_json, to_wire_json
+from ...core.errors import MODELED_ERRORS, ServiceError
+from ...core.model import Environment
+from ...core.protocol import CONTENT_TYPE, date_header
+from ...core.wire import epoch_ms, error_json, to_wire_json
 
 if TYPE_CHECKING:
-    from ..core.service import Call
-
-CONTENT_TYPE = "application/x-amz-json-1.1"
-
-# The HTTP ``date`` header of the last answer: virtual time is frozen, so it
-# rarely changes. One tuple, swapped whole, so threads never see a torn pair.
-_last_date: tuple[_dt.datetime | None, str] = (None, "")
-
-
-def date_header(now: _dt.datetime) -> str:
-    """The HTTP ``date`` header of an answer given at ``now``."""
-    global _last_date
-    cached = _last_date
-    if cached[0] == now:
-        return cached[1]
-    text = format_datetime(now.replace(microsecond=0), usegmt=True)
-    _last_date = (now, text)
-    return text
+    from ...core.service import Call
 
 
 def metadata(request_id: str, status: int, now: _dt.datetime) -> dict[str, Any]:
     """The ``ResponseMetadata`` botocore adds to every parsed response."""
-    last = _last_date
     return {
         "RequestId": request_id,
         "HTTPStatusCode": status,
@@ -57,20 +39,9 @@ def metadata(request_id: str, status: int, now: _dt.datetime) -> dict[str, Any]:
         "HTTPHeaders": {
             "x-amzn-requestid": request_id,
             "content-type": CONTENT_TYPE,
-            "date": last[1] if last[0] == now else date_header(now),
+            "date": date_header(now),
         },
         "RetryAttempts": 0,
-    }
-
-
-def wire_headers(request_id: str, payload: bytes, now: _dt.datetime) -> dict[str, str]:
-    """The HTTP headers the service sends with ``payload`` (the request ID's header
-    spelled as the service spells it)."""
-    return {
-        "x-amzn-RequestId": request_id,
-        "content-type": CONTENT_TYPE,
-        "content-length": str(len(payload)),
-        "date": date_header(now),
     }
 
 
@@ -117,7 +88,8 @@ class HTTPResponse(AWSResponse):  # type: ignore[misc]
 
     ``AWSResponse`` builds a case-insensitive header dict up front, and the
     body is the service's JSON; almost no one reads either, so both are made
-    on first access.
+    on first access. Its ``__init__`` is not called, so nothing of its private
+    state is relied on: the body is kept here.
     """
 
     def __init__(
@@ -125,7 +97,7 @@ class HTTPResponse(AWSResponse):  # type: ignore[misc]
     ) -> None:
         self.url = url
         self.status_code = status
-        self._content = None
+        self._body: bytes | None = None
         self._plain_headers = headers
         self._headers: HeadersDict | None = None
         self._operation_model = operation_model
@@ -152,6 +124,13 @@ class HTTPResponse(AWSResponse):  # type: ignore[misc]
     def raw(self, value: Any) -> None:
         self._raw = value
 
+    @property
+    def content(self) -> bytes:
+        """The body as bytes, as ``AWSResponse.content`` reads it from ``raw``."""
+        if self._body is None:
+            self._body = b"".join(self.raw.stream()) or b""
+        return self._body
+
 
 class _AwaitableContent:
     """Makes a response's ``content`` and ``text`` awaitable, as aiobotocore reads them.
@@ -165,7 +144,8 @@ class _AwaitableContent:
         return self._read_content()
 
     async def _read_content(self) -> bytes:
-        content: bytes = AWSResponse.content.fget(self)
+        # The next class's reading: HTTPResponse's or botocore's AWSResponse's.
+        content: bytes = super().content  # type: ignore[misc]
         return content
 
     @property
