@@ -1,10 +1,11 @@
-"""The JSON 1.1 protocol around the service: a raw request read as an operation and its
-parameters, or refused the way the AWS request framework refuses it.
+"""Reading a service API request: the JSON 1.1 protocol around the service, a raw request
+read as an operation and its parameters, or refused the way the AWS request framework
+refuses it.
 
-A door that receives bytes (the HTTP server) asks :func:`read_request` what the request
-is before it can :func:`~pytest_mturk.core.dispatch.dispatch` it. A request the
-framework cannot read never reaches the service: it is neither recorded nor given a
-request ID from the simulator's seeded stream.
+The HTTP door asks :func:`read_request` what the bytes it received are before it can
+:func:`~pytest_mturk.core.dispatch.dispatch` them. A request the framework cannot read
+never reaches the service: it is neither recorded nor given a request ID from the
+simulator's seeded stream.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import catalogue
-from .errors import ServiceError
+from ...core import catalogue
+from ...core.errors import ServiceError
 
 __all__ = ["CONTENT_TYPE", "TARGET_PREFIX", "read_request"]
 
