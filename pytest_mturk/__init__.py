@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .doors.botocore.bootstrap import register as register_session
     from .faces.crowd import Behaviour, Crowd, Member, Population, Task, default_answer
     from .faces.entry import active_simulator, current, mturk_sim
-    from .faces.remote import ServerControl, ServerControlError
+    from .faces.server_control import ServerControl, ServerControlError
     from .faces.settings import SimulatorSettings
     from .faces.simulator import Simulator
     from .faces.threaded import ThreadedServer
@@ -44,8 +44,8 @@ _EXPORTS = {
     "InternalError": ("core.errors", "InternalError"),
     "Member": ("faces.crowd", "Member"),
     "Population": ("faces.crowd", "Population"),
-    "ServerControl": ("faces.remote", "ServerControl"),
-    "ServerControlError": ("faces.remote", "ServerControlError"),
+    "ServerControl": ("faces.server_control", "ServerControl"),
+    "ServerControlError": ("faces.server_control", "ServerControlError"),
     "SimulatedWorker": ("faces.worker", "SimulatedWorker"),
     "Simulator": ("faces.simulator", "Simulator"),
     "SimulatorSettings": ("faces.settings", "SimulatorSettings"),

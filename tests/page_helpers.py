@@ -8,8 +8,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from werkzeug.test import Client
 
-from pytest_mturk.doors.server import make_app
-from pytest_mturk.faces.serving import Backend
+from pytest_mturk.doors.http import make_app
+from pytest_mturk.faces.threaded import ServedSimulator
 
 WORKER = "A1B2C3D4E5F6G7"
 OTHER_WORKER = "A9Z8Y7X6W5V4U3"
@@ -44,7 +44,7 @@ class Browser:
     """A werkzeug test client of the pages, keeping its cookies, reading pages."""
 
     def __init__(self, simulator, **backend) -> None:
-        self.backend = Backend(simulator, shared=True, **backend)
+        self.backend = ServedSimulator(simulator).serve(shared=True, **backend)
         self.client = Client(make_app(self.backend))
 
     def sign_in(self, worker_id: str = WORKER, **profile) -> None:

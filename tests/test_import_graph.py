@@ -112,3 +112,80 @@ def test_a_cycle_would_be_found():
 
 def test_no_module_imports_itself_back():
     assert _cycles(_graph()) == []
+
+
+# Which layer may import which, at module top level (imports inside functions are made late on
+# purpose and are not counted). Each layer is a folder of the package; the doors are one layer
+# each, so one door never reaches into another except where a door hosts another (the HTTP door
+# serves the worker's pages). A layer may always import itself and `_version`.
+ALLOWED: dict[str, set[str]] = {
+    "top": {
+        "core",
+        "rules",
+        "operations",
+        "doors.stack",
+        "doors.botocore",
+        "doors.http",
+        "doors.pages",
+        "faces",
+    },
+    "faces": {"core", "rules", "operations", "doors.stack", "doors.http", "doors.pages"},
+    "doors.http": {"core", "rules", "operations", "doors.stack", "doors.pages"},
+    # The worker's pages are served by the HTTP door alone and act through its backend, whose
+    # type they name: one door in two folders.
+    "doors.pages": {"core", "rules", "operations", "doors.http"},
+    "doors.botocore": {"core", "rules", "operations", "doors.stack"},
+    "doors.stack": {"core"},
+    "operations": {"core", "rules"},
+    "rules": {"core"},
+    "core": set(),
+}
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")[1:]
+    if not parts or parts[0] in ("__main__",):
+        return "top"
+    if parts[0] == "_version":
+        return "version"
+    if parts[0] == "doors":
+        if len(parts) == 1:
+            return "doors.stack"  # the doors' package itself holds nothing but its docstring
+        return f"doors.{parts[1]}"
+    return parts[0]
+
+
+def _against_the_table(graph: dict[str, set[str]]) -> list[str]:
+    wrong = []
+    for module, targets in sorted(graph.items()):
+        here = _layer(module)
+        for target in sorted(targets):
+            there = _layer(target)
+            if there not in (here, "version") and there not in ALLOWED[here]:
+                wrong.append(f"{module} ({here}) imports {target} ({there})")
+    return wrong
+
+
+def test_every_module_belongs_to_a_layer_of_the_table():
+    layers = {_layer(module) for module in _graph()}
+
+    assert layers - {"version"} <= set(ALLOWED)
+    assert {"core", "rules", "operations", "faces", "doors.botocore", "doors.pages"} <= layers
+
+
+def test_imports_run_only_the_allowed_directions():
+    assert _against_the_table(_graph()) == []
+
+
+def test_a_wrong_direction_would_be_found():
+    graph = {
+        "pytest_mturk.core.model": {"pytest_mturk.faces.simulator"},
+        "pytest_mturk.doors.botocore.hooks": {"pytest_mturk.doors.pages.tasks"},
+        "pytest_mturk.rules.questions.checks": {"pytest_mturk.core.model"},
+    }
+
+    assert _against_the_table(graph) == [
+        "pytest_mturk.core.model (core) imports pytest_mturk.faces.simulator (faces)",
+        "pytest_mturk.doors.botocore.hooks (doors.botocore) imports "
+        "pytest_mturk.doors.pages.tasks (doors.pages)",
+    ]

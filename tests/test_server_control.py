@@ -9,7 +9,7 @@ from conftest import HIT_ARGS
 from server_helpers import client
 
 from pytest_mturk import ServerControl, ServerControlError, Simulator
-from pytest_mturk.faces import serving
+from pytest_mturk.doors.http import backend as http_backend
 from pytest_mturk.faces.threaded import ThreadServer
 
 WORKER = "A1B2C3D4E5F6G7"
@@ -128,7 +128,7 @@ def test_unknown_control_paths_get_404(control):
 
 def test_a_real_clock_follows_the_wall_clock(monkeypatch):
     wall = [dt.datetime(2030, 1, 1, 12, tzinfo=UTC)]
-    monkeypatch.setattr(serving, "wall_time", lambda: wall[0])
+    monkeypatch.setattr(http_backend, "wall_time", lambda: wall[0])
     simulator = Simulator(start="2026-01-01T00:00:00+00:00")
     with ThreadServer(simulator, shared=False, clock="real") as running:
         assert running.control.now() == "2026-01-01T00:00:00+00:00"

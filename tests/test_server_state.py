@@ -13,8 +13,8 @@ from server_helpers import ServerProcess, client
 
 from pytest_mturk import ServerControl, Simulator, StateFileError
 from pytest_mturk.core.model import Environment
-from pytest_mturk.faces.serving import Backend
-from pytest_mturk.faces.state_file import StateFile
+from pytest_mturk.doors.http import StateFile
+from pytest_mturk.faces.threaded import ServedSimulator, open_state
 
 WORKER = "A1B2C3D4E5F6G7"
 START = "2026-03-01T09:00:00+00:00"
@@ -88,14 +88,15 @@ def _release():
 
 
 def open_store(path, settings, **kwargs):
-    store, simulator = StateFile.open(path, settings, **kwargs)
-    OPENED.append(store)
-    return store, simulator
+    backend = open_state(path, settings, **kwargs)
+    OPENED.append(backend.journal)
+    return backend.journal, backend.face.simulator
 
 
 def open_backend(path, **kwargs):
-    store, simulator = open_store(path, {"seed": 2, "start": START}, **kwargs)
-    return store, Backend(simulator, journal=store)
+    backend = open_state(path, {"seed": 2, "start": START}, **kwargs)
+    OPENED.append(backend.journal)
+    return backend.journal, backend
 
 
 def create(backend, n=1):
@@ -146,7 +147,7 @@ def test_a_missing_or_foreign_journal_is_reported(tmp_path):
     _, backend = open_backend(path)
     create(backend)
     other, simulator = open_store(tmp_path / "other.json", {"seed": 3, "start": START})
-    create(Backend(simulator, journal=other), 2)
+    create(ServedSimulator(simulator).serve(journal=other), 2)
     shutil.copy(tmp_path / "other.json.journal", tmp_path / "state.json.journal")
     with pytest.raises(StateFileError, match="no journal of the snapshot"):
         open_store(path, {})
@@ -174,7 +175,7 @@ def test_a_crash_between_the_two_renames_of_a_snapshot_is_recovered(tmp_path):
     store, backend = open_backend(path)
     ids = create(backend, 2)
     old_journal = (tmp_path / "state.json.journal").read_bytes()
-    store.rebase(backend.simulator)
+    store.rebase(backend.snapshot())
     # As if the process died after the snapshot's rename, before the journal's.
     os.replace(tmp_path / "state.json.journal", tmp_path / "state.json.journal.next")
     (tmp_path / "state.json.journal").write_bytes(old_journal)
@@ -198,14 +199,12 @@ def test_a_restart_carries_on_with_the_same_ids(tmp_path):
     path = tmp_path / "state.json"
     _, backend = open_backend(path)
     create(backend, 2)
-    backend.act(
-        {"k": "worker", "w": WORKER, "a": "accept", "id": sorted(backend.simulator.hits)[0]}
-    )
+    backend.accept(WORKER, sorted(backend.face.simulator.hits)[0])
     backend.advance(dt.timedelta(minutes=5))
     _, again = open_backend(path)
     _, same = open_backend(tmp_path / "copy.json")
     create(same, 2)
-    same.act({"k": "worker", "w": WORKER, "a": "accept", "id": sorted(same.simulator.hits)[0]})
+    same.accept(WORKER, sorted(same.face.simulator.hits)[0])
     same.advance(dt.timedelta(minutes=5))
     assert create(again, 1) == create(same, 1)
 

@@ -12,7 +12,7 @@ from page_helpers import OTHER_WORKER, WORKER, Browser, refusal, text
 
 from pytest_mturk import Simulator, UsageError, parse_answers
 from pytest_mturk.doors.pages.accept_link import NO_MORE, NOT_QUALIFIED
-from pytest_mturk.faces.serving import apply
+from pytest_mturk.faces.threaded import ServedSimulator
 
 pytestmark = pytest.mark.usefixtures("mturk")
 
@@ -189,8 +189,9 @@ def test_the_accept_is_the_journaled_worker_action_and_replays(boto_session):
     assert (accepted["w"], accepted["id"]) == (WORKER, hit["HITId"])
     with Simulator(seed=5, start=start) as again:
         boto_session.client("mturk", region_name="sandbox").create_hit(**HIT_ARGS)
+        replaying = ServedSimulator(again).serve()
         for record in kept.records:
             with contextlib.suppress(UsageError):
-                apply(again, record)
+                replaying.replay(record)
         assert again.assignments[assignment_id].worker_id == WORKER
         assert snapshot(again) == snapshot(simulator)

@@ -16,7 +16,7 @@ from server_helpers import KEY, ServerProcess, client
 
 from pytest_mturk import Simulator, UsageError, parse_answers
 from pytest_mturk.core.model import Environment
-from pytest_mturk.faces.serving import apply
+from pytest_mturk.faces.threaded import ServedSimulator
 
 START = "2026-01-05T09:00:00Z"
 
@@ -61,9 +61,10 @@ def test_page_actions_are_journaled_and_replay_to_the_same_state():
     browser.post(f"/qualifications/{type_id}")
     assert {r.get("a") for r in kept.records} >= {"accept", "submit", "request"}
     again = Simulator(seed=4, start=START)
+    replaying = ServedSimulator(again).serve()
     for record in kept.records:
         with contextlib.suppress(UsageError):
-            apply(again, record)
+            replaying.replay(record)
     assert snapshot(again) == snapshot(simulator)
     assert again.assignments[assignment_id].answer == simulator.assignments[assignment_id].answer
 
@@ -83,8 +84,9 @@ def test_reading_the_pages_changes_nothing_the_journal_does_not_keep():
     assert browser.get("/qualifications").status_code == 200
     assert WORKER not in simulator.workers
     again = Simulator(seed=4, start=START)
+    replaying = ServedSimulator(again).serve()
     for record in kept.records:
-        apply(again, record)
+        replaying.replay(record)
     assert snapshot(again) == snapshot(simulator)
 
 

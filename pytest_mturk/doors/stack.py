@@ -34,7 +34,7 @@ owners: list[Any] = []
 lock = threading.Lock()
 # The thread that started the active simulators (None while none is active).
 thread: threading.Thread | None = None
-# The base URLs of HTTP servers running in this process (pytest_mturk.doors.server): a
+# The base URLs of HTTP servers running in this process (pytest_mturk.doors.http): a
 # client pointed at one is answered over HTTP, by the server, not in process.
 served: list[str] = []
 # Simulators made but never started (``sim = mturk_sim()`` without ``with`` or

@@ -83,21 +83,17 @@ def _settings(options: argparse.Namespace) -> dict[str, Any]:
 
 
 def serve(options: argparse.Namespace) -> int:
-    from .serving import Backend
     from .simulator import Simulator
-    from .threaded import server_door
+    from .threaded import ServedSimulator, open_state, server_door
 
     door = server_door()  # without the server extra, the UsageError main() prints
 
     settings = _settings(options)
-    journal = None
     if options.state is not None:
-        from .state_file import StateFile
-
-        journal, simulator = StateFile.open(options.state, settings, load=options.load)
+        backend = open_state(options.state, settings, load=options.load, clock=options.clock)
     else:
         simulator = Simulator(**settings, **({"load": options.load} if options.load else {}))
-    backend = Backend(simulator, clock=options.clock, journal=journal, settings=settings)
+        backend = ServedSimulator(simulator, settings).serve(clock=options.clock)
     for mapping in options.frame_origins:
         public, equals, local = mapping.partition("=")
         if not equals or not public or not local:
@@ -124,9 +120,7 @@ def serve(options: argparse.Namespace) -> int:
         pass
     finally:
         server.stop()
-        if journal is not None:
-            with backend.lock:
-                journal.close(backend.simulator)
+        backend.close()  # with --state, a last snapshot
     return 0
 
 

@@ -377,10 +377,16 @@ class Simulator:
     # -- for what serves this simulator --------------------------------------------
 
     def _core(self) -> Service:
-        """The service this simulator runs on, handed down to what opens a door onto it:
-        the HTTP server's backend (which hands it on to the worker pages and the control
-        API), the ``--state`` file, and the plugin (which activates the run-wide simulator
-        around broader-scoped fixtures and reports a failing test's calls)."""
+        """The service this simulator runs on, handed down to the plugin (which activates
+        the run-wide simulator around broader-scoped fixtures and reports a failing
+        test's calls); the HTTP door gets it from :meth:`_served`."""
+        return self._service
+
+    def _served(self) -> Service:
+        """The service, handed to the HTTP door that serves this simulator. A served
+        simulator is in use though never started (it answers HTTP, not the process's
+        boto3 calls): the check for a simulator forgotten unstarted skips it."""
+        stack.unstarted.discard(self)
         return self._service
 
     def _profiles(self) -> dict[str, Profile]:

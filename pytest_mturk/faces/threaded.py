@@ -3,18 +3,25 @@
 fixture's, which serves a test's simulator.
 
 Both serve what ``pytest-mturk serve`` serves, through the same code: the door's
-WSGI app and werkzeug's threaded server (:mod:`pytest_mturk.doors.server`), answered
-by a :class:`~.serving.Backend`. werkzeug, the ``server`` extra, is imported when a
-server is made, never before.
+WSGI app and werkzeug's threaded server (:mod:`pytest_mturk.doors.http`), answered
+by its backend, which holds the simulator's service and asks the rest of the
+simulator (its workers, its crowds, saving and starting again) of a
+:class:`ServedSimulator`; :func:`open_state` gives the backend of a simulation kept in
+a state file. werkzeug, the ``server`` extra, is imported when a server is made,
+never before.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import json
+import os
 import sys
+import tempfile
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..core.errors import UsageError
-from .serving import CLOCK_MODES, Backend
+from ..core.errors import InternalError, UsageError
 from .simulator import Simulator
 
 if sys.version_info >= (3, 11):
@@ -24,22 +31,24 @@ elif TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
 if TYPE_CHECKING:
-    from ..doors.server import RunningServer
-    from .remote import ServerControl
+    from ..core.roster import Profile
+    from ..core.service import Service
+    from ..doors.http import Backend, Face, RunningServer
+    from .server_control import ServerControl
     from .settings import SimulatorSettings
 
-__all__ = ["ThreadServer", "ThreadedServer", "server_door"]
+__all__ = ["ServedSimulator", "ThreadServer", "ThreadedServer", "open_state", "server_door"]
 
 LOOPBACK = "127.0.0.1"
 SERVER_EXTRA = "pip install 'pytest-mturk[server]'"
 
 
 def server_door() -> Any:
-    """The HTTP door (:mod:`pytest_mturk.doors.server`), imported now: it needs werkzeug,
+    """The HTTP door (:mod:`pytest_mturk.doors.http`), imported now: it needs werkzeug,
     the ``server`` extra, which the rest of the package never imports. Without it, a
     :class:`UsageError` that says so and what to install."""
     try:
-        from ..doors import server
+        from ..doors import http
     except ImportError as exc:
         if (exc.name or "").partition(".")[0] != "werkzeug":
             raise
@@ -47,7 +56,89 @@ def server_door() -> Any:
             f"The HTTP server needs the server extra (werkzeug 3.0 or later, which could "
             f"not be imported): {SERVER_EXTRA}."
         ) from None
-    return server
+    return http
+
+
+class ServedSimulator:
+    """A :class:`Simulator` as the HTTP door sees the face above it (its ``Face``): the
+    simulation it serves, beyond the service the door holds -- the workers' profiles,
+    the crowds that act as the clock moves, saving, and starting again (``settings``
+    are what a reset starts a fresh simulator with)."""
+
+    def __init__(self, simulator: Simulator, settings: Mapping[str, Any] | None = None) -> None:
+        self.settings = dict(settings or {})
+        self.simulator = simulator
+
+    def _serve(self, simulator: Simulator) -> Service:
+        self.simulator = simulator
+        return simulator._served()
+
+    def enlist(self, worker_id: str, profile: Mapping[str, Any]) -> Profile:
+        """The worker made (or their profile changed), as ``Simulator.worker`` does."""
+        return self.simulator.worker(worker_id, **profile).profile
+
+    def advance(self, delta: _dt.timedelta) -> _dt.datetime:
+        """``Simulator.advance``: the simulator's crowds act on the way."""
+        return self.simulator.advance(delta)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole simulation, as ``Simulator.save`` writes it."""
+        from . import persist
+        from .persist.schema import SaveProblem
+
+        simulator = self.simulator
+        try:
+            return persist.document(simulator._core(), simulator._profiles())
+        except SaveProblem as exc:
+            raise InternalError(
+                f"The simulator's state cannot be saved ({exc}): a bug in pytest-mturk, "
+                "please report it."
+            ) from exc
+
+    def reset(self, settings: Mapping[str, Any]) -> Service:
+        """A fresh simulator, made with the settings changed by ``settings``."""
+        changed = {**self.settings, **settings}
+        service = self._serve(Simulator(**changed))
+        self.settings = changed
+        return service
+
+    def load(self, document: Mapping[str, Any]) -> Service:
+        """A simulator loaded from ``document``, as ``Simulator(load=...)`` loads a file."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "state.json")
+            with open(path, "w", encoding="utf-8") as out:
+                json.dump(document, out)
+            return self._serve(Simulator(load=path))
+
+    def serve(self, *, clock: str = "frozen", journal: Any = None, shared: bool = False) -> Backend:
+        """The HTTP door's backend for this simulator: its service, handed down, with
+        this as the door's face. ``clock``, ``journal`` and ``shared`` are the
+        backend's (``pytest_mturk.doors.http.Backend``)."""
+        face: Face = self
+        backend: Backend = server_door().Backend(
+            self.simulator._served(), face, clock=clock, journal=journal, shared=shared
+        )
+        return backend
+
+
+def open_state(
+    path: str | os.PathLike[str],
+    settings: Mapping[str, Any],
+    *,
+    load: str | None = None,
+    clock: str = "frozen",
+    every: int | None = None,
+) -> Backend:
+    """The backend of the simulation kept in the state file at ``path`` (``--state``):
+    a new simulator made with ``settings`` (or from ``load``) if the file holds none
+    yet, else the one it kept, every acknowledged action replayed."""
+    door = server_door()
+    store = door.StateFile(path, every=every)
+    start = store.begin(load)
+    simulator = Simulator(**{**settings, **({"load": start} if start is not None else {})})
+    backend = ServedSimulator(simulator, settings).serve(clock=clock, journal=store)
+    store.recover(backend.replay, backend.snapshot)
+    return backend
 
 
 class ThreadedServer:
@@ -102,10 +193,11 @@ class ThreadedServer:
         log_requests: bool,
         settings: dict[str, Any],
     ) -> None:
-        if clock not in CLOCK_MODES:
-            raise UsageError(f"clock must be one of {', '.join(CLOCK_MODES)}, not {clock!r}.")
+        if clock not in door.CLOCK_MODES:
+            raise UsageError(f"clock must be one of {', '.join(door.CLOCK_MODES)}, not {clock!r}.")
         self._door = door
-        self.backend = Backend(simulator, clock=clock, shared=shared, settings=settings)
+        self._face = ServedSimulator(simulator, settings)
+        self.backend = self._face.serve(clock=clock, shared=shared)
         self.host = host
         self._port = port
         self._log_requests = log_requests
@@ -119,7 +211,7 @@ class ThreadedServer:
     @property
     def simulator(self) -> Simulator:
         """The simulator the server answers from."""
-        return self.backend.simulator
+        return self._face.simulator
 
     @property
     def running(self) -> bool:
@@ -169,7 +261,7 @@ class ThreadedServer:
             raise UsageError(
                 f"The server is already running at {self._running[0].url}; stop() it first."
             )
-        from .remote import ServerControl
+        from .server_control import ServerControl
 
         door = self._door
         app = door.make_app(self.backend)

@@ -43,10 +43,8 @@ def accept_random(ctx: Context, group_id: str) -> Response:
         if isinstance(choice, str):
             return _none_left(ctx, group_id, choice)
         try:
-            assignment_id = ctx.act(
-                {"k": "worker", "w": worker_id, "a": "accept", "id": choice.hit_id},
-                "Cannot accept this HIT",
-            )
+            with ctx.acting("Cannot accept this HIT") as backend:
+                assignment_id = backend.accept(worker_id, choice.hit_id)
         except PageRefusal:
             tried.add(choice.hit_id)  # taken since it was chosen: the next one
             continue

@@ -1,36 +1,41 @@
-"""What every worker page handler gets: the backend, the request, the signed-in worker."""
+"""What every worker page handler gets (the backend, the request, the signed-in worker),
+and how the pages answer as an area of the HTTP door (:func:`call`, :func:`refuse`,
+:func:`claims`; the door's route table lists the pages' routes)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from ...core.errors import UsageError
-from ...core.service import Service
 from . import html
 
-__all__ = ["COOKIE", "Backend", "Context", "PageRefusal"]
+if TYPE_CHECKING:
+    from ...core.service import Service
+    from ..http.backend import Backend
+
+__all__ = ["COOKIE", "Context", "PageRefusal", "call", "claims", "refuse", "well_formed"]
 
 T = TypeVar("T")
 COOKIE = "mturk_worker"
-
-
-class Backend(Protocol):
-    """What the pages need of the server's backend (``faces.serving.Backend``): to act
-    as a worker, and to read the service it serves (handed down by the backend, so the
-    pages need nothing above the core)."""
-
-    frame_origins: Mapping[str, str]
-
-    def act(self, record: dict[str, Any]) -> Any:
-        """Run one action (a worker's, as the control API's worker actions are)."""
-
-    def look(self, read: Callable[[Service], T]) -> T:
-        """Run ``read(service)`` in one transaction of the service, the clock caught up."""
+_WORKER_ID = re.compile(r"A[A-Z0-9]{1,63}")
+# Paths that are the worker site's even when no route matches them (a malformed ID):
+# refused by the pages, never passed on to the service API.
+PREFIXES = (
+    "/projects",
+    "/tasks",
+    "/worker",
+    "/mturk/",
+    "/dynamic/",
+    "/mturk-public/",
+    "/qualifications",
+)
 
 
 class PageRefusal(Exception):
@@ -67,10 +72,12 @@ class Context:
             )
         return self.worker_id
 
-    def act(self, record: dict[str, Any], title: str) -> Any:
-        """Run a worker's action; a refusal of it (the simulator's reason) is a 400 page."""
+    @contextlib.contextmanager
+    def acting(self, title: str) -> Iterator[Backend]:
+        """The backend, for a worker's action; a refusal of it (the simulator's reason)
+        is a 400 page titled ``title``."""
         try:
-            return self.backend.act(record)
+            yield self.backend
         except UsageError as refused:
             raise PageRefusal(400, title, str(refused)) from None
 
@@ -87,3 +94,44 @@ class Context:
 def see_other(location: str) -> Response:
     """The 303 after a form post: the browser GETs ``location``."""
     return redirect(location, 303)
+
+
+def well_formed(worker_id: str) -> bool:
+    """Whether ``worker_id`` is a worker ID the site takes (``^A[A-Z0-9]{1,63}$``)."""
+    return _WORKER_ID.fullmatch(worker_id) is not None
+
+
+def _worker_id(request: Request) -> str | None:
+    cookie = request.cookies.get(COOKIE) or ""
+    return cookie if well_formed(cookie) else None
+
+
+def call(
+    handler: Callable[..., Response], backend: Backend, request: Request, groups: tuple[str, ...]
+) -> Response:
+    """A page's answer: ``handler(context, *groups)``, its refusal shown as a page (or,
+    for a worker not signed in, the way to sign in)."""
+    worker_id = _worker_id(request)
+    try:
+        return handler(Context(backend, request, worker_id), *groups)
+    except PageRefusal as refused:
+        if refused.status == 401 and request.method != "POST":
+            return redirect(html.url("/worker", next=request.full_path.rstrip("?")), 303)
+        return html.refusal(refused.title, refused.message, worker_id, refused.status)
+    finally:
+        request.close()  # an uploaded file's temporary copy, if any
+
+
+def refuse(backend: Backend, request: Request, allowed: frozenset[str]) -> Response:
+    """A worker site's path no page answers (with ``allowed`` methods, or at all)."""
+    worker_id = _worker_id(request)
+    path = request.path
+    if allowed:
+        methods = ", ".join(sorted(allowed - {"HEAD"}))
+        return html.refusal("Method not allowed", f"{path} takes {methods}.", worker_id, 405)
+    return html.refusal("Not found", f"There is no page at {path}.", worker_id, 404)
+
+
+def claims(path: str) -> bool:
+    """Whether ``path`` is the worker site's."""
+    return path.startswith(PREFIXES) or path == "/mturk"

@@ -90,9 +90,8 @@ def request_page(ctx: Context, type_id: str) -> Response:
     if ctx.request.method != "POST":
         if qtype.test is None:
             return ctx.page(qtype.name, head + button_form(action, "Request Qualification"))
-        ctx.act(
-            {"k": "worker", "w": worker_id, "a": "test", "id": type_id}, "Cannot take this test"
-        )
+        with ctx.acting("Cannot take this test") as backend:
+            backend.start_test(worker_id, type_id)
         limit = (
             f"<p>You have {qtype.test_duration} seconds to answer.</p>"
             if qtype.test_duration
@@ -109,10 +108,8 @@ def request_page(ctx: Context, type_id: str) -> Response:
                 values.setdefault(name, []).append(value)
             shown = forms.render(qtype.test, action=action, values=values, problems=problems)
             return ctx.page(qtype.name, head + shown, 400)
-    record = ctx.act(
-        {"k": "worker", "w": worker_id, "a": "request", "id": type_id, "answers": answers},
-        "Cannot request this qualification",
-    )
+    with ctx.acting("Cannot request this qualification") as backend:
+        record = backend.request_qualification(worker_id, type_id, answers)
     if record.status.value == "Approved":
         outcome = f"Qualification granted, with the score {record.score}."
     else:

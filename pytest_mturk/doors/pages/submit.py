@@ -81,10 +81,8 @@ def external_submit(ctx: Context) -> Response:
             raise PageRefusal(400, "Cannot submit", " ".join(problems.values()))
     else:
         answers = form_answers(pairs)
-    ctx.act(
-        {"k": "worker", "w": worker_id, "a": "submit", "id": assignment_id, "answers": answers},
-        "Cannot submit",
-    )
+    with ctx.acting("Cannot submit") as backend:
+        backend.submit(worker_id, assignment_id, answers)
     following = tasks.next_step(ctx, worker_id, hit.hit_type.hit_group_id)
     return submitted(ctx, hit.hit_id, following)
 

@@ -262,9 +262,8 @@ def accept(ctx: Context, group_id: str) -> Response:
     found = ctx.look(lambda service: reads.hit(service, hit_id))
     if found is None or found[1].hit_type.hit_group_id != group_id:
         raise PageRefusal(404, "No HITs available", NONE_AVAILABLE)
-    assignment_id = ctx.act(
-        {"k": "worker", "w": worker_id, "a": "accept", "id": hit_id}, "Cannot accept this HIT"
-    )
+    with ctx.acting("Cannot accept this HIT") as backend:
+        assignment_id = backend.accept(worker_id, hit_id)
     return see_other(task_url(found[1], assignment_id))
 
 
@@ -327,16 +326,8 @@ def _submit_form(ctx: Context, hit: HIT, assignment: Assignment) -> Response:
         shown = forms.render(hit.question, action=action, values=values, problems=problems)
         return task_page(ctx, hit, assignment, shown, 400)
     worker_id = assignment.worker_id
-    ctx.act(
-        {
-            "k": "worker",
-            "w": worker_id,
-            "a": "submit",
-            "id": assignment.assignment_id,
-            "answers": answers,
-        },
-        "Cannot submit",
-    )
+    with ctx.acting("Cannot submit") as backend:
+        backend.submit(worker_id, assignment.assignment_id, answers)
     return see_other(next_step(ctx, worker_id, hit.hit_type.hit_group_id))
 
 
@@ -364,12 +355,10 @@ def task_page(
 
 def return_(ctx: Context, group_id: str, hit_id: str) -> Response:
     worker_id = ctx.need_worker()
-    assignment_id = ctx.field("assignment_id")
+    assignment_id = ctx.field("assignment_id") or ""
     held(ctx, hit_id, assignment_id)
-    ctx.act(
-        {"k": "worker", "w": worker_id, "a": "return", "id": assignment_id},
-        "Cannot return this HIT",
-    )
+    with ctx.acting("Cannot return this HIT") as backend:
+        backend.return_(worker_id, assignment_id)
     return see_other("/projects")
 
 

@@ -13,17 +13,12 @@ from werkzeug.wrappers import Response
 
 from ...core.roster import Profile
 from ...core.service import Service
-from .context import COOKIE, Context, PageRefusal, see_other
+from .context import COOKIE, Context, PageRefusal, see_other, well_formed
 from .html import esc
 
-__all__ = ["sign_in", "sign_out", "well_formed"]
+__all__ = ["sign_in", "sign_out"]
 
-_WORKER_ID = re.compile(r"A[A-Z0-9]{1,63}")
 _LOCALE = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
-
-
-def well_formed(worker_id: str) -> bool:
-    return _WORKER_ID.fullmatch(worker_id) is not None
 
 
 def _safe_next(target: str | None) -> str:
@@ -108,7 +103,8 @@ def sign_in(ctx: Context) -> Response:
     if problem:
         body = _form(ctx, worker_id, profile or {}, next_url, problem)
         return ctx.page("Sign in", body, 400)
-    ctx.act({"k": "worker", "w": worker_id, "profile": profile}, "Cannot sign in")
+    with ctx.acting("Cannot sign in") as backend:
+        backend.enlist(worker_id, profile)
     response = see_other(next_url)
     response.set_cookie(COOKIE, worker_id, httponly=True, samesite="Lax", path="/")
     return response

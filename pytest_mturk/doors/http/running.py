@@ -15,7 +15,8 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .. import stack
-from .wsgi import PRODUCTION_PATH, WSGIApp
+from .areas import PRODUCTION_PATH
+from .wsgi import WSGIApp
 
 __all__ = ["RunningServer"]
 

@@ -1,4 +1,6 @@
-"""A small Python client of the server's control API, for tests in other processes.
+"""``ServerControl``: a small Python client of a running server's control API (the API
+itself is the HTTP door's, :mod:`pytest_mturk.doors.http.control`), for tests in
+other processes.
 
 Only the standard library: a test driving a server started elsewhere (``pytest-mturk
 serve``, a docker-compose service) needs nothing else::

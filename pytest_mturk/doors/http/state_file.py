@@ -4,7 +4,7 @@ Two files:
 
 * ``FILE`` -- a snapshot, in ``sim.save()``'s format (``mturk_sim(load=FILE)`` reads it);
 * ``FILE.journal`` -- every action run since that snapshot (a service call, a worker's
-  action, a move of the clock; see :mod:`.serving`), one JSON line each, after a header
+  action, a move of the clock; see :mod:`.actions`), one JSON line each, after a header
   line naming the snapshot it follows by its SHA-256.
 
 An action is written and flushed to the operating system as it runs, in the order the
@@ -26,13 +26,11 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import StateFileError, UsageError
-from . import persist
-from .serving import apply, catch_up
-from .simulator import Simulator
+from ...core.errors import StateFileError, UsageError
 
 __all__ = ["StateFile"]
 
@@ -64,57 +62,55 @@ def _digest(data: bytes) -> str:
 class StateFile:
     """The snapshot and journal of one served simulation (see the module's docstring)."""
 
-    def __init__(self, path: str | os.PathLike[str], *, every: int = SNAPSHOT_EVERY) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, every: int | None = None) -> None:
         self.path = Path(path)
         self.journal_path = self.path.with_name(self.path.name + ".journal")
         self._partial = self.path.with_name(self.path.name + ".partial")
         self._next = self.path.with_name(self.path.name + ".journal.next")
-        self.every = every
+        # Actions between snapshots.
+        self.every = SNAPSHOT_EVERY if every is None else every
         self._file: Any = None
         self._seq = 0  # the number of the last action written
         self._since = 0  # actions written since the last snapshot
         self._synced = 0  # the number of the last action known to be on disk
         self._sync_lock = threading.Lock()
+        # The journal's actions still to replay (found by begin(), run by recover()).
+        self._pending: list[tuple[int, dict[str, Any]]] = []
 
     # -- starting -------------------------------------------------------------------
 
-    @classmethod
-    def open(
-        cls,
-        path: str | os.PathLike[str],
-        settings: dict[str, Any],
-        *,
-        load: str | None = None,
-        every: int = SNAPSHOT_EVERY,
-    ) -> tuple[StateFile, Simulator]:
-        """The state file at ``path`` and the simulator it holds: a new one made with
-        ``settings`` (or from ``load``) if there is none yet, else the one it kept,
-        every acknowledged action replayed."""
-        store = cls(path, every=every)
-        if not store.path.exists():
-            if store.journal_path.exists() or store._next.exists():
+    def begin(self, load: str | None = None) -> Path | str | None:
+        """What the simulation starts from: this state file's snapshot if it holds one
+        (its journal found and checked, to :meth:`recover` once the simulation is
+        made from it), else ``load`` (a file ``sim.save()`` wrote), else nothing (a new
+        simulation)."""
+        if not self.path.exists():
+            if self.journal_path.exists() or self._next.exists():
                 raise StateFileError(
-                    str(store.path), "its journal is there but the snapshot is missing"
+                    str(self.path), "its journal is there but the snapshot is missing"
                 )
-            simulator = Simulator(**{**settings, **({"load": load} if load else {})})
-        else:
-            if load is not None:
-                raise UsageError(
-                    f"{store.path} already holds a simulation: give --load only to start a "
-                    "new state file (or remove it to start again)."
-                )
-            simulator = store._recover(settings)
-        store.rebase(simulator)
-        return store, simulator
-
-    def _recover(self, settings: dict[str, Any]) -> Simulator:
+            return load
+        if load is not None:
+            raise UsageError(
+                f"{self.path} already holds a simulation: give --load only to start a "
+                "new state file (or remove it to start again)."
+            )
         self._partial.unlink(missing_ok=True)  # a snapshot never put in place
-        base = _digest(self.path.read_bytes())
-        lines = self._journal_for(base)
-        simulator = Simulator(**{**settings, "load": self.path})
-        for number, record in lines:
-            self._replay(simulator, number, record)
-        return simulator
+        self._pending = self._journal_for(_digest(self.path.read_bytes()))
+        return self.path
+
+    def recover(
+        self,
+        replay: Callable[[Mapping[str, Any]], Any],
+        snapshot: Callable[[], dict[str, Any]],
+    ) -> None:
+        """Run again, with ``replay`` (the backend's, on the simulation made from the
+        snapshot), every acknowledged action of the journal :meth:`begin` found, then
+        keep the state ``snapshot()`` gives as the new snapshot."""
+        pending, self._pending = self._pending, []
+        for number, record in pending:
+            self._replay(replay, number, record)
+        self.rebase(snapshot())
 
     def _journal_for(self, base: str) -> list[tuple[int, dict[str, Any]]]:
         """The actions of the journal that follows the snapshot whose digest is ``base``."""
@@ -163,10 +159,11 @@ class StateFile:
             raise StateFileError(name, "actions are missing from it (their numbers skip)")
         return found
 
-    def _replay(self, simulator: Simulator, number: int, record: dict[str, Any]) -> None:
-        catch_up(simulator, record["t"])
+    def _replay(
+        self, replay: Callable[[Mapping[str, Any]], Any], number: int, record: dict[str, Any]
+    ) -> None:
         try:
-            result = apply(simulator, record)
+            result = replay(record)
         except UsageError:
             return  # it was refused when it ran, too
         kept = record.get("r")
@@ -209,11 +206,11 @@ class StateFile:
             os.fsync(self._file.fileno())
             self._synced = max(self._synced, written)
 
-    def rebase(self, simulator: Simulator) -> None:
-        """Write ``simulator``'s whole state as the new snapshot, with an empty journal
-        (the caller holds the server's lock, or is alone)."""
-        doc = persist.document(simulator._core(), simulator._profiles())
-        data = (json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    def rebase(self, document: dict[str, Any]) -> None:
+        """Write ``document`` (the simulation's whole state, as ``sim.save()`` writes it)
+        as the new snapshot, with an empty journal (the caller holds the server's lock,
+        or is alone)."""
+        data = (json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
         header = {"format": JOURNAL, "version": VERSION, "base": _digest(data), "after": self._seq}
         _write_synced(self._partial, data)
         _write_synced(self._next, (json.dumps(header) + "\n").encode("utf-8"))
@@ -228,9 +225,9 @@ class StateFile:
             self._synced = self._seq
         self._since = 0
 
-    def close(self, simulator: Simulator) -> None:
-        """A clean stop: a last snapshot, and the journal closed."""
-        self.rebase(simulator)
+    def close(self, document: dict[str, Any]) -> None:
+        """A clean stop: a last snapshot (``document``), and the journal closed."""
+        self.rebase(document)
         self.release()
 
     def release(self) -> None:

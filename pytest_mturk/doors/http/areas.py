@@ -1,0 +1,61 @@
+"""What a route of the HTTP door is: a path, its methods, its handler, and its area.
+
+The server answers three areas -- the service API (JSON 1.1), the control API (JSON)
+and the worker pages (HTML) -- each of which calls its handlers in its own way and
+refuses in its own words what it has no route for. :mod:`.routes` lists every route of
+all three in one table.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Request, Response
+
+if TYPE_CHECKING:
+    from .backend import Backend
+
+__all__ = ["CONTROL_PREFIX", "PRODUCTION_PATH", "Area", "Route", "json_response"]
+
+PRODUCTION_PATH = "/production/"
+CONTROL_PREFIX = "/_mturk/"
+
+# A route's handler, as its area calls it (each area's own signature).
+Handler = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Area:
+    """One area of the server.
+
+    ``call(handler, backend, request, groups)`` answers a request its route matched
+    (``groups`` the path's matched groups); ``refuse(backend, request, allowed)``
+    answers one it has no route for (``allowed``: the methods its path takes, empty
+    if no route has that path); ``claims(path)`` says whether a path is the area's,
+    so that a path no route has is refused by the area it belongs to.
+    """
+
+    name: str
+    call: Callable[[Handler, Backend, Request, tuple[str, ...]], Response]
+    refuse: Callable[[Backend, Request, frozenset[str]], Response]
+    claims: Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Route:
+    """``methods`` at the paths ``pattern`` matches whole, answered by ``handler``."""
+
+    area: Area
+    pattern: re.Pattern[str]
+    methods: frozenset[str]
+    handler: Handler
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    """``data`` as a JSON answer (the control API's, and the door's own refusals)."""
+    text = json.dumps(data, ensure_ascii=False, default=str, indent=None)
+    return Response(text.encode("utf-8"), status, content_type="application/json")

@@ -1,0 +1,100 @@
+"""Every route the HTTP door answers, in one table: the service API, the control API and
+the worker pages (``docs/server.md`` and ``docs/worker-pages.md`` describe them).
+
+:func:`answer` finds a request's route: the first whose pattern matches the whole
+path and takes the request's method. A path some route has, asked with another
+method, is refused by that route's area; a path no route has, by the area it belongs
+to (the control API's are below ``/_mturk/``, the worker site's below its prefixes);
+any other gets the door's own 404.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from werkzeug.wrappers import Request, Response
+
+from ..pages import accept_link, context, frames, qualifications, submit, tasks, workers
+from . import control, service_api
+from .areas import CONTROL_PREFIX, PRODUCTION_PATH, Area, Handler, Route, json_response
+
+if TYPE_CHECKING:
+    from .backend import Backend
+
+__all__ = ["PAGES", "ROUTES", "answer"]
+
+PAGES = Area("worker pages", context.call, context.refuse, context.claims)
+SERVICE, CONTROL = service_api.AREA, control.AREA
+
+GET, POST, BOTH = (
+    frozenset({"GET", "HEAD"}),
+    frozenset({"POST"}),
+    frozenset({"GET", "HEAD", "POST"}),
+)
+ONLY_GET = frozenset({"GET"})  # the control API's reads, and a link that changes state
+_ID = r"([A-Z0-9]{1,64})"
+_C = re.escape(CONTROL_PREFIX.rstrip("/"))
+
+
+def _route(area: Area, pattern: str, methods: frozenset[str], handler: Handler) -> Route:
+    return Route(area, re.compile(pattern), methods, handler)
+
+
+ROUTES: tuple[Route, ...] = (
+    # The service API: JSON 1.1, each world at its own path.
+    _route(SERVICE, r"/", POST, service_api.sandbox),
+    _route(SERVICE, re.escape(PRODUCTION_PATH) + "?", POST, service_api.production),
+    # The control API: JSON in, JSON out.
+    _route(CONTROL, rf"{_C}/*", ONLY_GET, control.info),
+    _route(CONTROL, rf"{_C}/+clock/*", ONLY_GET, control.clock),
+    _route(CONTROL, rf"{_C}/+snapshot/*", ONLY_GET, control.snapshot),
+    _route(CONTROL, rf"{_C}/+({'|'.join(control.STATES)})/*", ONLY_GET, control.state),
+    _route(CONTROL, rf"{_C}/+snapshot/*", POST, control.load),
+    _route(CONTROL, rf"{_C}/+reset/*", POST, control.reset),
+    _route(CONTROL, rf"{_C}/+clock/advance/*", POST, control.advance),
+    _route(CONTROL, rf"{_C}/+workers/([^/]*)(?:/([^/]*))?/*", POST, control.worker),
+    # The worker pages: HTML.
+    _route(PAGES, r"/projects/?", GET, tasks.projects),
+    _route(PAGES, rf"/projects/{_ID}/tasks/?", GET, tasks.group_preview),
+    _route(PAGES, rf"/projects/{_ID}/tasks/accept", POST, tasks.accept),
+    _route(PAGES, rf"/projects/{_ID}/tasks/accept_random", ONLY_GET, accept_link.accept_random),
+    _route(PAGES, rf"/projects/{_ID}/tasks/{_ID}", BOTH, tasks.task),
+    _route(PAGES, rf"/projects/{_ID}/tasks/{_ID}/return", POST, tasks.return_),
+    _route(PAGES, r"/tasks/?", GET, tasks.queue),
+    _route(PAGES, r"/worker/?", BOTH, workers.sign_in),
+    _route(PAGES, r"/worker/sign-out", POST, workers.sign_out),
+    _route(PAGES, r"/mturk/preview", GET, submit.classic_preview),
+    _route(PAGES, r"/mturk/externalSubmit", BOTH, submit.external_submit),
+    _route(PAGES, r"/dynamic/hit", GET, submit.html_question),
+    _route(PAGES, re.escape(frames.HELPER_PATH), GET, submit.helper_script),
+    _route(PAGES, r"/qualifications/?", GET, qualifications.listing),
+    _route(PAGES, rf"/qualifications/{_ID}", BOTH, qualifications.request_page),
+)
+AREAS = (SERVICE, CONTROL, PAGES)
+
+
+def answer(backend: Backend, request: Request) -> Response:
+    """The response to ``request``: its route's, or its area's refusal."""
+    path, method = request.path, request.method
+    refusing: Area | None = None
+    allowed: frozenset[str] = frozenset()
+    for route in ROUTES:
+        match = route.pattern.fullmatch(path)
+        if match is None:
+            continue
+        if method in route.methods:
+            return route.area.call(route.handler, backend, request, match.groups())
+        refusing, allowed = route.area, allowed | route.methods
+    if refusing is None:
+        refusing = next((area for area in AREAS if area.claims(path)), None)
+    if refusing is not None:
+        return refusing.refuse(backend, request, allowed)
+    return json_response(
+        {
+            "error": "NotFound",
+            "message": f"Nothing at {path}: the sandbox is at /, production at "
+            f"{PRODUCTION_PATH}, the control API under {CONTROL_PREFIX}.",
+        },
+        404,
+    )
