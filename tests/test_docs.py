@@ -236,3 +236,60 @@ def test_the_site_lists_every_page() -> None:
         "not in the nav": sorted(pages - set(nav)),
         "missing": sorted(set(nav) - pages),
     }
+
+
+# -- docs/architecture.md: the folder tree and the paths it names -----------------------------
+
+ARCHITECTURE = ROOT / "docs" / "architecture.md"
+PACKAGE = ROOT / "pytest_mturk"
+TREE_ENTRY = re.compile(r"^((?:│   |    )*)[├└]── (\S+)")
+# A module's path as the page writes it (from the package, or with ``pytest_mturk/``), or a test's.
+MODULE_PATH = re.compile(
+    r"(?<![\w./-])((?:pytest_mturk/)?(?:core|rules|operations|doors|faces)/[\w/]*\.py|tests/\w+\.py)"
+)
+
+
+def _tree(text: str) -> set[str]:
+    """The paths the page's folder tree names (the ``text`` block under ``pytest_mturk/``),
+    relative to the package: a folder as ``a/b/``, a module as ``a/b/c.py``."""
+    block = re.search(r"^```text\npytest_mturk/\n(.*?)^```", text, re.S | re.M)
+    assert block is not None, "no folder tree of pytest_mturk/ in docs/architecture.md"
+    found: set[str] = set()
+    folders: list[str] = []
+    for line in block.group(1).splitlines():
+        entry = TREE_ENTRY.match(line)
+        assert entry is not None, f"not a line of the tree: {line!r}"
+        depth, name = len(entry.group(1)) // 4, entry.group(2)
+        assert depth <= len(folders), f"deeper than its folder: {line!r}"
+        del folders[depth:]
+        found.add("".join(folders) + name)
+        if name.endswith("/"):
+            folders.append(name)
+    return found
+
+
+def test_the_architecture_names_every_module_and_only_real_ones() -> None:
+    """The folder tree of docs/architecture.md is the package's, module for module (a
+    package's ``__init__.py`` is its folder's line), and every module or test path the page
+    writes (``doors/http/backend.py``, ``tests/test_import_graph.py``) exists."""
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    modules = {
+        path.relative_to(PACKAGE).as_posix().removesuffix("__init__.py") or "__init__.py"
+        for path in PACKAGE.rglob("*.py")
+    }
+    tree = _tree(text)
+    assert "doors/botocore/" in tree and len(tree) > 100  # the tree is read, folders and all
+    assert {
+        "missing from the tree": sorted(modules - tree),
+        "in the tree, not in the package": sorted(tree - modules),
+    } == {"missing from the tree": [], "in the tree, not in the package": []}
+    written = MODULE_PATH.findall(text)
+    assert len(written) > 20  # the scan finds the paths the page writes
+    absent = [
+        path
+        for path in written
+        if not (
+            ROOT / path if path.startswith(("tests/", "pytest_mturk/")) else PACKAGE / path
+        ).is_file()
+    ]
+    assert absent == [], f"docs/architecture.md names files that do not exist: {absent}"
