@@ -1,7 +1,7 @@
 """The one way into the simulated service: a request in, an answered call out.
 
-Every door (the botocore hook, its async variant and its fault path today; a
-server or worker pages later) turns what it receives into one
+Every door that makes a requester's call (the botocore hooks, sync and async, and
+their fault path; the HTTP door's service API) turns what it receives into one
 :func:`dispatch` call and turns the result back into its own objects. Every
 server-side rule is applied here, in the service's order:
 

@@ -7,8 +7,8 @@ same rules the operations use (the lifecycle, the qualifications' grants, the
 roster), so a worker's action and a requester's call never disagree about what a
 change does. A refusal is a :class:`~pytest_mturk.WorkerActionError` with the
 reason, and changes nothing. Every way a worker acts comes here: ``SimulatedWorker``,
-a crowd's workers, and the HTTP server's control API and worker pages (through the
-simulator's workers).
+a crowd's workers, and the HTTP door's control API and worker pages (through the
+backend's ``WorkerAction``; only making a worker goes through the face).
 
 A worker is named by their ID; ``profile`` is what their record in an environment
 is made with if they have none there yet.
