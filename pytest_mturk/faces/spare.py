@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..core.clock import Clock
-from ..core.containers import JDict
 from ..core.service import Service
 from ..doors import _bootstrap
 from . import origins
@@ -41,22 +40,26 @@ class Made:
 
 
 class Spare:
-    """At most one untouched service, kept for the next fresh simulator."""
+    """At most one untouched simulator's service, kept for the next fresh simulator."""
 
     def __init__(self) -> None:
-        self._kept: tuple[dict[str, Any], Service] | None = None
+        # What it was made as, and its simulator's attributes (its service, the views on
+        # it...), which the next simulator takes over.
+        self._kept: tuple[Made, dict[str, Any]] | None = None
 
     def fresh(self, settings: dict[str, Any]) -> Made:
-        """A fresh simulator with ``settings`` (inactive), the kept service's if its
+        """A fresh simulator with ``settings`` (inactive), on the kept service if its
         settings were the same, else newly built."""
         kept, self._kept = self._kept, None
-        if kept is not None and kept[0] == settings:
-            service = kept[1]
+        if kept is not None and kept[0].settings == settings:
+            made, attributes = kept
+            simulator = made.simulator = Simulator.__new__(Simulator)
+            vars(simulator).update(attributes)
+            service = simulator._service
             service.clock = Clock(service.settings.start)  # as a new service's starts
-            simulator = Simulator.__new__(Simulator)
-            simulator._build(service, JDict(), _kwargs(settings))
-        else:
-            simulator = Simulator(**_kwargs(settings))
+            _bootstrap.unstarted.add(simulator)  # as a new simulator is, until started
+            return made
+        simulator = Simulator(**_kwargs(settings))
         service = simulator._service
         return Made(
             simulator,
@@ -72,10 +75,10 @@ class Spare:
         simulator = made.simulator
         if not _untouched(made):
             return
-        service = simulator._service
-        simulator._retired_clock = service.clock.frozen  # type: ignore[attr-defined]
+        attributes = dict(vars(simulator))
+        simulator._retired_clock = simulator._service.clock.frozen  # type: ignore[attr-defined]
         simulator.__class__ = _Retired
-        self._kept = (made.settings, service)
+        self._kept = (made, attributes)
 
 
 def _kwargs(settings: dict[str, Any]) -> SimulatorSettings:

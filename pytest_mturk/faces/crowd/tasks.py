@@ -131,9 +131,10 @@ def _tags(content: str) -> list[_Tag]:
     return scanner.tags
 
 
-def _collect(tags: list[_Tag]) -> tuple[Field, ...]:
+def _read_whole(content: str) -> tuple[Field, ...]:
+    """The visible form fields of an HTML page, read from its every tag."""
     collector = _Collector()
-    for tag, attrs in tags:
+    for tag, attrs in _tags(content):
         if attrs is None:
             collector.end()
         else:
@@ -193,14 +194,14 @@ def page_fields(content: str) -> tuple[Field, ...]:
     """The visible form fields of an HTML page."""
     made = html5.template(content) if _UNUSUAL.search(content) is None else None
     if made is None:
-        return _collect(_tags(content))
+        return _read_whole(content)
     template, values = made
     found, plan = _plans.get(template)
     if not found:
         plan = _plan(template)
         _plans.put(template, plan)
     if plan is None:
-        return _collect(_tags(content))
+        return _read_whole(content)
     collector = _Collector()
     for tag, read in plan:
         if read is None:
