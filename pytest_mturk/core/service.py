@@ -226,7 +226,8 @@ class Service:
 
     def advance(self, delta: _dt.timedelta) -> _dt.datetime:
         with self.lock:
-            self.advanced = True
+            if not self.advanced:  # a journaled write: once is enough
+                self.advanced = True
             self.clock.advance(delta)
             return self.now()
 
