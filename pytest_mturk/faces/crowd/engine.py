@@ -202,7 +202,7 @@ class Crowd:
             times = self._arrivals(hour)
             index = bisect.bisect_left(times, floor)
             if index < len(times):
-                self._stage.at(times[index], self, self._visit)
+                self._stage.at(times[index], self, Crowd._visit)
                 return
             hour += 1
 
@@ -337,13 +337,13 @@ class Crowd:
         if fate < returns:
             # Returned part-way through: the fate's place below return_rate is how far.
             done_ms = now_ms + max(1000, int((wait + work * fate / returns) * 1000))
-            self._stage.at(done_ms, self, self._give_back, member, assignment)
+            self._stage.at(done_ms, self, Crowd._give_back, member, assignment)
         elif fate < returns + behaviour.abandon_rate:
             member.busy, member.group = False, None  # gone; the deadline settles it
-            self._stage.at(epoch_ms(assignment.deadline), self, self._walked_away, assignment)
+            self._stage.at(epoch_ms(assignment.deadline), self, Crowd._walked_away, assignment)
         else:
             done_ms = now_ms + max(1000, int((wait + work) * 1000))
-            self._stage.at(done_ms, self, self._submit, member, assignment, seed)
+            self._stage.at(done_ms, self, Crowd._submit, member, assignment, seed)
 
     def _held(self, assignment: Assignment) -> bool:
         state = self._market.state
