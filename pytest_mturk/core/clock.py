@@ -30,7 +30,8 @@ EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
 
 def to_ms(value: _dt.datetime) -> _dt.datetime:
     """Truncate to whole milliseconds, the precision of the service's timestamps."""
-    return value.replace(microsecond=value.microsecond - value.microsecond % 1000)
+    extra = value.microsecond % 1000
+    return value.replace(microsecond=value.microsecond - extra) if extra else value
 
 
 def as_utc(value: _dt.datetime) -> _dt.datetime:
@@ -137,6 +138,9 @@ class Clock:
 
     def advance(self, delta: _dt.timedelta) -> None:
         """Move time forward by ``delta`` (freezegun's or time-machine's clock too)."""
+        if _dt.datetime.__module__ != "freezegun.api" and "time_machine" not in sys.modules:
+            self._frozen = to_ms(self._frozen + delta)  # the common case, as in now()
+            return
         factory = _freezegun_factory()
         if factory is not None:
             if type(factory).__name__ == "TickingDateTimeFactory":

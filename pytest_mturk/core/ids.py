@@ -100,6 +100,13 @@ class IdGenerator:
         self._random = Stream(f"ids:{seed}")
         self._requests = Stream(f"requests:{seed}")
 
+    @property
+    def untouched(self) -> bool:
+        """Whether no ID has been drawn yet, nor a state set: the next IDs are the seed's
+        first."""
+        streams = (self._random, self._requests)
+        return all(not stream.words and isinstance(stream.origin, str) for stream in streams)
+
     def getstate(self) -> tuple[Any, Any]:
         """The state of both streams (``random.Random.getstate``), for :meth:`setstate`."""
         return self._random.getstate(), self._requests.getstate()

@@ -226,7 +226,8 @@ class Service:
 
     def advance(self, delta: _dt.timedelta) -> _dt.datetime:
         with self.lock:
-            self.advanced = True
+            if not self.advanced:  # a journaled write: once is enough
+                self.advanced = True
             self.clock.advance(delta)
             return self.now()
 
@@ -266,9 +267,6 @@ class Service:
                 self.internal_errors.append(exc)
                 call.error = catalogue.SERVICE_FAULT()
             self.calls.append(call)  # never undone: the log is not journaled
-        if self.settings.keep_calls is not None and transaction.outermost:
-            with self.lock:
-                self._trim_logs(self.settings.keep_calls)
         return call
 
     def record_refusal(
@@ -285,6 +283,13 @@ class Service:
             if self.settings.keep_calls is not None and _current.log is None:
                 self._trim_logs(self.settings.keep_calls)
         return call
+
+    def after_transaction(self) -> None:
+        """Trim the logs to ``keep_calls`` as each outermost transaction ends (a call, a
+        worker's action, a transition that fell due), so no kind of run outgrows them."""
+        keep = self.settings.keep_calls
+        if keep is not None:
+            self._trim_logs(keep)
 
     def _trim_logs(self, keep: int) -> None:
         """Forget all but the latest ``keep`` calls and events, once each log holds twice

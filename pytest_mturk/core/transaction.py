@@ -33,6 +33,9 @@ class Clocked(Protocol):
     def now(self) -> _dt.datetime:
         """The current time, every transition due by then applied."""
 
+    def after_transaction(self) -> None:
+        """What follows each outermost transaction, under the lock (the logs' trim)."""
+
 
 class Transaction:
     """``with service.transaction() as now:`` (see the module's docstring).
@@ -42,7 +45,7 @@ class Transaction:
     time the crowd's stage moved the clock to.
     """
 
-    __slots__ = ("_service", "_at", "_log", "_mark", "_outer", "outermost")
+    __slots__ = ("_service", "_at", "_log", "_mark", "_outer")
 
     def __init__(self, service: Clocked, at: _dt.datetime | None = None) -> None:
         self._service = service
@@ -57,8 +60,6 @@ class Transaction:
             lock.release()
             raise
         log = _current.log
-        # Whether no other transaction was open on this thread when this one began.
-        self.outermost = log is None
         if log is None:
             # Looked up on each use: tests swap in a journal that fails on purpose.
             self._log = _current.log = journal.new_journal()
@@ -81,9 +82,12 @@ class Transaction:
             if kind is not None:
                 journal.rollback(self._log, self._mark)
         finally:
-            if self._outer is None:
-                _current.log = None
-            else:
-                _current.depth -= 1
-                _current.mark = self._outer
-            self._service.lock.release()
+            try:
+                if self._outer is None:
+                    _current.log = None
+                    self._service.after_transaction()
+                else:
+                    _current.depth -= 1
+                    _current.mark = self._outer
+            finally:
+                self._service.lock.release()

@@ -18,6 +18,7 @@ from . import settings as _settings
 if TYPE_CHECKING:
     from .settings import SimulatorSettings
     from .simulator import Simulator
+    from .spare import Made, Spare
     from .threaded import ThreadServer
 
 # The simulator (and with it botocore) is imported only when a test needs one,
@@ -32,6 +33,11 @@ _ORIGIN_KEY = pytest.StashKey[str]()
 _SIMULATED_KEY = pytest.StashKey[bool]()
 # The item whose setup, call or teardown is running (for pytest_fixture_setup).
 _ITEM_KEY = pytest.StashKey["pytest.Item | None"]()
+# A test's fresh simulator as it was made, and the untouched service kept for the next
+# (faces/spare.py); the ini file's settings, read once.
+_MADE_KEY: pytest.StashKey[Made] = pytest.StashKey()
+_SPARE_KEY: pytest.StashKey[Spare] = pytest.StashKey()
+_INI_KEY: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
 
 
 def _new_simulator(settings: Mapping[str, Any]) -> Simulator:
@@ -163,7 +169,11 @@ def _ini_settings(config: pytest.Config) -> SimulatorSettings:
 
 
 def _settings_for(item: pytest.Item) -> dict[str, Any]:
-    settings: dict[str, Any] = dict(_ini_settings(item.config))
+    config = item.config
+    ini = config.stash.get(_INI_KEY, None)
+    if ini is None:
+        ini = config.stash[_INI_KEY] = dict(_ini_settings(config))
+    settings = dict(ini)
     marked: dict[str, Any] = {}
     for marker in reversed(list(item.iter_markers("mturk"))):
         if marker.args:
@@ -215,14 +225,28 @@ def _start_state(node: pytest.Item, settings: dict[str, Any]) -> tuple[Simulator
         return _new_simulator(settings), "loaded"
     run = node.config.stash.get(_SESSION_KEY, None)
     if run is None or run._pristine():
-        return _new_simulator(settings), "empty"
+        return _fresh(node, settings), "empty"
     from .settings import resolve, same_world
     from .simulator import Simulator
 
     # Checked by resolve() itself, as for _new_simulator.
     if not same_world(resolve(cast("SimulatorSettings", settings)), run.settings):
-        return _new_simulator(settings), "settings"
+        return _fresh(node, settings), "settings"
     return Simulator._copy_of(run, **settings), "copy"
+
+
+def _fresh(node: pytest.Item, settings: dict[str, Any]) -> Simulator:
+    """A fresh simulator: the service of the last test's if that test left it untouched
+    and had the same settings, else a new one (faces/spare.py)."""
+    from .spare import Spare
+
+    config = node.config
+    spare = config.stash.get(_SPARE_KEY, None)
+    if spare is None:
+        spare = config.stash[_SPARE_KEY] = Spare()
+    made = spare.fresh(settings)
+    node.stash[_MADE_KEY] = made
+    return made.simulator
 
 
 def _simulated(item: pytest.Item) -> bool:
@@ -297,6 +321,10 @@ def _finish(node: pytest.Item) -> None:
     if simulator is not None:
         simulator.stop()
         del node.stash[_SIM_KEY]
+        made = node.stash.get(_MADE_KEY, None)
+        if made is not None:
+            del node.stash[_MADE_KEY]
+            node.config.stash[_SPARE_KEY].handed_back(made)
 
 
 @pytest.hookimpl(hookwrapper=True)

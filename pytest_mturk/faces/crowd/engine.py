@@ -136,8 +136,10 @@ class Crowd:
     @property
     def done(self) -> bool:
         """Whether nothing is left for the crowd: no open HIT, no assignment in hand."""
+        if self._pending:  # the usual answer while a run lasts, found without a look
+            return False
         self._market.catch_up()
-        return not self._pending and not self._market.is_open()
+        return not self._market.is_open()
 
     def dismiss(self) -> None:
         """The crowd stops coming: none of its workers acts again (what they hold now
@@ -200,7 +202,7 @@ class Crowd:
             times = self._arrivals(hour)
             index = bisect.bisect_left(times, floor)
             if index < len(times):
-                self._stage.at(times[index], self, self._visit)
+                self._stage.at(times[index], self, Crowd._visit)
                 return
             hour += 1
 
@@ -335,13 +337,13 @@ class Crowd:
         if fate < returns:
             # Returned part-way through: the fate's place below return_rate is how far.
             done_ms = now_ms + max(1000, int((wait + work * fate / returns) * 1000))
-            self._stage.at(done_ms, self, self._give_back, member, assignment)
+            self._stage.at(done_ms, self, Crowd._give_back, member, assignment)
         elif fate < returns + behaviour.abandon_rate:
             member.busy, member.group = False, None  # gone; the deadline settles it
-            self._stage.at(epoch_ms(assignment.deadline), self, self._walked_away, assignment)
+            self._stage.at(epoch_ms(assignment.deadline), self, Crowd._walked_away, assignment)
         else:
             done_ms = now_ms + max(1000, int((wait + work) * 1000))
-            self._stage.at(done_ms, self, self._submit, member, assignment, seed)
+            self._stage.at(done_ms, self, Crowd._submit, member, assignment, seed)
 
     def _held(self, assignment: Assignment) -> bool:
         state = self._market.state
@@ -363,13 +365,13 @@ class Crowd:
                 hit.question,
                 seed,
             )
-            where = f"HIT {hit.hit_id} (assignment {assignment.assignment_id})"
-            answer = self._ask(task, member, where)
+            answer = self._ask(task, member)
             try:
                 member.worker.submit(assignment.assignment_id, answer)
             except WorkerActionError as refusal:
                 raise CrowdError(
-                    f"submit() refused the answer function's answer for {where} by worker "
+                    "submit() refused the answer function's answer for "
+                    f"{_where(hit.hit_id, assignment.assignment_id)} by worker "
                     f"{member.worker_id}: {refusal}",
                     worker_id=member.worker_id,
                     hit_id=hit.hit_id,
@@ -377,10 +379,14 @@ class Crowd:
                 ) from refusal
         self._settle(member, assignment, now)
 
-    def _ask(self, task: Task, member: Member, where: str) -> Any:
+    def _ask(self, task: Task, member: Member, where: str | None = None) -> Any:
+        """The answer function's answer (``where``: what it answers, if not the task's
+        assignment)."""
+        hit_id, assignment_id = task.hit_id, task.assignment_id  # as they were asked
         try:
             return self._answer(task, member)
         except Exception as exc:
+            where = where or _where(hit_id, assignment_id)
             raise CrowdError(
                 f"The answer function raised {exc!r} for {where}, worker {member.worker_id}; "
                 "the crowd stopped there (the step is still due: fix the cause and go on).",
@@ -403,3 +409,7 @@ class Crowd:
 
     def _walked_away(self, assignment: Assignment, now: _dt.datetime) -> None:
         self._pending.discard(id(assignment))
+
+
+def _where(hit_id: str, assignment_id: str) -> str:
+    return f"HIT {hit_id} (assignment {assignment_id})"

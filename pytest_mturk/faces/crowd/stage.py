@@ -39,7 +39,8 @@ class Stage:
         return bool(self.crowds)
 
     def at(self, due_ms: int, crowd: object, action: Callable[..., None], *args: Any) -> None:
-        """Have ``crowd`` run ``action(*args, now)`` at ``due_ms``."""
+        """Have ``crowd`` run ``action(crowd, *args, now)`` at ``due_ms`` (``action`` a
+        function of the crowd's class: no bound method is kept for every coming action)."""
         self._seq += 1
         heapq.heappush(self._heap, (due_ms, self._seq, crowd, action, *args))
 
@@ -80,7 +81,7 @@ class Stage:
                 now = clock.now()
                 now = service.advance(due - now if due > now else _ZERO)
                 try:
-                    entry[3](*entry[4:], now)
+                    entry[3](entry[2], *entry[4:], now)
                 except BaseException:
                     # What failed was undone (each step is a transaction) and the action
                     # stays due: the run can be looked at and, the cause fixed, go on.

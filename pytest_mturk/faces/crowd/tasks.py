@@ -9,17 +9,20 @@ QuestionFormAnswers XML, or ``None`` (an empty answer).
 from __future__ import annotations
 
 import ast
+import functools
 import random
+import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
-from ...core.bounded_cache import cached
+from ...core.bounded_cache import BoundedCache, cached, text_size
 from ...rules.questions import checks as questions
-from ...rules.questions import question_form
+from ...rules.questions import html5, question_form
 
 if TYPE_CHECKING:
     from .population import Member
@@ -54,14 +57,14 @@ class Parsed:
 _NOTHING = Parsed("")
 
 
-class _Fields(HTMLParser):
+class _Collector:
+    """The visible fields, from the tags a form's fields are made of (see :func:`_tags`)."""
+
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.found: dict[str, Field] = {}
         self._select: str | None = None
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = {key: value or "" for key, value in attrs}
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
         name = attributes.get("name", "")
         if tag == "option" and self._select is not None:
             value = attributes.get("value", "")
@@ -84,38 +87,158 @@ class _Fields(HTMLParser):
             self.found.setdefault(name, Field(name, "select"))
             self._select = name
         elif tag == "textarea" or tag.startswith("crowd-"):
-            options: tuple[str, ...] = ()
             categories = attributes.get("categories")
-            if categories:
-                try:
-                    options = tuple(str(item) for item in ast.literal_eval(categories))
-                except (ValueError, SyntaxError):
-                    options = ()
+            options = _categories(categories) if categories else ()
             self.found.setdefault(name, Field(name, tag, options))
+
+    def end(self) -> None:
+        self._select = None
+
+
+@functools.lru_cache(maxsize=256)
+def _categories(text: str) -> tuple[str, ...]:
+    try:
+        return tuple(str(item) for item in ast.literal_eval(text))
+    except (ValueError, SyntaxError):
+        return ()
+
+
+# A tag as the field scan sees it: (name, attributes), or (name, None) for an end tag.
+_Tag = tuple[str, "list[tuple[str, str | None]] | None"]
+_FIELD_TAGS = frozenset({"input", "select", "option", "textarea"})
+
+
+class _Tags(HTMLParser):
+    """The start tags fields are made of (and the end tags of selects), in order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[_Tag] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _FIELD_TAGS or tag.startswith("crowd-"):
+            self.tags.append((tag, attrs))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "select":
-            self._select = None
+            self.tags.append((tag, None))
+
+
+def _tags(content: str) -> list[_Tag]:
+    scanner = _Tags()
+    scanner.feed(content)
+    scanner.close()
+    return scanner.tags
+
+
+def _read_whole(content: str) -> tuple[Field, ...]:
+    """The visible form fields of an HTML page, read from its every tag."""
+    collector = _Collector()
+    for tag, attrs in _tags(content):
+        if attrs is None:
+            collector.end()
+        else:
+            collector.start(tag, {key: value or "" for key, value in attrs})
+    return tuple(collector.found.values())
+
+
+# Pages made from one template differ only in their text and attribute values: the
+# fields' tags are read once per template (html5.template: the page's skeleton, each
+# quoted value it replaces marked), and each page's own values are put into them.
+# html.parser reads a template as it reads the page wherever only the marked values
+# and the text runs differ, so a template is not used (its pages are read whole) if a
+# field's tag or attribute name holds a mark, or an attribute the fields are made of
+# holds anything but one whole value (markup that html.parser reads otherwise than an
+# HTML5 parser). Nor is a page with a space html.parser counts and HTML5 does not (or
+# a NUL).
+_UNUSUAL = re.compile(
+    "[\x00\x0b\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+_MARKS = re.compile(f"[{html5.VALUE_MARK}{html5.RUN_MARK}]")
+_ONE_VALUE = re.compile(f"{html5.VALUE_MARK}([0-9]+):[^{html5.VALUE_MARK}]*{html5.VALUE_MARK}")
+# The attributes the fields are made of.
+_READ = frozenset({"name", "type", "value", "categories"})
+# A template's fields' tags: their attributes the fields are made of, each as it is
+# (a str) or as the number of the page's value it is (an int).
+_Plan = list[tuple[str, "list[tuple[str, str | int]] | None"]]
+_plans: BoundedCache[str, _Plan | None] = BoundedCache(text_size)
+
+
+def _plan(template: str) -> _Plan | None:
+    """The fields' tags of a template; None if it cannot be used (see above)."""
+    plan: _Plan = []
+    for tag, attrs in _tags(html5.mark_runs(template)):
+        if _MARKS.search(tag):
+            return None
+        if attrs is None:
+            plan.append((tag, None))
+            continue
+        values: list[tuple[str, str | int]] = []
+        for key, value in attrs:
+            if _MARKS.search(key):
+                return None
+            if key not in _READ:
+                continue
+            if not value or _MARKS.search(value) is None:
+                values.append((key, value or ""))
+                continue
+            whole = _ONE_VALUE.fullmatch(value)
+            if whole is None:
+                return None
+            values.append((key, int(whole.group(1))))
+        plan.append((tag, values))
+    return plan
+
+
+def page_fields(content: str) -> tuple[Field, ...]:
+    """The visible form fields of an HTML page."""
+    made = html5.template(content) if _UNUSUAL.search(content) is None else None
+    if made is None:
+        return _read_whole(content)
+    template, values = made
+    found, plan = _plans.get(template)
+    if not found:
+        plan = _plan(template)
+        _plans.put(template, plan)
+    if plan is None:
+        return _read_whole(content)
+    collector = _Collector()
+    for tag, read in plan:
+        if read is None:
+            collector.end()
+            continue
+        attributes = {}
+        for key, value in read:
+            if type(value) is int:
+                text = values[value]
+                attributes[key] = unescape(text) if "&" in text else text
+            else:
+                attributes[key] = value  # type: ignore[assignment]
+        collector.start(tag, attributes)
+    return tuple(collector.found.values())
 
 
 @cached()
 def parse(question: str) -> Parsed:
-    """What a HIT's ``Question`` asks (cached: HITs usually share a few questions)."""
+    """What a HIT's ``Question`` asks (cached: HITs usually share a few questions, and
+    pages made from one template are read as one)."""
     info = questions.describe(question)
     if info.form is not None:
         return Parsed(info.kind, questions=info.form.questions)
+    if info.kind not in ("ExternalQuestion", "HTMLQuestion"):
+        return Parsed(info.kind)
+    plain = questions.plain_wrapper(question.lstrip())
+    if plain is not None:  # the usual way of writing it: no XML parser needed
+        text: str | None = plain[1]
+    else:
+        root = ElementTree.fromstring(question.lstrip())
+        if info.kind == "ExternalQuestion":
+            text = next((el.text for el in root if el.tag.endswith("ExternalURL")), None)
+        else:
+            text = "".join(el.text or "" for el in root if el.tag.endswith("HTMLContent"))
     if info.kind == "ExternalQuestion":
-        root = ElementTree.fromstring(question.lstrip())
-        url = next((el.text for el in root if el.tag.endswith("ExternalURL")), None)
-        return Parsed(info.kind, url=(url or "").strip() or None)
-    if info.kind == "HTMLQuestion":
-        root = ElementTree.fromstring(question.lstrip())
-        content = "".join(el.text or "" for el in root if el.tag.endswith("HTMLContent"))
-        scanner = _Fields()
-        scanner.feed(content)
-        scanner.close()
-        return Parsed(info.kind, fields=tuple(scanner.found.values()), crowd_form=info.crowd_form)
-    return Parsed(info.kind)
+        return Parsed(info.kind, url=(text or "").strip() or None)
+    return Parsed(info.kind, fields=page_fields(text or ""), crowd_form=info.crowd_form)
 
 
 @dataclass

@@ -38,6 +38,8 @@ _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|&#(?:5[5-7]\d{3}|6553[45]
 
 def may_be_malformed(xml: str) -> bool:
     """Whether answer XML written by :func:`to_xml` may be ill-formed (``False``: it is not)."""
+    if "&#" not in xml and xml.isprintable():
+        return False  # no reference and no control character: found without a scan
     return _FORBIDDEN.search(xml) is not None
 
 
@@ -56,6 +58,11 @@ def _element(name: str, value: object) -> str:
 
 
 def _answer(identifier: str, value: AnswerValue) -> str:
+    if isinstance(value, str):  # free text, the usual case (a str is no Mapping)
+        return (
+            f"<Answer><QuestionIdentifier>{_text(identifier)}</QuestionIdentifier>"
+            f"<FreeText>{_text(value)}</FreeText></Answer>"
+        )
     parts = ["<Answer>", _element("QuestionIdentifier", identifier)]
     if isinstance(value, Mapping):
         # {"selections": [...], "other": "..."} or {"file_key": ..., "file_size": ...}
@@ -138,8 +145,12 @@ def _task_answers_text(value: Any) -> str:
         return value
     if isinstance(value, Mapping):
         value = [value]
-    # JSON.stringify's form: no spaces.
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _STRINGIFY(value)
+
+
+# JSON.stringify's form: no spaces. One encoder for every answer (json.dumps with
+# these options would make a new one each time).
+_STRINGIFY = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 # -- reading answers back ------------------------------------------------------------

@@ -347,6 +347,12 @@ def describe(question: str | None) -> QuestionInfo:
     """What ``question`` asks (HITs usually share a few questions, so this is cached)."""
     if not question:
         return QuestionInfo("")
+    plain = plain_wrapper(question.lstrip())
+    if plain is not None:  # written the usual way: read without an XML parser
+        local, content, _ = plain
+        if local == "HTMLQuestion":
+            return QuestionInfo(local, crowd_form=_CROWD_FORM.search(content) is not None)
+        return QuestionInfo(local)
     try:
         root = ElementTree.fromstring(question.lstrip())
     except ElementTree.ParseError:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import itertools
 import re
 
 from ...core import catalogue
@@ -307,6 +308,37 @@ def _value_shape(match: re.Match[str]) -> str:
     if other is None:  # one word, the usual case
         return before + quote + "x" + quote
     return before + quote + _VALUE_WORDS.sub("x", other) + quote
+
+
+VALUE_MARK = "\x01"  # marks a value in a page's template; no XML document holds it
+RUN_MARK = "\x02"  # marks a text run in one, likewise
+
+
+def template(content: str) -> tuple[str, list[str]] | None:
+    """``content``'s template and its values: the skeleton with each quoted attribute
+    value it replaces marked rather than shaped (``VALUE_MARK``, its number, ``":"``, its
+    shape, ``VALUE_MARK``), and those values as written, in order. Pages made from one
+    template (the same markup; other text and values) have the same template. None for a
+    page that holds a mark itself."""
+    if VALUE_MARK in content or RUN_MARK in content:
+        return None
+    values: list[str] = []
+    append = values.append
+
+    def value(match: re.Match[str]) -> str:
+        before, quote, other = match.groups()
+        append(match.string[match.end(2) : match.end() - 1])
+        shape = "x" if other is None else _VALUE_WORDS.sub("x", other)
+        return f"{before}{quote}{VALUE_MARK}{len(values) - 1}:{shape}{VALUE_MARK}{quote}"
+
+    return _TEXT_RUN.sub(">x", _QUOTED_VALUE.sub(value, content)), values
+
+
+def mark_runs(template: str) -> str:
+    """A :func:`template` with each text run marked as well (``RUN_MARK``, its number,
+    ``RUN_MARK``): where text that differs from page to page is."""
+    count = itertools.count()
+    return _TEXT_RUN.sub(lambda _: f">{RUN_MARK}{next(count)}{RUN_MARK}", template)
 
 
 def refusal(content: str) -> ServiceError | None:
