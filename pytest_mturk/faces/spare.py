@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.clock import Clock
 from ..core.service import Service
-from ..doors import _bootstrap
+from ..doors import stack
 from . import origins
 from .simulator import Simulator
 
@@ -57,7 +57,7 @@ class Spare:
             vars(simulator).update(attributes)
             service = simulator._service
             service.clock = Clock(service.settings.start)  # as a new service's starts
-            _bootstrap.unstarted.add(simulator)  # as a new simulator is, until started
+            stack.unstarted.add(simulator)  # as a new simulator is, until started
             return made
         simulator = Simulator(**_kwargs(settings))
         service = simulator._service
@@ -130,5 +130,5 @@ class _Retired(Simulator):
         service, workers = origins.new(settings)
         service.clock = Clock(frozen)
         self._build(service, workers, settings)
-        _bootstrap.unstarted.discard(self)  # it was started once: nothing is refused
+        stack.unstarted.discard(self)  # it was started once: nothing is refused
         return object.__getattribute__(self, name)
