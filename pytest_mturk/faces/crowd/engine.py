@@ -365,13 +365,13 @@ class Crowd:
                 hit.question,
                 seed,
             )
-            answer = self._ask(task, member)
+            where = f"HIT {hit.hit_id} (assignment {assignment.assignment_id})"
+            answer = self._ask(task, member, where)
             try:
                 member.worker.submit(assignment.assignment_id, answer)
             except WorkerActionError as refusal:
                 raise CrowdError(
-                    "submit() refused the answer function's answer for "
-                    f"{_where(hit.hit_id, assignment.assignment_id)} by worker "
+                    f"submit() refused the answer function's answer for {where} by worker "
                     f"{member.worker_id}: {refusal}",
                     worker_id=member.worker_id,
                     hit_id=hit.hit_id,
@@ -379,14 +379,10 @@ class Crowd:
                 ) from refusal
         self._settle(member, assignment, now)
 
-    def _ask(self, task: Task, member: Member, where: str | None = None) -> Any:
-        """The answer function's answer (``where``: what it answers, if not the task's
-        assignment)."""
-        hit_id, assignment_id = task.hit_id, task.assignment_id  # as they were asked
+    def _ask(self, task: Task, member: Member, where: str) -> Any:
         try:
             return self._answer(task, member)
         except Exception as exc:
-            where = where or _where(hit_id, assignment_id)
             raise CrowdError(
                 f"The answer function raised {exc!r} for {where}, worker {member.worker_id}; "
                 "the crowd stopped there (the step is still due: fix the cause and go on).",
@@ -409,7 +405,3 @@ class Crowd:
 
     def _walked_away(self, assignment: Assignment, now: _dt.datetime) -> None:
         self._pending.discard(id(assignment))
-
-
-def _where(hit_id: str, assignment_id: str) -> str:
-    return f"HIT {hit_id} (assignment {assignment_id})"
