@@ -375,7 +375,9 @@ def _write(tmp_path: Path, content: Any) -> Path:
 
 
 def _refused(path: Path, *fragments: str) -> None:
-    active, unstarted = stack.active(), len(pytest_mturk.doors.stack.unstarted)
+    # Holding the unstarted simulators keeps the garbage collector from dropping one of them
+    # from the weak set meanwhile: the set must come out exactly as it went in.
+    active, unstarted = stack.active(), list(pytest_mturk.doors.stack.unstarted)
     with pytest.raises(StateFileError) as info:
         Simulator(load=path)
     message = str(info.value)
@@ -386,7 +388,7 @@ def _refused(path: Path, *fragments: str) -> None:
     assert isinstance(info.value, UsageError)
     # Nothing half-loaded: no simulator made, none started.
     assert stack.active() is active
-    assert len(pytest_mturk.doors.stack.unstarted) == unstarted
+    assert {id(sim) for sim in pytest_mturk.doors.stack.unstarted} == {id(sim) for sim in unstarted}
 
 
 def test_a_file_that_is_not_json_is_refused(tmp_path):
