@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 from conftest import HIT_ARGS, snapshot
-from page_helpers import OTHER_WORKER, WORKER, Browser, refusal, text
+from page_helpers import OTHER_WORKER, WORKER, Browser, KeptJournal, refusal, text
 
 from pytest_mturk import Simulator, UsageError, parse_answers
 from pytest_mturk.doors.pages.accept_link import NO_MORE, NOT_QUALIFIED
@@ -156,29 +155,9 @@ def test_a_group_whose_hits_are_all_gone_is_told_none_is_left(browser, client, m
     assert notice(refused) == NO_MORE
 
 
-class _Kept:
-    """A journal that keeps the records the backend hands it."""
-
-    def __init__(self):
-        self.records = []
-
-    def append(self, record, result):
-        self.records.append(json.loads(json.dumps(record)))
-        return len(self.records)
-
-    def due(self):
-        return False
-
-    def sync(self, mark):
-        pass
-
-    def rebase(self, simulator):
-        pass
-
-
 def test_the_accept_is_the_journaled_worker_action_and_replays(boto_session):
     start = "2026-01-05T09:00:00Z"
-    kept = _Kept()
+    kept = KeptJournal()
     with Simulator(seed=5, start=start) as simulator:
         client = boto_session.client("mturk", region_name="sandbox")
         hit = client.create_hit(**HIT_ARGS)["HIT"]

@@ -11,7 +11,7 @@ import urllib.parse
 import urllib.request
 
 from conftest import HIT_ARGS, snapshot
-from page_helpers import WORKER, Browser, external_question
+from page_helpers import WORKER, Browser, KeptJournal, external_question
 from server_helpers import KEY, ServerProcess, client
 
 from pytest_mturk import Simulator, UsageError, parse_answers
@@ -21,28 +21,8 @@ from pytest_mturk.faces.threaded import ServedSimulator
 START = "2026-01-05T09:00:00Z"
 
 
-class _Kept:
-    """A journal that keeps the records the backend hands it."""
-
-    def __init__(self):
-        self.records = []
-
-    def append(self, record, result):
-        self.records.append(json.loads(json.dumps(record)))
-        return len(self.records)
-
-    def due(self):
-        return False
-
-    def sync(self, mark):
-        pass
-
-    def rebase(self, simulator):
-        pass
-
-
 def test_page_actions_are_journaled_and_replay_to_the_same_state():
-    kept = _Kept()
+    kept = KeptJournal()
     simulator = Simulator(seed=4, start=START)
     browser = Browser(simulator, journal=kept)
     backend = browser.backend
@@ -73,7 +53,7 @@ def test_reading_the_pages_changes_nothing_the_journal_does_not_keep():
     """A browser that names a worker who never signed in (a cookie kept from an earlier
     run, say) reads the pages without making the worker: what the journal keeps replays
     to the state the server has."""
-    kept = _Kept()
+    kept = KeptJournal()
     simulator = Simulator(seed=4, start=START)
     browser = Browser(simulator, journal=kept)
     created = browser.backend.call(Environment.SANDBOX, "CreateHIT", dict(HIT_ARGS), KEY).wire()
