@@ -63,6 +63,13 @@ class ServerProcess:
             raise AssertionError(f"the server did not start: {self.process.stderr.read()}")  # type: ignore[union-attr]
         return line
 
+    def control(self) -> Any:
+        """A :class:`~pytest_mturk.ServerControl` of this server, with whatever it takes to
+        be let in: tests reach the control API through this, never by building one."""
+        from pytest_mturk import ServerControl
+
+        return ServerControl(self.url)
+
     def kill(self) -> None:
         """SIGKILL: no clean-up of any kind."""
         self.process.send_signal(signal.SIGKILL)
