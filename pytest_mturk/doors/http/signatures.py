@@ -107,22 +107,21 @@ class _Authorization:
 def _parse(authorization: str, dated: bool) -> _Authorization:
     """The parts of an ``Authorization`` header, or the front end's refusal of it."""
     algorithm, _, rest = authorization.strip().partition(" ")
-    if algorithm != ALGORITHM:
-        rest = authorization
+    if algorithm != ALGORITHM:  # another scheme (a bearer token...): none of the parts
+        raise catalogue.incomplete_signature(list(_PARTS), dated, authorization)
     pairs: dict[str, str] = {}
-    for part in rest.split(","):
-        part = part.strip()
+    # The parts are separated by commas, and the front end splits at spaces too: a key
+    # pasted with a space after it leaves a part with no "=".
+    for part in re.split(r"[,\s]+", rest):
         if not part:
             continue
         name, equals, value = part.partition("=")
         if not equals:
             raise catalogue.NOT_A_KEY_VALUE_PAIR(pair=part, authorization=authorization)
-        pairs[name.strip()] = value.strip()
+        pairs[name] = value
     missing = [part for part in _PARTS if not pairs.get(part)]
-    if algorithm != ALGORITHM or missing or not dated:
-        raise catalogue.incomplete_signature(
-            list(_PARTS) if algorithm != ALGORITHM else missing, dated, authorization
-        )
+    if missing or not dated:
+        raise catalogue.incomplete_signature(missing, dated, authorization)
     scope = pairs["Credential"].rsplit("/", 4)
     if len(scope) != 5 or scope[4] != "aws4_request":
         raise catalogue.BAD_CREDENTIAL_SCOPE(terminator=scope[-1])
