@@ -163,12 +163,13 @@ MISMATCH = (
 
 @pytest.fixture(scope="module")
 def verifying(tmp_path_factory):
-    """``pytest-mturk serve --credentials FILE``, FILE knowing the example key's secret."""
+    """``pytest-mturk serve --credentials FILE``, FILE knowing the example key's secret; the
+    simulation set in 2020, so that a signing clock taken from the simulation would fail."""
     path = tmp_path_factory.mktemp("aws") / "credentials"
     path.write_text(
         "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = secret\n"
     )
-    with ServerProcess("--credentials", str(path)) as running:
+    with ServerProcess("--credentials", str(path), "--start", "2020-01-01T00:00:00Z") as running:
         yield running
 
 
@@ -198,6 +199,8 @@ def test_the_node_sdk_is_let_in_with_the_right_secret_only(verifying):
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
+    # Twice with one client: the SDK sets its clock from the first answer's Date, the
+    # wall clock's (a Date in 2020 would make the second signature expired).
     assert call("AKIAIOSFODNN7EXAMPLE", "secret") == {"balance": "10000.00"}
     assert call("AKIAIOSFODNN7EXAMPLE", "wrong") == {
         "name": "InvalidSignatureException",
