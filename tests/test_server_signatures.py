@@ -411,3 +411,21 @@ def test_a_served_process_verifies_signatures(served):
         c for c in served.control().calls() if c["operation"] == "GetAccountBalance"
     ]
     assert len(served.control().calls()) == 1
+
+
+def test_temporary_credentials_need_their_session_token(tmp_path):
+    path = tmp_path / "credentials"
+    path.write_text(
+        f"[temp]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n"
+        "aws_session_token = the-session-token\n"
+    )
+    with ThreadedServer(credentials=path) as running:
+        with_token = client(running.endpoint_url)
+        with_token._request_signer._credentials = Credentials(KEY, SECRET, "the-session-token")
+        assert with_token.get_account_balance()["AvailableBalance"] == "10000.00"
+        for token in (None, "another-token"):
+            other = client(running.endpoint_url)
+            other._request_signer._credentials = Credentials(KEY, SECRET, token)
+            with pytest.raises(ClientError) as caught:
+                other.get_account_balance()
+            assert caught.value.response["Error"]["Code"] == "UnrecognizedClientException"
