@@ -36,13 +36,17 @@ class Area:
     (``groups`` the path's matched groups); ``refuse(backend, request, allowed)``
     answers one it has no route for (``allowed``: the methods its path takes, empty
     if no route has that path); ``claims(path)`` says whether a path is the area's,
-    so that a path no route has is refused by the area it belongs to.
+    so that a path no route has is refused by the area it belongs to. A ``gated`` area
+    answers only requests that pass :func:`.gate.refusal` (its own ``Host``, no foreign
+    ``Origin`` except at ``open_paths``, which other sites post to by design).
     """
 
     name: str
     call: Callable[[Handler, Backend, Request, tuple[str, ...]], Response]
     refuse: Callable[[Backend, Request, frozenset[str]], Response]
     claims: Callable[[str], bool]
+    gated: bool = False
+    open_paths: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

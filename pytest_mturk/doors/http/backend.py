@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ...core.clock import epoch_ms, to_ms, wall_time
 from ...core.errors import UsageError
 from .actions import Action, Advance, ServiceCall, WorkerAction, catch_up, read
+from .gate import Access
 
 if TYPE_CHECKING:
     from ...core.dispatch import Outcome
@@ -67,6 +68,9 @@ class Backend:
         # Origins whose ExternalQuestion pages the worker pages frame from elsewhere
         # (a test's local copy of an experiment): {"https://exp.example": "http://127.0.0.1:8000"}.
         self.frame_origins: dict[str, str] = {}
+        # Who may call: the control token, the server's own hosts, the secrets that
+        # signatures are verified with (set by whoever starts the server).
+        self.access = Access()
 
     # -- running actions -------------------------------------------------------------
 

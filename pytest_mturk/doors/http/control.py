@@ -24,6 +24,7 @@ from ...core.errors import UsageError
 from ...core.model import Environment
 from ...operations import shapes
 from ...rules.notifications import notify
+from . import gate
 from .areas import CONTROL_PREFIX, PRODUCTION_PATH, Area, Handler, json_response
 
 if TYPE_CHECKING:
@@ -265,6 +266,40 @@ def _call(
         return json_response({"error": type(misuse).__name__, "message": str(misuse)}, 400)
 
 
+def _admitted(backend: Backend, request: Request) -> Response | None:
+    """The control API's own gate, after the server's (:func:`.gate.refusal`): the
+    server's token, and a body only as JSON -- a ``text/plain`` body, which a page
+    elsewhere may send without asking, is never read as JSON."""
+    refused = gate.token_refusal(backend.access, request.headers.get("Authorization"))
+    if refused is not None:
+        response = json_response({"error": refused.error, "message": refused.message}, 401)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="pytest-mturk control API"'
+        return response
+    has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get(
+        "Transfer-Encoding", ""
+    ).lower()
+    if has_body and request.mimetype != "application/json":
+        return json_response(
+            {
+                "error": "UnsupportedMediaType",
+                "message": "The control API takes a body as Content-Type: application/json "
+                f"only, not {request.mimetype or 'none'!r}.",
+            },
+            415,
+        )
+    return None
+
+
+def _gated_call(
+    handler: Handler, backend: Backend, request: Request, groups: tuple[str, ...]
+) -> Response:
+    return _admitted(backend, request) or _call(handler, backend, request, groups)
+
+
+def _gated_refuse(backend: Backend, request: Request, allowed: frozenset[str]) -> Response:
+    return _admitted(backend, request) or _refuse(backend, request, allowed)
+
+
 def _refuse(backend: Backend, request: Request, allowed: frozenset[str]) -> Response:
     method, path = request.method, request.path[len(CONTROL_PREFIX) :].strip("/")
 
@@ -283,4 +318,4 @@ def _claims(path: str) -> bool:
     return path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/")
 
 
-AREA = Area("control API", _call, _refuse, _claims)
+AREA = Area("control API", _gated_call, _gated_refuse, _claims, gated=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from werkzeug.wrappers import Request, Response
 
 from ..pages import accept_link, context, frames, qualifications, submit, tasks, workers
-from . import control, service_api
+from . import control, gate, service_api
 from .areas import CONTROL_PREFIX, PRODUCTION_PATH, Area, Handler, Route, json_response
 
 if TYPE_CHECKING:
@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
 __all__ = ["PAGES", "ROUTES", "answer"]
 
-PAGES = Area("worker pages", context.call, context.refuse, context.claims)
+# Pages other sites post to by design: a HIT's form submits to externalSubmit from the
+# HIT's own origin.
+_OPEN_PAGES = frozenset({"/mturk/externalSubmit"})
+PAGES = Area("worker pages", context.call, context.refuse, context.claims, True, _OPEN_PAGES)
 SERVICE, CONTROL = service_api.AREA, control.AREA
 
 GET, POST, BOTH = (
@@ -74,6 +77,17 @@ ROUTES: tuple[Route, ...] = (
 AREAS = (SERVICE, CONTROL, PAGES)
 
 
+def _gate(backend: Backend, request: Request, area: Area) -> Response | None:
+    """The gate's refusal of a request to a gated area, or ``None``."""
+    if not area.gated:
+        return None
+    any_origin = request.path in area.open_paths
+    refused = gate.refusal(backend.access, request.environ, any_origin=any_origin)
+    if refused is None:
+        return None
+    return json_response({"error": refused.error, "message": refused.message}, refused.status)
+
+
 def answer(backend: Backend, request: Request) -> Response:
     """The response to ``request``: its route's, or its area's refusal."""
     path, method = request.path, request.method
@@ -84,12 +98,15 @@ def answer(backend: Backend, request: Request) -> Response:
         if match is None:
             continue
         if method in route.methods:
+            turned_away = _gate(backend, request, route.area)
+            if turned_away is not None:
+                return turned_away
             return route.area.call(route.handler, backend, request, match.groups())
         refusing, allowed = route.area, allowed | route.methods
     if refusing is None:
         refusing = next((area for area in AREAS if area.claims(path)), None)
     if refusing is not None:
-        return refusing.refuse(backend, request, allowed)
+        return _gate(backend, request, refusing) or refusing.refuse(backend, request, allowed)
     return json_response(
         {
             "error": "NotFound",
