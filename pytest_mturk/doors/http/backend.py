@@ -16,6 +16,7 @@ thing the door needs from above; the door never imports the faces.
 from __future__ import annotations
 
 import datetime as _dt
+import secrets
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -67,6 +68,13 @@ class Backend:
         # Origins whose ExternalQuestion pages the worker pages frame from elsewhere
         # (a test's local copy of an experiment): {"https://exp.example": "http://127.0.0.1:8000"}.
         self.frame_origins: dict[str, str] = {}
+        # The worker pages' own (``pytest_mturk.doors.pages.guard``): the key their cookies
+        # and forms are signed with, new at every start; the origin requester HTML is
+        # served from (none until a content listener is bound); the worker site's
+        # origins as browsers reach it.
+        self.page_secret = secrets.token_bytes(32)
+        self.content_origin: str | None = None
+        self.site_origins: list[str] = []
 
     # -- running actions -------------------------------------------------------------
 

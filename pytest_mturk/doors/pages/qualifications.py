@@ -5,6 +5,8 @@ holds; ``/qualifications/<type>`` opens one: a type with a test shows the test (
 QuestionForm, timed from the moment it is opened, as TestDurationInSeconds counts),
 any other a button. Posting it is the worker action ``request``: granted at once for
 an AutoGranted type or a test with an AnswerKey, otherwise left for the requester.
+Opening a test starts its clock, so only the worker's own navigation opens it
+(:meth:`.Context.worker_navigated`), never a frame's or a script's request.
 """
 
 from __future__ import annotations
@@ -90,6 +92,10 @@ def request_page(ctx: Context, type_id: str) -> Response:
     if ctx.request.method != "POST":
         if qtype.test is None:
             return ctx.page(qtype.name, head + button_form(action, "Request Qualification"))
+        if not ctx.worker_navigated():
+            raise PageRefusal(
+                403, "Open the test yourself", "A test starts when you open it from a link."
+            )
         with ctx.acting("Cannot take this test") as backend:
             backend.start_test(worker_id, type_id)
         limit = (
