@@ -3,12 +3,12 @@
 fixture's, which serves a test's simulator.
 
 Both serve what ``pytest-mturk serve`` serves, through the same code: the door's
-WSGI app and werkzeug's threaded server (:mod:`pytest_mturk.doors.http`), answered
+WSGI app and its waitress server (:mod:`pytest_mturk.doors.http`), answered
 by its backend, which holds the simulator's service and asks the rest of the
 simulator (its workers, its crowds, saving and starting again) of a
 :class:`ServedSimulator`; :func:`open_state` gives the backend of a simulation kept in
-a state file. werkzeug, the ``server`` extra, is imported when a server is made,
-never before.
+a state file. werkzeug and waitress, the ``server`` extra, are imported when a server
+is made, never before.
 """
 
 from __future__ import annotations
@@ -44,17 +44,18 @@ SERVER_EXTRA = "pip install 'pytest-mturk[server]'"
 
 
 def server_door() -> Any:
-    """The HTTP door (:mod:`pytest_mturk.doors.http`), imported now: it needs werkzeug,
-    the ``server`` extra, which the rest of the package never imports. Without it, a
-    :class:`UsageError` that says so and what to install."""
+    """The HTTP door (:mod:`pytest_mturk.doors.http`), imported now: it needs werkzeug
+    and waitress, the ``server`` extra, which the rest of the package never imports.
+    Without them, a :class:`UsageError` that says so and what to install."""
     try:
         from ..doors import http
     except ImportError as exc:
-        if (exc.name or "").partition(".")[0] != "werkzeug":
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in ("werkzeug", "waitress"):
             raise
         raise UsageError(
-            f"The HTTP server needs the server extra (werkzeug 3.0 or later, which could "
-            f"not be imported): {SERVER_EXTRA}."
+            f"The HTTP server needs the server extra (werkzeug 3.0 and waitress 3.0 or "
+            f"later; {missing} could not be imported): {SERVER_EXTRA}."
         ) from None
     return http
 
@@ -162,7 +163,7 @@ class ThreadedServer:
     ``production_endpoint_url`` production's, ``port`` the port bound and ``control`` a
     :class:`~pytest_mturk.ServerControl` of it. ``simulator`` is the simulator it
     answers from (a control API reset or loaded snapshot replaces it). Needs the
-    ``server`` extra (werkzeug).
+    ``server`` extra (werkzeug and waitress).
     """
 
     def __init__(
