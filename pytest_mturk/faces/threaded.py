@@ -161,9 +161,10 @@ class ThreadedServer:
     ``url + "_mturk/"``), ``endpoint_url`` the sandbox endpoint to give boto3's
     ``endpoint_url`` (the root too, as with ``pytest-mturk serve``),
     ``production_endpoint_url`` production's, ``port`` the port bound and ``control`` a
-    :class:`~pytest_mturk.ServerControl` of it. ``simulator`` is the simulator it
-    answers from (a control API reset or loaded snapshot replaces it). Needs the
-    ``server`` extra (werkzeug and waitress).
+    :class:`~pytest_mturk.ServerControl` of it, ``content_url`` the origin HIT content
+    (an HTMLQuestion's page) is served from, on a free port of its own. ``simulator``
+    is the simulator it answers from (a control API reset or loaded snapshot replaces
+    it). Needs the ``server`` extra (werkzeug and waitress).
     """
 
     def __init__(
@@ -251,6 +252,13 @@ class ThreadedServer:
         """A :class:`~pytest_mturk.ServerControl` of this server's control API."""
         return self._serving()[1]
 
+    @property
+    def content_url(self) -> str:
+        """The content origin's URL (``http://localhost:40124/`` for a server on
+        ``127.0.0.1``: another site for browsers, ``docs/worker-pages.md``)."""
+        self._serving()
+        return f"{self.backend.content_origin}/"
+
     def serve_origin(self, public: str, local: str) -> None:
         """Frame an ExternalQuestion at ``public`` (``https://exp.example``) from ``local``
         (``http://127.0.0.1:8000``) in the worker pages; the HIT keeps its HTTPS URL."""
@@ -267,8 +275,11 @@ class ThreadedServer:
         door = self._door
         app = door.make_app(self.backend)
         running: RunningServer = door.RunningServer(
-            app, self.host, self._port, log_requests=self._log_requests
+            app, self.host, self._port, content_port=0, log_requests=self._log_requests
         )
+        from ..doors.pages.guard import serve_origins
+
+        serve_origins(self.backend, running.url, running.content_url)
         self._running = (running.start(), ServerControl(running.url))
         return self
 

@@ -21,9 +21,13 @@ import hmac
 import re
 import secrets
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request
+
+if TYPE_CHECKING:
+    from ..http.backend import Backend
 
 __all__ = [
     "COOKIE",
@@ -34,6 +38,7 @@ __all__ = [
     "foreign",
     "new_session",
     "origin_of",
+    "serve_origins",
     "session_of",
     "signed_worker",
     "site_origins",
@@ -159,3 +164,24 @@ def content_alias(site_url: str, content_url: str) -> str:
     if host == site.hostname and host in _LOOPBACK_NAMES:
         host = _LOOPBACK_NAMES[host]
     return f"{content.scheme}://{host}:{content.port}"
+
+
+def serve_origins(
+    backend: Backend,
+    site_url: str,
+    content_url: str | None,
+    *,
+    site_origin: str | None = None,
+    content_origin: str | None = None,
+) -> None:
+    """Tell the pages where they are served: the site at ``site_url`` (and
+    ``site_origin``, its public origin behind a proxy), requester content at
+    ``content_origin`` if given, else at ``content_url``'s origin (:func:`content_alias`);
+    no content listener, no content origin."""
+    backend.site_origins = site_origins(site_url, site_origin)
+    if content_origin:
+        backend.content_origin = origin_of(content_origin)
+    elif content_url:
+        backend.content_origin = content_alias(site_url, content_url)
+    else:
+        backend.content_origin = None
