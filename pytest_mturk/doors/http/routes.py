@@ -103,9 +103,7 @@ def answer(backend: Backend, request: Request) -> Response:
             return route.area.call(route.handler, backend, request, match.groups())
         refusing, allowed = route.area, allowed | route.methods
     if refusing is None:
-        refusing = (
-            CONTENT if on_content else next((a for a in AREAS if a.claims(path)), None)
-        )
+        refusing = CONTENT if on_content else next((a for a in AREAS if a.claims(path)), None)
     if refusing is not None:
         return refusing.refuse(backend, request, allowed)
     return json_response(

@@ -36,8 +36,7 @@ NOT_QUALIFIED = (
     "meet those Qualifications."
 )
 NOT_BY_YOU = (
-    "Nothing was accepted: this link was not opened by you. Accept the HIT below if you "
-    "want it."
+    "Nothing was accepted: this link was not opened by you. Accept the HIT below if you want it."
 )
 
 

@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request
 
+from ...core.errors import UsageError
+
 if TYPE_CHECKING:
     from ..http.backend import Backend
 
@@ -178,6 +180,12 @@ def serve_origins(
     ``site_origin``, its public origin behind a proxy), requester content at
     ``content_origin`` if given, else at ``content_url``'s origin (:func:`content_alias`);
     no content listener, no content origin."""
+    for option, given in (("--site-origin", site_origin), ("--content-origin", content_origin)):
+        parts = urlsplit(given or "")
+        if given and (parts.scheme not in ("http", "https") or not parts.hostname):
+            raise UsageError(
+                f"{option} takes an origin such as https://host.example, not {given!r}."
+            )
     backend.site_origins = site_origins(site_url, site_origin)
     if content_origin:
         backend.content_origin = origin_of(content_origin)

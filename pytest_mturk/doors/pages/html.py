@@ -27,7 +27,6 @@ esc = html.escape
 _POST_FORM = re.compile(r'<form (?:id="question-form" )?method="post"[^>]*>')
 
 
-
 def url(path: str, **query: str | None) -> str:
     """``path`` with the query parameters that are not ``None``, in the order given."""
     pairs = [(key, value) for key, value in query.items() if value is not None]
