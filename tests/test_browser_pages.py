@@ -46,8 +46,8 @@ def _missing(what: str) -> None:
     pytest.skip(f"{what} is not installed")
 
 
-@pytest.fixture(scope="module")
-def chromium():
+def launched():
+    """Headless Chromium, while the generator runs (skipped, or failed, without it)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -59,6 +59,11 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    yield from launched()
 
 
 @pytest.fixture

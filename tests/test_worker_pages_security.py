@@ -15,6 +15,7 @@ from page_helpers import (
     SITE,
     WORKER,
     Browser,
+    form_token,
     frame_src,
     html_question,
     question_form,
@@ -22,6 +23,7 @@ from page_helpers import (
     text,
 )
 
+from pytest_mturk.core.model import Environment
 from pytest_mturk.doors.pages import guard
 from pytest_mturk.doors.pages.accept_link import NOT_BY_YOU
 from pytest_mturk.doors.pages.frames import SANDBOX
@@ -272,9 +274,7 @@ def test_a_post_without_its_sessions_token_is_refused_and_changes_nothing(
         {"Sec-Fetch-Site": "same-site"},
     ],
 )
-def test_a_post_from_another_site_is_refused_even_with_the_token(
-    mturk, client, make_hit, headers
-):
+def test_a_post_from_another_site_is_refused_even_with_the_token(mturk, client, make_hit, headers):
     browser = Browser(mturk)
     browser.sign_in()
     for path, fields in _actions(browser, mturk, client, make_hit):
@@ -352,9 +352,7 @@ def test_the_worker_cookie_is_signed_and_kept_from_scripts(browser):
     assert guard.worker_of(b"another key", cookie.value) is None
 
 
-def test_behind_an_https_proxy_the_cookies_are_secure_and_turk_submit_to_is_https(
-    mturk, make_hit
-):
+def test_behind_an_https_proxy_the_cookies_are_secure_and_turk_submit_to_is_https(mturk, make_hit):
     browser = Browser(mturk)
     browser.backend.site_origins = ["https://localhost"]
     hit = make_hit(Question=html_question("<p>x</p>"))
@@ -381,11 +379,13 @@ NAVIGATE = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
         {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe", "Sec-Fetch-Site": "same-site"},
         {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image", "Sec-Fetch-Site": "cross-site"},
         {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty", "Sec-Fetch-Site": "same-origin"},
-        {**NAVIGATE, "Sec-Fetch-Site": "cross-site"},  # a script moved a window: no click
+        {**NAVIGATE, "Sec-Fetch-Site": "cross-site"},  # a window a HIT opened, or moved
+        {**NAVIGATE, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-User": "?1"},  # ... on a click
+        {**NAVIGATE, "Sec-Fetch-Site": "same-site", "Sec-Fetch-User": "?1"},
         {"Origin": "http://localhost:9"},
     ],
 )
-def test_the_accept_link_accepts_nothing_unless_the_worker_followed_it(
+def test_the_accept_link_from_elsewhere_is_one_click_from_accepting(
     browser, mturk, make_hit, headers
 ):
     hit = make_hit()
@@ -397,18 +397,26 @@ def test_the_accept_link_accepts_nothing_unless_the_worker_followed_it(
     page = text(response)
     assert NOT_BY_YOU in page and "Accept &amp; Work" in page
     assert snapshot(mturk) == before
+    # The button on that page is the site's own form: it accepts.
+    accepted = browser.post(
+        f"/projects/{hit['HITGroupId']}/tasks/accept",
+        data={"hit_id": hit["HITId"], "csrf_token": form_token(page)},
+        csrf=False,
+    )
+    assert accepted.status_code == 303
+    assert [a.worker_id for a in mturk.assignments.values()] == [WORKER]
 
 
 @pytest.mark.parametrize(
     "headers",
     [
-        {**NAVIGATE, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-User": "?1"},  # a link elsewhere
-        {**NAVIGATE, "Sec-Fetch-Site": "same-origin", "Sec-Fetch-User": "?1"},
-        {**NAVIGATE, "Sec-Fetch-Site": "none", "Sec-Fetch-User": "?1"},  # typed in
+        {**NAVIGATE, "Sec-Fetch-Site": "same-origin", "Sec-Fetch-User": "?1"},  # the site's
+        {**NAVIGATE, "Sec-Fetch-Site": "none", "Sec-Fetch-User": "?1"},  # typed in, a tool's
         {**NAVIGATE, "Sec-Fetch-Site": "same-origin"},  # the sign-in page's redirect
+        {},  # a client that sends no fetch metadata
     ],
 )
-def test_the_accept_link_followed_by_the_worker_accepts(browser, mturk, make_hit, headers):
+def test_the_accept_link_followed_on_the_site_accepts(browser, mturk, make_hit, headers):
     hit = make_hit()
     browser.sign_in()
     response = browser.get(f"/projects/{hit['HITGroupId']}/tasks/accept_random", headers=headers)
@@ -418,15 +426,24 @@ def test_the_accept_link_followed_by_the_worker_accepts(browser, mturk, make_hit
 
 def test_a_qualification_test_starts_only_when_the_worker_opens_it(browser, mturk, client):
     qtype = client.create_qualification_type(**TEST_TYPE)["QualificationType"]
-    path = f"/qualifications/{qtype['QualificationTypeId']}"
+    type_id = qtype["QualificationTypeId"]
+    path = f"/qualifications/{type_id}"
     browser.sign_in()
     before = snapshot(mturk)
+    started = mturk._served().states[Environment.SANDBOX].tests_started
     framed = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"}
-    refused = browser.get(path, headers={**framed, "Sec-Fetch-Site": "cross-site"})
-    assert refused.status_code == 403
-    assert snapshot(mturk) == before
+    for elsewhere in (
+        {**framed, "Sec-Fetch-Site": "cross-site"},
+        {**NAVIGATE, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-User": "?1"},
+    ):
+        shown = browser.get(path, headers=elsewhere)
+        assert shown.status_code == 200
+        assert 'id="test-start"' in text(shown) and 'id="age"' not in text(shown)
+        assert f'href="{path}"' in text(shown)
+        assert snapshot(mturk) == before and (type_id, WORKER) not in started
     opened = browser.get(path, headers={**NAVIGATE, "Sec-Fetch-Site": "same-origin"})
     assert opened.status_code == 200 and 'id="age"' in text(opened)
+    assert (type_id, WORKER) in started
 
 
 # -- where the server says its origins are -----------------------------------------------------

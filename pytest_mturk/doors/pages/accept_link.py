@@ -8,10 +8,10 @@ one the group's page said so. The accept is the worker action ``accept``, as the
 page's "Accept & Work" is (and so journaled with the rest).
 
 A GET that changes state is one a page could make a browser send behind the worker's
-back (a HIT's frame, an image, a script's fetch), so the link accepts only when it is
-the worker's own top-level navigation (:meth:`.Context.worker_navigated`: a link clicked,
-here or elsewhere, or an address typed in); otherwise it shows the group's page, with
-its "Accept & Work" button, and changes nothing.
+back (a HIT's frame, an image, a script's fetch, a window a HIT opens), so the link
+accepts only when it is a top-level navigation from the site itself or typed in
+(:meth:`.Context.worker_navigated`); followed from another site, it shows the group's
+page, with its "Accept & Work" button one click away, and changes nothing.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ that a request changing state comes from the site's own pages (``docs/worker-pag
   carries the HMAC of it (:func:`csrf_token`) in a hidden field, checked on POST.
 * A POST must also not come from elsewhere: a foreign ``Origin``, or a
   ``Sec-Fetch-Site`` other than ``same-origin`` or ``none``, is refused.
-* A GET that changes state (the accept link, opening a qualification test) must be the
-  worker's own top-level navigation (:func:`worker_navigation`).
+* A GET that changes state (the accept link, opening a qualification test) must be a
+  top-level navigation from the site itself (:func:`worker_navigation`); from anywhere
+  else it shows a page with the button or link that does it.
 """
 
 from __future__ import annotations
@@ -124,22 +125,22 @@ def foreign(request: Request, own: Iterable[str]) -> str | None:
 def worker_navigation(request: Request, own: Iterable[str]) -> bool:
     """Whether a GET that changes state is the worker's own doing: a top-level
     navigation (``Sec-Fetch-Mode: navigate``, ``Sec-Fetch-Dest: document``) from the
-    site itself, typed in, or a link the worker clicked elsewhere (``Sec-Fetch-User``).
+    site itself, or an address typed in (``Sec-Fetch-Site: same-origin`` or ``none``).
 
-    Never a frame's, a script's fetch or an image's. A client that sends no fetch
-    metadata at all (not a browser, or an old one) is taken at its word.
+    Never a frame's, a script's fetch or an image's, nor a navigation from another site:
+    a HIT's frame can open a window, or move the worker's on a click, and another site's
+    link looks the same as that. A client that sends no fetch metadata at all (not a
+    browser, or an old one) is taken at its word.
     """
     headers = request.headers
     origin = headers.get("Origin")
     if origin is not None and origin.lower() not in {o.lower() for o in own}:
         return False
     mode, dest = headers.get("Sec-Fetch-Mode"), headers.get("Sec-Fetch-Dest")
-    site, user = headers.get("Sec-Fetch-Site"), headers.get("Sec-Fetch-User")
+    site = headers.get("Sec-Fetch-Site")
     if mode is None and dest is None and site is None:
         return True
-    if mode != "navigate" or dest != "document":
-        return False
-    return site in ("same-origin", "none") or user == "?1"
+    return mode == "navigate" and dest == "document" and site in ("same-origin", "none")
 
 
 def site_origins(site_url: str, public: str | None = None) -> list[str]:
