@@ -8,7 +8,7 @@ to (the control API's are below ``/_mturk/``, the worker site's below its prefix
 any other gets the door's own 404.
 
 Requester content (an HTMLQuestion's page, the helper script it loads) is answered only
-on the content listener (the WSGI environ's ``pytest_mturk.listener`` is ``"content"``),
+on the content listener (the WSGI environ names it, under :data:`LISTENER`),
 and nothing else is: the worker site, the control API and the service API are never on
 the content origin, nor requester content on theirs.
 """

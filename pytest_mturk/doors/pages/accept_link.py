@@ -10,7 +10,7 @@ page's "Accept & Work" is (and so journaled with the rest).
 A GET that changes state is one a page could make a browser send behind the worker's
 back (a HIT's frame, an image, a script's fetch, a window a HIT opens), so the link
 accepts only when it is a top-level navigation from the site itself or typed in
-(:meth:`.Context.worker_navigated`); followed from another site, it shows the group's
+(:meth:`.context.Context.worker_navigated`); followed from another site, it shows the group's
 page, with its "Accept & Work" button one click away, and changes nothing.
 """
 

@@ -6,7 +6,7 @@ QuestionForm, timed from the moment it is opened, as TestDurationInSeconds count
 any other a button. Posting it is the worker action ``request``: granted at once for
 an AutoGranted type or a test with an AnswerKey, otherwise left for the requester.
 Opening a test starts its clock, so only a navigation from the site itself opens it
-(:meth:`.Context.worker_navigated`); a request from elsewhere gets the link that does.
+(:meth:`.context.Context.worker_navigated`); a request from elsewhere gets the link that does.
 """
 
 from __future__ import annotations
