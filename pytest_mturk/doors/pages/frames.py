@@ -40,11 +40,12 @@ HTML_PATH = "/dynamic/hit"
 HELPER_PATH = "/mturk-public/externalHIT_v1.js"
 # What the task's frame lets a HIT do: run its script, send its form, be its own origin
 # (the content origin, or the requester's: never the site's), show dialogs, open a
-# window, and move the worker's window only when the worker clicks (a "Continue" link
-# with target=_top). Not: move the window by itself, nor reach the page around it.
+# window (an experiment's, as psiTurk's ad page opens, free of the frame's limits), and
+# move the worker's window only when the worker clicks (a "Continue" link with
+# target=_top). Not: move the window by itself, nor reach the page around it.
 SANDBOX = (
     "allow-scripts allow-forms allow-same-origin allow-modals allow-popups "
-    "allow-top-navigation-by-user-activation"
+    "allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
 )
 
 # What MTurk's helper script did, written afresh: read a parameter from the page's URL,
