@@ -78,7 +78,8 @@ def send(server, headers, body, path="/"):
     try:
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
-        return response.status, dict(response.getheaders()), json.loads(response.read())
+        # Header names are case-insensitive (RFC 9110): looked up as such.
+        return response.status, response.headers, json.loads(response.read())
     finally:
         connection.close()
 

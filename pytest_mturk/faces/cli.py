@@ -65,6 +65,30 @@ def _parser() -> argparse.ArgumentParser:
         help="the worker pages frame ExternalQuestion pages at the HTTPS origin PUBLIC from "
         "LOCAL, e.g. https://exp.example=http://127.0.0.1:8000 (repeatable)",
     )
+    serve.add_argument(
+        "--content-port",
+        type=int,
+        default=0,
+        help="port of the origin HIT content (HTMLQuestion pages) is served from "
+        "(default 0: a free one)",
+    )
+    serve.add_argument(
+        "--content-host",
+        help="address the content listener binds (default: --host); on 127.0.0.1, browsers "
+        "are sent to it as localhost, another site than the worker pages'",
+    )
+    serve.add_argument(
+        "--content-origin",
+        metavar="URL",
+        help="the content origin as browsers reach it, behind a proxy "
+        "(e.g. https://content.example.org)",
+    )
+    serve.add_argument(
+        "--site-origin",
+        metavar="URL",
+        help="the worker site's origin as browsers reach it, behind a proxy "
+        "(e.g. https://mturk.example.org; its cookies are then Secure)",
+    )
     serve.add_argument("--log-requests", action="store_true", help="log every request")
     _access_arguments(serve)
     return parser
@@ -146,6 +170,10 @@ def serve(options: argparse.Namespace) -> int:
 
     access = _access(door, options)  # before anything is opened: a bad file stops here
     settings = _settings(options)
+    if not 0 <= options.content_port <= 65535:
+        raise UsageError(
+            f"--content-port takes a port from 0 to 65535, not {options.content_port}."
+        )
     if options.state is not None:
         backend = open_state(options.state, settings, load=options.load, clock=options.clock)
     else:
@@ -158,13 +186,28 @@ def serve(options: argparse.Namespace) -> int:
         backend.frame_origins[public] = local
     backend.access = access
     server = door.RunningServer(
-        door.make_app(backend), options.host, options.port, log_requests=options.log_requests
+        door.make_app(backend),
+        options.host,
+        options.port,
+        content_port=options.content_port,
+        content_host=options.content_host,
+        log_requests=options.log_requests,
+    )
+    from ..doors.pages.guard import serve_origins
+
+    serve_origins(
+        backend,
+        server.url,
+        server.content_url,
+        site_origin=options.site_origin,
+        content_origin=options.content_origin,
     )
     print(
         f"pytest-mturk {__version__} serving on {server.url}\n"
         f"  sandbox:    {server.endpoint_url}\n"
         f"  production: {server.production_endpoint_url}\n"
         f"  control:    {server.url}_mturk/\n"
+        f"  content:    {backend.content_origin}/\n"
         f"  control token: {_shown(options, access)}\n"
         f"  signatures: {_signatures(options, access)}",
         flush=True,

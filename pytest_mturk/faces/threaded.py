@@ -3,12 +3,12 @@
 fixture's, which serves a test's simulator.
 
 Both serve what ``pytest-mturk serve`` serves, through the same code: the door's
-WSGI app and werkzeug's threaded server (:mod:`pytest_mturk.doors.http`), answered
+WSGI app and its waitress server (:mod:`pytest_mturk.doors.http`), answered
 by its backend, which holds the simulator's service and asks the rest of the
 simulator (its workers, its crowds, saving and starting again) of a
 :class:`ServedSimulator`; :func:`open_state` gives the backend of a simulation kept in
-a state file. werkzeug, the ``server`` extra, is imported when a server is made,
-never before.
+a state file. werkzeug and waitress, the ``server`` extra, are imported when a server
+is made, never before.
 """
 
 from __future__ import annotations
@@ -44,17 +44,18 @@ SERVER_EXTRA = "pip install 'pytest-mturk[server]'"
 
 
 def server_door() -> Any:
-    """The HTTP door (:mod:`pytest_mturk.doors.http`), imported now: it needs werkzeug,
-    the ``server`` extra, which the rest of the package never imports. Without it, a
-    :class:`UsageError` that says so and what to install."""
+    """The HTTP door (:mod:`pytest_mturk.doors.http`), imported now: it needs werkzeug
+    and waitress, the ``server`` extra, which the rest of the package never imports.
+    Without them, a :class:`UsageError` that says so and what to install."""
     try:
         from ..doors import http
     except ImportError as exc:
-        if (exc.name or "").partition(".")[0] != "werkzeug":
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in ("werkzeug", "waitress"):
             raise
         raise UsageError(
-            f"The HTTP server needs the server extra (werkzeug 3.0 or later, which could "
-            f"not be imported): {SERVER_EXTRA}."
+            f"The HTTP server needs the server extra (werkzeug 3.0 and waitress 3.0 or "
+            f"later; {missing} could not be imported): {SERVER_EXTRA}."
         ) from None
     return http
 
@@ -184,10 +185,12 @@ class ThreadedServer:
     ``endpoint_url`` (the root too, as with ``pytest-mturk serve``),
     ``production_endpoint_url`` production's, ``port`` the port bound and ``control`` a
     :class:`~pytest_mturk.ServerControl` of it, with the server's ``control_token`` (a
-    random one unless given). With ``credentials`` (an AWS credentials file's path, or
-    ``{access key: secret key}``) every service API request's signature is verified.
-    ``simulator`` is the simulator it answers from (a control API reset or loaded
-    snapshot replaces it). Needs the ``server`` extra (werkzeug).
+    random one unless given), ``content_url`` the origin HIT content (an HTMLQuestion's
+    page) is served from, on a free port of its own. With ``credentials`` (an AWS
+    credentials file's path, or ``{access key: secret key}``) every service API
+    request's signature is verified. ``simulator`` is the simulator it answers from (a
+    control API reset or loaded snapshot replaces it). Needs the ``server`` extra
+    (werkzeug and waitress).
     """
 
     def __init__(
@@ -287,6 +290,13 @@ class ThreadedServer:
         """A :class:`~pytest_mturk.ServerControl` of this server's control API."""
         return self._serving()[1]
 
+    @property
+    def content_url(self) -> str:
+        """The content origin's URL (``http://localhost:40124/`` for a server on
+        ``127.0.0.1``: another site for browsers, ``docs/worker-pages.md``)."""
+        self._serving()
+        return f"{self.backend.content_origin}/"
+
     def serve_origin(self, public: str, local: str) -> None:
         """Frame an ExternalQuestion at ``public`` (``https://exp.example``) from ``local``
         (``http://127.0.0.1:8000``) in the worker pages; the HIT keeps its HTTPS URL."""
@@ -303,8 +313,11 @@ class ThreadedServer:
         door = self._door
         app = door.make_app(self.backend)
         running: RunningServer = door.RunningServer(
-            app, self.host, self._port, log_requests=self._log_requests
+            app, self.host, self._port, content_port=0, log_requests=self._log_requests
         )
+        from ..doors.pages.guard import serve_origins
+
+        serve_origins(self.backend, running.url, running.content_url)
         control = ServerControl(running.url, token=self.control_token)
         self._running = (running.start(), control)
         return self

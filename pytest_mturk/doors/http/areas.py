@@ -37,8 +37,9 @@ class Area:
     answers one it has no route for (``allowed``: the methods its path takes, empty
     if no route has that path); ``claims(path)`` says whether a path is the area's,
     so that a path no route has is refused by the area it belongs to. A ``gated`` area
-    answers only requests that pass :func:`.gate.refusal` (its own ``Host``, no foreign
-    ``Origin`` except at ``open_paths``, which other sites post to by design).
+    answers only requests that pass :func:`.gate.refusal` (its own ``Host``, and no
+    foreign ``Origin`` unless ``checks_origin``: an area that weighs a request's origin
+    itself, as the worker pages do with their CSRF tokens and fetch metadata).
     """
 
     name: str
@@ -46,7 +47,7 @@ class Area:
     refuse: Callable[[Backend, Request, frozenset[str]], Response]
     claims: Callable[[str], bool]
     gated: bool = False
-    open_paths: frozenset[str] = frozenset()
+    checks_origin: bool = False
 
 
 @dataclass(frozen=True)

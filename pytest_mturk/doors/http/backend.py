@@ -16,6 +16,7 @@ thing the door needs from above; the door never imports the faces.
 from __future__ import annotations
 
 import datetime as _dt
+import secrets
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -71,6 +72,13 @@ class Backend:
         # Who may call: the control token, the server's own hosts, the secrets that
         # signatures are verified with (set by whoever starts the server).
         self.access = Access()
+        # The worker pages' own (``pytest_mturk.doors.pages.guard``): the key their cookies
+        # and forms are signed with, new at every start; the origin requester HTML is
+        # served from (none until a content listener is bound); the worker site's
+        # origins as browsers reach it.
+        self.page_secret = secrets.token_bytes(32)
+        self.content_origin: str | None = None
+        self.site_origins: list[str] = []
 
     # -- running actions -------------------------------------------------------------
 

@@ -122,8 +122,8 @@ def refusal(
     """Why a request to the control API or the worker pages is turned away, or ``None``.
 
     A ``Host`` that is not the server's own: 400. An ``Origin`` that is not the
-    server's own origin (unless ``any_origin``: a route other sites post to by design,
-    such as ``/mturk/externalSubmit``): 403. No ``Origin`` at all is a client that is
+    server's own origin (unless ``any_origin``: an area that weighs origins itself, as
+    the worker pages do): 403. No ``Origin`` at all is a client that is
     not a browser, or a browser's same-origin navigation: let through.
     """
     host = environ.get("HTTP_HOST")

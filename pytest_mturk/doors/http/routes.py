@@ -6,6 +6,11 @@ path and takes the request's method. A path some route has, asked with another
 method, is refused by that route's area; a path no route has, by the area it belongs
 to (the control API's are below ``/_mturk/``, the worker site's below its prefixes);
 any other gets the door's own 404.
+
+Requester content (an HTMLQuestion's page, the helper script it loads) is answered only
+on the content listener (the WSGI environ names it, under :data:`LISTENER`),
+and nothing else is: the worker site, the control API and the service API are never on
+the content origin, nor requester content on theirs.
 """
 
 from __future__ import annotations
@@ -15,19 +20,25 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
-from ..pages import accept_link, context, frames, qualifications, submit, tasks, workers
+from ..pages import accept_link, assets, context, frames, qualifications, submit, tasks, workers
 from . import control, gate, service_api
 from .areas import CONTROL_PREFIX, PRODUCTION_PATH, Area, Handler, Route, json_response
 
 if TYPE_CHECKING:
     from .backend import Backend
 
-__all__ = ["PAGES", "ROUTES", "answer"]
+__all__ = ["CONTENT", "LISTENER", "PAGES", "ROUTES", "answer"]
 
-# Pages other sites post to by design: a HIT's form submits to externalSubmit from the
-# HIT's own origin.
-_OPEN_PAGES = frozenset({"/mturk/externalSubmit"})
-PAGES = Area("worker pages", context.call, context.refuse, context.claims, True, _OPEN_PAGES)
+# The worker pages weigh a request's origin themselves (pages.guard: CSRF tokens, Origin
+# and fetch metadata, and /mturk/externalSubmit open to a HIT's own origin): the gate
+# checks their Host only.
+PAGES = Area("worker pages", context.call, context.refuse, context.claims, True, True)
+# Requester content: ungated, since its Host is the content origin's, not the site's.
+CONTENT = Area(
+    "requester content", context.call_content, context.refuse_content, context.claims_content
+)
+# The WSGI environ's key naming the listener a request came in on: "site" or "content".
+LISTENER = "pytest_mturk.listener"
 SERVICE, CONTROL = service_api.AREA, control.AREA
 
 GET, POST, BOTH = (
@@ -69,10 +80,13 @@ ROUTES: tuple[Route, ...] = (
     _route(PAGES, r"/worker/sign-out", POST, workers.sign_out),
     _route(PAGES, r"/mturk/preview", GET, submit.classic_preview),
     _route(PAGES, r"/mturk/externalSubmit", BOTH, submit.external_submit),
-    _route(PAGES, r"/dynamic/hit", GET, submit.html_question),
-    _route(PAGES, re.escape(frames.HELPER_PATH), GET, submit.helper_script),
+    _route(PAGES, re.escape(assets.STYLE_PATH), GET, assets.style),
+    _route(PAGES, re.escape(assets.SCRIPT_PATH), GET, assets.script),
     _route(PAGES, r"/qualifications/?", GET, qualifications.listing),
     _route(PAGES, rf"/qualifications/{_ID}", BOTH, qualifications.request_page),
+    # Requester content, on the content origin only.
+    _route(CONTENT, r"/dynamic/hit", GET, submit.html_question),
+    _route(CONTENT, re.escape(frames.HELPER_PATH), GET, submit.helper_script),
 )
 AREAS = (SERVICE, CONTROL, PAGES)
 
@@ -81,8 +95,7 @@ def _gate(backend: Backend, request: Request, area: Area) -> Response | None:
     """The gate's refusal of a request to a gated area, or ``None``."""
     if not area.gated:
         return None
-    any_origin = request.path in area.open_paths
-    refused = gate.refusal(backend.access, request.environ, any_origin=any_origin)
+    refused = gate.refusal(backend.access, request.environ, any_origin=area.checks_origin)
     if refused is None:
         return None
     return json_response({"error": refused.error, "message": refused.message}, refused.status)
@@ -91,9 +104,12 @@ def _gate(backend: Backend, request: Request, area: Area) -> Response | None:
 def answer(backend: Backend, request: Request) -> Response:
     """The response to ``request``: its route's, or its area's refusal."""
     path, method = request.path, request.method
+    on_content = request.environ.get(LISTENER, "site") == "content"
     refusing: Area | None = None
     allowed: frozenset[str] = frozenset()
     for route in ROUTES:
+        if (route.area is CONTENT) is not on_content:
+            continue
         match = route.pattern.fullmatch(path)
         if match is None:
             continue
@@ -104,7 +120,7 @@ def answer(backend: Backend, request: Request) -> Response:
             return route.area.call(route.handler, backend, request, match.groups())
         refusing, allowed = route.area, allowed | route.methods
     if refusing is None:
-        refusing = next((area for area in AREAS if area.claims(path)), None)
+        refusing = CONTENT if on_content else next((a for a in AREAS if a.claims(path)), None)
     if refusing is not None:
         return _gate(backend, request, refusing) or refusing.refuse(backend, request, allowed)
     return json_response(

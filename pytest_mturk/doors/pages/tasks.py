@@ -149,14 +149,21 @@ def _question_html(ctx: Context, hit: HIT, assignment: Assignment | None) -> str
         worker_id,
         ctx.base_url,
         ctx.backend.frame_origins,
+        ctx.backend.content_origin,
     )
     if framed is not None:
         address, height = framed
+        if not address:
+            return (
+                '<p class="refusal" id="no-content-origin">This server has no content origin '
+                "to show an HTMLQuestion's page from: serve it with pytest-mturk serve or "
+                "ThreadedServer.</p>"
+            )
         # FrameHeight 0 asked MTurk to size the frame to its content: a tall frame here.
-        style = f"height:{height}px" if height > 0 else "height:80vh"
+        size = f'height="{height}"' if height > 0 else 'class="tall"'
         return (
             f'<iframe id="task-frame" title="{esc(hit.hit_type.title)}" src="{esc(address)}" '
-            f'style="{style}"></iframe>'
+            f'{size} sandbox="{frames.SANDBOX}"></iframe>'
         )
     if assignment is None:
         return forms.render(hit.question, disabled=True)
