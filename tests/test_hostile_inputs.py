@@ -1,0 +1,275 @@
+"""Nothing a request carries can spoil the state: each input that once made a served
+simulation unwritable or unloadable, through real ``pytest-mturk serve --state`` processes
+killed and started again, and in process through boto3 and ``sim.save()``."""
+
+from __future__ import annotations
+
+import http.client
+import json
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from server_helpers import KEY, ServerProcess, client
+
+from pytest_mturk import Simulator, UsageError, mturk_sim
+from pytest_mturk.core import json_text
+from pytest_mturk.doors.http.state_file import StateFile
+
+TARGET = "MTurkRequesterServiceV20170117."
+SIGNED = f"AWS4-HMAC-SHA256 Credential={KEY}/20260101/us-east-1/mturk/aws4_request"
+LONE = "x\ud800y"  # a lone (high) surrogate: valid JSON as an escape, and a valid Java string
+WORKER = "A1B2C3D4E5F6G7"
+HIT = {
+    "Title": "Label the picture",
+    "Description": "One label",
+    "Reward": "0.50",
+    "AssignmentDurationInSeconds": 600,
+    "LifetimeInSeconds": 3600,
+    "MaxAssignments": 2,
+    "Question": (
+        '<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/'
+        '2006-07-14/ExternalQuestion.xsd"><ExternalURL>https://example.com/task</ExternalURL>'
+        "<FrameHeight>400</FrameHeight></ExternalQuestion>"
+    ),
+}
+
+
+def _exchange(server, method, path, body, headers):
+    host, port = server.url.split("//")[1].rstrip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def service_call(server, operation, body: bytes):
+    """A raw call of the service API: ``(status, decoded JSON answer)``."""
+    headers = {
+        "X-Amz-Target": TARGET + operation,
+        "Content-Type": "application/x-amz-json-1.1",
+        "Authorization": SIGNED,
+    }
+    status, answer = _exchange(server, "POST", "/", body, headers)
+    return status, json.loads(answer)
+
+
+def control_call(server, method, path, body: bytes = b""):
+    """A raw request of the control API (whatever the control API takes to let a client in
+    is added here, and only here): ``(status, decoded JSON answer)``."""
+    headers = {"Content-Type": "application/json"}
+    status, answer = _exchange(server, method, "/_mturk/" + path, body, headers)
+    return status, json.loads(answer)
+
+
+def nested(depth: int, leaf=None):
+    """A JSON text of ``depth`` objects, one in another, as bytes (no recursion to write)."""
+    return b'{"a":' * depth + json.dumps(leaf).encode() + b"}" * depth
+
+
+@pytest.fixture
+def state(tmp_path):
+    return str(tmp_path / "state.json")
+
+
+def snapshot(server):
+    """The server's whole state (``GET /_mturk/snapshot``), less what names the file it was
+    started from."""
+    document = server.control().request("GET", "snapshot")
+    document["settings"].pop("load")
+    return document
+
+
+def restarted(server, state):
+    """``server`` killed (SIGKILL), and a new server started on the same state file."""
+    server.kill()
+    server.stop()  # closes its pipes
+    return ServerProcess("--state", state)
+
+
+# -- a lone surrogate -----------------------------------------------------------------------
+
+
+def test_a_lone_surrogate_is_stored_and_survives_a_kill_and_a_restart(state):
+    server = ServerProcess("--state", state)
+    try:
+        hit = client(server.url).create_hit(**{**HIT, "Title": LONE})["HIT"]
+        assert hit["Title"] == LONE
+        # A refused call carrying one is recorded in the call log, and written too.
+        status, refused = service_call(
+            server, "CreateHIT", json_text.encode({**HIT, "Reward": "x", "Keywords": LONE})
+        )
+        assert status == 400 and refused["__type"] == "ValidationException"
+        control = server.control()
+        assert [h["Title"] for h in control.hits()] == [LONE]
+        assert control.calls()[-1]["params"]["Keywords"] == LONE
+        client(server.url).get_account_balance()  # one more acknowledged action
+        before = snapshot(server)
+        server = restarted(server, state)
+        assert snapshot(server) == before
+        assert client(server.url).get_hit(HITId=hit["HITId"])["HIT"]["Title"] == LONE
+        assert [c["operation"] for c in server.control().calls()] == [
+            "CreateHIT",
+            "CreateHIT",
+            "GetAccountBalance",
+            "GetHIT",
+        ]
+    finally:
+        server.stop()
+
+
+def test_a_clean_stop_writes_a_snapshot_holding_a_lone_surrogate(state):
+    with ServerProcess("--state", state) as server:
+        client(server.url).create_hit(**{**HIT, "Description": LONE})
+    assert server.process.returncode == 0
+    with ServerProcess("--state", state) as server:
+        assert [h["Description"] for h in server.control().hits()] == [LONE]
+    with open(state, "rb") as saved:
+        saved.read().decode("ascii")  # written as its escape
+
+
+def test_sim_save_and_load_keep_a_lone_surrogate(tmp_path):
+    path = tmp_path / "saved.json"
+    with mturk_sim() as sim:
+        mturk = boto3.client("mturk", region_name="us-east-1")
+        hit_id = mturk.create_hit(**{**HIT, "Title": LONE})["HIT"]["HITId"]
+        with pytest.raises(ClientError):
+            mturk.create_hit(**{**HIT, "Reward": "x", "RequesterAnnotation": LONE})
+        sim.save(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["saved.json"]  # no partial file left
+    with mturk_sim(load=path) as sim:
+        assert sim.hits[hit_id].hit_type.title == LONE
+        assert sim.calls[-1].params["RequesterAnnotation"] == LONE
+
+
+# -- nesting --------------------------------------------------------------------------------
+
+
+def test_json_nested_too_deep_is_refused_before_it_is_read_and_never_kept(state):
+    server = ServerProcess("--state", state)
+    try:
+        deep = b'{"Bogus":' + nested(600) + b"}"
+        status, refused = service_call(server, "GetAccountBalance", deep)
+        assert (status, refused) == (
+            400,
+            {
+                "__type": "SerializationException",
+                "message": "Start of structure or map found where not expected.",
+            },
+        )
+        # The deepest nesting the service reads: the outermost object and 63 more.
+        status, answer = service_call(
+            server, "GetAccountBalance", b'{"Bogus":' + nested(json_text.MAX_DEPTH - 1) + b"}"
+        )
+        assert status == 200, answer
+        status, answer = service_call(
+            server, "GetAccountBalance", b'{"Bogus":' + nested(json_text.MAX_DEPTH) + b"}"
+        )
+        assert status == 400 and answer["__type"] == "SerializationException"
+        assert len(server.control().calls()) == 1
+        status, answer = control_call(server, "POST", f"workers/{WORKER}", nested(600))
+        assert status == 400 and answer["error"] == "BadRequest"
+        assert server.control().state("workers") == []
+        before = snapshot(server)
+        server = restarted(server, state)
+        assert snapshot(server) == before
+    finally:
+        server.stop()
+
+
+def test_deep_or_unreadable_parameters_in_process_are_refused_as_the_front_end_did(tmp_path):
+    deep: object = "x"
+    for _ in range(600):
+        deep = [deep]
+    unchecked = Config(parameter_validation=False)
+    with mturk_sim() as sim:
+        mturk = boto3.client("mturk", region_name="us-east-1", config=unchecked)
+        with pytest.raises(ClientError) as refused:
+            mturk.create_hit_type(
+                Title=deep, Description="d", Reward="0.50", AssignmentDurationInSeconds=60
+            )
+        assert refused.value.response["Error"]["Code"] == "SerializationException"
+        checked = boto3.client("mturk", region_name="us-east-1")
+        with pytest.raises(ClientError) as refused:
+            checked.associate_qualification_with_worker(
+                QualificationTypeId="3X" * 10, WorkerId=WORKER, IntegerValue=10**5000
+            )
+        assert refused.value.response["Error"]["Code"] == "SerializationException"
+        assert sim.calls == []  # never reached the service
+        sim.save(tmp_path / "saved.json")
+    Simulator(load=tmp_path / "saved.json")
+
+
+# -- the control API's worker profiles ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("profile", "field"),
+    [
+        ({"approved": 1.5}, "approved"),
+        ({"approved": -1}, "approved"),
+        ({"rejected": True}, "rejected"),
+        ({"approved": 2**31}, "approved"),
+        ({"adult": "no"}, "adult"),
+        ({"masters": 1}, "masters"),
+        ({"locale": 5}, "locale"),
+        ({"locale": "us"}, "locale"),
+        ({"locale": LONE}, "locale"),
+    ],
+)
+def test_a_worker_profile_is_typed_and_checked_by_every_door(profile, field):
+    sim = Simulator()
+    with pytest.raises(UsageError, match=f"A worker's {field} "):
+        sim.worker(WORKER, **profile)
+    assert WORKER not in sim.workers
+
+
+def test_a_refused_worker_profile_changes_nothing_and_a_restart_still_starts(state):
+    server = ServerProcess("--state", state)
+    try:
+        control = server.control()
+        for profile, field in [
+            ({"approved": 1.5}, "approved"),
+            ({"adult": "no"}, "adult"),
+            ({"locale": 5}, "locale"),
+        ]:
+            status, answer = control_call(
+                server, "POST", f"workers/{WORKER}", json.dumps(profile).encode()
+            )
+            assert status == 400, answer
+            assert answer["error"] == "ProfileError" and f"A worker's {field} " in answer["message"]
+        assert control.state("workers") == []
+        control.worker(WORKER, locale="US-CA", approved=7, adult=True)
+        status, answer = control_call(
+            server, "POST", "clock/advance", json.dumps({"days": "5"}).encode()
+        )
+        assert (status, answer["message"]) == (400, "advance takes days as a number, not text.")
+        before = snapshot(server)
+        server = restarted(server, state)
+        assert snapshot(server) == before
+        (worker,) = server.control().state("workers", "sandbox")
+        assert (worker["locale_subdivision"], worker["prior_approved"], worker["adult"]) == (
+            "CA",
+            7,
+            True,
+        )
+    finally:
+        server.stop()
+
+
+# -- the journal -------------------------------------------------------------------------
+
+
+def test_a_journal_line_that_cannot_be_written_takes_no_number(tmp_path):
+    journal = StateFile(tmp_path / "state.json")
+    journal.rebase({"format": "any"})
+    with pytest.raises(ValueError):
+        journal.append({"k": "advance", "ms": float("nan"), "t": 0}, None)
+    assert journal.append({"k": "advance", "ms": 1, "t": 0}, None) == 1
+    journal.release()
+    lines = (tmp_path / "state.json.journal").read_bytes().splitlines()
+    assert [json.loads(line).get("n") for line in lines[1:]] == [1]
