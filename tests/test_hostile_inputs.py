@@ -1,20 +1,27 @@
 """Nothing a request carries can spoil the state: each input that once made a served
 simulation unwritable or unloadable, through real ``pytest-mturk serve --state`` processes
-killed and started again, and in process through boto3 and ``sim.save()``."""
+killed and started again, and in process through boto3 and ``sim.save()``; then any JSON
+at all, to every operation and the control API. ``HYPOTHESIS_PROFILE=long`` runs fifteen
+times as many."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import os
+import tempfile
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from server_helpers import KEY, ServerProcess, client
 
 from pytest_mturk import Simulator, UsageError, mturk_sim
 from pytest_mturk.core import json_text
+from pytest_mturk.core.dispatch import service_model
 from pytest_mturk.doors.http.state_file import StateFile
 
 TARGET = "MTurkRequesterServiceV20170117."
@@ -171,6 +178,9 @@ def test_json_nested_too_deep_is_refused_before_it_is_read_and_never_kept(state)
         )
         assert status == 400 and answer["__type"] == "SerializationException"
         assert len(server.control().calls()) == 1
+        # A saved state holding the deepest parameters loads again.
+        document = server.control().request("GET", "snapshot")
+        server.control().request("POST", "snapshot", document)
         status, answer = control_call(server, "POST", f"workers/{WORKER}", nested(600))
         assert status == 400 and answer["error"] == "BadRequest"
         assert server.control().state("workers") == []
@@ -273,3 +283,152 @@ def test_a_journal_line_that_cannot_be_written_takes_no_number(tmp_path):
     journal.release()
     lines = (tmp_path / "state.json.journal").read_bytes().splitlines()
     assert [json.loads(line).get("n") for line in lines[1:]] == [1]
+
+
+# -- anything at all, then a kill -----------------------------------------------------------
+
+LONG = os.environ.get("HYPOTHESIS_PROFILE") in ("long", "nightly")
+OPERATIONS = sorted(service_model().operation_names)
+
+hostile_text = st.one_of(
+    st.text(max_size=12),
+    st.text(st.characters(categories=["Cs"]), min_size=1, max_size=3),  # lone surrogates
+    st.sampled_from(
+        [LONE, "\udfff", "\ud83d\ude00", "NaN", "Infinity", "1e999", "\x00", "\u2028", "]]>"]
+    ),
+    st.text(max_size=3).map(lambda text: text * 700),  # long
+)
+numbers = st.one_of(
+    st.integers(-(2**70), 2**70),
+    st.sampled_from([2**31, -(2**31) - 1, 2**63, 10**4000]),
+    st.floats(),  # NaN and infinities too: written as JSON's non-tokens, refused
+)
+leaves = st.none() | st.booleans() | numbers | hostile_text
+json_values = st.recursive(
+    leaves,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(hostile_text, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@st.composite
+def deep_values(draw):
+    value = draw(leaves)
+    for _ in range(draw(st.integers(json_text.MAX_DEPTH - 3, json_text.MAX_DEPTH + 3))):
+        value = [value] if draw(st.booleans()) else {"a": value}
+    return value
+
+
+anything = json_values | deep_values()
+
+
+def _body(value) -> bytes:
+    return json.dumps(value, allow_nan=True).encode()
+
+
+# Calls that succeed as they are, and their members that hold text.
+BASES = {
+    "CreateHIT": (HIT, ["Title", "Description", "Keywords", "RequesterAnnotation"]),
+    "CreateHITType": (
+        {k: HIT[k] for k in ("Title", "Description", "Reward", "AssignmentDurationInSeconds")},
+        ["Title", "Description", "Keywords"],
+    ),
+    "CreateQualificationType": (
+        {"Name": "Skill", "Description": "A skill", "QualificationTypeStatus": "Active"},
+        ["Name", "Description", "Keywords"],
+    ),
+    "NotifyWorkers": (
+        {"Subject": "Hello", "MessageText": "Thanks", "WorkerIds": [WORKER]},
+        ["Subject", "MessageText"],
+    ),
+}
+
+
+@st.composite
+def service_requests(draw):
+    if draw(st.booleans()):
+        # A call that succeeds but for one member, which may make it fail.
+        operation = draw(st.sampled_from(sorted(BASES)))
+        base, texts = BASES[operation]
+        member = draw(st.sampled_from(texts) | st.sampled_from(sorted(base)) | st.just("Bogus"))
+        value = draw(hostile_text.map(lambda text: text[:100]) | anything)
+        return ("service", operation, _body({**base, member: value}))
+    operation = draw(st.sampled_from(OPERATIONS))
+    shape = service_model().operation_model(operation).input_shape
+    names = sorted(shape.members) if shape is not None else []
+    keys = st.sampled_from(names) | hostile_text if names else hostile_text
+    return ("service", operation, _body(draw(st.dictionaries(keys, anything, max_size=4))))
+
+
+@st.composite
+def control_requests(draw):
+    kind = draw(st.sampled_from(["profile", "accept", "submit", "return", "advance", "reset"]))
+    worker = draw(st.sampled_from([WORKER, "A2B3C4D5E6F7G8"]))
+    fields = ["locale", "adult", "masters", "approved", "rejected"]
+    good = {"locale": "US-CA", "adult": True, "masters": False, "approved": 7, "rejected": 1}
+    if kind == "profile":
+        body = {
+            name: draw(anything | st.just(good[name]))
+            for name in draw(st.sets(st.sampled_from(fields)))
+        }
+        named = draw(st.sampled_from([worker, "%ED%A0%80", "A%00", "a"]))
+        return ("control", f"workers/{named}", _body(body))
+    if kind in ("accept", "submit", "return"):
+        key = "hit_id" if kind == "accept" else "assignment_id"
+        body = {key: draw(st.just("created") | hostile_text)}
+        if kind == "submit":
+            body["answers"] = draw(
+                st.dictionaries(hostile_text, hostile_text, max_size=2) | anything
+            )
+        return ("control", f"workers/{worker}/{kind}", body)
+    if kind == "advance":
+        unit = draw(st.sampled_from(["seconds", "minutes", "hours", "days"]))
+        return ("control", "clock/advance", _body({unit: draw(anything)}))
+    return ("control", "reset", _body({"seed": draw(anything)}))
+
+
+def _send(server, request, made):
+    """Send one request; whatever it is, the answer is JSON and never a 5xx."""
+    kind, where, body = request
+    if kind == "service":
+        status, answer = service_call(server, where, body)
+        if status == 200 and where == "CreateHIT":
+            made["created"] = answer["HIT"]["HITId"]
+        return status
+    if isinstance(body, dict):  # names the HIT or assignment made so far
+        body = _body(
+            {
+                key: made.get(value, value) if isinstance(value, str) else value
+                for key, value in body.items()
+            }
+        )
+    status, answer = control_call(server, "POST", where, body)
+    if status == 200 and "assignment_id" in answer:
+        made["created"] = answer["assignment_id"]
+    return status
+
+
+@settings(
+    max_examples=60 if LONG else 3,
+    deadline=None,
+    derandomize=not LONG,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(requests=st.lists(service_requests() | control_requests(), min_size=1, max_size=12))
+def test_whatever_is_sent_a_kill_and_a_restart_give_back_what_was_acknowledged(requests):
+    with tempfile.TemporaryDirectory() as folder:
+        state = os.path.join(folder, "state.json")
+        server = ServerProcess("--state", state)
+        try:
+            made: dict[str, str] = {}
+            # A HIT to work on, so that the workers' actions have something to act on.
+            _send(server, ("service", "CreateHIT", _body(HIT)), made)
+            for request in requests:
+                status = _send(server, request, made)
+                assert status < 500, request
+            before = snapshot(server)
+            server = restarted(server, state)
+            assert snapshot(server) == before
+        finally:
+            server.stop()

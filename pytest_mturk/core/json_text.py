@@ -18,12 +18,15 @@ import re
 import sys
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "dumps", "encode", "loads", "too_deep", "unwritable"]
+__all__ = ["DOCUMENT_DEPTH", "MAX_DEPTH", "dumps", "encode", "loads", "too_deep", "unwritable"]
 
 # The deepest nesting of arrays and objects a request may have (the outermost object
 # counts one). The 2017-01-17 API's deepest input (a HIT's QualificationRequirements'
 # LocaleValues) nests four deep; other JSON APIs read 64 levels by default.
 MAX_DEPTH = 64
+# The deepest a whole saved state may nest: its requests' parameters, with room for the
+# document around them and the tags of what JSON has no word for.
+DOCUMENT_DEPTH = 4 * MAX_DEPTH
 
 # A string literal (skipped: its brackets are text), or a bracket.
 _TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
@@ -67,31 +70,31 @@ def _finite(text: str) -> float:
     return number
 
 
-def loads(data: bytes) -> Any:
+def loads(data: bytes, depth: int = MAX_DEPTH) -> Any:
     """The JSON value of a request's body, or :class:`ValueError` if it is not JSON
-    (not UTF-8, ``NaN``, a number too large to be one) or nests too deep
+    (not UTF-8, ``NaN``, a number too large to be one) or nests deeper than ``depth``
     (:func:`too_deep`): whatever this gives, :func:`dumps` can write."""
-    if too_deep(data):
-        raise ValueError(f"nested deeper than {MAX_DEPTH} arrays and objects")
+    if too_deep(data, depth):
+        raise ValueError(f"nested deeper than {depth} arrays and objects")
     return json.loads(data.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
 
 
-def too_deep(text: bytes) -> bool:
-    """Whether JSON ``text`` opens more than :data:`MAX_DEPTH` arrays and objects at
-    once, found without parsing it (brackets inside strings do not count)."""
-    if text.count(b"[") + text.count(b"{") <= MAX_DEPTH:
+def too_deep(text: bytes, depth: int = MAX_DEPTH) -> bool:
+    """Whether JSON ``text`` opens more than ``depth`` arrays and objects at once,
+    found without parsing it (brackets inside strings do not count)."""
+    if text.count(b"[") + text.count(b"{") <= depth:
         return False
-    depth = 0
+    level = 0
     for token in _TOKENS.finditer(text):
         found = token.group()
         if len(found) != 1:
             continue  # a string
         if found[0] in _OPENING:
-            depth += 1
-            if depth > MAX_DEPTH:
+            level += 1
+            if level > depth:
                 return True
         else:
-            depth -= 1
+            level -= 1
     return False
 
 

@@ -274,13 +274,14 @@ def _call(
 ) -> Response:
     raw = request.get_data(cache=False)
     try:
-        body = json_text.loads(raw) if raw.strip() else {}
+        # A saved state holds requests' parameters, so it may nest deeper than they do.
+        body = json_text.loads(raw, json_text.DOCUMENT_DEPTH) if raw.strip() else {}
     except ValueError:
         return json_response(
             {
                 "error": "BadRequest",
                 "message": "The body is not JSON (or nests deeper than "
-                f"{json_text.MAX_DEPTH} arrays and objects).",
+                f"{json_text.DOCUMENT_DEPTH} arrays and objects).",
             },
             400,
         )
