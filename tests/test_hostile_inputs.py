@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from server_helpers import KEY, ServerProcess, client
 
-from pytest_mturk import Simulator, UsageError, mturk_sim
+from pytest_mturk import CrowdError, Simulator, UsageError, mturk_sim
 from pytest_mturk.core import json_text
 from pytest_mturk.core.dispatch import service_model
 from pytest_mturk.doors.http.state_file import StateFile
@@ -223,7 +223,7 @@ def test_deep_or_unreadable_parameters_in_process_are_refused_as_the_front_end_d
         ({"approved": 1.5}, "approved"),
         ({"approved": -1}, "approved"),
         ({"rejected": True}, "rejected"),
-        ({"approved": 2**31}, "approved"),
+        ({"approved": 2**53}, "approved"),
         ({"adult": "no"}, "adult"),
         ({"masters": 1}, "masters"),
         ({"locale": 5}, "locale"),
@@ -236,6 +236,11 @@ def test_a_worker_profile_is_typed_and_checked_by_every_door(profile, field):
     with pytest.raises(UsageError, match=f"A worker's {field} "):
         sim.worker(WORKER, **profile)
     assert WORKER not in sim.workers
+
+
+def test_a_crowd_of_impossible_locales_is_refused_as_it_is_made():
+    with pytest.raises(CrowdError, match="'mars' is not a country code"):
+        Simulator().crowd(10, locales={"mars": 1.0})
 
 
 def test_a_refused_worker_profile_changes_nothing_and_a_restart_still_starts(state):

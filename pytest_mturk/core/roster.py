@@ -19,8 +19,9 @@ from .model import State, Worker
 
 # A country (ISO 3166-1 alpha-2), and a subdivision of it (ISO 3166-2) if any.
 LOCALE = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
-# The most assignments a count holds (the service's counts are 32-bit integers).
-MOST = 2**31 - 1
+# The most assignments a count holds: the largest whole number every JSON reader holds
+# exactly (a JavaScript client of the control API too).
+MOST = 2**53 - 1
 
 
 class ProfileError(UsageError, ValueError):
@@ -41,7 +42,7 @@ def check(name: str, value: Any) -> None:
     """Refuse (:class:`ProfileError`, naming the field) a value a profile's field
     ``name`` cannot hold: ``locale`` is ``"US"`` or ``"US-CA"``, ``adult`` and
     ``masters`` are ``True`` or ``False``, ``approved`` and ``rejected`` whole
-    numbers from 0 to 2147483647. The same rule for every door: ``Simulator.worker``,
+    numbers from 0 to 2**53 - 1. The same rule for every door: ``Simulator.worker``,
     the control API, the worker pages."""
     if name == "locale":
         if not isinstance(value, str) or not LOCALE.fullmatch(value):
