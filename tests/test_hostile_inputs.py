@@ -23,6 +23,7 @@ from pytest_mturk import CrowdError, Simulator, UsageError, mturk_sim
 from pytest_mturk.core import json_text
 from pytest_mturk.core.dispatch import service_model
 from pytest_mturk.doors.http.state_file import StateFile
+from pytest_mturk.faces.threaded import ThreadServer
 
 TARGET = "MTurkRequesterServiceV20170117."
 SIGNED = f"AWS4-HMAC-SHA256 Credential={KEY}/20260101/us-east-1/mturk/aws4_request"
@@ -151,6 +152,17 @@ def test_sim_save_and_load_keep_a_lone_surrogate(tmp_path):
     with mturk_sim(load=path) as sim:
         assert sim.hits[hit_id].hit_type.title == LONE
         assert sim.calls[-1].params["RequesterAnnotation"] == LONE
+
+
+def test_what_a_test_sent_in_process_is_shown_by_the_server_sharing_its_simulator():
+    unchecked = Config(parameter_validation=False)
+    with mturk_sim() as sim, ThreadServer(sim) as server:
+        mturk = boto3.client("mturk", region_name="us-east-1", config=unchecked)
+        for title in (LONE, float("nan"), float("inf")):
+            with pytest.raises(ClientError):
+                mturk.create_hit(**{**HIT, "Title": title, "Reward": "x"})
+        titles = [call["params"]["Title"] for call in server.control.calls()]
+        assert titles == [LONE, "nan", "inf"]
 
 
 # -- nesting --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -43,11 +44,14 @@ class ControlError(Exception):
 
 
 def plain(value: Any) -> Any:
-    """``value`` as JSON-able data: times as ISO text, amounts as text, records as objects."""
+    """``value`` as JSON-able data: times as ISO text, amounts as text, records as objects,
+    a float that is not a number as text."""
     if isinstance(value, _dt.datetime):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no word for it (a parameter sent in process)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Mapping):
