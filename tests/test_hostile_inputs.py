@@ -194,7 +194,10 @@ def test_json_nested_too_deep_is_refused_before_it_is_read_and_never_kept(state)
         document = server.control().request("GET", "snapshot")
         server.control().request("POST", "snapshot", document)
         status, answer = control_call(server, "POST", f"workers/{WORKER}", nested(600))
-        assert status == 400 and answer["error"] == "BadRequest"
+        assert (status, answer) == (
+            400,
+            {"error": "BadRequest", "message": "The body nests deeper than 256 levels."},
+        )
         assert server.control().state("workers") == []
         before = snapshot(server)
         server = restarted(server, state)

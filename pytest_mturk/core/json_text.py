@@ -5,9 +5,10 @@ and read back the same.
   lone surrogate escape in it (``"x\\ud800y"``, valid JSON, and a valid Java string) is
   written as that escape, so every journal line, snapshot, saved file and answer of the
   control API can be encoded, and parsing it gives back the very same string.
-* Nested no deeper than :data:`MAX_DEPTH` arrays and objects: :func:`too_deep` judges a
-  request's raw JSON without parsing it (so parsing never recurses far), and
-  :func:`unwritable` a value a door hands over already parsed.
+* Read only if nested no deeper than :data:`MAX_DEPTH` arrays and objects, and holding
+  no number JSON cannot write back: :func:`loads` reads a request's body, judged by
+  :func:`too_deep` before it is parsed (so parsing never recurses far), and
+  :func:`unwritable` judges what a door hands over already parsed.
 """
 
 from __future__ import annotations

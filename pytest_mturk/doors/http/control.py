@@ -277,18 +277,14 @@ def _call(
     handler: Handler, backend: Backend, request: Request, groups: tuple[str, ...]
 ) -> Response:
     raw = request.get_data(cache=False)
+    # A saved state holds requests' parameters, so it may nest deeper than they do.
+    depth = json_text.DOCUMENT_DEPTH
     try:
-        # A saved state holds requests' parameters, so it may nest deeper than they do.
-        body = json_text.loads(raw, json_text.DOCUMENT_DEPTH) if raw.strip() else {}
+        body = json_text.loads(raw, depth) if raw.strip() else {}
     except ValueError:
-        return json_response(
-            {
-                "error": "BadRequest",
-                "message": "The body is not JSON (or nests deeper than "
-                f"{json_text.DOCUMENT_DEPTH} arrays and objects).",
-            },
-            400,
-        )
+        deep = json_text.too_deep(raw, depth)
+        message = f"The body nests deeper than {depth} levels." if deep else "The body is not JSON."
+        return json_response({"error": "BadRequest", "message": message}, 400)
     try:
         backend.follow_clock()
         return json_response(handler(backend, body, dict(request.args), *groups))
