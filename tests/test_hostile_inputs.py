@@ -1,7 +1,7 @@
 """Nothing a request carries can spoil the state: each input that once made a served
 simulation unwritable or unloadable, through real ``pytest-mturk serve --state`` processes
 killed and started again, and in process through boto3 and ``sim.save()``; then any JSON
-at all, to every operation and the control API. ``HYPOTHESIS_PROFILE=long`` runs fifteen
+at all, to every operation and the control API. ``HYPOTHESIS_PROFILE=long`` runs thirteen
 times as many."""
 
 from __future__ import annotations
@@ -429,7 +429,7 @@ def _send(server, request, made):
 
 
 @settings(
-    max_examples=60 if LONG else 3,
+    max_examples=40 if LONG else 3,
     deadline=None,
     derandomize=not LONG,
     database=None,
