@@ -468,3 +468,19 @@ def test_the_site_is_known_by_its_loopback_names_and_its_public_origin():
         "http://localhost:8080",
         "https://mturk.example.org",
     ]
+
+
+def test_a_lone_surrogate_in_a_hit_is_shown_not_a_500(mturk, make_hit):
+    """A JSON string may carry a lone surrogate and the service keeps it: the pages show it
+    as U+FFFD rather than failing to encode the page."""
+    title = "Rate \ud800 this"
+    hit = make_hit(Title=title)  # an XML Question refuses one
+    browser = Browser(mturk)
+    browser.sign_in(WORKER)
+    for path in (f"/projects/{hit['HITGroupId']}/tasks", "/projects", "/tasks"):
+        response = browser.get(path)
+        assert response.status_code == 200, path
+        if path != "/tasks":
+            assert "Rate \ufffd this" in text(response), path
+    browser.accept(hit)
+    assert "Rate \ufffd this" in text(browser.get("/tasks"))

@@ -373,6 +373,8 @@ STRUCTURE_NOT_EXPECTED = Entry(
 STRUCTURE_EXPECTED = Entry(
     "SerializationException", None, "Unexpected list or scalar where a structure was expected."
 )
+# A number too long for the service to read as one (beyond what its integers hold).
+NUMBER_OUT_OF_RANGE = Entry("SerializationException", None, "Numeric value out of range.")
 # The request framework's refusal of values that break the service model's own
 # constraints, before MTurk's code sees the request (see :func:`validation_exception`).
 VALIDATION = Entry("ValidationException", None, "{count} validation {errors} detected: {details}")

@@ -8,13 +8,14 @@ all three in one table.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
+
+from ...core.json_text import dumps
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -62,5 +63,5 @@ class Route:
 
 def json_response(data: Any, status: int = 200) -> Response:
     """``data`` as a JSON answer (the control API's, and the door's own refusals)."""
-    text = json.dumps(data, ensure_ascii=False, default=str, indent=None)
-    return Response(text.encode("utf-8"), status, content_type="application/json")
+    text = dumps(data, default=str)
+    return Response(text.encode("ascii"), status, content_type="application/json")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
-import json
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from ..._version import __version__
+from ...core import json_text, roster
 from ...core.errors import UsageError
 from ...core.model import Environment
 from ...operations import shapes
@@ -44,11 +45,14 @@ class ControlError(Exception):
 
 
 def plain(value: Any) -> Any:
-    """``value`` as JSON-able data: times as ISO text, amounts as text, records as objects."""
+    """``value`` as JSON-able data: times as ISO text, amounts as text, records as objects,
+    a float that is not a number as text."""
     if isinstance(value, _dt.datetime):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no word for it (a parameter sent in process)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Mapping):
@@ -162,6 +166,22 @@ STATES = (
     "balance",
 )
 _PROFILE = ("locale", "adult", "masters", "approved", "rejected")
+# The longest ID or seed a control request may name (the service's IDs are at most 64).
+_ID_LENGTH = 256
+_MOST_SEED = 2**63
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, for a refusal's message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def _object(body: Any) -> Mapping[str, Any]:
@@ -176,7 +196,8 @@ def worker(
     """``POST /_mturk/workers/{id}`` makes a worker (with the profile the body gives);
     ``.../accept``, ``.../submit`` and ``.../return`` are their actions."""
     body = _object(body)
-    profile = {key: body[key] for key in _PROFILE if key in body} or None
+    # Checked before anything runs: a refused profile changes nothing and is not kept.
+    profile = roster.checked({key: body[key] for key in _PROFILE if key in body}) or None
     act = act or ""
     if act == "":
         backend.enlist(worker_id, profile)
@@ -185,8 +206,8 @@ def worker(
         raise ControlError(404, f"A worker can accept, submit or return, not {act!r}.")
     key = "hit_id" if act == "accept" else "assignment_id"
     target = body.get(key)
-    if not isinstance(target, str):
-        raise ControlError(400, f"{act} needs {key!r} in the body.")
+    if not isinstance(target, str) or not 0 < len(target) <= _ID_LENGTH:
+        raise ControlError(400, f"{act} needs {key!r} in the body (an ID, as text).")
     if act == "accept":
         return {"assignment_id": backend.accept(worker_id, target, profile)}
     if act == "submit":
@@ -200,18 +221,14 @@ def advance(backend: Backend, body: Any, query: Mapping[str, str]) -> Any:
     """``POST /_mturk/clock/advance``: simulated time moved on by the body's
     ``seconds``, ``minutes``, ``hours`` and ``days``."""
     body = _object(body)
+    amounts = {unit: body[unit] for unit in ("seconds", "minutes", "hours", "days") if unit in body}
+    for unit, amount in amounts.items():
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+            raise ControlError(400, f"advance takes {unit} as a number, not {_kind(amount)}.")
     try:
-        delta = _dt.timedelta(
-            **{
-                unit: float(body[unit])
-                for unit in ("seconds", "minutes", "hours", "days")
-                if unit in body
-            }
-        )
-    except (TypeError, ValueError, OverflowError):
-        raise ControlError(
-            400, "advance takes seconds, minutes, hours and days as numbers."
-        ) from None
+        delta = _dt.timedelta(**amounts)
+    except OverflowError:
+        raise ControlError(400, "That would take the clock past the year 9999.") from None
     if delta < _dt.timedelta(0):
         raise ControlError(400, "The clock only moves forward.")
     try:
@@ -242,6 +259,14 @@ def reset(backend: Backend, body: Any, query: Mapping[str, str]) -> Any:
     body = _object(body)
     if backend.shared:
         raise ControlError(409, "This server shares a test's simulator: it cannot reset it.")
+    if "seed" in body:
+        seed = body["seed"]
+        if isinstance(seed, bool) or not isinstance(seed, (int, str)):
+            raise ControlError(400, f"seed is a whole number or text, not {_kind(seed)}.")
+        if isinstance(seed, int) and not -_MOST_SEED <= seed <= _MOST_SEED:
+            raise ControlError(400, "seed is a whole number from -2**63 to 2**63, not larger.")
+        if isinstance(seed, str) and len(seed) > _ID_LENGTH:
+            raise ControlError(400, f"seed is text of at most {_ID_LENGTH} characters.")
     backend.reset({"seed": body["seed"]} if "seed" in body else {})
     return info(backend, body, query)
 
@@ -253,10 +278,14 @@ def _call(
     handler: Handler, backend: Backend, request: Request, groups: tuple[str, ...]
 ) -> Response:
     raw = request.get_data(cache=False)
+    # A saved state holds requests' parameters, so it may nest deeper than they do.
+    depth = json_text.DOCUMENT_DEPTH
     try:
-        body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-    except (ValueError, RecursionError):
-        return json_response({"error": "BadRequest", "message": "The body is not JSON."}, 400)
+        body = json_text.loads(raw, depth) if raw.strip() else {}
+    except ValueError:
+        deep = json_text.too_deep(raw, depth)
+        message = f"The body nests deeper than {depth} levels." if deep else "The body is not JSON."
+        return json_response({"error": "BadRequest", "message": message}, 400)
     try:
         backend.follow_clock()
         return json_response(handler(backend, body, dict(request.args), *groups))

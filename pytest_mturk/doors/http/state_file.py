@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ...core.errors import StateFileError, UsageError
+from ...core.json_text import encode
 
 __all__ = ["StateFile"]
 
@@ -182,10 +183,11 @@ class StateFile:
         kept = getattr(result, "request_id", result)
         if isinstance(kept, str) and kept:
             record["r"] = kept
+        # Encoded before its number is taken: a line that cannot be written leaves no gap.
+        record["n"] = self._seq + 1
+        line = encode(record, separators=(",", ":")) + b"\n"
         self._seq += 1
-        record["n"] = self._seq
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-        self._file.write(line.encode("utf-8"))
+        self._file.write(line)
         self._file.flush()
         self._since += 1
         return self._seq
@@ -210,7 +212,7 @@ class StateFile:
         """Write ``document`` (the simulation's whole state, as ``sim.save()`` writes it)
         as the new snapshot, with an empty journal (the caller holds the server's lock,
         or is alone)."""
-        data = (json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+        data = encode(document) + b"\n"
         header = {"format": JOURNAL, "version": VERSION, "base": _digest(data), "after": self._seq}
         _write_synced(self._partial, data)
         _write_synced(self._next, (json.dumps(header) + "\n").encode("utf-8"))

@@ -20,9 +20,12 @@ from werkzeug.wrappers import Response
 from .assets import SCRIPT_PATH, STYLE_PATH
 from .guard import CSRF_FIELD
 
-__all__ = ["button_form", "esc", "link", "page", "refusal", "url"]
+__all__ = ["button_form", "esc", "link", "page", "refusal", "sendable", "url"]
 
 esc = html.escape
+# A code point UTF-8 cannot carry: a lone surrogate, which a JSON string may hold
+# ("\ud800") and the service keeps (docs/fidelity.md).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # The site's own forms (no requester HTML is ever part of a site page: it is escaped).
 _POST_FORM = re.compile(r'<form (?:id="question-form" )?method="post"[^>]*>')
 
@@ -70,6 +73,12 @@ def _header(worker_id: str | None) -> str:
     return f'<header><nav aria-label="Worker site">{" ".join(parts)}</nav></header>'
 
 
+def sendable(text: str) -> str:
+    """``text`` as a page can send it in UTF-8: each lone surrogate shown as U+FFFD, the
+    replacement character, as a browser shows any character it cannot decode."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def page(
     title: str, body: str, worker_id: str | None, status: int = 200, csrf: str = ""
 ) -> Response:
@@ -86,7 +95,7 @@ def page(
     if csrf:
         hidden = f'<input type="hidden" name="{CSRF_FIELD}" value="{esc(csrf)}">'
         text = _POST_FORM.sub(lambda found: found.group(0) + hidden, text)
-    response = Response(text, status, content_type="text/html; charset=utf-8")
+    response = Response(sendable(text), status, content_type="text/html; charset=utf-8")
     # The pages show the simulation as it is now: never from a cache.
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -15,7 +15,7 @@ from typing import Any
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
-from . import forms, frames, reads, tasks
+from . import forms, frames, html, reads, tasks
 from .context import Context, PageRefusal
 from .html import esc
 
@@ -122,7 +122,7 @@ def html_question(ctx: Context) -> Response:
     kind, content, _ = frames.wrapped(found[1].question if found is not None else None)
     if kind != "HTMLQuestion":
         return Response("Not found", 404, content_type="text/plain; charset=utf-8")
-    return Response(content, 200, content_type="text/html; charset=utf-8")
+    return Response(html.sendable(content), 200, content_type="text/html; charset=utf-8")
 
 
 def helper_script(ctx: Context) -> Response:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ...core import clock, errors
+from ...core.json_text import encode
 from ...core.model import Environment, State
 from ...core.roster import Profile
 from ...core.service import Call, Event, Service
@@ -114,8 +114,12 @@ def save(service: Service, workers: Mapping[str, Profile], path: str | os.PathLi
             f"The simulator's state cannot be saved ({exc}): a bug in pytest-mturk, "
             "please report it."
         ) from exc
-    text = json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False)
+    data = encode(doc, indent=1) + b"\n"
     target = Path(path)
     partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(text + "\n", encoding="utf-8")
+    try:
+        partial.write_bytes(data)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     os.replace(partial, target)
