@@ -77,6 +77,22 @@ class SimulatedCalls:
 
         return private.next_api_call(self, SimulatedCalls)(operation_name, api_params)
 
+    def _resolve_endpoint_ruleset(
+        self,
+        operation_model: Any,
+        params: Any,
+        request_context: Any,
+        ignore_signing_region: bool = False,
+    ) -> Any:
+        # botocore's whole way, while a simulator answers: the endpoint the rules gave
+        # before (see short_way.known_endpoint), or the rules.
+        if services and _handlers is not None and not ignore_signing_region:
+            known = _handlers.short_way.known_endpoint(self, operation_model)
+            if known is not None:
+                return known
+        resolve = super()._resolve_endpoint_ruleset  # type: ignore[misc]
+        return resolve(operation_model, params, request_context, ignore_signing_region)
+
 
 def add_simulated_calls(base_classes: Any = None, **kwargs: Any) -> None:
     """botocore ``creating-client-class.mturk``: give the class :class:`SimulatedCalls`.

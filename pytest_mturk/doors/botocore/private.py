@@ -79,21 +79,71 @@ def request_signer(client: Any) -> Any:
     return client._request_signer
 
 
+RESOLVE_ENDPOINT = "_resolve_endpoint_ruleset"
+
+
+def endpoint(client: Any, model: Any) -> Any:
+    """What botocore's endpoint rules give ``client`` for ``model`` with no call
+    parameters, or ``None`` for a client without them (older botocore).
+
+    ``client._resolve_endpoint_ruleset(operation_model, params, request_context)``
+    returns ``(url, headers)`` in botocore 1.31 and ``(url, headers, properties)`` in
+    1.40 and 1.44. The bootstrap's ``SimulatedCalls`` overrides it (see
+    ``short_way.known_endpoint``): botocore's own is asked here. Checked on botocore
+    1.31, 1.40 and 1.44.
+    """
+    from .bootstrap import SimulatedCalls
+
+    owner: Any = super(SimulatedCalls, client) if isinstance(client, SimulatedCalls) else client
+    resolve = getattr(owner, RESOLVE_ENDPOINT, None)
+    if resolve is None:
+        return None
+    context = {"client_region": client.meta.region_name, "client_config": client.meta.config}
+    return resolve(model, {}, context)
+
+
 def endpoint_url(client: Any, model: Any) -> str:
     """The URL ``client`` would send ``model``'s calls to.
 
     MTurk's endpoint rules depend on the client alone (its region, its
     ``endpoint_url``, FIPS settings), so the URL botocore's resolver gives with no
-    call parameters is the call's. ``client._resolve_endpoint_ruleset`` returns
-    ``(url, headers)`` in botocore 1.31 and ``(url, headers, properties)`` in 1.40
-    and 1.44; a client without it (older botocore) has its URL on ``meta``. Checked
-    on botocore 1.31, 1.40 and 1.44.
+    call parameters is the call's (:func:`endpoint`); a client without the rules
+    (older botocore) has its URL on ``meta``. Checked on botocore 1.31, 1.40 and 1.44.
     """
-    resolve = getattr(client, "_resolve_endpoint_ruleset", None)
-    if resolve is None:
+    resolved = endpoint(client, model)
+    if resolved is None:
         return str(client.meta.endpoint_url)
-    context = {"client_region": client.meta.region_name, "client_config": client.meta.config}
-    return str(resolve(model, {}, context)[0])
+    return str(resolved[0])
+
+
+def request_context(client: Any, model: Any) -> dict[str, Any] | None:
+    """The request context botocore's ``_make_api_call`` makes for a call of ``model``
+    before any handler sees it, or ``None`` where it cannot be told here.
+
+    botocore 1.31: the client's region and config, ``has_streaming_input`` and the
+    operation's ``auth_type``. botocore 1.40 and 1.44 (``OperationModel`` has
+    ``resolved_auth_type``): the resolved auth type, ``unsigned_payload`` and the
+    service's ``auth`` options too; with ``Config(auth_scheme_preference=...)`` the auth
+    type depends on the preference, which is left to botocore (``None``). Checked on
+    botocore 1.31, 1.40 and 1.44 (``tests/test_fast_path.py`` compares the contexts
+    handlers see both ways).
+    """
+    meta = client.meta
+    config = meta.config
+    context: dict[str, Any] = {
+        "client_region": meta.region_name,
+        "client_config": config,
+        "has_streaming_input": model.has_streaming_input,
+    }
+    if not hasattr(model, "resolved_auth_type"):
+        context["auth_type"] = model.auth_type
+        return context
+    if getattr(config, "auth_scheme_preference", None) and model.auth:
+        return None
+    context["auth_type"] = model.resolved_auth_type
+    context["unsigned_payload"] = model.unsigned_payload
+    context["auth_options"] = meta.service_model.metadata.get("auth")
+    return context
 
 
 # -- events ----------------------------------------------------------------------------
