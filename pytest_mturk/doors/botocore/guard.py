@@ -73,6 +73,16 @@ def _async_guard(original: Any) -> Any:
     return _make_api_call
 
 
+def is_guard(function: Any) -> bool:
+    """Whether ``function`` is one of the wrappers :func:`install` put on."""
+    return any(function is wrapper for _, wrapper, _ in _replaced) or getattr(
+        function, GUARD_MARK, False
+    )
+
+
+GUARD_MARK = "_pytest_mturk_guard"
+
+
 def install() -> None:
     """Wrap the clients' ``_make_api_call`` (the first simulator is starting)."""
     if _replaced:
@@ -86,6 +96,7 @@ def install() -> None:
         original = private.own_api_call(cls)
         wrapper = guard(original)
         wrapper.__wrapped__ = original
+        setattr(wrapper, GUARD_MARK, True)
         wrapper.__qualname__ = f"{cls.__qualname__}.{private.MAKE_API_CALL}"
         private.set_api_call(cls, wrapper)
         _replaced.append((cls, wrapper, original))

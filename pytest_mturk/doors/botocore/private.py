@@ -59,6 +59,35 @@ def next_api_call(client: Any, after: type) -> Any:
     return getattr(super(after, client), MAKE_API_CALL)
 
 
+def next_api_call_function(client: Any, after: type) -> Any:
+    """The function ``client``'s ``_make_api_call`` resolves to after ``after`` in its MRO
+    (all of it, for a class without ``after``), unbound: botocore's
+    ``BaseClient._make_api_call``, or whatever replaced it there.
+    Checked on botocore 1.31, 1.40 and 1.44."""
+    mro = type(client).__mro__
+    for cls in mro[mro.index(after) + 1 if after in mro else 0 :]:
+        function = vars(cls).get(MAKE_API_CALL)
+        if function is not None:
+            return function
+    return None
+
+
+def is_botocores_api_call(function: Any) -> bool:
+    """Whether ``function`` is botocore's own ``BaseClient._make_api_call`` (in 1.44
+    wrapped by ``botocore.context.with_current_context``), rather than a wrapper
+    put there by a tracer (Sentry's, ddtrace's, X-Ray's, OpenTelemetry's; wrapt's
+    wrappers pass for functions by name, not by type). Checked on botocore 1.31,
+    1.40 and 1.44."""
+    return (
+        type(function) is _FUNCTION
+        and function.__module__ == "botocore.client"
+        and function.__qualname__ == f"BaseClient.{MAKE_API_CALL}"
+    )
+
+
+_FUNCTION = type(is_client)
+
+
 def serializer(client: Any) -> Any:
     """The client's request serializer (``client._serializer``), or ``None``.
 

@@ -15,7 +15,9 @@ depends on the long one:
 * no handler is registered for ``before-endpoint-resolution`` (it could move the
   endpoint from call to call);
 * no fault is scheduled for the operation (faults go through botocore's retries);
-* botocore's debug history is off.
+* botocore's debug history is off;
+* botocore's ``BaseClient._make_api_call`` is its own: a tracer that wraps it
+  (Sentry's, ddtrace's, X-Ray's, OpenTelemetry's) sees every call go through it.
 
 Handlers of the user's on the other events of a call -- ``provide-client-params``,
 ``before-parameter-build``, ``after-call``, as error trackers such as Sentry's
@@ -46,7 +48,7 @@ from botocore.retries.standard import RetryQuotaChecker
 from botocore.stub import Stubber
 from botocore.validate import ParamValidationDecorator
 
-from . import bodies, bootstrap, private
+from . import bodies, bootstrap, guard, private
 
 PLANS_KEY = "_pytest_mturk_plans"
 ENDPOINTS_KEY = "_pytest_mturk_endpoints"
@@ -96,8 +98,29 @@ def _long(token: object) -> Plan:
     return Plan(None, "", (), (), token)
 
 
+def _entry_is_botocores(client: Any) -> bool:
+    """Whether the ``_make_api_call`` the short way would pass over is botocore's own
+    (or the guard's around it): a tracer's wrapper there (Sentry's, ddtrace's, X-Ray's)
+    must see the call, so it goes the whole way through the wrapper."""
+    function = private.next_api_call_function(client, bootstrap.SimulatedCalls)
+    known = _entries.get(function)
+    if known is None:
+        inner = function
+        while inner is not None and guard.is_guard(inner):
+            inner = getattr(inner, "__wrapped__", None)
+        known = private.is_botocores_api_call(inner)
+        if len(_entries) < 100:
+            _entries[function] = known
+    return known
+
+
+_entries: dict[Any, bool] = {}
+
+
 def plan(client: Any, name: str) -> Plan | None:
     """How ``client`` answers operation ``name`` on the short way; ``None``: the long way."""
+    if not _entry_is_botocores(client):
+        return None
     token = private.handlers_token(client.meta.events)
     if token is None:
         return None  # an emitter of another kind: its handlers cannot be looked at
