@@ -301,7 +301,8 @@ def main() -> None:
     )
     print(f"{'call':<52}{'shared':>8}{'(CPU)':>8}{'range':>14}{'fair':>8}{'(CPU)':>8}{'target':>9}")
     for name, (wall, cpu, fair_wall, fair_cpu), target, (low, high) in run(rounds, per_round):
-        figures = f"{wall:>7.2f}x{cpu:>7.2f}x{f'{low:.2f}-{high:.2f}':>14}{fair_wall:>7.2f}x{fair_cpu:>7.2f}x"
+        spread = f"{low:.2f}-{high:.2f}"
+        figures = f"{wall:>7.2f}x{cpu:>7.2f}x{spread:>14}{fair_wall:>7.2f}x{fair_cpu:>7.2f}x"
         if target is None:
             print(f"{name:<52}{figures}{'-':>9}")
             continue

@@ -231,9 +231,11 @@ def _body(
     if plan.validate:
         validate_parameters(params, operation.model.input_shape)
         if operation.direct:
-            return bodies.copy_params(params)
+            copied: dict[str, Any] = bodies.copy_params(params)
+            return copied
     request = private.serializer(client).serialize_to_request(params, operation.model)
-    return bodies.request_body(request["body"])
+    body: dict[str, Any] = bodies.request_body(request["body"])
+    return body
 
 
 def _observed_call(
