@@ -1,11 +1,14 @@
 """A simulated call skips the request botocore would build, and nothing a user sees changes.
 
 While a simulator is active a plain ``mturk`` client answers without endpoint
-rules, serialisation or signing (the short way). Whenever something could see
-the difference -- a ``Stubber``, a handler of the user's on any of the call's
-events, a scheduled fault, validation turned off, botocore's debug history --
-the call goes botocore's whole way, as it always did. Each case below runs
-both ways and compares what the user gets.
+rules, serialisation or signing (the short way); handlers of the user's that
+need no request (``provide-client-params``, ``before-parameter-build``,
+``after-call``) are called on it as botocore calls them, and validation turned
+off is skipped on it as botocore skips it. Whenever something could see the
+difference -- a ``Stubber`` or a handler botocore calls before the simulator
+answers, a tracer wrapping botocore's client, a scheduled fault, botocore's debug
+history -- the call goes botocore's whole way, as it always did. Each case below
+runs both ways and compares what the user gets.
 """
 
 from __future__ import annotations
