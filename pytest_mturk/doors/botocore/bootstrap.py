@@ -60,6 +60,27 @@ def before_send(**kwargs: Any) -> Any:
     return _handlers.before_send(**kwargs)
 
 
+class Unsendable(Exception):
+    """What botocore's serializer raised for parameters it cannot send, on the short way:
+    the entry re-raises it with botocore's frames alone, as the whole way raises it."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(error)
+        self.error = error
+        traceback = error.__traceback__
+        # The first frame is the short way's own, which caught it.
+        self.traceback = traceback.tb_next if traceback is not None else None
+
+
+def short_answer(client: Any, operation_name: str, api_params: Any) -> Any:
+    """The short way's answer (``None``: the whole way), or the :class:`Unsendable` to
+    raise from the entry, as botocore raises it."""
+    try:
+        return _handlers.fast_call(client, operation_name, api_params)
+    except Unsendable as unsendable:
+        return unsendable
+
+
 class SimulatedCalls:
     """Given to every synchronous ``mturk`` client class: while a simulator is active,
     a call is answered without building the HTTP request botocore would never send
@@ -70,7 +91,9 @@ class SimulatedCalls:
 
     def _make_api_call(self, operation_name: str, api_params: Any) -> Any:
         if services and _handlers is not None:
-            answered = _handlers.fast_call(self, operation_name, api_params)
+            answered = short_answer(self, operation_name, api_params)
+            if answered.__class__ is Unsendable:
+                raise answered.error.with_traceback(answered.traceback)
             if answered is not None:
                 return answered
         from . import private  # not at pytest's start-up: no client exists then

@@ -48,6 +48,7 @@ def _adopt(client: Any) -> None:
 
 def _sync_guard(original: Any) -> Any:
     simulated = bootstrap.SimulatedCalls
+    unsendable = bootstrap.Unsendable
 
     def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
         if (
@@ -56,7 +57,9 @@ def _sync_guard(original: Any) -> Any:
             and not isinstance(self, simulated)
         ):
             _adopt(self)
-            answered = bootstrap._handlers.fast_call(self, operation_name, api_params)
+            answered = bootstrap.short_answer(self, operation_name, api_params)
+            if answered.__class__ is unsendable:
+                raise answered.error.with_traceback(answered.traceback)
             if answered is not None:
                 return answered
         return original(self, operation_name, api_params)

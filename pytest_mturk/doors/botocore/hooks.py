@@ -233,7 +233,10 @@ def _body(
         if operation.direct:
             copied: dict[str, Any] = bodies.copy_params(params)
             return copied
-    request = private.serializer(client).serialize_to_request(params, operation.model)
+    try:
+        request = private.serializer(client).serialize_to_request(params, operation.model)
+    except Exception as error:  # what botocore cannot send: raised as botocore raises it
+        raise bootstrap.Unsendable(error) from None
     body: dict[str, Any] = bodies.request_body(request["body"])
     return body
 
