@@ -208,8 +208,15 @@ def register(target: Any) -> None:
     else:
         events = private.botocore_session(target)
         prepare_session(events)
-    for event, handler in entries():
-        events.register(event, handler, unique_id=f"pytest-mturk:{event}")
+    wanted = [(event, handler, f"pytest-mturk:{event}") for event, handler in entries()]
+    known = private.unique_ids(events)
+    # Registering again under a unique ID changes nothing, and costs botocore a look at
+    # each handler's signature: boto3's default session is given them as every simulator
+    # starts.
+    if known is not None and all(unique_id in known for _, _, unique_id in wanted):
+        return
+    for event, handler, unique_id in wanted:
+        events.register(event, handler, unique_id=unique_id)
 
 
 class _Finder(importlib.abc.MetaPathFinder):

@@ -206,6 +206,17 @@ def registered_handlers(events: Any, event: str) -> list[Any]:
     return list(events._emitter._handlers.prefix_search(event))
 
 
+def unique_ids(target: Any) -> Any:
+    """The unique IDs handlers were registered under on ``target`` (a client's
+    ``meta.events`` or a botocore session), a mapping; ``None`` for an emitter of another
+    kind. A botocore session's emitter is its ``_events``, an ``EventAliaser`` like a
+    client's, around a ``HierarchicalEmitter`` (``_emitter``) that keeps them in
+    ``_unique_id_handlers``. Checked on botocore 1.31, 1.40 and 1.44."""
+    events = getattr(target, "_events", target)
+    emitter = getattr(events, "_emitter", events)
+    return getattr(emitter, "_unique_id_handlers", None)
+
+
 def history_enabled(history: Any) -> bool:
     """Whether botocore's debug history (``botocore.history.get_global_history_recorder()``)
     is recording (``_enabled``: ``boto3.set_stream_logger("")`` turns it on). Checked on
