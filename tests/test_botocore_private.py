@@ -162,19 +162,16 @@ def test_the_endpoint_is_botocores_own_resolution():
 
 def test_the_request_context_is_the_one_botocore_makes():
     client = _client()
-    model = client.meta.service_model.operation_model("GetHIT")
+    model = client.meta.service_model.operation_model("GetAccountBalance")
     seen: list[dict[str, Any]] = []
 
     def look(context: Any, **kwargs: Any) -> None:
         seen.append(dict(context))  # as botocore made it: no handler has added to it yet
 
-    client.meta.events.register_first("provide-client-params.mturk.GetHIT", look)
+    client.meta.events.register_first("provide-client-params.mturk.GetAccountBalance", look)
     client.meta.events.register_first("before-call.mturk", lambda **kwargs: None)  # whole way
     with mturk_sim():
-        try:
-            client.get_hit(HITId="3NOSUCHHIT")
-        except client.exceptions.RequestError:
-            pass
+        client.get_account_balance()
     assert seen == [private.request_context(client, model)]
 
 
@@ -189,7 +186,9 @@ def test_botocores_own_make_api_call_is_told_from_a_wrapper():
         return function(self, operation_name, api_params)
 
     assert not private.is_botocores_api_call(wrapper)
-    assert private.next_api_call_function(client, int) is function  # not in its MRO: all of it
+    # A class not in the MRO: the whole MRO is looked through.
+    first = vars(bootstrap.SimulatedCalls)[private.MAKE_API_CALL]
+    assert private.next_api_call_function(client, int) is first
 
 
 def test_the_unique_ids_are_those_handlers_were_registered_under():
