@@ -545,3 +545,32 @@ def test_sentrys_boto3_integration_sees_the_same_calls_both_ways(tmp_path):
         if span.get("attributes", {}).get("sentry.origin", {}).get("value") == "auto.aws.boto3"
     ]
     assert spans == ["MTurk.GetAccountBalance", "MTurk.GetHIT"]
+
+
+@settings(max_examples=1000 if PROFILE == "long" else 200, deadline=None)
+@given(step=calls())
+def test_what_passes_at_a_glance_passes_botocores_validation(step):
+    # Both ways rely on it: the short way instead of botocore's validator, and the whole
+    # way (short_way.QuickValidation) to spare botocore looking again.
+    from botocore.validate import ParamValidator
+
+    from pytest_mturk.doors.botocore import bodies
+
+    name, params = step
+    model = MODEL.operation_model(name)
+    if bodies.operation(model).plainly_valid(params):
+        report = ParamValidator().validate(params, model.input_shape)
+        assert not report.has_errors(), report.generate_report()
+
+
+def test_the_whole_way_validates_what_is_not_plainly_valid(built):
+    with mturk_sim():
+        client = _whole_way(_client())
+        client.get_account_balance()
+        assert isinstance(private.serializer(client), short_way.QuickValidation)
+        with pytest.raises(ParamValidationError):
+            client.get_hit(HITId="")  # below the minimum length: botocore's own check
+        with pytest.raises(ParamValidationError):
+            client.list_hits(MaxResults="10")  # not an integer
+    with pytest.raises(ParamValidationError):
+        client.get_hit(HITId="3NOSUCHHIT", Bogus=1)  # no simulator: botocore's check

@@ -101,6 +101,18 @@ def serializer(client: Any) -> Any:
     return getattr(client, "_serializer", None)
 
 
+def validation_parts(decorator: Any) -> tuple[Any, Any]:
+    """A ``ParamValidationDecorator``'s validator and the serializer it decorates
+    (``_param_validator``, ``_serializer``). Checked on botocore 1.31, 1.40 and 1.44."""
+    return decorator._param_validator, decorator._serializer
+
+
+def set_serializer(client: Any, serializer: Any) -> None:
+    """Make ``serializer`` the client's request serializer (``client._serializer``), which
+    botocore's ``_convert_to_request_dict`` calls. Checked on botocore 1.31, 1.40 and 1.44."""
+    client._serializer = serializer
+
+
 def request_signer(client: Any) -> Any:
     """The client's ``RequestSigner`` (``client._request_signer``): the one botocore
     hands ``before-call`` handlers as ``request_signer``. Checked on botocore 1.31, 1.40

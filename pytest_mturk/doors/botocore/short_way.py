@@ -35,7 +35,8 @@ registration, which is what a plan remembers).
 
 A call that still goes botocore's whole way is spared its endpoint rules while a
 simulator answers it: MTurk's endpoint depends on the client alone, so
-:func:`known_endpoint` gives the URL the rules gave the first time.
+:func:`known_endpoint` gives the URL the rules gave the first time; and its
+validation of parameters that surely pass (:class:`QuickValidation`).
 """
 
 from __future__ import annotations
@@ -242,7 +243,26 @@ def _endpoint(client: Any, model: Any) -> tuple[Any, ...] | None:
     resolved = private.endpoint(client, model)
     if resolved is None or any(resolved[1:]):
         return None  # headers or properties: the rules' own each time
+    serializer = private.serializer(client)
+    if type(serializer) is ParamValidationDecorator:
+        private.set_serializer(client, QuickValidation(*private.validation_parts(serializer)))
     return tuple(resolved)
+
+
+class QuickValidation(ParamValidationDecorator):  # type: ignore[misc]
+    """botocore's validating serializer, for a client whose calls a simulator answers on
+    botocore's whole way: parameters that surely pass (``bodies.Operation.plainly_valid``,
+    the short way's own test) are not looked at again; any others are botocore's to judge,
+    as are all of them while no simulator is active."""
+
+    def serialize_to_request(self, parameters: Any, operation_model: Any) -> Any:
+        if bootstrap.services:
+            operation = bodies.by_name.get(operation_model.name) or bodies.operation(
+                operation_model
+            )
+            if operation.model is operation_model and operation.plainly_valid(parameters):
+                return self._serializer.serialize_to_request(parameters, operation_model)
+        return super().serialize_to_request(parameters, operation_model)
 
 
 _IDEMPOTENCY_TOKEN = getattr(botocore.handlers, "generate_idempotent_uuid", None)
