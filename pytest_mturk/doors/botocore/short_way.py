@@ -49,6 +49,7 @@ from botocore.retries.standard import RetryQuotaChecker
 from botocore.stub import Stubber
 from botocore.validate import ParamValidationDecorator
 
+from .. import stack
 from . import bodies, bootstrap, guard, private
 
 PLANS_KEY = "_pytest_mturk_plans"
@@ -256,7 +257,7 @@ class QuickValidation(ParamValidationDecorator):  # type: ignore[misc]
     as are all of them while no simulator is active."""
 
     def serialize_to_request(self, parameters: Any, operation_model: Any) -> Any:
-        if bootstrap.services:
+        if stack.services:
             operation = bodies.by_name.get(operation_model.name) or bodies.operation(
                 operation_model
             )
