@@ -63,7 +63,7 @@ def next_api_call_function(client: Any, after: type) -> Any:
     """The function ``client``'s ``_make_api_call`` resolves to after ``after`` in its MRO
     (all of it, for a class without ``after``), unbound: botocore's
     ``BaseClient._make_api_call``, or whatever replaced it there.
-    Checked on botocore 1.31, 1.40 and 1.44."""
+    Checked on botocore 1.31 and 1.44 (1.40: CI's async run)."""
     mro = type(client).__mro__
     for cls in mro[mro.index(after) + 1 if after in mro else 0 :]:
         function = vars(cls).get(MAKE_API_CALL)
@@ -103,13 +103,13 @@ def serializer(client: Any) -> Any:
 
 def validation_parts(decorator: Any) -> tuple[Any, Any]:
     """A ``ParamValidationDecorator``'s validator and the serializer it decorates
-    (``_param_validator``, ``_serializer``). Checked on botocore 1.31, 1.40 and 1.44."""
+    (``_param_validator``, ``_serializer``). Checked on botocore 1.31 and 1.44 (1.40: CI's async run)."""
     return decorator._param_validator, decorator._serializer
 
 
 def set_serializer(client: Any, serializer: Any) -> None:
     """Make ``serializer`` the client's request serializer (``client._serializer``), which
-    botocore's ``_convert_to_request_dict`` calls. Checked on botocore 1.31, 1.40 and 1.44."""
+    botocore's ``_convert_to_request_dict`` calls. Checked on botocore 1.31 and 1.44 (1.40: CI's async run)."""
     client._serializer = serializer
 
 
@@ -131,7 +131,7 @@ def endpoint(client: Any, model: Any) -> Any:
     returns ``(url, headers)`` in botocore 1.31 and ``(url, headers, properties)`` in
     1.40 and 1.44. The bootstrap's ``SimulatedCalls`` overrides it (see
     ``short_way.known_endpoint``): botocore's own is asked here. Checked on botocore
-    1.31, 1.40 and 1.44.
+    1.31 and 1.44 (1.40: CI's async run).
     """
     from .bootstrap import SimulatedCalls
 
@@ -166,7 +166,7 @@ def request_context(client: Any, model: Any) -> dict[str, Any] | None:
     ``resolved_auth_type``): the resolved auth type, ``unsigned_payload`` and the
     service's ``auth`` options too; with ``Config(auth_scheme_preference=...)`` the auth
     type depends on the preference, which is left to botocore (``None``). Checked on
-    botocore 1.31, 1.40 and 1.44 (``tests/test_fast_path.py`` compares the contexts
+    botocore 1.31 and 1.44 (1.40: CI's async run) (``tests/test_fast_path.py`` compares the contexts
     handlers see both ways).
     """
     meta = client.meta
@@ -223,7 +223,7 @@ def unique_ids(target: Any) -> Any:
     ``meta.events`` or a botocore session), a mapping; ``None`` for an emitter of another
     kind. A botocore session's emitter is its ``_events``, an ``EventAliaser`` like a
     client's, around a ``HierarchicalEmitter`` (``_emitter``) that keeps them in
-    ``_unique_id_handlers``. Checked on botocore 1.31, 1.40 and 1.44."""
+    ``_unique_id_handlers``. Checked on botocore 1.31 and 1.44 (1.40: CI's async run)."""
     events = getattr(target, "_events", target)
     emitter = getattr(events, "_emitter", events)
     return getattr(emitter, "_unique_id_handlers", None)
