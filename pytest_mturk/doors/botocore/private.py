@@ -103,13 +103,15 @@ def serializer(client: Any) -> Any:
 
 def validation_parts(decorator: Any) -> tuple[Any, Any]:
     """A ``ParamValidationDecorator``'s validator and the serializer it decorates
-    (``_param_validator``, ``_serializer``). Checked on botocore 1.31 and 1.44 (1.40: CI's async run)."""
+    (``_param_validator``, ``_serializer``). Checked on botocore 1.31 and 1.44 (1.40: CI's
+    async run)."""
     return decorator._param_validator, decorator._serializer
 
 
 def set_serializer(client: Any, serializer: Any) -> None:
     """Make ``serializer`` the client's request serializer (``client._serializer``), which
-    botocore's ``_convert_to_request_dict`` calls. Checked on botocore 1.31 and 1.44 (1.40: CI's async run)."""
+    botocore's ``_convert_to_request_dict`` calls. Checked on botocore 1.31 and 1.44 (1.40:
+    CI's async run)."""
     client._serializer = serializer
 
 
