@@ -256,6 +256,7 @@ def test_nobody_signs_in_as_a_worker_id_of_their_choosing(hosted: ServerProcess)
 def test_serve_keeps_its_sign_in_and_controls(tmp_path: Path) -> None:
     with ServerProcess() as server:
         assert _get(server.url + "worker")[0] == 200
+        assert _get(server.url + "healthz") == (200, {"status": "ok"})
         assert _post(server.url + "_mturk/clock/advance", {"days": 1})[0] == 200
 
 
