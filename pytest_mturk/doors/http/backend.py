@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from ...core.dispatch import Outcome
     from ...core.model import Environment, QualificationRequest
     from ...core.service import Service
-    from ..requester.hosting import Hosting
     from .face import Face
     from .state_file import StateFile
 
@@ -73,9 +72,10 @@ class Backend:
         # signatures are verified with (set by whoever starts the server).
         self.access = Access()
         # The hosted profile's participant links and requester area (doors/requester,
-        # ``hosting.install``): its settings, and where a worker goes after a
-        # submission when it is not the worker site's own next step.
-        self.hosting: Hosting | None = None
+        # ``hosting.install``): its settings (a ``Hosting``, which this module does not
+        # import), and where a worker goes after a submission when it is not the worker
+        # site's own next step.
+        self.hosting: Any = None
         self.after_submit: Callable[[str, str], str | None] | None = None
 
     # -- running actions -------------------------------------------------------------

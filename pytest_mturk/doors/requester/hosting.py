@@ -129,10 +129,10 @@ def hosting_of(backend: Backend) -> Hosting:
     """The backend's hosted settings; made the first time they are needed (beside its
     state file, if it keeps one) when whoever started the server set none."""
     found = backend.hosting
-    if found is None:
+    if not isinstance(found, Hosting):
         with backend.lock:
             found = backend.hosting
-            if found is None:
+            if not isinstance(found, Hosting):
                 journal = backend.journal
                 path = (
                     None if journal is None else journal.path.with_name(journal.path.name + SUFFIX)
