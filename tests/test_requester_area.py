@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import io
 import re
 from html import unescape
@@ -16,6 +17,7 @@ from page_helpers import html_question, text
 from requester_helpers import KEY, SECRET, Hosted, basic
 
 from pytest_mturk.doors.requester import identity, results
+from pytest_mturk.doors.requester.hosting import Hosting, install
 
 pytestmark = pytest.mark.usefixtures("mturk")
 FORM = html_question(
@@ -425,3 +427,41 @@ def test_results_of_an_unknown_group_or_world_are_refused(hosted, hit):
     ):
         response = hosted.get("/requester/api/results.csv" + query, headers=basic())
         assert 400 <= response.status_code < 500, query
+
+
+def test_a_question_form_submission_sends_the_participant_on_too(hosted, prod_client):
+    from page_helpers import question_form
+
+    question = question_form(
+        "<Question><QuestionIdentifier>label</QuestionIdentifier><IsRequired>true</IsRequired>"
+        "<QuestionContent><Text>What is it?</Text></QuestionContent><AnswerSpecification>"
+        "<FreeTextAnswer/></AnswerSpecification></Question>"
+    )
+    hit = prod_client.create_hit(**{**HIT_ARGS, "Question": question})["HIT"]
+    assert hosted.join(hit["HITGroupId"], participant="p9").status_code == 303
+    assignment_id = hosted.accept(hit)
+    posted = hosted.post(
+        f"/projects/{hit['HITGroupId']}/tasks/{hit['HITId']}?assignment_id={assignment_id}",
+        data={"label": "a cat"},
+    )
+    assert posted.status_code == 303, text(posted)
+    assert posted.headers["Location"] == f"/join/{hit['HITGroupId']}/done"
+
+
+def test_the_requesters_calls_are_journaled_as_api_calls(mturk, prod_client):
+    from page_helpers import KeptJournal
+
+    kept = KeptJournal()
+    hosted = Hosted(mturk, journal=kept)
+    install(hosted.backend, Hosting())  # its side-state in memory (the journal is a stand-in)
+    hit = prod_client.create_hit(**{**HIT_ARGS, "Question": FORM})["HIT"]
+    participate(hosted, hit)
+    [assignment] = mturk.assignments.values()
+    hosted.requester_sign_in()
+    token = hosted.csrf(f"/requester/groups/{hit['HITGroupId']}")
+    hosted.post(
+        f"/requester/assignments/{assignment.assignment_id}/approve", data={"csrf_token": token}
+    )
+    approvals = [r for r in kept.records if "ApproveAssignment" in json.dumps(r)]
+    assert len(approvals) == 1
+    assert KEY in json.dumps(approvals[0])

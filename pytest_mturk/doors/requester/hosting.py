@@ -71,10 +71,13 @@ class Hosting:
             kept = stored.get("secret")
             secret = bytes.fromhex(kept) if isinstance(kept, str) else secrets.token_bytes(32)
         self.secret = secret
-        for group, url in dict(stored.get("completion") or {}).items():
-            self.completion[str(group)] = str(url)
-        for worker, record in dict(stored.get("participants") or {}).items():
-            self.participants[str(worker)] = Participant(**record)
+        try:
+            for group, url in dict(stored.get("completion") or {}).items():
+                self.completion[str(group)] = str(url)
+            for worker, record in dict(stored.get("participants") or {}).items():
+                self.participants[str(worker)] = Participant(**record)
+        except (TypeError, ValueError):
+            raise UsageError(f"The hosted side-state {self.path} is damaged.") from None
         if self.path is not None and not self.path.exists():
             self._write()
 
