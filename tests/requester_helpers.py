@@ -25,6 +25,13 @@ class Hosted(Browser):
         super().__init__(simulator, **backend)
         self.backend.access.credentials = {KEY: Secret(SECRET)}
 
+    def another(self) -> Hosted:
+        """Another browser (cookies of its own) of the same server."""
+        other = Hosted.__new__(Hosted)
+        other.backend = self.backend
+        other.client = type(self.client)(self.client.application)
+        return other
+
     @property
     def hosting(self):
         return hosting_of(self.backend)

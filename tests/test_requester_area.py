@@ -97,8 +97,7 @@ def test_without_a_completion_url_the_participant_sees_hit_submitted(hosted, hit
 
 def test_the_completion_step_is_shown_only_to_a_worker_who_submitted_there(hosted, hit):
     hosted.hosting.set_completion(hit["HITGroupId"], "https://example.org/done?cc=1")
-    other = Hosted.__new__(Hosted)
-    other.backend, other.client = hosted.backend, type(hosted.client)(hosted.client.application)
+    other = hosted.another()
     refused = other.get(f"/join/{hit['HITGroupId']}/done")
     assert refused.status_code == 404
     assert "cc=1" not in text(refused)
@@ -250,8 +249,7 @@ def test_a_post_without_the_session_token_is_refused(hosted, hit):
     assert refused.status_code == 403
     assert hit["HITGroupId"] not in hosted.hosting.completion
     # A sign-in without the token is refused too (no login CSRF).
-    fresh = Hosted.__new__(Hosted)
-    fresh.backend, fresh.client = hosted.backend, type(hosted.client)(hosted.client.application)
+    fresh = hosted.another()
     assert (
         fresh.post("/requester/sign-in", data={"access_key": KEY, "secret_key": SECRET})
     ).status_code == 403
@@ -260,8 +258,7 @@ def test_a_post_without_the_session_token_is_refused(hosted, hit):
 def test_a_cookie_of_another_session_is_not_a_requester(hosted, hit):
     hosted.requester_sign_in()
     cookie = hosted.client.get_cookie("mturk_requester", path="/requester")
-    fresh = Hosted.__new__(Hosted)
-    fresh.backend, fresh.client = hosted.backend, type(hosted.client)(hosted.client.application)
+    fresh = hosted.another()
     fresh.client.set_cookie("mturk_requester", cookie.value, path="/requester")
     assert fresh.get("/requester/").status_code == 303
 
@@ -270,9 +267,7 @@ def test_the_requester_approves_and_rejects_on_the_page_as_the_api_does(
     hosted, hit, mturk, prod_client
 ):
     participate(hosted, hit, "p1", "cat")
-    participate_again = Hosted.__new__(Hosted)
-    participate_again.backend = hosted.backend
-    participate_again.client = type(hosted.client)(hosted.client.application)
+    participate_again = hosted.another()
     participate(participate_again, hit, "p2", "dog")
     hosted.requester_sign_in()
     page = hosted.get(f"/requester/groups/{hit['HITGroupId']}?world=production")
@@ -465,3 +460,17 @@ def test_the_requesters_calls_are_journaled_as_api_calls(mturk, prod_client):
     approvals = [r for r in kept.records if "ApproveAssignment" in json.dumps(r)]
     assert len(approvals) == 1
     assert KEY in json.dumps(approvals[0])
+
+
+def test_a_returned_assignment_id_is_reissued_to_the_next_participant(hosted, prod_client):
+    hit = prod_client.create_hit(**{**HIT_ARGS, "Question": FORM, "MaxAssignments": 1})["HIT"]
+    assert hosted.join(hit["HITGroupId"], PROLIFIC_PID="first").status_code == 303
+    first = hosted.accept(hit)
+    returned = hosted.post(
+        f"/projects/{hit['HITGroupId']}/tasks/{hit['HITId']}/return",
+        data={"assignment_id": first},
+    )
+    assert returned.status_code == 303
+    other = hosted.another()
+    assert other.join(hit["HITGroupId"], PROLIFIC_PID="second").status_code == 303
+    assert other.accept(hit) == first

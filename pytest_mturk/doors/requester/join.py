@@ -33,6 +33,11 @@ __all__ = ["done", "join"]
 _FORGED = "This link is not valid: use the link the study gave you, exactly as it is."
 
 
+# The worker pages' own sign-in cookie, written and read as ``pages/workers.py`` and
+# ``pages/context.py`` do. When the pages sign their cookie with ``Backend.page_secret``
+# (``pages/guard.py``), these two become ``guard.signed_worker`` and ``guard.worker_of``.
+
+
 def _worker_cookie(response: Response, visit: Visit, worker_id: str) -> None:
     """Sign the browser in as ``worker_id`` the way the worker pages' sign-in does."""
     response.set_cookie(
