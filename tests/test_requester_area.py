@@ -388,6 +388,8 @@ def test_results_and_payments_hold_what_happened(hosted, hit, prod_client, mturk
     assert record["Reward"] == "$" + HIT_ARGS["Reward"]
     assert record["Answer.answer"] == '\'=HYPERLINK("http://evil")'
     assert record["LifetimeApprovalRate"] == "100% (1/1)"
+    assert record["Last30DaysApprovalRate"] == record["Last7DaysApprovalRate"] == "100% (1/1)"
+    assert record["WorkTimeInSeconds"] == "0"  # the simulated clock did not move
     assert re.fullmatch(r"\w{3} \w{3} \d\d \d\d:\d\d:\d\d UTC \d{4}", record["SubmitTime"])
     assert text(
         hosted.get(f"/requester/api/results.csv?groupId={hit['HITGroupId']}", headers=basic())

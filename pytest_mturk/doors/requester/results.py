@@ -157,17 +157,26 @@ def _rate(approved: int, rejected: int) -> str:
     return f"{percent}% ({approved}/{total})"
 
 
-def _recent(state: State, worker_id: str, now: _dt.datetime, days: int) -> str:
-    since = now - _dt.timedelta(days=days)
-    approved = rejected = 0
+def _recent(state: State, now: _dt.datetime) -> dict[str, tuple[str, str]]:
+    """Each worker's approval rates over the last 30 and 7 days, in one pass."""
+    windows = (now - _dt.timedelta(days=30), now - _dt.timedelta(days=7))
+    counts: dict[
+        str, list[int]
+    ] = {}  # worker -> [approved 30, rejected 30, approved 7, rejected 7]
     for held in state.holdings:
-        if held.worker_id != worker_id:
+        decided, column = held.approval_time, 0
+        if decided is None:
+            decided, column = held.rejection_time, 1
+        if decided is None:
             continue
-        if held.approval_time is not None and held.approval_time >= since:
-            approved += 1
-        elif held.rejection_time is not None and held.rejection_time >= since:
-            rejected += 1
-    return _rate(approved, rejected)
+        entry = counts.setdefault(held.worker_id, [0, 0, 0, 0])
+        for offset, since in zip((0, 2), windows, strict=True):
+            if decided >= since:
+                entry[offset + column] += 1
+    return {
+        worker: (_rate(found[0], found[1]), _rate(found[2], found[3]))
+        for worker, found in counts.items()
+    }
 
 
 def _assignments(state: State, hits: Iterable[HIT]) -> list[tuple[HIT, Assignment]]:
@@ -190,6 +199,7 @@ def results_csv(state: State, group_id: str, now: _dt.datetime) -> str:
     hits = group_hits(state, group_id)
     rows = [(hit, a) for hit, a in _assignments(state, hits) if _submitted(a)]
     parsed = [answers.parse(a.answer) for _, a in rows]
+    recent = _recent(state, now)
     fields: dict[str, None] = {}
     for found in parsed:
         fields.update(dict.fromkeys(found))
@@ -232,8 +242,7 @@ def results_csv(state: State, group_id: str, now: _dt.datetime) -> str:
             assignment.requester_feedback or "",
             work,
             lifetime,
-            _recent(state, assignment.worker_id, now, 30),
-            _recent(state, assignment.worker_id, now, 7),
+            *recent.get(assignment.worker_id, (_rate(0, 0), _rate(0, 0))),
             *(_answer_text(found[name]) if name in found else "" for name in fields),
             "",
             "",
