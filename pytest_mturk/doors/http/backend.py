@@ -83,6 +83,12 @@ class Backend:
         self.page_secret = secrets.token_bytes(32)
         self.content_origin: str | None = None
         self.site_origins: list[str] = []
+        # The hosted profile's participant links and requester area (doors/requester,
+        # ``hosting.install``): its settings (a ``Hosting``, which this module does not
+        # import), and where a worker goes after a submission when it is not the worker
+        # site's own next step.
+        self.hosting: Any = None
+        self.after_submit: Callable[[str, str], str | None] | None = None
 
     # -- running actions -------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-"""Every route the HTTP door answers, in one table: the service API, the control API and
-the worker pages (``docs/server.md`` and ``docs/worker-pages.md`` describe them).
+"""Every route the HTTP door answers, in one table: the service API, the control API, the
+worker pages and the hosted profile's requester area (``docs/server.md``,
+``docs/worker-pages.md`` and ``docs/hosted.md`` describe them).
 
 :func:`answer` finds a request's route: the first whose pattern matches the whole
 path and takes the request's method. A path some route has, asked with another
@@ -21,13 +22,17 @@ from typing import TYPE_CHECKING
 from werkzeug.wrappers import Request, Response
 
 from ..pages import accept_link, assets, context, frames, qualifications, submit, tasks, workers
+from ..requester import api as requester_api
+from ..requester import area as requester_area
+from ..requester import join
+from ..requester import pages as requester_pages
 from . import control, gate, health, service_api
 from .areas import CONTROL_PREFIX, PRODUCTION_PATH, Area, Handler, Route, json_response
 
 if TYPE_CHECKING:
     from .backend import Backend
 
-__all__ = ["CONTENT", "LISTENER", "PAGES", "ROUTES", "answer"]
+__all__ = ["CONTENT", "LISTENER", "PAGES", "REQUESTER", "ROUTES", "answer"]
 
 # The worker pages weigh a request's origin themselves (pages.guard: CSRF tokens, Origin
 # and fetch metadata, and /mturk/externalSubmit open to a HIT's own origin): the gate
@@ -40,6 +45,10 @@ CONTENT = Area(
 # The WSGI environ's key naming the listener a request came in on: "site" or "content".
 LISTENER = "pytest_mturk.listener"
 SERVICE, CONTROL = service_api.AREA, control.AREA
+# The hosted profile's requester pages and API, and participant links (doors/requester).
+REQUESTER = Area(
+    "requester area", requester_area.call, requester_area.refuse, requester_area.claims, True
+)
 
 GET, POST, BOTH = (
     frozenset({"GET", "HEAD"}),
@@ -86,11 +95,29 @@ ROUTES: tuple[Route, ...] = (
     _route(PAGES, re.escape(assets.SCRIPT_PATH), GET, assets.script),
     _route(PAGES, r"/qualifications/?", GET, qualifications.listing),
     _route(PAGES, rf"/qualifications/{_ID}", BOTH, qualifications.request_page),
+    # Participant links, the requester's pages and API: HTML, and CSV or JSON.
+    _route(REQUESTER, rf"/join/{_ID}", ONLY_GET, join.join),
+    _route(REQUESTER, rf"/join/{_ID}/done", ONLY_GET, join.done),
+    _route(REQUESTER, r"/requester/?", GET, requester_pages.groups),
+    _route(REQUESTER, r"/requester/sign-in", BOTH, requester_pages.sign_in),
+    _route(REQUESTER, r"/requester/sign-out", POST, requester_pages.sign_out),
+    _route(REQUESTER, r"/requester/style\.css", GET, requester_pages.style_sheet),
+    _route(REQUESTER, rf"/requester/groups/{_ID}", GET, requester_pages.group),
+    _route(REQUESTER, rf"/requester/groups/{_ID}/completion", POST, requester_pages.completion),
+    _route(
+        REQUESTER,
+        rf"/requester/assignments/{_ID}/(approve|reject)",
+        POST,
+        requester_pages.assignment_action,
+    ),
+    _route(REQUESTER, rf"/requester/api/links/{_ID}", GET, requester_api.link),
+    _route(REQUESTER, r"/requester/api/results\.csv", GET, requester_api.results_download),
+    _route(REQUESTER, r"/requester/api/payments\.csv", GET, requester_api.payments),
     # Requester content, on the content origin only.
     _route(CONTENT, r"/dynamic/hit", GET, submit.html_question),
     _route(CONTENT, re.escape(frames.HELPER_PATH), GET, submit.helper_script),
 )
-AREAS = (SERVICE, CONTROL, PAGES)
+AREAS = (SERVICE, CONTROL, PAGES, REQUESTER)
 
 
 def _gate(backend: Backend, request: Request, area: Area) -> Response | None:

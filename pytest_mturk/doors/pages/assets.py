@@ -61,7 +61,7 @@ color:#16191f;padding:.3rem .6rem;z-index:1}
 SCRIPT = """\
 (function () {
   "use strict";
-  var NEXT = /^\\/projects(\\/[A-Z0-9]{1,64}\\/tasks)?$/;
+  var NEXT = /^\\/(projects(\\/[A-Z0-9]{1,64}\\/tasks)?|join\\/[A-Z0-9]{1,64}\\/done)$/;
   var frame = document.getElementById("task-frame");
   if (frame) {
     window.addEventListener("message", function (event) {

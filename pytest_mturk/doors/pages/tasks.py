@@ -370,8 +370,13 @@ def return_(ctx: Context, group_id: str, hit_id: str) -> Response:
 
 
 def next_step(ctx: Context, worker_id: str, group_id: str) -> str:
-    """Where the worker goes after submitting: the group's next HIT if they can accept
-    one, else the list of HITs."""
+    """Where the worker goes after submitting: where the backend's ``after_submit``
+    sends them (a participant of the hosted profile: their study's completion step),
+    else the group's next HIT if they can accept one, else the list of HITs."""
+    hook = ctx.backend.after_submit
+    elsewhere = hook(worker_id, group_id) if hook is not None else None
+    if elsewhere is not None:
+        return elsewhere
 
     def more(service: Service) -> bool:
         findable = set(worker_reads.available_hits(service, worker_id))
