@@ -517,3 +517,60 @@ def test_a_backup_taken_while_it_runs_restores_into_a_new_server(
     )
     assert done.returncode == 2
     assert "--restore starts a new state file" in done.stderr
+
+
+# -- participants arrive by links, made from the public URL --------------------------------
+
+
+def test_participant_links_are_made_from_the_public_url_and_sign_participants_in(
+    tmp_path: Path,
+) -> None:
+    import requests
+
+    from tests.server_helpers import client
+
+    credentials = _credentials(tmp_path / "credentials")
+    server = ServerProcess(
+        "--state",
+        str(tmp_path / "study.json"),
+        "--credentials",
+        str(credentials),
+        "--public-url",
+        "https://study.example.org",
+        command="host",
+    )
+    try:
+        made = client(server.production_url).create_hit(
+            Title="Rate a sentence",
+            Description="d",
+            Reward="0.50",
+            MaxAssignments=1,
+            LifetimeInSeconds=3600,
+            AssignmentDurationInSeconds=600,
+            Question=QUESTION,
+        )["HIT"]
+        answer = requests.get(
+            server.url + f"requester/api/links/{made['HITGroupId']}",
+            auth=(KEY, SECRET),
+            timeout=30,
+        )
+        link = answer.json()["url"]
+        assert link.startswith(f"https://study.example.org/join/{made['HITGroupId']}?k=")
+        # The proxy passes the public host on; the participant's platform appended its ID.
+        path = link.removeprefix("https://study.example.org")
+        joined = requests.get(
+            server.url.rstrip("/") + path + "&PROLIFIC_PID=5f0c0ffee0ddba11",
+            headers={"Host": "study.example.org"},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert joined.status_code == 303
+        worker_id = joined.cookies.get("mturk_worker", "").partition(".")[0]
+        assert worker_id.startswith("A")
+        # That worker, and no other, now exists (in each world).
+        workers = _get(server.url + "_mturk/workers", CONTROL_TOKEN)[1]
+        assert {worker["worker_id"] for worker in workers} == {worker_id}
+        # The worker pages' own sign-in stays off.
+        assert _get(server.url + "worker")[0] == 403
+    finally:
+        server.stop()

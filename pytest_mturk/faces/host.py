@@ -305,13 +305,10 @@ def _content_origin(public: str) -> str:
 
 
 def _install_hosting(backend: Any, public_url: str | None, state: str) -> None:
-    """Participant links and the requester's pages, made from ``public_url``, with
-    their side-state beside the state file (``docs/hosted.md``), where the package
-    has them."""
-    try:
-        hosting: Any = importlib.import_module("pytest_mturk.doors.requester.hosting")
-    except ImportError:
-        return
+    """Participant links and the requester's pages (``docs/hosted.md``), made from
+    ``public_url``, with their side-state beside the state file."""
+    from ..doors.requester import hosting
+
     path = Path(state).with_name(Path(state).name + hosting.SUFFIX)
     hosting.install(backend, hosting.Hosting(public_url=public_url, path=path))
 
