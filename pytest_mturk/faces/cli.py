@@ -64,7 +64,42 @@ def _parser() -> argparse.ArgumentParser:
         "LOCAL, e.g. https://exp.example=http://127.0.0.1:8000 (repeatable)",
     )
     serve.add_argument("--log-requests", action="store_true", help="log every request")
+    serve.add_argument(
+        "--threads", type=int, default=8, metavar="N", help="requests answered at once (default 8)"
+    )
+    serve.add_argument(
+        "--connection-limit",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="open connections at most; more wait until one closes (default 1000)",
+    )
+    serve.add_argument(
+        "--timeout",
+        type=int,
+        default=30,
+        metavar="SECONDS",
+        help="close a connection idle this long, or still sending one request this long "
+        "after it began (default 30)",
+    )
     return parser
+
+
+def _refused(options: argparse.Namespace) -> None:
+    """Refuse at start, in one line (a UsageError), what would otherwise fail later:
+    the listening options, and the simulator's settings by the simulator's own checks."""
+    from .settings import resolve
+
+    if not 0 <= options.port <= 65535:
+        raise UsageError(f"--port must be from 0 to 65535 (0: a free port), not {options.port}.")
+    for name, value in (
+        ("--threads", options.threads),
+        ("--connection-limit", options.connection_limit),
+        ("--timeout", options.timeout),
+    ):
+        if value < 1:
+            raise UsageError(f"{name} must be 1 or more, not {value}.")
+    resolve(_settings(options))  # type: ignore[arg-type]
 
 
 def _settings(options: argparse.Namespace) -> dict[str, Any]:
@@ -86,6 +121,7 @@ def serve(options: argparse.Namespace) -> int:
     from .simulator import Simulator
     from .threaded import ServedSimulator, open_state, server_door
 
+    _refused(options)
     door = server_door()  # without the server extra, the UsageError main() prints
 
     settings = _settings(options)
@@ -100,7 +136,13 @@ def serve(options: argparse.Namespace) -> int:
             raise UsageError(f"--frame-origin takes PUBLIC=LOCAL, not {mapping!r}.")
         backend.frame_origins[public] = local
     server = door.RunningServer(
-        door.make_app(backend), options.host, options.port, log_requests=options.log_requests
+        door.make_app(backend),
+        options.host,
+        options.port,
+        log_requests=options.log_requests,
+        threads=options.threads,
+        connection_limit=options.connection_limit,
+        timeout=options.timeout,
     )
     print(
         f"pytest-mturk {__version__} serving on {server.url}\n"

@@ -69,7 +69,7 @@ class _Refusal(ErrorTask):  # type: ignore[misc]
         error = self.request.error
         message = error.body
         if error.code == 413:
-            limit = self.channel.adj.max_request_body_size
+            limit = self.channel.adj.max_request_body_size - 1  # waitress refuses from it
             message = f"The request body is over the server's limit of {limit} bytes."
         body = json.dumps({"error": type(error).__name__, "message": message}).encode()
         self.status = f"{error.code} {error.reason}"
@@ -194,7 +194,7 @@ class RunningServer:
             cleanup_interval=_CHECK_EVERY,
             asyncore_loop_timeout=_CHECK_EVERY,
             asyncore_use_poll=True,
-            max_request_body_size=max_body,
+            max_request_body_size=max_body + 1,  # waitress refuses a body of this size
             # No "Server: waitress" banner; the app's own Date is kept, else waitress adds one.
             ident="",
         )
