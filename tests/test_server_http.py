@@ -250,6 +250,34 @@ def test_a_chunked_body_over_the_limit_is_refused_and_not_run(server):
     assert len(server.simulator.hits) == 1
 
 
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "error"),
+    [
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 300_000 + b"\r\n\r\n",
+            431,
+            "RequestHeaderFieldsTooLarge",
+        ),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            400,
+            "BadRequest",
+        ),
+    ],
+    ids=["headers over 256 KiB", "a broken chunk"],
+)
+def test_what_the_server_refuses_before_the_app_is_refused_in_json(
+    server, request_bytes, status, error
+):
+    with socket.create_connection(address(server.url), timeout=60) as sock:
+        send_all(sock, request_bytes)
+        answer = answer_then_close(sock)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split(b" ")[1] == str(status).encode()
+    assert json.loads(body)["error"] == error
+    assert server.simulator.calls == []
+
+
 def test_a_body_of_the_limit_itself_is_read():
     call = json.dumps(HIT_ARGS).encode()
     body = call + b" " * (MAX_BODY - len(call))

@@ -58,7 +58,6 @@ TIMEOUT = 30  # seconds a connection may sit idle, or take to send one request w
 _CHECK_EVERY = 1
 
 _SOFTWARE = f"pytest-mturk/{__version__}"
-_access_log = logging.getLogger("pytest_mturk.http.access")
 
 
 class _Refusal(ErrorTask):  # type: ignore[misc]
