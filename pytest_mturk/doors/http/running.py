@@ -29,7 +29,7 @@ from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
-from waitress.task import ErrorTask, ThreadedTaskDispatcher
+from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
 
 from ..._version import __version__
 from .. import stack
@@ -78,9 +78,30 @@ class _Refusal(ErrorTask):  # type: ignore[misc]
         self.write(body)
 
 
+class _Task(WSGITask):  # type: ignore[misc]
+    """waitress's answer to a request, with the header names as the app spelt them
+    (``x-amzn-RequestId``, as the service spells it), where waitress capitalises each
+    word."""
+
+    def build_response_header(self) -> bytes:
+        spelt = {_capitalised(name): name for name, _ in self.response_headers}
+        head: bytes = super().build_response_header()
+        status, *lines = head.decode("latin-1").split("\r\n")
+        for i, line in enumerate(lines):
+            name, colon, value = line.partition(": ")
+            if colon and name in spelt:
+                lines[i] = f"{spelt[name]}: {value}"
+        return "\r\n".join([status, *lines]).encode("latin-1")
+
+
+def _capitalised(name: str) -> str:
+    return "-".join(word.capitalize() for word in name.split("-"))
+
+
 class _Channel(HTTPChannel):  # type: ignore[misc]
     """A connection that also remembers when the request it is receiving began."""
 
+    task_class = _Task
     error_task_class = _Refusal
     request_began = 0.0
 

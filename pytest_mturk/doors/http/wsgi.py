@@ -38,7 +38,7 @@ MAX_BODY = 4 * 1024 * 1024
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-_log = logging.getLogger("pytest_mturk.http")
+_log = logging.getLogger("pytest_mturk.doors.http")
 
 
 def _failed(environ: dict[str, Any]) -> Any:
