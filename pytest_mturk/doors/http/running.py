@@ -15,7 +15,6 @@ came through (:data:`LISTENER`: ``"site"`` or ``"content"``).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import socket
@@ -236,7 +235,7 @@ class RunningServer:
         except BaseException:
             wasyncore.close_all(self._map)
             raise
-        self._dispatcher.set_thread_count(threads)
+        self._threads = threads
         self.host = host
         self.port: int = int(site.effective_port)
         self.url = _url(host, self.port)
@@ -293,7 +292,7 @@ class RunningServer:
         return self
 
     def _in_thread(self) -> None:
-        self._thread = threading.current_thread()
+        self._dispatcher.set_thread_count(self._threads)  # the pool lives while it serves
         try:
             while not self._stopping.is_set() and self._map:
                 wasyncore.loop(timeout=_CHECK_EVERY, use_poll=True, map=self._map, count=1)
@@ -305,6 +304,7 @@ class RunningServer:
     def serve_forever(self) -> None:
         """Serve in this thread until interrupted (or :meth:`stop` from another)."""
         stack.served.extend(self.urls)
+        self._thread = threading.current_thread()
         self._in_thread()
 
     def _close(self) -> None:
@@ -326,8 +326,9 @@ class RunningServer:
         self._stopping.set()
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
-            with contextlib.suppress(OSError):  # the loop may have closed it already
-                self._listeners[0].pull_trigger()  # wake the loop now
+            with self._closing:
+                if not self._closed:  # else the loop has closed it (and its descriptor)
+                    self._listeners[0].pull_trigger()  # wake the loop now
             thread.join()
         self._close()
 
