@@ -327,6 +327,7 @@ def run(options: argparse.Namespace) -> int:
     """``pytest-mturk host``: serve until SIGTERM or Ctrl-C."""
     from ..doors.pages.guard import serve_origins
     from .cli import serve_until_stopped
+    from .settings import resolve as check_settings
     from .threaded import open_state, server_door
 
     options = resolve(options)
@@ -354,6 +355,7 @@ def run(options: argparse.Namespace) -> int:
         )
     if options.balance is not None:
         settings["balance"] = options.balance
+    check_settings(settings)  # type: ignore[arg-type]  # the simulator's own checks, now
     if options.restore is not None and Path(options.state).exists():
         raise UsageError(
             f"--restore starts a new state file, and {options.state} exists: restore into "
