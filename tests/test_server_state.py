@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 from conftest import HIT_ARGS
+from journal_helpers import rechain
 from server_helpers import ServerProcess, client
 
 from pytest_mturk import ServerControl, Simulator, StateFileError
@@ -125,9 +126,9 @@ def test_a_last_line_cut_short_was_never_acknowledged(tmp_path):
     ("damage", "problem"),
     [
         (lambda lines: lines.__setitem__(2, b"{broken"), "line 3 is damaged"),
-        (lambda lines: lines.__delitem__(2), "numbers skip"),
+        (lambda lines: lines.__delitem__(2), "where action 2 was expected"),
         (lambda lines: lines.__setitem__(0, b'{"format": "else"}'), "not a pytest-mturk journal"),
-        (lambda lines: lines.__setitem__(2, b"[1]"), "line 3 is not an action"),
+        (lambda lines: lines.__setitem__(2, b"[1]"), "line 3 is damaged .it has no checksum"),
     ],
 )
 def test_damage_inside_the_journal_is_reported(tmp_path, damage, problem):
@@ -162,10 +163,10 @@ def test_a_replay_that_gives_other_ids_is_reported(tmp_path):
     create(backend)
     journal = tmp_path / "state.json.journal"
     lines = journal.read_bytes().split(b"\n")
-    record = json.loads(lines[1])
+    record = json.loads(lines[1].rpartition(b"\t")[0])
     record["r"] = "00000000-0000-0000-0000-000000000000"
-    lines[1] = json.dumps(record).encode()
-    journal.write_bytes(b"\n".join(lines))
+    lines[1] = json.dumps(record).encode() + b"\t"
+    journal.write_bytes(b"\n".join(rechain(lines)))
     with pytest.raises(StateFileError, match="replaying line 2 gave"):
         open_store(path, {})
 
@@ -186,12 +187,34 @@ def test_a_crash_between_the_two_renames_of_a_snapshot_is_recovered(tmp_path):
 
 def test_snapshots_are_taken_as_the_journal_grows(tmp_path):
     path = tmp_path / "state.json"
-    _, backend = open_backend(path, every=3)
+    store, backend = open_backend(path, every=3)
+    ids = create(backend, 7)
+    store._wait_for_child()  # a snapshot written by a child process meanwhile
+    journal = (tmp_path / "state.json.journal").read_bytes().split(b"\n")
+    with Simulator(load=path) as loaded:
+        # The snapshot is an ordinary saved state; the journal holds what came after.
+        assert len(loaded.hits) >= 3
+        assert len(loaded.hits) + len(journal) - 2 == 7
+    assert reopen_ids(path)[0] == sorted(ids)
+
+
+def test_actions_run_while_a_snapshot_is_written_are_kept(tmp_path):
+    path = tmp_path / "state.json"
+    store, backend = open_backend(path, every=4)
+    ids = create(backend, 41)  # snapshots begun every 4 actions, while actions go on
+    store.release()  # as a crash leaves it
+    assert reopen_ids(path)[0] == sorted(ids)
+
+
+def test_without_fork_a_snapshot_is_written_in_place(tmp_path):
+    path = tmp_path / "state.json"
+    store, backend = open_backend(path, every=3)
+    store.fork = False
     ids = create(backend, 7)
     journal = (tmp_path / "state.json.journal").read_bytes().split(b"\n")
     assert len(journal) == 3  # the header, one action, and the end of the last line
     with Simulator(load=path) as loaded:
-        assert len(loaded.hits) == 6  # the snapshot is an ordinary saved state
+        assert len(loaded.hits) == 6
     assert reopen_ids(path)[0] == sorted(ids)
 
 
