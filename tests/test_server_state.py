@@ -272,3 +272,39 @@ def test_a_clean_stop_leaves_a_snapshot_and_an_empty_journal(tmp_path):
         assert list(saved.hits) == [hit_id]
     with ServerProcess("--state", str(state)) as second:
         assert client(second.url).get_hit(HITId=hit_id)["HIT"]["HITId"] == hit_id
+
+
+def test_the_call_log_is_bounded_by_keep_calls(tmp_path):
+    state = str(tmp_path / "state.json")
+    with ServerProcess("--state", state, "--keep-calls", "5") as server:
+        sandbox = client(server.url)
+        for _ in range(12):
+            sandbox.get_account_balance()
+        sandbox.create_hit(**HIT_ARGS)
+        calls = server.control().calls()
+        assert 5 <= len(calls) < 10  # the latest 5 at least, and never twice as many
+        assert calls[-1]["operation"] == "CreateHIT"
+        server.kill()
+    with ServerProcess("--state", state, "--keep-calls", "5") as again:
+        assert [call["operation"] for call in again.control().calls()] == [
+            call["operation"] for call in calls
+        ]
+    with ServerProcess("--keep-calls", "0") as unbounded:
+        sandbox = client(unbounded.url)
+        for _ in range(12):
+            sandbox.get_account_balance()
+        assert len(unbounded.control().calls()) == 12
+
+
+def test_a_negative_keep_calls_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_mturk", "serve", "--port", "0", "--keep-calls", "-1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "--keep-calls takes a number of calls" in done.stderr

@@ -166,7 +166,9 @@ class StateFile:
             try:
                 data = candidate.read_bytes()
             except OSError as exc:
-                raise StateFileError(str(candidate), f"it cannot be read ({exc.strerror})") from None
+                raise StateFileError(
+                    str(candidate), f"it cannot be read ({exc.strerror})"
+                ) from None
             head, body = parse_header(str(candidate), data)
             if head.base != base:
                 continue  # the journal of another snapshot (a snapshot taken meanwhile)
