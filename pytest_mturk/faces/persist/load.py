@@ -25,7 +25,7 @@ from ...rules.notifications import notify
 from ...rules.notifications.notify import SentNotification
 from .format import FORMAT, MEMBERS, SCHEMA, VERSION, random_from
 from .reader import Reader, read_scalar
-from .schema import FormatProblem, real_datetime
+from .schema import FormatProblem, no_collection, real_datetime
 from .untyped import read_any
 
 
@@ -39,6 +39,11 @@ class Loaded:
 
 def load(path: str | os.PathLike[str]) -> Loaded:
     """The service saved in ``path``; :class:`~pytest_mturk.StateFileError` if it cannot be."""
+    with no_collection():
+        return _load(path)
+
+
+def _load(path: str | os.PathLike[str]) -> Loaded:
     name = os.fspath(path)
     try:
         text = Path(path).read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ from ...core.service import Call, Event, Service
 from ...rules.notifications import notify
 from ...rules.notifications.notify import SentNotification
 from .format import FORMAT, SCHEMA, VERSION, check_complete, random_state
-from .schema import SaveProblem
+from .schema import SaveProblem, no_collection
 from .untyped import write_any
 from .writer import Writer, write_scalar
 
@@ -24,7 +24,7 @@ def document(service: Service, workers: Mapping[str, Profile]) -> dict[str, Any]
     """Everything ``service`` (and its workers' profiles) holds, as a JSON-ready dict."""
     from ..._version import __version__
 
-    with service.lock:
+    with service.lock, no_collection():
         service.now()
         if service.internal_errors:
             raise errors.InternalError(
@@ -114,8 +114,55 @@ def save(service: Service, workers: Mapping[str, Profile], path: str | os.PathLi
             f"The simulator's state cannot be saved ({exc}): a bug in pytest-mturk, "
             "please report it."
         ) from exc
-    text = json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False)
     target = Path(path)
     partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(text + "\n", encoding="utf-8")
+    partial.write_bytes(encode(doc))
     os.replace(partial, target)
+
+
+# Which containers of a document are written a member per line (the rest compactly): the
+# document's members, and each record of the pools, the schedule, the logs and the
+# workers, so that a record is one line, for people and for diffs.
+_EACH: dict[str, Any] = {}
+_SHAPE: dict[str, Any] = {
+    "environments": {"*": {"records": {"*": _EACH}}},
+    "schedule": {"entries": _EACH},
+    "calls": _EACH,
+    "events": _EACH,
+    "workers": _EACH,
+}
+_dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
+
+
+def encode(doc: Mapping[str, Any]) -> bytes:
+    """A document as the file holds it: ASCII JSON (so any string can be written, a lone
+    surrogate included), a record per line, each written by the C encoder in one go."""
+    out: list[str] = []
+    _emit(doc, _SHAPE, out)
+    out.append("\n")
+    return "".join(out).encode("ascii")
+
+
+def _emit(value: Any, shape: dict[str, Any] | None, out: list[str]) -> None:
+    if shape is None or not value or not isinstance(value, (dict, list)):
+        out.append(_dumps(value))
+        return
+    if isinstance(value, dict):
+        out.append("{")
+        separator = "\n"
+        for key, item in value.items():
+            out.append(separator)
+            out.append(_dumps(key))
+            out.append(":")
+            _emit(item, shape.get(key, shape.get("*")), out)
+            separator = ",\n"
+        out.append("\n}")
+        return
+    inner = shape.get("*")
+    out.append("[")
+    separator = "\n"
+    for item in value:
+        out.append(separator)
+        _emit(item, inner, out)
+        separator = ",\n"
+    out.append("\n]")
