@@ -93,6 +93,7 @@ class StateFile:
         self._file: Any = None
         self._mark_fd: int | None = None  # the journal again, to rewrite its header's mark
         self._mark_at = 0  # where the mark is in the header
+        self._folder_dirty = False  # a rename not yet made durable
         self._chain = Chain("", 0)
         self._last = (0, 0)  # the last action written, and the chain's CRC after it
         self._seq = 0  # the number of the last action written
@@ -291,10 +292,29 @@ class StateFile:
             )
             return
         base = _digest(data)
+        # The new journal, with the actions run since the fork, written and synced
+        # while actions go on; only those run meanwhile are added under the lock.
         with self._write_lock:
-            lines = self._since_fork or []
-            self._switch(base, after, lines, lambda: os.replace(target, self.path))
-            self._since_fork = None
+            lines = list(self._since_fork or [])
+        chain = Chain(base, after)
+        body = b"".join(chain.line(line) for line in lines)
+        first, mark_at = make_header(base, after, after + len(lines), chain.value)
+        with open(self._next, "wb") as journal:
+            journal.write(first + body)
+            journal.flush()
+            os.fsync(journal.fileno())
+            with self._write_lock:
+                rest = (self._since_fork or [])[len(lines) :]
+                if rest:
+                    journal.write(b"".join(chain.line(line) for line in rest))
+                    journal.flush()
+                    os.fsync(journal.fileno())
+                os.replace(target, self.path)
+                os.replace(self._next, self.journal_path)
+                # The renames reach the disk before any later action is acknowledged
+                # (sync() makes the folder's entry durable first).
+                self._use(chain, mark_at, after, folder_synced=False)
+                self._since_fork = None
 
     def sync(self, mark: int) -> None:
         """Return once action ``mark`` is on disk (one ``fsync`` serves every action
@@ -307,6 +327,9 @@ class StateFile:
             # Not under the write lock (a switch holds it while it takes this one).
             written, check = self._last
             os.fsync(self._file.fileno())
+            if self._folder_dirty:
+                _fsync_dir(self.path.parent)
+                self._folder_dirty = False
             self._synced = max(self._synced, written)
             if written > self._marked and self._mark_fd is not None:
                 # After the fsync, so the mark never names a line that is not on disk;
@@ -332,18 +355,25 @@ class StateFile:
         holds the write lock)."""
         chain = Chain(base, after)
         body = b"".join(chain.line(line) for line in lines)
-        first, self._mark_at = make_header(base, after, after + len(lines), chain.value)
+        first, mark_at = make_header(base, after, after + len(lines), chain.value)
         data = first + body
         _write_synced(self._next, data)
         put_snapshot()
         _fsync_dir(self.path.parent)
         os.replace(self._next, self.journal_path)
         _fsync_dir(self.path.parent)
+        self._use(chain, mark_at, after, folder_synced=True)
+
+    def _use(self, chain: Chain, mark_at: int, after: int, *, folder_synced: bool) -> None:
+        """Carry on in the journal just put in place (the caller holds the write lock)."""
         with self._sync_lock:
             self._close_files()
             self._file = open(self.journal_path, "ab")  # noqa: SIM115 - kept open while serving
             self._mark_fd = os.open(self.journal_path, os.O_WRONLY)
-            self._synced = self._marked = self._seq
+            self._mark_at = mark_at
+            self._folder_dirty = not folder_synced
+            # What the header's mark names is on disk already; later lines, once synced.
+            self._synced = self._marked = self._seq if folder_synced else after
         self._chain = chain
         self._last = (self._seq, chain.value)
         self._since = self._seq - after

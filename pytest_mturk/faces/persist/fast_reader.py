@@ -26,19 +26,19 @@ def _bad() -> FormatProblem:
 
 def _str(data: JSON) -> str:
     if data.__class__ is str:
-        return data  # type: ignore[no-any-return]
+        return data
     raise _bad()
 
 
 def _int(data: JSON) -> int:
     if data.__class__ is int:
-        return data  # type: ignore[no-any-return]
+        return data
     raise _bad()
 
 
 def _bool(data: JSON) -> bool:
     if data is True or data is False:
-        return data  # type: ignore[no-any-return]
+        return data
     raise _bad()
 
 
@@ -155,7 +155,7 @@ class FastReader(Reader):
                 return make([item(each) for each in data])
 
             return read_list
-        return lambda data: Reader.value(self, data, origin[args], "")  # type: ignore[index]
+        return lambda data: Reader.value(self, data, origin[args], "")
 
     def _record_of(self, cls: type) -> Read:
         found = self._record_readers.get(cls)

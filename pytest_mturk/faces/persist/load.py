@@ -23,8 +23,8 @@ from ...core.roster import Profile
 from ...core.service import Call, Event, Service, Settings
 from ...rules.notifications import notify
 from ...rules.notifications.notify import SentNotification
-from .format import FORMAT, MEMBERS, SCHEMA, VERSION, random_from
 from .fast_reader import FastReader
+from .format import FORMAT, MEMBERS, SCHEMA, VERSION, random_from
 from .reader import Reader, read_scalar
 from .schema import FormatProblem, no_collection, real_datetime
 from .untyped import read_any

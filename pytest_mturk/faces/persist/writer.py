@@ -122,9 +122,7 @@ class Writer:
             return lambda value: None if value is None else inner(value)
         if all(dataclasses.is_dataclass(option) for option in options):
             return lambda value: (
-                None
-                if value is None
-                else {type(value).__name__: self._writer(type(value))(value)}
+                None if value is None else {type(value).__name__: self._writer(type(value))(value)}
             )
         return lambda value: None if value is None else self._writer(type(value))(value)
 
@@ -141,9 +139,7 @@ class Writer:
             return lambda value: sorted(item(each) for each in value)
         if origin is tuple:
             items = [self._writer(arg) for arg in args]
-            return lambda value: [
-                write(each) for each, write in zip(value, items, strict=True)
-            ]
+            return lambda value: [write(each) for each, write in zip(value, items, strict=True)]
         if origin is dict:
             key, item = self._writer(args[0]), self._writer(args[1])
             if args[0] is str:
