@@ -308,3 +308,21 @@ def test_a_negative_keep_calls_is_refused(tmp_path):
     )
     assert done.returncode == 2
     assert "--keep-calls takes a number of calls" in done.stderr
+
+
+def test_any_string_accepted_is_written_and_read_back(tmp_path):
+    """A lone surrogate in a request: its journal line, the snapshot and sim.save() all
+    hold it (they are ASCII JSON), and a restart gives it back."""
+    path = tmp_path / "state.json"
+    store, backend = open_backend(path)
+    title = "x\ud800y"
+    outcome = backend.call(
+        Environment.SANDBOX, "CreateHIT", {**HIT_ARGS, "Title": title}, "AKIDEXAMPLE00000"
+    )
+    hit_id = outcome.call.response["HIT"]["HITId"]
+    store.release()  # as a crash leaves it: the journal holds the call
+    _, simulator = open_store(path, {})
+    assert simulator.hits[hit_id].hit_type.title == title
+    simulator.save(tmp_path / "saved.json")
+    with Simulator(load=tmp_path / "saved.json") as loaded:
+        assert loaded.hits[hit_id].hit_type.title == title
