@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from .reader import Reader, read_scalar
-from .schema import JSON, FormatProblem, fields, is_datetime, is_union, read_datetime, read_decimal
+from .schema import JSON, FormatProblem, fields, is_datetime, is_union, read_decimal
 from .untyped import read_any
 
 Read = Callable[[JSON], Any]
@@ -49,7 +49,14 @@ def _any(data: JSON) -> Any:
 
 
 def _time(data: JSON) -> _dt.datetime:
-    return read_datetime(data, "")
+    if data.__class__ is str:
+        try:
+            # The module's datetime at call time, as read_datetime() uses (freezegun's
+            # while it is active).
+            return _dt.datetime.fromisoformat(data)
+        except ValueError:
+            pass
+    raise _bad()
 
 
 def _decimal(data: JSON) -> Decimal:
@@ -109,7 +116,13 @@ class FastReader(Reader):
 
     @staticmethod
     def _enum(tp: type[enum.Enum]) -> Read:
+        members = {member.value: member for member in tp}
+
         def read(data: JSON) -> Any:
+            if data.__class__ is str:
+                found = members.get(data)
+                if found is not None:
+                    return found
             try:
                 return tp(data)
             except ValueError:

@@ -181,7 +181,11 @@ def _schedule(
     for i, entry in enumerate(_member(saved, "entries", list, "schedule")):
         if not isinstance(entry, dict) or entry.keys() != members:
             raise FormatProblem(f"schedule.entries[{i}]", "expected due, seq, action and args")
-        due = _aware(entry["due"], f"schedule.entries[{i}].due")
+        due = entry["due"]
+        if due.__class__ is not str or due[-6:] != "+00:00" or len(due) < 25:
+            due = _aware(due, f"schedule.entries[{i}].due")  # the careful way, saying why
+        else:
+            due = _utc_time(due, i)
         number = entry["seq"]
         if type(number) is not int:
             read_scalar(number, int, f"schedule.entries[{i}].seq")  # raises, saying why
@@ -208,6 +212,14 @@ def _schedule(
     return Scheduler.restored(entries, seq)
 
 
+def _utc_time(text: str, i: int) -> _dt.datetime:
+    """A due time as saved (ISO 8601 in UTC), read the quick way."""
+    try:
+        return real_datetime().fromisoformat(text)
+    except ValueError:
+        return _aware(text, f"schedule.entries[{i}].due")  # raises, saying why
+
+
 def _plain(args: list[Any]) -> bool:
     """Whether scheduled arguments hold nothing tagged (as they always do when saved)."""
     return all(
@@ -220,20 +232,23 @@ def _plain(args: list[Any]) -> bool:
 def _argument(service: Service, readers: dict[Environment, Reader], arg: Any, i: int) -> Any:
     if arg == "service":
         return service
-    where = f"schedule.entries[{i}].args"
     if isinstance(arg, dict) and isinstance(arg.get("environment"), str):
-        try:
-            env = Environment(arg["environment"])
-        except ValueError:
-            raise FormatProblem(where, f"unknown environment {arg['environment']!r}") from None
+        env = _ENVIRONMENTS.get(arg["environment"])
+        if env is None:
+            raise FormatProblem(
+                f"schedule.entries[{i}].args", f"unknown environment {arg['environment']!r}"
+            )
         if len(arg) == 1:
             return service.states[env]
         if len(arg) == 2:
             ((name, key),) = ((n, k) for n, k in arg.items() if n != "environment")
             cls = _POOLED_BY_NAME.get(name)
             if cls is not None:
-                return readers[env].resolve(cls, key, where)
-    raise FormatProblem(where, f"{arg!r} is not an argument a scheduled action takes")
+                return readers[env].resolve(cls, key, f"schedule.entries[{i}].args")
+    raise FormatProblem(
+        f"schedule.entries[{i}].args", f"{arg!r} is not an argument a scheduled action takes"
+    )
 
 
 _POOLED_BY_NAME = {cls.__name__: cls for cls in SCHEMA.pooled}
+_ENVIRONMENTS = {env.value: env for env in Environment}
