@@ -326,3 +326,18 @@ def test_any_string_accepted_is_written_and_read_back(tmp_path):
     simulator.save(tmp_path / "saved.json")
     with Simulator(load=tmp_path / "saved.json") as loaded:
         assert loaded.hits[hit_id].hit_type.title == title
+
+
+def test_a_snapshot_that_cannot_be_written_loses_nothing(tmp_path, capfd):
+    path = tmp_path / "state.json"
+    store, backend = open_backend(path, every=3)
+
+    def broken():
+        raise OSError("no space left")
+
+    backend.face.snapshot = broken  # what the forked child runs
+    ids = create(backend, 4)
+    store._wait_for_child()
+    assert "could not be written" in capfd.readouterr().err
+    store.release()
+    assert reopen_ids(path)[0] == sorted(ids)

@@ -278,20 +278,26 @@ class StateFile:
         _, status = os.waitpid(pid, 0)
         try:
             data = target.read_bytes() if status == 0 else b""
-        except OSError:
-            data = b""
-        if not data:
-            target.unlink(missing_ok=True)
-            with self._write_lock:
-                self._since_fork = None  # try again after as many actions
-            print(
-                f"pytest-mturk: a snapshot of {self.path} could not be written "
-                f"(status {status}); the journal keeps every action meanwhile",
-                file=sys.stderr,
-                flush=True,
-            )
-            return
-        base = _digest(data)
+            if data:
+                self._put_in_place(target, after, _digest(data))
+                return
+            problem = f"status {status}"
+        except OSError as exc:
+            problem = exc.strerror or str(exc)
+        target.unlink(missing_ok=True)
+        self._next.unlink(missing_ok=True)
+        with self._write_lock:
+            self._since_fork = None  # try again after as many actions
+        print(
+            f"pytest-mturk: a snapshot of {self.path} could not be written ({problem}); "
+            "the journal keeps every action meanwhile",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def _put_in_place(self, target: Path, after: int, base: str) -> None:
+        """Put the snapshot ``target`` (of action ``after``, digest ``base``) in place,
+        with a journal of the actions run since."""
         # The new journal, with the actions run since the fork, written and synced
         # while actions go on; only those run meanwhile are added under the lock.
         with self._write_lock:
