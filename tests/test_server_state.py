@@ -341,3 +341,18 @@ def test_a_snapshot_that_cannot_be_written_loses_nothing(tmp_path, capfd):
     assert "could not be written" in capfd.readouterr().err
     store.release()
     assert reopen_ids(path)[0] == sorted(ids)
+
+
+def test_a_fork_refused_by_the_system_loses_nothing(tmp_path, capfd, monkeypatch):
+    path = tmp_path / "state.json"
+    store, backend = open_backend(path, every=3)
+
+    def refused():
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", refused)
+    ids = create(backend, 4)  # the call that makes a snapshot due is answered all the same
+    assert "no snapshot of" in capfd.readouterr().err
+    monkeypatch.undo()
+    store.release()
+    assert reopen_ids(path)[0] == sorted(ids)

@@ -257,11 +257,26 @@ class StateFile:
         with self._write_lock:
             after = self._seq
             target = self.path.with_name(f".{self.path.name}.snapshot-{os.getpid()}-{after}")
+            # While the child lives, the collector leaves the objects of now alone: a
+            # collection would write to every one of them, and the system would copy
+            # every page of the state for the parent, in one request's time.
+            gc.freeze()
             with warnings.catch_warnings():
                 # Python 3.12 warns of fork() in a threaded process: the child only
                 # encodes and writes the state it was given, then leaves by os._exit.
                 warnings.simplefilter("ignore", DeprecationWarning)
-                pid = os.fork()
+                try:
+                    pid = os.fork()
+                except OSError as exc:
+                    gc.unfreeze()
+                    self._since = 0  # try again after as many actions
+                    print(
+                        f"pytest-mturk: no snapshot of {self.path} now (fork: "
+                        f"{exc.strerror}); the journal keeps every action meanwhile",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    return
             if pid == 0:  # pragma: no cover - the child (coverage does not follow it)
                 _child(make, target)
             self._since_fork = []
@@ -276,6 +291,7 @@ class StateFile:
         """Wait for the child writing the snapshot of action ``after`` to ``target``,
         then put it in place with a journal of the actions run since."""
         _, status = os.waitpid(pid, 0)
+        gc.unfreeze()
         try:
             data = target.read_bytes() if status == 0 else b""
             if data:
