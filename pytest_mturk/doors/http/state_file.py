@@ -356,7 +356,8 @@ class StateFile:
             if written > self._marked and self._mark_fd is not None:
                 # After the fsync, so the mark never names a line that is not on disk;
                 # it reaches the disk with the next fsync.
-                os.pwrite(self._mark_fd, mark_of(written, check), self._mark_at)
+                os.lseek(self._mark_fd, self._mark_at, os.SEEK_SET)
+                os.write(self._mark_fd, mark_of(written, check))
                 self._marked = written
 
     def rebase(self, document: dict[str, Any]) -> None:
