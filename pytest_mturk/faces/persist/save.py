@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,23 @@ _SHAPE: dict[str, Any] = {
     "events": _EACH,
     "workers": _EACH,
 }
-_dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
+_encoder = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+# CPython's C encoder, made once rather than for each value as json.dumps makes it.
+_c_encode = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        None, _encoder.default, encode_basestring_ascii, None, ":", ",", False, False, False
+    )
+)
+
+
+def _dumps(value: Any) -> str:
+    if _c_encode is None:
+        return _encoder.encode(value)
+    if value.__class__ is str:
+        return encode_basestring_ascii(value)
+    return "".join(_c_encode(value, 0))
 
 
 def encode(doc: Mapping[str, Any]) -> bytes:
