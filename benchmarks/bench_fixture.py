@@ -12,7 +12,7 @@ simulator and botocore are left out (and the first tests). The kinds take turns
 test by test, so the machine's load weighs on them alike. The ratio is a kind's
 median test over the median test that requests no fixture (and likewise the mean,
 which counts the occasional garbage collection too): the median over the runs, and
-the range.
+the range. Then the same again in a suite where boto3's default session exists.
 
     python benchmarks/bench_fixture.py            # N = 500, 5 runs
     python benchmarks/bench_fixture.py --quick    # N = 300, 3 runs (CI)
@@ -66,6 +66,19 @@ def plain():
 """
 
 
+# The same, in a suite where boto3's default session exists (any ``boto3.client(...)`` made
+# one): every simulator that starts makes sure that session carries the hooks.
+DEFAULT_SESSION = (
+    CONFTEST
+    + """
+
+import boto3
+
+boto3.setup_default_session(region_name="us-east-1")
+"""
+)
+
+
 KINDS = {"with": "mturk", "without": "", "plain": "plain"}
 
 
@@ -111,7 +124,7 @@ def _costs(path: Path, folder: Path) -> dict[str, list[float]]:
     return costs
 
 
-def run(count: int, rounds: int) -> dict[str, dict[str, list[float]]]:
+def run(count: int, rounds: int, conftest: str = CONFTEST) -> dict[str, dict[str, list[float]]]:
     """Per kind of test, per run: a test's CPU seconds (the median and the mean)."""
     found: dict[str, dict[str, list[float]]] = {
         kind: {"median": [], "mean": []} for kind in (*KINDS, "first")
@@ -119,7 +132,7 @@ def run(count: int, rounds: int) -> dict[str, dict[str, list[float]]]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "pytest.ini").write_text("[pytest]\n")  # no settings of the rootdir's
-        (folder / "conftest.py").write_text(CONFTEST)
+        (folder / "conftest.py").write_text(conftest)
         (folder / "bench_fixture_times.py").write_text(PLUGIN)
         path = _write(folder, count)
         for _ in range(rounds):
@@ -168,6 +181,14 @@ def main() -> None:
     ratio = statistics.median(ratios)
     mark = "" if ratio <= TARGET else "  (over target)"
     print(f"mturk / none (median): {ratio:.2f}x, target {TARGET:.2f}x{mark}")
+    found = run(count, rounds, DEFAULT_SESSION)
+    ratios = [
+        u / b for u, b in zip(found["with"]["median"], found["without"]["median"], strict=True)
+    ]
+    print(
+        f"with boto3's default session made: mturk / none (median): "
+        f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -7,12 +7,18 @@ import re
 from html import unescape
 from urllib.parse import parse_qsl, urlsplit
 
+from werkzeug.datastructures import MultiDict
 from werkzeug.test import Client
 
 from pytest_mturk.doors.http import make_app
+from pytest_mturk.doors.pages import guard
 from pytest_mturk.faces.threaded import ServedSimulator
 
 WORKER = "A1B2C3D4E5F6G7"
+# Where the test client's pages are (werkzeug's default) and their content origin.
+SITE = "http://localhost"
+CONTENT = "http://127.0.0.1:9"
+CONTENT_LISTENER = {"pytest_mturk.listener": "content"}
 OTHER_WORKER = "A9Z8Y7X6W5V4U3"
 
 QF_NS = (
@@ -42,21 +48,40 @@ def question_form(*questions: str, overview: str = "") -> str:
 
 
 class Browser:
-    """A werkzeug test client of the pages, keeping its cookies, reading pages."""
+    """A werkzeug test client of the pages, keeping its cookies, reading pages; its posts
+    carry the session's CSRF token, as the site's own forms do (``csrf=False``: not)."""
 
     def __init__(self, simulator, **backend) -> None:
         self.backend = ServedSimulator(simulator).serve(shared=True, **backend)
+        self.backend.content_origin = CONTENT
+        self.backend.site_origins = [SITE]
         self.client = Client(make_app(self.backend))
 
     def sign_in(self, worker_id: str = WORKER, **profile) -> None:
-        response = self.client.post("/worker", data={"worker_id": worker_id, **profile})
+        response = self.post("/worker", data={"worker_id": worker_id, **profile})
         assert response.status_code == 303, response.get_data(as_text=True)
 
     def get(self, path: str, **kwargs):
         return self.client.get(path, **kwargs)
 
-    def post(self, path: str, data=None, **kwargs):
+    def token(self) -> str:
+        """The session's CSRF token (a first page gives the browser its session)."""
+        cookie = self.client.get_cookie(guard.SESSION_COOKIE)
+        if cookie is None:
+            self.client.get("/worker")
+            cookie = self.client.get_cookie(guard.SESSION_COOKIE)
+        return guard.csrf_token(self.backend.page_secret, cookie.value)
+
+    def post(self, path: str, data=None, *, csrf: bool = True, **kwargs):
+        if csrf and path.split("?")[0] != "/mturk/externalSubmit" and not isinstance(data, bytes):
+            data = MultiDict(data or {})
+            data.setdefault(guard.CSRF_FIELD, self.token())
         return self.client.post(path, data=data, **kwargs)
+
+    def content(self, address: str, **kwargs):
+        """GET ``address`` (a URL of the content origin, or a path) on the content listener."""
+        path = address.removeprefix(CONTENT)
+        return self.client.get(path, environ_overrides=CONTENT_LISTENER, **kwargs)
 
     def accept(self, hit: dict) -> str:
         """Accept the HIT through its group's page; the assignment ID."""
@@ -74,6 +99,13 @@ def text(response) -> str:
 def frame_src(response) -> str:
     found = re.search(r'<iframe id="task-frame"[^>]* src="([^"]*)"', text(response))
     assert found, text(response)
+    return unescape(found.group(1))
+
+
+def form_token(page: str) -> str:
+    """The CSRF token a page's forms carry."""
+    found = re.search(rf'name="{guard.CSRF_FIELD}" value="([^"]*)"', page)
+    assert found, page
     return unescape(found.group(1))
 
 

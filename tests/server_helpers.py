@@ -14,6 +14,8 @@ from botocore.config import Config
 
 KEY = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+# The control token the servers these tests start are given (``--control-token``).
+CONTROL_TOKEN = "test-control-token-4f1c9a"
 # A generous guard against a hang, not a timing: a healthy server starts in well under it.
 START_GUARD = 60
 
@@ -39,6 +41,13 @@ class ServerProcess:
             if module
             else [os.path.join(os.path.dirname(sys.executable), "pytest-mturk"), "serve"]
         )
+        # A known token unless the test gives its own (or none: "--control-token" absent
+        # when ``args`` holds it already).
+        self.token = CONTROL_TOKEN
+        if "--control-token" in args:
+            self.token = args[args.index("--control-token") + 1]
+        else:
+            args = ("--control-token", CONTROL_TOKEN, *args)
         self.process = subprocess.Popen(
             [*command, "--port", "0", *args],
             stdout=subprocess.PIPE,
@@ -68,7 +77,7 @@ class ServerProcess:
         be let in: tests reach the control API through this, never by building one."""
         from pytest_mturk import ServerControl
 
-        return ServerControl(self.url)
+        return ServerControl(self.url, token=self.token)
 
     def kill(self) -> None:
         """SIGKILL: no clean-up of any kind."""

@@ -150,6 +150,59 @@ def test_the_endpoint_url_is_where_botocore_would_send_the_call(kwargs):
     assert private.endpoint_url(client, model) + "/" == seen["params"]["url"]
 
 
+def test_the_endpoint_is_botocores_own_resolution():
+    client = _client(endpoint_url=SANDBOX)
+    model = client.meta.service_model.operation_model("GetHIT")
+    context = {"client_region": "us-east-1", "client_config": client.meta.config}
+    resolved = BaseClient._resolve_endpoint_ruleset(client, model, {}, context)
+
+    assert tuple(private.endpoint(client, model)) == tuple(resolved)
+    assert private.endpoint(client, model)[0] == SANDBOX
+
+
+def test_the_request_context_is_the_one_botocore_makes():
+    client = _client()
+    model = client.meta.service_model.operation_model("GetAccountBalance")
+    seen: list[dict[str, Any]] = []
+
+    def look(context: Any, **kwargs: Any) -> None:
+        seen.append(dict(context))  # as botocore made it: no handler has added to it yet
+
+    client.meta.events.register_first("provide-client-params.mturk.GetAccountBalance", look)
+    client.meta.events.register_first("before-call.mturk", lambda **kwargs: None)  # whole way
+    with mturk_sim():
+        client.get_account_balance()
+    assert seen == [private.request_context(client, model)]
+
+
+def test_botocores_own_make_api_call_is_told_from_a_wrapper():
+    client = _client()
+    function = private.next_api_call_function(client, bootstrap.SimulatedCalls)
+
+    assert function is vars(BaseClient)[private.MAKE_API_CALL]
+    assert private.is_botocores_api_call(function)
+
+    def wrapper(self: Any, operation_name: str, api_params: Any) -> Any:
+        return function(self, operation_name, api_params)
+
+    assert not private.is_botocores_api_call(wrapper)
+    # A class not in the MRO: the whole MRO is looked through.
+    first = vars(bootstrap.SimulatedCalls)[private.MAKE_API_CALL]
+    assert private.next_api_call_function(client, int) is first
+
+
+def test_the_unique_ids_are_those_handlers_were_registered_under():
+    session = botocore.session.get_session()
+    client = session.create_client("mturk", region_name="us-east-1", **KEYS)
+
+    session.register("before-call.mturk", lambda **kwargs: None, unique_id="mine")
+    client.meta.events.register("after-call.mturk", lambda **kwargs: None, unique_id="theirs")
+    assert "mine" in private.unique_ids(session)
+    assert "theirs" in private.unique_ids(client.meta.events)
+    assert "theirs" not in private.unique_ids(session)
+    assert private.unique_ids(object()) is None
+
+
 # -- events ----------------------------------------------------------------------------
 
 

@@ -46,8 +46,8 @@ def _missing(what: str) -> None:
     pytest.skip(f"{what} is not installed")
 
 
-@pytest.fixture(scope="module")
-def chromium():
+def launched():
+    """Headless Chromium, while the generator runs (skipped, or failed, without it)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -61,11 +61,18 @@ def chromium():
         browser.close()
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    yield from launched()
+
+
 @pytest.fixture
 def page(chromium, mturk_server):
     context = chromium.new_context(viewport={"width": 960, "height": 640})
-    # The HTMLQuestion's helper script, as the page names it, comes from the server.
-    helper = urllib.request.urlopen(mturk_server.url + "mturk-public/externalHIT_v1.js").read()
+    # The HTMLQuestion's helper script, as the page names it, comes from the server's
+    # content origin.
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    helper = direct.open(mturk_server.content_url + "mturk-public/externalHIT_v1.js").read()
     context.route(
         HELPER_URL, lambda route: route.fulfill(body=helper, content_type="text/javascript")
     )

@@ -27,6 +27,8 @@ ENTRIES = {
 # The AWS front end's refusals, which MTurk's code never saw.
 FRONT_END = {
     "MissingAuthenticationTokenException",
+    "IncompleteSignatureException",
+    "InvalidSignatureException",
     "UnrecognizedClientException",
     "ThrottlingException",
     "UnknownOperationException",

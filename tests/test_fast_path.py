@@ -1,11 +1,14 @@
 """A simulated call skips the request botocore would build, and nothing a user sees changes.
 
 While a simulator is active a plain ``mturk`` client answers without endpoint
-rules, serialisation or signing (the short way). Whenever something could see
-the difference -- a ``Stubber``, a handler of the user's on any of the call's
-events, a scheduled fault, validation turned off, botocore's debug history --
-the call goes botocore's whole way, as it always did. Each case below runs
-both ways and compares what the user gets.
+rules, serialisation or signing (the short way); handlers of the user's that
+need no request (``provide-client-params``, ``before-parameter-build``,
+``after-call``) are called on it as botocore calls them, and validation turned
+off is skipped on it as botocore skips it. Whenever something could see the
+difference -- a ``Stubber`` or a handler botocore calls before the simulator
+answers, a tracer wrapping botocore's client, a scheduled fault, botocore's debug
+history -- the call goes botocore's whole way, as it always did. Each case below
+runs both ways and compares what the user gets.
 """
 
 from __future__ import annotations
@@ -54,8 +57,9 @@ def _client(**kwargs: Any) -> Any:
 
 
 def _whole_way(client: Any) -> Any:
-    """Make ``client`` go botocore's whole way: a handler of the user's that does nothing."""
-    client.meta.events.register("before-call.mturk", lambda **kwargs: None)
+    """Make ``client`` go botocore's whole way: a handler of the user's that does nothing,
+    which botocore calls (and hands the request it built) before the simulator answers."""
+    client.meta.events.register_first("before-call.mturk", lambda **kwargs: None)
     return client
 
 
@@ -159,10 +163,13 @@ def test_a_users_handler_sees_what_it_always_saw(built, event):
         assert built["n"] == 0
         client.meta.events.register(f"{event}.mturk.GetHIT", handler)
         answer = client.get_hit(HITId=hit["HITId"])
-        assert built["n"] == 1
+        # Only a before-call handler (called before the simulator answers) is handed the
+        # request botocore builds; the others are called on the short way.
+        requests = 1 if event == "before-call" else 0
+        assert built["n"] == requests
         client.meta.events.unregister(f"{event}.mturk.GetHIT", handler)
         client.get_hit(HITId=hit["HITId"])
-        assert built["n"] == 1  # back on the short way
+        assert built["n"] == requests  # back on the quickest way
     assert len(seen) == 1
     kwargs = seen[0]
     assert kwargs["model"].name == "GetHIT"
@@ -210,7 +217,7 @@ def test_without_client_side_validation_the_service_judges(built):
         with pytest.raises(ClientError) as info:
             client.get_hit(HITId="")
     assert info.value.response["Error"]["Code"] == "ValidationException"
-    assert built["n"] == 1
+    assert built["n"] == 0  # the short way, which skips the check as botocore does
 
 
 def test_botocores_debug_history_sees_every_call(built):
@@ -350,3 +357,220 @@ def test_any_input_gets_the_same_answer_both_ways(two_clients, steps):
     assert [(c.operation, c.params) for c in short_sim.calls] == [
         (c.operation, c.params) for c in whole_sim.calls
     ]
+
+
+# -- handlers of the user's, called on the short way as botocore calls them ----------------
+
+EVENTS = ("provide-client-params", "before-parameter-build", "before-call", "after-call")
+
+
+@st.composite
+def handler_sets(draw: Any) -> list[tuple[str, str, str, bool]]:
+    """Handlers to register: (event and scope, how, label, whether it returns a value)."""
+    chosen = []
+    for at in range(draw(st.integers(min_value=0, max_value=5))):
+        event = draw(st.sampled_from(EVENTS))
+        scope = draw(st.sampled_from(["", ".mturk", ".mturk.*", ".*.GetHIT", ".mturk.CreateHIT"]))
+        how = draw(st.sampled_from(["register", "register_first", "register_last"]))
+        chosen.append((event + scope, how, f"h{at}", draw(st.booleans())))
+    return chosen
+
+
+def _summary(value: Any) -> Any:
+    """What a handler was handed, in a form two clients' calls can be compared by."""
+    if isinstance(value, dict):
+        return {key: _summary(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_summary(item) for item in value]
+    if isinstance(value, Config):
+        return "config"
+    if hasattr(value, "status_code"):
+        return ("http", value.status_code)
+    if hasattr(value, "input_shape"):
+        return ("model", value.name)
+    if hasattr(value, "sign"):
+        return "signer"
+    return value
+
+
+def _handled_scenario(client: Any, handlers: list[tuple[str, str, str, bool]]) -> list[Any]:
+    seen: list[Any] = []
+
+    def make(label: str, returns: bool) -> Any:
+        def handler(**kwargs: Any) -> Any:
+            seen.append((label, {key: _summary(value) for key, value in kwargs.items()}))
+            if not returns:
+                return None
+            if kwargs["event_name"].startswith("provide-client-params"):
+                return dict(kwargs["params"])  # botocore calls on with these parameters
+            if kwargs["event_name"].startswith("before-call"):
+                return None  # a value here answers the call instead (Stubber): not an observer
+            return "ignored"  # botocore ignores what these return
+
+        return handler
+
+    for event, how, label, returns in handlers:
+        getattr(client.meta.events, how)(event, make(label, returns))
+    got: list[Any] = []
+    for name, params in (
+        ("get_account_balance", {}),
+        ("create_hit", HIT_ARGS),
+        ("get_hit", {"HITId": "3NOSUCHHIT"}),
+        ("get_hit", {"HITId": ""}),
+        ("create_hit", {**HIT_ARGS, "Reward": "1.5.0"}),
+        ("list_hits", {"MaxResults": 5}),
+    ):
+        try:
+            got.append(getattr(client, name)(**params))
+        except ClientError as exc:
+            got.append(("service", type(exc).__name__, exc.response))
+        except ParamValidationError as exc:
+            got.append(("client", str(exc)))
+    return [got, seen]
+
+
+@settings(
+    max_examples=200 if PROFILE == "long" else 25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(handlers=handler_sets(), validate=st.booleans())
+def test_handlers_are_called_alike_both_ways(handlers, validate):
+    config = Config(parameter_validation=validate)
+    with mturk_sim(seed="handled", start=START) as short_sim:
+        short = _handled_scenario(_client(config=config), handlers)
+    with mturk_sim(seed="handled", start=START) as whole_sim:
+        whole = _handled_scenario(_whole_way(_client(config=config)), handlers)
+    assert short == whole  # the answers, and each handler's calls in order with their arguments
+    assert [(c.operation, c.params) for c in short_sim.calls] == [
+        (c.operation, c.params) for c in whole_sim.calls
+    ]
+
+
+def test_an_observing_handler_keeps_the_short_way(built):
+    seen: list[str] = []
+
+    def observe(event_name: str, **kwargs: Any) -> None:
+        seen.append(event_name)
+
+    with mturk_sim():
+        client = _client(config=Config(parameter_validation=False))
+        for event in EVENTS:
+            # A before-call handler registered the usual way comes after the simulator's,
+            # which answers: botocore never calls it, on either way.
+            client.meta.events.register(event, observe)
+        client.get_account_balance()
+    assert built["n"] == 0
+    assert seen == [
+        "provide-client-params.mturk.GetAccountBalance",
+        "before-parameter-build.mturk.GetAccountBalance",
+        "after-call.mturk.GetAccountBalance",
+    ]
+
+
+SENTRY = """
+import json, sys
+import boto3, sentry_sdk
+from sentry_sdk.integrations.boto3 import Boto3Integration
+from sentry_sdk.transport import Transport
+from pytest_mturk import mturk_sim
+
+items = []
+
+
+class Recording(Transport):
+    def capture_envelope(self, envelope):
+        items.extend(item.payload.json or {} for item in envelope.items)
+
+
+sentry_sdk.init(
+    dsn="https://key@sentry.invalid/1", transport=Recording(), traces_sample_rate=1.0,
+    integrations=[Boto3Integration()], default_integrations=False, release="r",
+)
+VARYING = {"trace_id", "span_id", "parent_span_id", "start_timestamp", "end_timestamp",
+           "thread.id", "sentry.segment.id"}
+
+
+def plain(value):
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items() if k not in VARYING}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def run(whole):
+    client = boto3.Session(aws_access_key_id="AKIDEXAMPLE00000", aws_secret_access_key="s").client(
+        "mturk", region_name="sandbox")
+    if whole:
+        client.meta.events.register_first("before-call.mturk", lambda **kwargs: None)
+    answers = []
+    del items[:]
+    with mturk_sim(seed="sentry", start="2026-01-05T09:00:00+00:00"):
+        with sentry_sdk.start_span(name="test"):
+            answers.append(client.get_account_balance())
+            try:
+                client.get_hit(HITId="3NOSUCHHIT")
+            except client.exceptions.RequestError as exc:
+                answers.append(exc.response)
+    sentry_sdk.flush()
+    return plain(answers), plain(items)
+
+
+short, whole = run(False), run(True)
+print(json.dumps({"short": short, "whole": whole}, default=str))
+"""
+
+
+def test_sentrys_boto3_integration_sees_the_same_calls_both_ways(tmp_path):
+    pytest.importorskip("sentry_sdk.integrations.boto3")
+    import json
+    import subprocess
+    import sys
+
+    # In a process of its own: Sentry patches botocore's client class for good.
+    script = tmp_path / "sentry_run.py"
+    script.write_text(SENTRY)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got["short"] == got["whole"]
+    spans = [
+        span["name"]
+        for item in got["short"][1]
+        for span in item.get("items", [])
+        if span.get("attributes", {}).get("sentry.origin", {}).get("value") == "auto.aws.boto3"
+    ]
+    assert spans == ["MTurk.GetAccountBalance", "MTurk.GetHIT"]
+
+
+@settings(max_examples=1000 if PROFILE == "long" else 200, deadline=None)
+@given(step=calls())
+def test_what_passes_at_a_glance_passes_botocores_validation(step):
+    # Both ways rely on it: the short way instead of botocore's validator, and the whole
+    # way (short_way.QuickValidation) to spare botocore looking again.
+    from botocore.validate import ParamValidator
+
+    from pytest_mturk.doors.botocore import bodies
+
+    name, params = step
+    model = MODEL.operation_model(name)
+    if bodies.operation(model).plainly_valid(params):
+        report = ParamValidator().validate(params, model.input_shape)
+        assert not report.has_errors(), report.generate_report()
+
+
+def test_the_whole_way_validates_what_is_not_plainly_valid(built):
+    with mturk_sim():
+        client = _whole_way(_client())
+        client.get_account_balance()
+        assert isinstance(private.serializer(client), short_way.QuickValidation)
+        with pytest.raises(ParamValidationError):
+            client.get_hit(HITId="")  # below the minimum length: botocore's own check
+        with pytest.raises(ParamValidationError):
+            client.list_hits(MaxResults="10")  # not an integer
+    with pytest.raises(ParamValidationError):
+        client.get_hit(HITId="3NOSUCHHIT", Bogus=1)  # no simulator: botocore's check

@@ -130,10 +130,13 @@ ALLOWED: dict[str, set[str]] = {
         "faces",
     },
     "faces": {"core", "rules", "operations", "doors.stack", "doors.http", "doors.pages"},
-    "doors.http": {"core", "rules", "operations", "doors.stack", "doors.pages"},
+    "doors.http": {"core", "rules", "operations", "doors.stack", "doors.pages", "doors.requester"},
     # The worker's pages are served by the HTTP door alone and act through its backend, whose
     # type they name: one door in two folders.
     "doors.pages": {"core", "rules", "operations", "doors.http"},
+    # The hosted profile's requester area and participant links: served by the HTTP door,
+    # signing participants in to the worker pages and reading what the pages read.
+    "doors.requester": {"core", "rules", "operations", "doors.http", "doors.pages"},
     "doors.botocore": {"core", "rules", "operations", "doors.stack"},
     "doors.stack": {"core"},
     "operations": {"core", "rules"},

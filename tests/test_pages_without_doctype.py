@@ -7,7 +7,7 @@ import json
 
 import pytest
 from conftest import HIT_ARGS
-from page_helpers import WORKER, Browser, frame_src, text
+from page_helpers import CONTENT, WORKER, Browser, frame_src, text
 
 from pytest_mturk import parse_answers
 
@@ -83,13 +83,15 @@ def test_the_worker_pages_serve_a_page_without_a_doctype(mturk, client):
     browser.sign_in()
     preview = browser.get(f"/projects/{hit['HITGroupId']}/tasks")
     assert preview.status_code == 200
-    assert 'style="height:80vh"' in text(preview)  # FrameHeight 0: a tall frame
-    assert frame_src(preview).startswith("/dynamic/hit?assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE")
+    assert 'class="tall"' in text(preview)  # FrameHeight 0: a tall frame
+    assert frame_src(preview).startswith(
+        f"{CONTENT}/dynamic/hit?assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE"
+    )
     assignment_id = browser.accept(hit)
     task = browser.get(
         f"/projects/{hit['HITGroupId']}/tasks/{hit['HITId']}?assignment_id={assignment_id}"
     )
-    served = browser.get(frame_src(task))
+    served = browser.content(frame_src(task))
     assert served.status_code == 200
     assert text(served) == CROWD_PAGE  # as the requester wrote it, no doctype added
     submitted = browser.post(

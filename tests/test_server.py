@@ -150,16 +150,6 @@ def test_an_empty_body_is_an_operation_without_parameters(server):
     assert (status, json.loads(answer)) == (200, {"AvailableBalance": "10000.00"})
 
 
-def test_a_huge_body_is_refused_unread(server):
-    status, answer = raw(
-        server, body=b"{" + b" " * (5 * 1024 * 1024) + b"}", headers=service_headers()
-    )
-    assert status == 413
-    assert json.loads(answer)["error"] == "RequestEntityTooLarge"
-    # ... and the server goes on answering.
-    assert raw(server, headers=service_headers())[0] == 200
-
-
 @pytest.mark.parametrize(("method", "path", "status"), [("GET", "/", 405), ("POST", "/else", 404)])
 def test_other_paths_and_methods_get_a_4xx(server, method, path, status):
     got, answer = raw(server, method=method, path=path, headers=service_headers())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXTERNAL_QUESTION, HIT_ARGS
-from server_helpers import client
+from server_helpers import ServerProcess, client
 
 from pytest_mturk import Simulator
 from pytest_mturk.faces.threaded import ThreadServer
@@ -55,11 +55,11 @@ def aws(tmp_path):
     }
 
     def run(
-        *args: str, check: bool = True, output: str = "json"
+        *args: str, check: bool = True, output: str = "json", secret: str = "secret"
     ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
             [command, "mturk", *args, "--output", output],
-            env=env,
+            env={**env, "AWS_SECRET_ACCESS_KEY": secret},
             capture_output=True,
             text=True,
             timeout=GUARD,
@@ -113,7 +113,7 @@ def test_the_aws_cli_pages_through_every_hit_and_stops(server, aws):
     assert text.stdout.split() == [word for title in titles for word in title.split()]
 
 
-def test_the_node_sdk_creates_reads_and_approves(server):
+def node_sdk() -> str:
     node = need(shutil.which("node"), "Node.js")
     need(
         str(NODE_DIR)
@@ -121,8 +121,19 @@ def test_the_node_sdk_creates_reads_and_approves(server):
         else None,
         "@aws-sdk/client-mturk (npm ci in tests/node)",
     )
+    return node
+
+
+def test_the_node_sdk_creates_reads_and_approves(server):
+    node = node_sdk()
     done = subprocess.run(
-        [node, str(NODE_DIR / "hit_flow.mjs"), server.url, server.endpoint_url],
+        [
+            node,
+            str(NODE_DIR / "hit_flow.mjs"),
+            server.url,
+            server.endpoint_url,
+            server.control_token,
+        ],
         capture_output=True,
         text=True,
         timeout=GUARD,
@@ -139,3 +150,65 @@ def test_the_node_sdk_creates_reads_and_approves(server):
         "+00:00", "Z"
     )
     assert server.simulator.assignments[seen["assignmentId"]].status.value == "Approved"
+
+
+# -- a server that verifies signatures (--credentials) -------------------------------------
+
+MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. Check "
+    "your AWS Secret Access Key and signing method. Consult the service documentation for "
+    "details."
+)
+
+
+@pytest.fixture(scope="module")
+def verifying(tmp_path_factory):
+    """``pytest-mturk serve --credentials FILE``, FILE knowing the example key's secret; the
+    simulation set in 2020, so that a signing clock taken from the simulation would fail."""
+    path = tmp_path_factory.mktemp("aws") / "credentials"
+    path.write_text(
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = secret\n"
+    )
+    with ServerProcess("--credentials", str(path), "--start", "2020-01-01T00:00:00Z") as running:
+        yield running
+
+
+def test_the_aws_cli_is_let_in_with_the_right_secret_only(verifying, aws):
+    url = ["--endpoint-url", verifying.url]
+    before = len(verifying.control().calls())
+    balance = json.loads(aws("get-account-balance", *url).stdout)
+    assert balance["AvailableBalance"] == "10000.00"
+    wrong = aws("get-account-balance", *url, check=False, secret="not-the-secret")
+    assert wrong.returncode != 0
+    assert "(InvalidSignatureException)" in wrong.stderr and MISMATCH in wrong.stderr
+    # The refused call never reached the service: only the right one is recorded.
+    assert len(verifying.control().calls()) == before + 1
+
+
+def test_the_node_sdk_is_let_in_with_the_right_secret_only(verifying):
+    node = node_sdk()
+
+    def call(key: str, secret: str) -> dict:
+        done = subprocess.run(
+            [node, str(NODE_DIR / "signed_call.mjs"), verifying.url, key, secret],
+            capture_output=True,
+            text=True,
+            timeout=GUARD,
+            cwd=NODE_DIR,
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    # Twice with one client: the SDK sets its clock from the first answer's Date, the
+    # wall clock's (a Date in 2020 would make the second signature expired).
+    assert call("AKIAIOSFODNN7EXAMPLE", "secret") == {"balance": "10000.00"}
+    assert call("AKIAIOSFODNN7EXAMPLE", "wrong") == {
+        "name": "InvalidSignatureException",
+        "status": 400,
+        "message": MISMATCH,
+    }
+    assert call("AKIAUNKNOWNKEY000000", "secret") == {
+        "name": "UnrecognizedClientException",
+        "status": 400,
+        "message": "The security token included in the request is invalid.",
+    }

@@ -8,7 +8,7 @@ import pytest
 from conftest import HIT_ARGS
 from server_helpers import client
 
-from pytest_mturk import ServerControl, ServerControlError, Simulator
+from pytest_mturk import ServerControlError, Simulator
 from pytest_mturk.doors.http import backend as http_backend
 from pytest_mturk.faces.threaded import ThreadServer
 
@@ -24,7 +24,7 @@ def server():
 
 @pytest.fixture
 def control(server):
-    return ServerControl(server.url)
+    return server.control
 
 
 def test_a_worker_accepts_submits_and_returns(server, control):

@@ -4,6 +4,7 @@ middle of it. Long: run with ``PYTEST_MTURK_LOAD=1`` (``.ci/run`` does)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -13,9 +14,10 @@ from pathlib import Path
 
 import pytest
 from load_client import QUESTION
-from server_helpers import ServerProcess, client
+from server_helpers import CONTROL_TOKEN, ServerProcess, client
 
 from pytest_mturk import ServerControl
+from pytest_mturk.faces.server_control import TOKEN_VARIABLE
 
 pytestmark = pytest.mark.load
 
@@ -32,7 +34,8 @@ def start_clients(
     for index in range(CLIENTS):
         log = folder / f"client-{index}.jsonl"
         process = subprocess.Popen(
-            [sys.executable, str(SCRIPT), url, str(index), str(rounds), str(log)]
+            [sys.executable, str(SCRIPT), url, str(index), str(rounds), str(log)],
+            env={**os.environ, TOKEN_VARIABLE: CONTROL_TOKEN},  # ServerControl reads it
         )
         started.append((process, log))
     return started
@@ -47,7 +50,7 @@ def facts(log: Path) -> list[dict]:
 
 def check_invariants(url: str) -> dict:
     """Money and counters agree with what the server holds; what it holds, in numbers."""
-    control = ServerControl(url)
+    control = ServerControl(url, token=CONTROL_TOKEN)
     production = client(url + "production/")
     hits = control.hits("production")
     assignments = control.assignments("production")
@@ -94,7 +97,7 @@ def test_eight_clients_at_once_lose_no_update(tmp_path):
             "approved": CLIENTS * ROUNDS,
             "bonuses": CLIENTS * ROUNDS,
         }
-        calls = ServerControl(served.url).calls("production")
+        calls = served.control().calls("production")
         # Every call the clients made was answered, and recorded, exactly once.
         created = [c for c in calls if c["operation"] == "CreateHIT"]
         assert len(created) == CLIENTS * ROUNDS and all(c["ok"] for c in calls)
@@ -119,9 +122,9 @@ def test_sigkill_under_load_keeps_every_acknowledged_change(tmp_path):
         production = client(second.production_url)
         statuses = {
             a["AssignmentId"]: a["AssignmentStatus"]
-            for a in ServerControl(second.url).assignments("production")
+            for a in second.control().assignments("production")
         }
-        hit_ids = {h["HITId"] for h in ServerControl(second.url).hits("production")}
+        hit_ids = {h["HITId"] for h in second.control().hits("production")}
         for fact in told:
             if "hit" in fact:
                 assert fact["hit"] in hit_ids
@@ -137,7 +140,7 @@ def test_sigkill_under_load_keeps_every_acknowledged_change(tmp_path):
         held = check_invariants(second.url)
         assert held["bonuses"] >= 120
         # New work gets new IDs.
-        new = ServerControl(second.url)
+        new = second.control()
         fresh = production.create_hit(
             Title="After", Description="After the restart", Reward="0.50",
             LifetimeInSeconds=60, AssignmentDurationInSeconds=60, MaxAssignments=1,

@@ -21,7 +21,11 @@ def request(server, method, path, body=b""):
     host, port = server.url.split("//")[1].rstrip("/").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=60)
     try:
-        connection.request(method, path, body=body, headers={"Content-Type": "application/json"})
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {server.control_token}",
+        }
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         return response.status, response.getheader("Content-Type") or "", response.read()
     finally:

@@ -12,7 +12,7 @@ from conftest import HIT_ARGS
 from journal_helpers import rechain
 from server_helpers import ServerProcess, client
 
-from pytest_mturk import ServerControl, Simulator, StateFileError
+from pytest_mturk import Simulator, StateFileError
 from pytest_mturk.core.model import Environment
 from pytest_mturk.doors.http import StateFile
 from pytest_mturk.faces.threaded import ServedSimulator, open_state
@@ -62,16 +62,16 @@ def test_sigkill_loses_nothing_acknowledged_and_ids_carry_on(tmp_path):
     state = str(tmp_path / "state.json")
     with ServerProcess("--state", state, "--seed", "4", "--start", START) as first:
         sandbox, production = client(first.url), client(first.production_url)
-        told = drive(sandbox, production, ServerControl(first.url))
+        told = drive(sandbox, production, first.control())
         first.kill()
     with ServerProcess("--state", state, "--seed", "4") as second:
         sandbox, production = client(second.url), client(second.production_url)
-        check(sandbox, production, ServerControl(second.url), told)
+        check(sandbox, production, second.control(), told)
         after_restart = sandbox.create_hit(**HIT_ARGS)["HIT"]["HITId"]
     # The same requests to a server that never stopped give the same next ID.
     with ServerProcess("--seed", "4", "--start", START) as unbroken:
         sandbox, production = client(unbroken.url), client(unbroken.production_url)
-        drive(sandbox, production, ServerControl(unbroken.url))
+        drive(sandbox, production, unbroken.control())
         assert sandbox.create_hit(**HIT_ARGS)["HIT"]["HITId"] == after_restart
 
 

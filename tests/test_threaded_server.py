@@ -115,19 +115,25 @@ def test_the_class_is_imported_without_werkzeug():
 # -- without the server extra -----------------------------------------------------------
 
 # Run in a process of its own: werkzeug (and the door) are already imported in this one.
-NO_WERKZEUG = "import sys\nsys.modules['werkzeug'] = None\n"
+NEEDS = "The HTTP server needs the server extra (werkzeug 3.0 and waitress 3.0 or later; "
 
 
-def _run(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _run(code: str, *args: str, missing: str = "werkzeug") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *args, "-c", NO_WERKZEUG + textwrap.dedent(code)],
+        [
+            sys.executable,
+            *args,
+            "-c",
+            f"import sys\nsys.modules[{missing!r}] = None\n" + textwrap.dedent(code),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
     )
 
 
-def test_a_threaded_server_without_werkzeug_says_which_extra():
+@pytest.mark.parametrize("missing", ["werkzeug", "waitress"])
+def test_a_threaded_server_without_the_extra_says_which(missing):
     ran = _run(
         """
         import pytest_mturk
@@ -136,12 +142,11 @@ def test_a_threaded_server_without_werkzeug_says_which_extra():
         except pytest_mturk.UsageError as exc:
             assert exc.__cause__ is None and exc.__suppress_context__
             print(exc)
-        """
+        """,
+        missing=missing,
     )
     assert ran.returncode == 0, ran.stderr
-    assert ran.stdout.strip().endswith(
-        f"needs the server extra (werkzeug 3.0 or later, which could not be imported): {EXTRA}"
-    )
+    assert ran.stdout.strip() == f"{NEEDS}{missing} could not be imported): {EXTRA}"
 
 
 def test_the_command_without_werkzeug_prints_one_line():
@@ -155,8 +160,7 @@ def test_the_command_without_werkzeug_prints_one_line():
     assert ran.returncode == 2
     assert ran.stdout == ""
     assert ran.stderr.splitlines() == [
-        "pytest-mturk: The HTTP server needs the server extra (werkzeug 3.0 or later, "
-        f"which could not be imported): {EXTRA}"
+        f"pytest-mturk: {NEEDS}werkzeug could not be imported): {EXTRA}"
     ]
 
 

@@ -11,6 +11,7 @@ from conftest import HIT_ARGS, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from page_helpers import (
+    CONTENT,
     OTHER_WORKER,
     WORKER,
     Browser,
@@ -163,15 +164,16 @@ def test_an_html_question_is_served_in_its_frame_as_the_requester_wrote_it(brows
         f"/projects/{hit['HITGroupId']}/tasks/{hit['HITId']}?assignment_id={assignment_id}"
     )
     src = frame_src(page)
+    # On the content origin, never the worker site's.
     assert src == (
-        f"/dynamic/hit?assignmentId={assignment_id}&hitId={hit['HITId']}&workerId={WORKER}"
-        "&turkSubmitTo=http%3A%2F%2Flocalhost"
+        f"{CONTENT}/dynamic/hit?assignmentId={assignment_id}&hitId={hit['HITId']}"
+        f"&workerId={WORKER}&turkSubmitTo=http%3A%2F%2Flocalhost"
     )
-    served = browser.get(src)
+    served = browser.content(src)
     assert served.status_code == 200
     assert body in text(served)
-    assert browser.get("/dynamic/hit?hitId=NOSUCHHIT").status_code == 404
-    script = browser.get("/mturk-public/externalHIT_v1.js")
+    assert browser.content("/dynamic/hit?hitId=NOSUCHHIT").status_code == 404
+    script = browser.content("/mturk-public/externalHIT_v1.js")
     assert "function turkSetAssignmentID" in text(script)
 
 

@@ -11,11 +11,12 @@ import urllib.parse
 import urllib.request
 
 from conftest import HIT_ARGS, snapshot
-from page_helpers import WORKER, Browser, KeptJournal, external_question
+from page_helpers import WORKER, Browser, KeptJournal, external_question, form_token
 from server_helpers import KEY, ServerProcess, client
 
 from pytest_mturk import Simulator, UsageError, parse_answers
 from pytest_mturk.core.model import Environment
+from pytest_mturk.doors.pages import guard
 from pytest_mturk.faces.threaded import ServedSimulator
 
 START = "2026-01-05T09:00:00Z"
@@ -58,7 +59,8 @@ def test_reading_the_pages_changes_nothing_the_journal_does_not_keep():
     browser = Browser(simulator, journal=kept)
     created = browser.backend.call(Environment.SANDBOX, "CreateHIT", dict(HIT_ARGS), KEY).wire()
     hit = json.loads(created)["HIT"]
-    browser.client.set_cookie("mturk_worker", WORKER)
+    signed = guard.signed_worker(browser.backend.page_secret, WORKER)
+    browser.client.set_cookie(guard.COOKIE, signed)
     for path in ("/projects", f"/projects/{hit['HITGroupId']}/tasks", "/tasks", "/worker"):
         assert browser.get(path).status_code == 200, path
     assert browser.get("/qualifications").status_code == 200
@@ -101,9 +103,13 @@ def test_page_actions_survive_a_killed_server_with_its_state_file(tmp_path):
 
     with ServerProcess("--state", state) as server:
         hit = client(server.url).create_hit(**HIT_ARGS)["HIT"]
-        post(server.url + "worker", {"worker_id": WORKER})
+        # As a browser does: the sign-in page first, its form's token with each post.
+        with browser.open(server.url + "worker") as page:
+            token = form_token(page.read().decode())
+        post(server.url + "worker", {"worker_id": WORKER, "csrf_token": token})
         where, _ = post(
-            f"{server.url}projects/{hit['HITGroupId']}/tasks/accept", {"hit_id": hit["HITId"]}
+            f"{server.url}projects/{hit['HITGroupId']}/tasks/accept",
+            {"hit_id": hit["HITId"], "csrf_token": token},
         )
         assignment_id = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(where).query))[
             "assignment_id"

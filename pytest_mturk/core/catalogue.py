@@ -321,6 +321,50 @@ FALLBACK_KEY_REFUSED = Entry(
     "that a client without credentials gets botocore's NoCredentialsError.",
 )
 THROTTLED = Entry("ThrottlingException", None, "Rate exceeded")
+# A request's SigV4 signature, checked when the server knows the secret keys
+# (``--credentials``); the texts are those AWS's JSON services send (docs/fidelity.md).
+INVALID_SIGNATURE = Entry(
+    "InvalidSignatureException",
+    None,
+    "The request signature we calculated does not match the signature you provided. Check "
+    "your AWS Secret Access Key and signing method. Consult the service documentation for "
+    "details.",
+)
+SIGNATURE_EXPIRED = Entry(
+    "InvalidSignatureException",
+    None,
+    "Signature expired: {signed} is now earlier than {earliest} ({now} - 5 min.)",
+)
+SIGNATURE_NOT_YET_CURRENT = Entry(
+    "InvalidSignatureException",
+    None,
+    "Signature not yet current: {signed} is still later than {latest} ({now} + 5 min.)",
+)
+INCOMPLETE_SIGNATURE = Entry(
+    "IncompleteSignatureException", None, "{missing} Authorization={authorization}"
+)
+NOT_A_KEY_VALUE_PAIR = Entry(
+    "IncompleteSignatureException",
+    None,
+    "'{pair}' not a valid key=value pair (missing equal-sign) in Authorization header: "
+    "'{authorization}'.",
+)
+UNSIGNED_HOST = Entry(
+    "IncompleteSignatureException",
+    None,
+    "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+)
+BAD_SIGNATURE_DATE = Entry(
+    "IncompleteSignatureException",
+    None,
+    "Date must be in ISO-8601 'basic format'. Got '{date}'. See "
+    "http://en.wikipedia.org/wiki/ISO_8601",
+)
+BAD_CREDENTIAL_SCOPE = Entry(
+    "IncompleteSignatureException",
+    None,
+    "Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'.",
+)
 # What AWS's JSON 1.1 front end answers for a target it does not route.
 UNKNOWN_OPERATION = Entry("UnknownOperationException", None, "Unknown operation {target}")
 STRUCTURE_NOT_EXPECTED = Entry(
@@ -329,6 +373,8 @@ STRUCTURE_NOT_EXPECTED = Entry(
 STRUCTURE_EXPECTED = Entry(
     "SerializationException", None, "Unexpected list or scalar where a structure was expected."
 )
+# A number too long for the service to read as one (beyond what its integers hold).
+NUMBER_OUT_OF_RANGE = Entry("SerializationException", None, "Numeric value out of range.")
 # The request framework's refusal of values that break the service model's own
 # constraints, before MTurk's code sees the request (see :func:`validation_exception`).
 VALIDATION = Entry("ValidationException", None, "{count} validation {errors} detected: {details}")
@@ -350,3 +396,15 @@ def validation_exception(violations: list[Violation]) -> ServiceError:
 def missing_member(path: str) -> ServiceError:
     """The request framework's error for a member the server requires."""
     return validation_exception([(path, None, "Member must not be null")])
+
+
+def incomplete_signature(parts: list[str], dated: bool, authorization: str) -> ServiceError:
+    """:data:`INCOMPLETE_SIGNATURE` for an ``Authorization`` header that lacks the
+    ``parts`` named (of ``Credential``, ``Signature``, ``SignedHeaders``) or, unless
+    ``dated``, a request with neither ``X-Amz-Date`` nor ``Date``: one sentence for each."""
+    missing = [f"Authorization header requires '{part}' parameter." for part in parts]
+    if not dated:
+        missing.append(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+        )
+    return INCOMPLETE_SIGNATURE(missing=" ".join(missing), authorization=authorization)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ import botocore
 from . import catalogue
 from .errors import ServiceError, UsageError
 from .fallback import FALLBACK_ACCESS_KEY
+from .json_text import unwritable
 from .model import Environment
 from .validation import Check, validator_for
 from .wire import error_json, to_wire_json
@@ -196,6 +198,17 @@ class Outcome:
         return to_wire_json(service_model().operation_model(call.operation), call.response or {})
 
 
+def unreadable(service: Service, environment: Environment, operation: str, why: str) -> Outcome:
+    """The front end's refusal of parameters it could not read (``why`` is what
+    :func:`~pytest_mturk.core.json_text.unwritable` found): the call never reaches the
+    service, so it is not recorded and draws no request ID from the seeded stream."""
+    from .service import Call
+
+    error = catalogue.STRUCTURE_NOT_EXPECTED() if why == "deep" else catalogue.NUMBER_OUT_OF_RANGE()
+    call = Call(operation, environment, {}, service.clock.now(), error=error)
+    return Outcome(call, str(uuid.uuid4()))
+
+
 def dispatch(
     service: Service,
     environment: Environment,
@@ -211,7 +224,15 @@ def dispatch(
     members, timestamps as epoch seconds), ``caller`` the access key it is
     signed with (see :func:`refusal`). ``check`` is the operation's validator
     for a door that has it at hand; otherwise it is looked up by name.
+
+    Parameters the front end could not have read (nested deeper than
+    :data:`~pytest_mturk.core.json_text.MAX_DEPTH`, or a number too long to be one)
+    never reach the service, as over HTTP: a ``SerializationException``, not recorded,
+    with a random request ID (:func:`unreadable`).
     """
+    unreadable_params = unwritable(params)
+    if unreadable_params is not None:
+        return unreadable(service, environment, operation, unreadable_params)
     refused = refusal(service, caller)
     if refused is not None:
         call = service.record_refusal(environment, operation, params, refused)

@@ -30,7 +30,8 @@ def signed_key(authorization: str | bytes | None) -> Any:
     """The access key a SigV4 ``Authorization`` header names (``botocore.UNSIGNED``
     without one; ``""`` when it names none).
 
-    The signature itself is not checked: the simulator knows no secret keys.
+    The signature itself is not checked here: in process there is no request to check,
+    and the HTTP door verifies it (``doors/http/signatures.py``) when given the secrets.
     """
     if isinstance(authorization, bytes):
         authorization = authorization.decode("ascii", "replace")

@@ -9,20 +9,81 @@ record never depends on which door met the worker first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
+from .errors import UsageError
 from .model import State, Worker
+
+# A country (ISO 3166-1 alpha-2), and a subdivision of it (ISO 3166-2) if any.
+LOCALE = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
+# The most assignments a count holds: the largest whole number every JSON reader holds
+# exactly (a JavaScript client of the control API too).
+MOST = 2**53 - 1
+
+
+class ProfileError(UsageError, ValueError):
+    """A worker profile the simulator cannot hold; the message names the field."""
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value[:40] + "..." if len(value) > 40 else value)
+    if isinstance(value, (bool, float)) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return repr(value) if -(10**12) < value < 10**12 else "a larger number"
+    return f"a {type(value).__name__}"
+
+
+def check(name: str, value: Any) -> None:
+    """Refuse (:class:`ProfileError`, naming the field) a value a profile's field
+    ``name`` cannot hold: ``locale`` is ``"US"`` or ``"US-CA"``, ``adult`` and
+    ``masters`` are ``True`` or ``False``, ``approved`` and ``rejected`` whole
+    numbers from 0 to 2**53 - 1. The same rule for every door: ``Simulator.worker``,
+    the control API, the worker pages."""
+    if name == "locale":
+        if not isinstance(value, str) or not LOCALE.fullmatch(value):
+            raise ProfileError(
+                'A worker\'s locale is a country code ("US") or a country and '
+                f'subdivision ("US-CA"), not {_shown(value)}.'
+            )
+    elif name in ("adult", "masters"):
+        if not isinstance(value, bool):
+            raise ProfileError(f"A worker's {name} is true or false, not {_shown(value)}.")
+    elif name in ("approved", "rejected"):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MOST:
+            raise ProfileError(
+                f"A worker's {name} is a whole number from 0 to {MOST}, not {_shown(value)}."
+            )
+    else:
+        known = ", ".join(f.name for f in fields(Profile))
+        raise ProfileError(f"A worker's profile has {known}, not {_shown(name)}.")
+
+
+def checked(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``changes`` to a profile, each field :func:`check`-ed."""
+    for name, value in changes.items():
+        check(name, value)
+    return dict(changes)
 
 
 @dataclass(frozen=True)
 class Profile:
-    """What MTurk knows of a worker: the source of the system qualifications."""
+    """What MTurk knows of a worker: the source of the system qualifications. Each
+    field is :func:`check`-ed as the profile is made."""
 
     locale: str = "US"  # "US" or "US-CA" (ISO 3166 country, optional subdivision)
     adult: bool = False
     masters: bool = False
     approved: int = 0  # assignments approved before the simulation started
     rejected: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("locale", "adult", "masters", "approved", "rejected"):
+            check(name, getattr(self, name))
 
     def apply(self, record: Worker) -> None:
         """Make ``record`` show this profile."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -10,6 +11,7 @@ from typing import Any
 
 from .._version import __version__
 from ..core.errors import UsageError
+from .server_control import TOKEN_VARIABLE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,8 +74,72 @@ def _parser() -> argparse.ArgumentParser:
         help="the worker pages frame ExternalQuestion pages at the HTTPS origin PUBLIC from "
         "LOCAL, e.g. https://exp.example=http://127.0.0.1:8000 (repeatable)",
     )
+    serve.add_argument(
+        "--content-port",
+        type=int,
+        default=0,
+        help="port of the origin HIT content (HTMLQuestion pages) is served from "
+        "(default 0: a free one)",
+    )
+    serve.add_argument(
+        "--content-host",
+        help="address the content listener binds (default: --host); on 127.0.0.1, browsers "
+        "are sent to it as localhost, another site than the worker pages'",
+    )
+    serve.add_argument(
+        "--content-origin",
+        metavar="URL",
+        help="the content origin as browsers reach it, behind a proxy "
+        "(e.g. https://content.example.org)",
+    )
+    serve.add_argument(
+        "--site-origin",
+        metavar="URL",
+        help="the worker site's origin as browsers reach it, behind a proxy "
+        "(e.g. https://mturk.example.org; its cookies are then Secure)",
+    )
     serve.add_argument("--log-requests", action="store_true", help="log every request")
+    _access_arguments(serve)
     return parser
+
+
+def _access_arguments(serve: argparse.ArgumentParser) -> None:
+    """Who may call: signatures, the control token, the server's public host names."""
+    serve.add_argument(
+        "--credentials",
+        metavar="FILE",
+        help="verify every service API request's SigV4 signature with the keys of FILE, an "
+        "AWS shared-credentials file (default: any well-formed key is accepted, unverified: "
+        "for local use only)",
+    )
+    serve.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        default=os.environ.get(TOKEN_VARIABLE) or None,
+        help="the token the control API requires as 'Authorization: Bearer TOKEN' (default: "
+        f"${TOKEN_VARIABLE}, else a random one, printed at start)",
+    )
+    serve.add_argument(
+        "--public-host",
+        action="append",
+        dest="public_hosts",
+        default=[],
+        metavar="NAME[:PORT]",
+        help="a host name the server is reached by, beside its own address and localhost "
+        "(behind a proxy, another container's name for it); repeatable",
+    )
+
+
+def _access(door: Any, options: argparse.Namespace) -> Any:
+    """The server's ``Access`` from the options; a bad credentials file is a UsageError."""
+    access = door.Access(bound=options.host, public_hosts=door.gate.hosts(options.public_hosts))
+    if options.credentials is not None:
+        access.credentials = door.read_credentials(options.credentials)
+    if options.control_token is not None:
+        if not options.control_token.strip():
+            raise UsageError("--control-token may not be empty.")
+        access.control_token = options.control_token
+    return access
 
 
 def _settings(options: argparse.Namespace) -> dict[str, Any]:
@@ -97,13 +163,32 @@ def _settings(options: argparse.Namespace) -> dict[str, Any]:
     return settings
 
 
+def _shown(options: argparse.Namespace, access: Any) -> str:
+    # As Jupyter does, a generated token is printed, for the one who started the server;
+    # one the user chose is theirs already and stays out of logs.
+    if options.control_token is None:
+        return f"{access.control_token}  (send it as 'Authorization: Bearer <token>')"
+    return f"as given (--control-token or ${TOKEN_VARIABLE})"
+
+
+def _signatures(options: argparse.Namespace, access: Any) -> str:
+    if access.credentials is None:
+        return "not verified (any well-formed access key; for local use only)"
+    return f"verified with the {len(access.credentials)} key(s) of {options.credentials}"
+
+
 def serve(options: argparse.Namespace) -> int:
     from .simulator import Simulator
     from .threaded import ServedSimulator, open_state, server_door
 
     door = server_door()  # without the server extra, the UsageError main() prints
 
+    access = _access(door, options)  # before anything is opened: a bad file stops here
     settings = _settings(options)
+    if not 0 <= options.content_port <= 65535:
+        raise UsageError(
+            f"--content-port takes a port from 0 to 65535, not {options.content_port}."
+        )
     if options.state is not None:
         backend = open_state(options.state, settings, load=options.load, clock=options.clock)
     else:
@@ -114,14 +199,32 @@ def serve(options: argparse.Namespace) -> int:
         if not equals or not public or not local:
             raise UsageError(f"--frame-origin takes PUBLIC=LOCAL, not {mapping!r}.")
         backend.frame_origins[public] = local
+    backend.access = access
     server = door.RunningServer(
-        door.make_app(backend), options.host, options.port, log_requests=options.log_requests
+        door.make_app(backend),
+        options.host,
+        options.port,
+        content_port=options.content_port,
+        content_host=options.content_host,
+        log_requests=options.log_requests,
+    )
+    from ..doors.pages.guard import serve_origins
+
+    serve_origins(
+        backend,
+        server.url,
+        server.content_url,
+        site_origin=options.site_origin,
+        content_origin=options.content_origin,
     )
     print(
         f"pytest-mturk {__version__} serving on {server.url}\n"
         f"  sandbox:    {server.endpoint_url}\n"
         f"  production: {server.production_endpoint_url}\n"
-        f"  control:    {server.url}_mturk/",
+        f"  control:    {server.url}_mturk/\n"
+        f"  content:    {backend.content_origin}/\n"
+        f"  control token: {_shown(options, access)}\n"
+        f"  signatures: {_signatures(options, access)}",
         flush=True,
     )
 

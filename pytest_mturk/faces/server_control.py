@@ -5,7 +5,7 @@ other processes.
 Only the standard library: a test driving a server started elsewhere (``pytest-mturk
 serve``, a docker-compose service) needs nothing else::
 
-    control = ServerControl("http://127.0.0.1:8080/")
+    control = ServerControl("http://127.0.0.1:8080/", token="...")  # the token printed at start
     assignment_id = control.accept("A1B2C3D4E5F6G7", hit_id)
     control.submit("A1B2C3D4E5F6G7", assignment_id, {"label": "cat"})
     control.advance(days=3)
@@ -14,6 +14,7 @@ serve``, a docker-compose service) needs nothing else::
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -32,12 +33,21 @@ class ServerControlError(UsageError):
         self.status = status
 
 
-class ServerControl:
-    """The control API of the server at ``url`` (its base URL, as printed at start)."""
+TOKEN_VARIABLE = "PYTEST_MTURK_CONTROL_TOKEN"
 
-    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+
+class ServerControl:
+    """The control API of the server at ``url`` (its base URL, as printed at start).
+
+    ``token`` is the server's control token (printed at start, or what its
+    ``--control-token`` set); by default, the ``PYTEST_MTURK_CONTROL_TOKEN`` environment
+    variable's. Every request sends it as ``Authorization: Bearer <token>``.
+    """
+
+    def __init__(self, url: str, *, token: str | None = None, timeout: float = 30.0) -> None:
         self.url = url.rstrip("/") + "/_mturk/"
         self.timeout = timeout
+        self._token = token if token is not None else os.environ.get(TOKEN_VARIABLE)
         # The server is local or named directly: never through a proxy from the environment.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -51,6 +61,8 @@ class ServerControl:
         data = None if body is None else json.dumps(body).encode("utf-8")
         request = urllib.request.Request(url, data=data, method=method)
         request.add_header("Content-Type", "application/json")
+        if self._token:
+            request.add_header("Authorization", f"Bearer {self._token}")
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
                 return json.loads(response.read().decode("utf-8"))

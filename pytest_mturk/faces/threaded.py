@@ -3,12 +3,12 @@
 fixture's, which serves a test's simulator.
 
 Both serve what ``pytest-mturk serve`` serves, through the same code: the door's
-WSGI app and werkzeug's threaded server (:mod:`pytest_mturk.doors.http`), answered
+WSGI app and its waitress server (:mod:`pytest_mturk.doors.http`), answered
 by its backend, which holds the simulator's service and asks the rest of the
 simulator (its workers, its crowds, saving and starting again) of a
 :class:`ServedSimulator`; :func:`open_state` gives the backend of a simulation kept in
-a state file. werkzeug, the ``server`` extra, is imported when a server is made,
-never before.
+a state file. werkzeug and waitress, the ``server`` extra, are imported when a server
+is made, never before.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ elif TYPE_CHECKING:
 if TYPE_CHECKING:
     from ..core.roster import Profile
     from ..core.service import Service
-    from ..doors.http import Backend, Face, RunningServer
+    from ..doors.http import Access, Backend, Face, RunningServer
     from .server_control import ServerControl
     from .settings import SimulatorSettings
 
@@ -44,17 +44,18 @@ SERVER_EXTRA = "pip install 'pytest-mturk[server]'"
 
 
 def server_door() -> Any:
-    """The HTTP door (:mod:`pytest_mturk.doors.http`), imported now: it needs werkzeug,
-    the ``server`` extra, which the rest of the package never imports. Without it, a
-    :class:`UsageError` that says so and what to install."""
+    """The HTTP door (:mod:`pytest_mturk.doors.http`), imported now: it needs werkzeug
+    and waitress, the ``server`` extra, which the rest of the package never imports.
+    Without them, a :class:`UsageError` that says so and what to install."""
     try:
         from ..doors import http
     except ImportError as exc:
-        if (exc.name or "").partition(".")[0] != "werkzeug":
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in ("werkzeug", "waitress"):
             raise
         raise UsageError(
-            f"The HTTP server needs the server extra (werkzeug 3.0 or later, which could "
-            f"not be imported): {SERVER_EXTRA}."
+            f"The HTTP server needs the server extra (werkzeug 3.0 and waitress 3.0 or "
+            f"later; {missing} could not be imported): {SERVER_EXTRA}."
         ) from None
     return http
 
@@ -144,6 +145,29 @@ def open_state(
     return backend
 
 
+# Secret keys to verify signatures with: an AWS credentials file, or {access key: secret}.
+Credentials = str | os.PathLike[str] | Mapping[str, str]
+
+
+def _access(door: Any, host: str, token: str | None, credentials: Credentials | None) -> Access:
+    """Who a server started here lets in: ``token`` (a random one if ``None``), and, with
+    ``credentials``, signatures verified."""
+    secrets = None
+    if isinstance(credentials, Mapping):
+        secret = door.signatures.Secret
+        secrets = {str(key): secret(str(value)) for key, value in credentials.items()}
+        if not secrets:
+            raise UsageError("credentials names no access key.")
+    elif credentials is not None:
+        secrets = door.read_credentials(credentials)
+    access: Access = door.Access(bound=host, credentials=secrets)
+    if token is not None:
+        if not token:
+            raise UsageError("control_token may not be empty.")
+        access.control_token = token
+    return access
+
+
 class ThreadedServer:
     """The simulated MTurk over HTTP, served from a thread of this process: for a
     script, a notebook or a test that drives code in another process or language.
@@ -163,9 +187,13 @@ class ThreadedServer:
     ``url + "_mturk/"``), ``endpoint_url`` the sandbox endpoint to give boto3's
     ``endpoint_url`` (the root too, as with ``pytest-mturk serve``),
     ``production_endpoint_url`` production's, ``port`` the port bound and ``control`` a
-    :class:`~pytest_mturk.ServerControl` of it. ``simulator`` is the simulator it
-    answers from (a control API reset or loaded snapshot replaces it). Needs the
-    ``server`` extra (werkzeug).
+    :class:`~pytest_mturk.ServerControl` of it, with the server's ``control_token`` (a
+    random one unless given), ``content_url`` the origin HIT content (an HTMLQuestion's
+    page) is served from, on a free port of its own. With ``credentials`` (an AWS
+    credentials file's path, or ``{access key: secret key}``) every service API
+    request's signature is verified. ``simulator`` is the simulator it answers from (a
+    control API reset or loaded snapshot replaces it). Needs the ``server`` extra
+    (werkzeug and waitress).
     """
 
     def __init__(
@@ -175,15 +203,18 @@ class ThreadedServer:
         *,
         clock: str = "frozen",
         log_requests: bool = False,
+        control_token: str | None = None,
+        credentials: Credentials | None = None,
         **settings: Unpack[SimulatorSettings],
     ) -> None:
         door = server_door()
+        access = _access(door, host, control_token, credentials)
         simulator = Simulator(**settings)
         # A control API reset starts an empty simulation with these (never the loaded
         # file), the access keys as read (an iterator given for them is used up by now).
         fresh: dict[str, Any] = dict(simulator._settings_kwargs)
         fresh.pop("load", None)
-        self._setup(door, simulator, False, clock, host, port, log_requests, fresh)
+        self._setup(door, simulator, False, clock, host, port, log_requests, fresh, access)
 
     def _setup(
         self,
@@ -195,12 +226,14 @@ class ThreadedServer:
         port: int,
         log_requests: bool,
         settings: dict[str, Any],
+        access: Access,
     ) -> None:
         if clock not in door.CLOCK_MODES:
             raise UsageError(f"clock must be one of {', '.join(door.CLOCK_MODES)}, not {clock!r}.")
         self._door = door
         self._face = ServedSimulator(simulator, settings)
         self.backend = self._face.serve(clock=clock, shared=shared)
+        self.backend.access = access
         self.host = host
         self._port = port
         self._log_requests = log_requests
@@ -249,9 +282,23 @@ class ThreadedServer:
         return self._serving()[0].port
 
     @property
+    def control_token(self) -> str:
+        """The token the control API requires (``Authorization: Bearer <token>``);
+        :attr:`control` sends it."""
+        token: str = self.backend.access.control_token
+        return token
+
+    @property
     def control(self) -> ServerControl:
         """A :class:`~pytest_mturk.ServerControl` of this server's control API."""
         return self._serving()[1]
+
+    @property
+    def content_url(self) -> str:
+        """The content origin's URL (``http://localhost:40124/`` for a server on
+        ``127.0.0.1``: another site for browsers, ``docs/worker-pages.md``)."""
+        self._serving()
+        return f"{self.backend.content_origin}/"
 
     def serve_origin(self, public: str, local: str) -> None:
         """Frame an ExternalQuestion at ``public`` (``https://exp.example``) from ``local``
@@ -269,9 +316,13 @@ class ThreadedServer:
         door = self._door
         app = door.make_app(self.backend)
         running: RunningServer = door.RunningServer(
-            app, self.host, self._port, log_requests=self._log_requests
+            app, self.host, self._port, content_port=0, log_requests=self._log_requests
         )
-        self._running = (running.start(), ServerControl(running.url))
+        from ..doors.pages.guard import serve_origins
+
+        serve_origins(self.backend, running.url, running.content_url)
+        control = ServerControl(running.url, token=self.control_token)
+        self._running = (running.start(), control)
         return self
 
     def stop(self) -> None:
@@ -301,5 +352,9 @@ class ThreadServer(ThreadedServer):
         host: str = LOOPBACK,
         port: int = 0,
         log_requests: bool = False,
+        control_token: str | None = None,
+        credentials: Credentials | None = None,
     ) -> None:
-        self._setup(server_door(), simulator, shared, clock, host, port, log_requests, {})
+        door = server_door()
+        access = _access(door, host, control_token, credentials)
+        self._setup(door, simulator, shared, clock, host, port, log_requests, {}, access)

@@ -1,6 +1,7 @@
 // A HIT's whole life through the Node SDK's MTurk client, against pytest-mturk's server:
 // create it, read it, a simulated worker accepts and submits (the control API), approve.
-// Usage: node hit_flow.mjs <server base URL> <endpoint URL>. Prints what it saw as JSON.
+// Usage: node hit_flow.mjs <server base URL> <endpoint URL> <control token>. Prints what it
+// saw as JSON.
 import {
   MTurkClient,
   CreateHITCommand,
@@ -10,7 +11,7 @@ import {
   GetAccountBalanceCommand,
 } from "@aws-sdk/client-mturk";
 
-const [base, endpoint] = process.argv.slice(2);
+const [base, endpoint, token] = process.argv.slice(2);
 const client = new MTurkClient({
   region: "us-east-1",
   endpoint,
@@ -21,7 +22,7 @@ const client = new MTurkClient({
 async function control(path, body) {
   const response = await fetch(`${base}_mturk/${path}`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
     body: JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);

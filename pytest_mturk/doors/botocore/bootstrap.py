@@ -60,6 +60,27 @@ def before_send(**kwargs: Any) -> Any:
     return _handlers.before_send(**kwargs)
 
 
+class Unsendable(Exception):
+    """What botocore's serializer raised for parameters it cannot send, on the short way:
+    the entry re-raises it with botocore's frames alone, as the whole way raises it."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(error)
+        self.error = error
+        traceback = error.__traceback__
+        # The first frame is the short way's own, which caught it.
+        self.traceback = traceback.tb_next if traceback is not None else None
+
+
+def short_answer(client: Any, operation_name: str, api_params: Any) -> Any:
+    """The short way's answer (``None``: the whole way), or the :class:`Unsendable` to
+    raise from the entry, as botocore raises it."""
+    try:
+        return _handlers.fast_call(client, operation_name, api_params)
+    except Unsendable as unsendable:
+        return unsendable
+
+
 class SimulatedCalls:
     """Given to every synchronous ``mturk`` client class: while a simulator is active,
     a call is answered without building the HTTP request botocore would never send
@@ -70,12 +91,30 @@ class SimulatedCalls:
 
     def _make_api_call(self, operation_name: str, api_params: Any) -> Any:
         if services and _handlers is not None:
-            answered = _handlers.fast_call(self, operation_name, api_params)
+            answered = short_answer(self, operation_name, api_params)
+            if answered.__class__ is Unsendable:
+                raise answered.error.with_traceback(answered.traceback)
             if answered is not None:
                 return answered
         from . import private  # not at pytest's start-up: no client exists then
 
         return private.next_api_call(self, SimulatedCalls)(operation_name, api_params)
+
+    def _resolve_endpoint_ruleset(
+        self,
+        operation_model: Any,
+        params: Any,
+        request_context: Any,
+        ignore_signing_region: bool = False,
+    ) -> Any:
+        # botocore's whole way, while a simulator answers: the endpoint the rules gave
+        # before (see short_way.known_endpoint), or the rules.
+        if services and _handlers is not None and not ignore_signing_region:
+            known = _handlers.short_way.known_endpoint(self, operation_model)
+            if known is not None:
+                return known
+        resolve = super()._resolve_endpoint_ruleset  # type: ignore[misc]
+        return resolve(operation_model, params, request_context, ignore_signing_region)
 
 
 def add_simulated_calls(base_classes: Any = None, **kwargs: Any) -> None:
@@ -169,8 +208,15 @@ def register(target: Any) -> None:
     else:
         events = private.botocore_session(target)
         prepare_session(events)
-    for event, handler in entries():
-        events.register(event, handler, unique_id=f"pytest-mturk:{event}")
+    wanted = [(event, handler, f"pytest-mturk:{event}") for event, handler in entries()]
+    known = private.unique_ids(events)
+    # Registering again under a unique ID changes nothing, and costs botocore a look at
+    # each handler's signature: boto3's default session is given them as every simulator
+    # starts.
+    if known is not None and all(unique_id in known for _, _, unique_id in wanted):
+        return
+    for event, handler, unique_id in wanted:
+        events.register(event, handler, unique_id=unique_id)
 
 
 class _Finder(importlib.abc.MetaPathFinder):

@@ -48,6 +48,7 @@ def _adopt(client: Any) -> None:
 
 def _sync_guard(original: Any) -> Any:
     simulated = bootstrap.SimulatedCalls
+    unsendable = bootstrap.Unsendable
 
     def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
         if (
@@ -56,7 +57,9 @@ def _sync_guard(original: Any) -> Any:
             and not isinstance(self, simulated)
         ):
             _adopt(self)
-            answered = bootstrap._handlers.fast_call(self, operation_name, api_params)
+            answered = bootstrap.short_answer(self, operation_name, api_params)
+            if answered.__class__ is unsendable:
+                raise answered.error.with_traceback(answered.traceback)
             if answered is not None:
                 return answered
         return original(self, operation_name, api_params)
@@ -73,6 +76,16 @@ def _async_guard(original: Any) -> Any:
     return _make_api_call
 
 
+def is_guard(function: Any) -> bool:
+    """Whether ``function`` is one of the wrappers :func:`install` put on."""
+    return any(function is wrapper for _, wrapper, _ in _replaced) or getattr(
+        function, GUARD_MARK, False
+    )
+
+
+GUARD_MARK = "_pytest_mturk_guard"
+
+
 def install() -> None:
     """Wrap the clients' ``_make_api_call`` (the first simulator is starting)."""
     if _replaced:
@@ -86,6 +99,7 @@ def install() -> None:
         original = private.own_api_call(cls)
         wrapper = guard(original)
         wrapper.__wrapped__ = original
+        setattr(wrapper, GUARD_MARK, True)
         wrapper.__qualname__ = f"{cls.__qualname__}.{private.MAKE_API_CALL}"
         private.set_api_call(cls, wrapper)
         _replaced.append((cls, wrapper, original))

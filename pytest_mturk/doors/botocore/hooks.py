@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import botocore.handlers  # noqa: F401 - loaded before install() below hooks into it
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
+from botocore.hooks import first_non_none_response
 from botocore.validate import validate_parameters
 
 from ...core.dispatch import dispatch, refusal, service_model
@@ -203,25 +204,70 @@ def fast_call(client: Any, name: str, params: dict[str, Any]) -> dict[str, Any] 
     if plan is None or operation is None or (_served and _is_served(plan.url)):
         return None
     model = operation.model
+    events = plan.events
+    if events is not None:
+        return _observed_call(client, service, plan, operation, params, events)
     if plan.parameter_hooks:
         context = {"client_config": client.meta.config}
         for hook in plan.parameter_hooks:
             hook(params=params, model=model, context=context)
-    if operation.plainly_valid(params):
-        body = dict(params)
-    else:
-        validate_parameters(params, model.input_shape)
-        if operation.direct:
-            body = bodies.copy_params(params)
-        else:
-            request = private.serializer(client).serialize_to_request(params, model)
-            body = bodies.request_body(request["body"])
+    body = _body(client, plan, operation, params)
     signer = private.request_signer(client)
     http, parsed = answer(service, operation, plan.url, body, caller(service, signer), signer)
     for hook in plan.after_hooks:
         hook(http_response=http, parsed=parsed, model=model, context={})
     if http.status_code >= 300:
         raise client.exceptions.from_code(parsed["Error"]["Code"])(parsed, name)
+    return parsed
+
+
+def _body(
+    client: Any, plan: short_way.Plan, operation: bodies.Operation, params: dict[str, Any]
+) -> dict[str, Any]:
+    """The request body as the service receives it, checked as botocore checks it (or
+    not, with validation off: then botocore's serializer meets the parameters as given)."""
+    if operation.plainly_valid(params):
+        return dict(params)
+    if plan.validate:
+        validate_parameters(params, operation.model.input_shape)
+        if operation.direct:
+            copied: dict[str, Any] = bodies.copy_params(params)
+            return copied
+    try:
+        request = private.serializer(client).serialize_to_request(params, operation.model)
+    except Exception as error:  # what botocore cannot send: raised as botocore raises it
+        raise bootstrap.Unsendable(error) from None
+    body: dict[str, Any] = bodies.request_body(request["body"])
+    return body
+
+
+def _observed_call(
+    client: Any,
+    service: Service,
+    plan: short_way.Plan,
+    operation: bodies.Operation,
+    params: dict[str, Any],
+    events: tuple[str, str, str],
+) -> dict[str, Any]:
+    """The short way for a client with handlers of its own on the call's events: botocore's
+    emitter calls them as ``_make_api_call`` would, with the request context it makes."""
+    model = operation.model
+    context = dict(plan.context or ())
+    emit = client.meta.events.emit
+    provided = emit(events[0], params=params, model=model, context=context)
+    params = first_non_none_response(provided, default=params)
+    emit(events[1], params=params, model=model, context=context)
+    body = _body(client, plan, operation, params)
+    signer = private.request_signer(client)
+    http, parsed = answer(service, operation, plan.url, body, caller(service, signer), signer)
+    emit(events[2], http_response=http, parsed=parsed, model=model, context=context)
+    if http.status_code >= 300:
+        # botocore 1.31 reads a QueryErrorCode first, later ones an override in the context.
+        error = parsed.get("Error", {})
+        code = (
+            context.get("error_code_override") or error.get("QueryErrorCode") or error.get("Code")
+        )
+        raise client.exceptions.from_code(code)(parsed, model.name)
     return parsed
 
 

@@ -59,6 +59,35 @@ def next_api_call(client: Any, after: type) -> Any:
     return getattr(super(after, client), MAKE_API_CALL)
 
 
+def next_api_call_function(client: Any, after: type) -> Any:
+    """The function ``client``'s ``_make_api_call`` resolves to after ``after`` in its MRO
+    (all of it, for a class without ``after``), unbound: botocore's
+    ``BaseClient._make_api_call``, or whatever replaced it there.
+    Checked on botocore 1.31 and 1.44 (1.40: CI's async run)."""
+    mro = type(client).__mro__
+    for cls in mro[mro.index(after) + 1 if after in mro else 0 :]:
+        function = vars(cls).get(MAKE_API_CALL)
+        if function is not None:
+            return function
+    return None
+
+
+def is_botocores_api_call(function: Any) -> bool:
+    """Whether ``function`` is botocore's own ``BaseClient._make_api_call`` (in 1.44
+    wrapped by ``botocore.context.with_current_context``), rather than a wrapper
+    put there by a tracer (Sentry's, ddtrace's, X-Ray's, OpenTelemetry's; wrapt's
+    wrappers pass for functions by name, not by type). Checked on botocore 1.31,
+    1.40 and 1.44."""
+    return (
+        type(function) is _FUNCTION
+        and function.__module__ == "botocore.client"
+        and function.__qualname__ == f"BaseClient.{MAKE_API_CALL}"
+    )
+
+
+_FUNCTION = type(is_client)
+
+
 def serializer(client: Any) -> Any:
     """The client's request serializer (``client._serializer``), or ``None``.
 
@@ -72,6 +101,20 @@ def serializer(client: Any) -> Any:
     return getattr(client, "_serializer", None)
 
 
+def validation_parts(decorator: Any) -> tuple[Any, Any]:
+    """A ``ParamValidationDecorator``'s validator and the serializer it decorates
+    (``_param_validator``, ``_serializer``). Checked on botocore 1.31 and 1.44 (1.40: CI's
+    async run)."""
+    return decorator._param_validator, decorator._serializer
+
+
+def set_serializer(client: Any, serializer: Any) -> None:
+    """Make ``serializer`` the client's request serializer (``client._serializer``), which
+    botocore's ``_convert_to_request_dict`` calls. Checked on botocore 1.31 and 1.44 (1.40:
+    CI's async run)."""
+    client._serializer = serializer
+
+
 def request_signer(client: Any) -> Any:
     """The client's ``RequestSigner`` (``client._request_signer``): the one botocore
     hands ``before-call`` handlers as ``request_signer``. Checked on botocore 1.31, 1.40
@@ -79,21 +122,71 @@ def request_signer(client: Any) -> Any:
     return client._request_signer
 
 
+RESOLVE_ENDPOINT = "_resolve_endpoint_ruleset"
+
+
+def endpoint(client: Any, model: Any) -> Any:
+    """What botocore's endpoint rules give ``client`` for ``model`` with no call
+    parameters, or ``None`` for a client without them (older botocore).
+
+    ``client._resolve_endpoint_ruleset(operation_model, params, request_context)``
+    returns ``(url, headers)`` in botocore 1.31 and ``(url, headers, properties)`` in
+    1.40 and 1.44. The bootstrap's ``SimulatedCalls`` overrides it (see
+    ``short_way.known_endpoint``): botocore's own is asked here. Checked on botocore
+    1.31 and 1.44 (1.40: CI's async run).
+    """
+    from .bootstrap import SimulatedCalls
+
+    owner: Any = super(SimulatedCalls, client) if isinstance(client, SimulatedCalls) else client
+    resolve = getattr(owner, RESOLVE_ENDPOINT, None)
+    if resolve is None:
+        return None
+    context = {"client_region": client.meta.region_name, "client_config": client.meta.config}
+    return resolve(model, {}, context)
+
+
 def endpoint_url(client: Any, model: Any) -> str:
     """The URL ``client`` would send ``model``'s calls to.
 
     MTurk's endpoint rules depend on the client alone (its region, its
     ``endpoint_url``, FIPS settings), so the URL botocore's resolver gives with no
-    call parameters is the call's. ``client._resolve_endpoint_ruleset`` returns
-    ``(url, headers)`` in botocore 1.31 and ``(url, headers, properties)`` in 1.40
-    and 1.44; a client without it (older botocore) has its URL on ``meta``. Checked
-    on botocore 1.31, 1.40 and 1.44.
+    call parameters is the call's (:func:`endpoint`); a client without the rules
+    (older botocore) has its URL on ``meta``. Checked on botocore 1.31, 1.40 and 1.44.
     """
-    resolve = getattr(client, "_resolve_endpoint_ruleset", None)
-    if resolve is None:
+    resolved = endpoint(client, model)
+    if resolved is None:
         return str(client.meta.endpoint_url)
-    context = {"client_region": client.meta.region_name, "client_config": client.meta.config}
-    return str(resolve(model, {}, context)[0])
+    return str(resolved[0])
+
+
+def request_context(client: Any, model: Any) -> dict[str, Any] | None:
+    """The request context botocore's ``_make_api_call`` makes for a call of ``model``
+    before any handler sees it, or ``None`` where it cannot be told here.
+
+    botocore 1.31: the client's region and config, ``has_streaming_input`` and the
+    operation's ``auth_type``. botocore 1.40 and 1.44 (``OperationModel`` has
+    ``resolved_auth_type``): the resolved auth type, ``unsigned_payload`` and the
+    service's ``auth`` options too; with ``Config(auth_scheme_preference=...)`` the auth
+    type depends on the preference, which is left to botocore (``None``). Checked on
+    botocore 1.31 and 1.44 (1.40: CI's async run) (``tests/test_fast_path.py`` compares the contexts
+    handlers see both ways).
+    """
+    meta = client.meta
+    config = meta.config
+    context: dict[str, Any] = {
+        "client_region": meta.region_name,
+        "client_config": config,
+        "has_streaming_input": model.has_streaming_input,
+    }
+    if not hasattr(model, "resolved_auth_type"):
+        context["auth_type"] = model.auth_type
+        return context
+    if getattr(config, "auth_scheme_preference", None) and model.auth:
+        return None
+    context["auth_type"] = model.resolved_auth_type
+    context["unsigned_payload"] = model.unsigned_payload
+    context["auth_options"] = meta.service_model.metadata.get("auth")
+    return context
 
 
 # -- events ----------------------------------------------------------------------------
@@ -125,6 +218,17 @@ def registered_handlers(events: Any, event: str) -> list[Any]:
     if alias is not None:
         event = alias(event)
     return list(events._emitter._handlers.prefix_search(event))
+
+
+def unique_ids(target: Any) -> Any:
+    """The unique IDs handlers were registered under on ``target`` (a client's
+    ``meta.events`` or a botocore session), a mapping; ``None`` for an emitter of another
+    kind. A botocore session's emitter is its ``_events``, an ``EventAliaser`` like a
+    client's, around a ``HierarchicalEmitter`` (``_emitter``) that keeps them in
+    ``_unique_id_handlers``. Checked on botocore 1.31 and 1.44 (1.40: CI's async run)."""
+    events = getattr(target, "_events", target)
+    emitter = getattr(events, "_emitter", events)
+    return getattr(emitter, "_unique_id_handlers", None)
 
 
 def history_enabled(history: Any) -> bool:

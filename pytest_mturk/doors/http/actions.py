@@ -24,6 +24,7 @@ import botocore
 
 from ...core.clock import EPOCH
 from ...core.dispatch import dispatch
+from ...core.json_text import DOCUMENT_DEPTH
 from ...core.model import Environment
 from ...operations import worker_actions
 
@@ -201,8 +202,9 @@ def read(kept: Mapping[str, Any]) -> Action:
 # The latest time a journal's line may hold, and the longest move of the clock (ms):
 # the end of year 9999, the last a datetime can hold.
 MAX_MS = 253_402_300_799_999
-# How deep a line's values may nest (the service refuses deeper requests before they run).
-MAX_DEPTH = 200
+# How deep a line's values may nest: as deep as a saved state may (the service refuses
+# requests nested deeper than json_text.MAX_DEPTH before they run).
+MAX_DEPTH = DOCUMENT_DEPTH
 _ENVIRONMENTS = frozenset(env.value for env in Environment)
 # Each kind's members: those it must have, and those it may have.
 _MEMBERS: dict[str, tuple[frozenset[str], frozenset[str]]] = {

@@ -8,13 +8,14 @@ all three in one table.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
+
+from ...core.json_text import dumps
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -36,13 +37,18 @@ class Area:
     (``groups`` the path's matched groups); ``refuse(backend, request, allowed)``
     answers one it has no route for (``allowed``: the methods its path takes, empty
     if no route has that path); ``claims(path)`` says whether a path is the area's,
-    so that a path no route has is refused by the area it belongs to.
+    so that a path no route has is refused by the area it belongs to. A ``gated`` area
+    answers only requests that pass :func:`.gate.refusal` (its own ``Host``, and no
+    foreign ``Origin`` unless ``checks_origin``: an area that weighs a request's origin
+    itself, as the worker pages do with their CSRF tokens and fetch metadata).
     """
 
     name: str
     call: Callable[[Handler, Backend, Request, tuple[str, ...]], Response]
     refuse: Callable[[Backend, Request, frozenset[str]], Response]
     claims: Callable[[str], bool]
+    gated: bool = False
+    checks_origin: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,5 +63,5 @@ class Route:
 
 def json_response(data: Any, status: int = 200) -> Response:
     """``data`` as a JSON answer (the control API's, and the door's own refusals)."""
-    text = json.dumps(data, ensure_ascii=False, default=str, indent=None)
-    return Response(text.encode("utf-8"), status, content_type="application/json")
+    text = dumps(data, default=str)
+    return Response(text.encode("ascii"), status, content_type="application/json")

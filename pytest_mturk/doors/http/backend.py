@@ -16,6 +16,7 @@ thing the door needs from above; the door never imports the faces.
 from __future__ import annotations
 
 import datetime as _dt
+import secrets
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ...core.clock import epoch_ms, to_ms, wall_time
 from ...core.errors import UsageError
 from .actions import Action, Advance, ServiceCall, WorkerAction, catch_up, read
+from .gate import Access
 
 if TYPE_CHECKING:
     from ...core.dispatch import Outcome
@@ -67,6 +69,22 @@ class Backend:
         # Origins whose ExternalQuestion pages the worker pages frame from elsewhere
         # (a test's local copy of an experiment): {"https://exp.example": "http://127.0.0.1:8000"}.
         self.frame_origins: dict[str, str] = {}
+        # Who may call: the control token, the server's own hosts, the secrets that
+        # signatures are verified with (set by whoever starts the server).
+        self.access = Access()
+        # The worker pages' own (``pytest_mturk.doors.pages.guard``): the key their cookies
+        # and forms are signed with, new at every start; the origin requester HTML is
+        # served from (none until a content listener is bound); the worker site's
+        # origins as browsers reach it.
+        self.page_secret = secrets.token_bytes(32)
+        self.content_origin: str | None = None
+        self.site_origins: list[str] = []
+        # The hosted profile's participant links and requester area (doors/requester,
+        # ``hosting.install``): its settings (a ``Hosting``, which this module does not
+        # import), and where a worker goes after a submission when it is not the worker
+        # site's own next step.
+        self.hosting: Any = None
+        self.after_submit: Callable[[str, str], str | None] | None = None
 
     # -- running actions -------------------------------------------------------------
 

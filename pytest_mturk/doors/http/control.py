@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
-import json
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from ..._version import __version__
+from ...core import json_text, roster
 from ...core.errors import UsageError
 from ...core.model import Environment
 from ...operations import shapes
 from ...rules.notifications import notify
+from . import gate
 from .areas import CONTROL_PREFIX, PRODUCTION_PATH, Area, Handler, json_response
 
 if TYPE_CHECKING:
@@ -43,11 +45,14 @@ class ControlError(Exception):
 
 
 def plain(value: Any) -> Any:
-    """``value`` as JSON-able data: times as ISO text, amounts as text, records as objects."""
+    """``value`` as JSON-able data: times as ISO text, amounts as text, records as objects,
+    a float that is not a number as text."""
     if isinstance(value, _dt.datetime):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no word for it (a parameter sent in process)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Mapping):
@@ -161,6 +166,22 @@ STATES = (
     "balance",
 )
 _PROFILE = ("locale", "adult", "masters", "approved", "rejected")
+# The longest ID or seed a control request may name (the service's IDs are at most 64).
+_ID_LENGTH = 256
+_MOST_SEED = 2**63
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, for a refusal's message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def _object(body: Any) -> Mapping[str, Any]:
@@ -175,7 +196,8 @@ def worker(
     """``POST /_mturk/workers/{id}`` makes a worker (with the profile the body gives);
     ``.../accept``, ``.../submit`` and ``.../return`` are their actions."""
     body = _object(body)
-    profile = {key: body[key] for key in _PROFILE if key in body} or None
+    # Checked before anything runs: a refused profile changes nothing and is not kept.
+    profile = roster.checked({key: body[key] for key in _PROFILE if key in body}) or None
     act = act or ""
     if act == "":
         backend.enlist(worker_id, profile)
@@ -184,8 +206,8 @@ def worker(
         raise ControlError(404, f"A worker can accept, submit or return, not {act!r}.")
     key = "hit_id" if act == "accept" else "assignment_id"
     target = body.get(key)
-    if not isinstance(target, str):
-        raise ControlError(400, f"{act} needs {key!r} in the body.")
+    if not isinstance(target, str) or not 0 < len(target) <= _ID_LENGTH:
+        raise ControlError(400, f"{act} needs {key!r} in the body (an ID, as text).")
     if act == "accept":
         return {"assignment_id": backend.accept(worker_id, target, profile)}
     if act == "submit":
@@ -199,18 +221,14 @@ def advance(backend: Backend, body: Any, query: Mapping[str, str]) -> Any:
     """``POST /_mturk/clock/advance``: simulated time moved on by the body's
     ``seconds``, ``minutes``, ``hours`` and ``days``."""
     body = _object(body)
+    amounts = {unit: body[unit] for unit in ("seconds", "minutes", "hours", "days") if unit in body}
+    for unit, amount in amounts.items():
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+            raise ControlError(400, f"advance takes {unit} as a number, not {_kind(amount)}.")
     try:
-        delta = _dt.timedelta(
-            **{
-                unit: float(body[unit])
-                for unit in ("seconds", "minutes", "hours", "days")
-                if unit in body
-            }
-        )
-    except (TypeError, ValueError, OverflowError):
-        raise ControlError(
-            400, "advance takes seconds, minutes, hours and days as numbers."
-        ) from None
+        delta = _dt.timedelta(**amounts)
+    except OverflowError:
+        raise ControlError(400, "That would take the clock past the year 9999.") from None
     if delta < _dt.timedelta(0):
         raise ControlError(400, "The clock only moves forward.")
     try:
@@ -241,6 +259,14 @@ def reset(backend: Backend, body: Any, query: Mapping[str, str]) -> Any:
     body = _object(body)
     if backend.shared:
         raise ControlError(409, "This server shares a test's simulator: it cannot reset it.")
+    if "seed" in body:
+        seed = body["seed"]
+        if isinstance(seed, bool) or not isinstance(seed, (int, str)):
+            raise ControlError(400, f"seed is a whole number or text, not {_kind(seed)}.")
+        if isinstance(seed, int) and not -_MOST_SEED <= seed <= _MOST_SEED:
+            raise ControlError(400, "seed is a whole number from -2**63 to 2**63, not larger.")
+        if isinstance(seed, str) and len(seed) > _ID_LENGTH:
+            raise ControlError(400, f"seed is text of at most {_ID_LENGTH} characters.")
     backend.reset({"seed": body["seed"]} if "seed" in body else {})
     return info(backend, body, query)
 
@@ -252,10 +278,14 @@ def _call(
     handler: Handler, backend: Backend, request: Request, groups: tuple[str, ...]
 ) -> Response:
     raw = request.get_data(cache=False)
+    # A saved state holds requests' parameters, so it may nest deeper than they do.
+    depth = json_text.DOCUMENT_DEPTH
     try:
-        body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-    except (ValueError, RecursionError):
-        return json_response({"error": "BadRequest", "message": "The body is not JSON."}, 400)
+        body = json_text.loads(raw, depth) if raw.strip() else {}
+    except ValueError:
+        deep = json_text.too_deep(raw, depth)
+        message = f"The body nests deeper than {depth} levels." if deep else "The body is not JSON."
+        return json_response({"error": "BadRequest", "message": message}, 400)
     try:
         backend.follow_clock()
         return json_response(handler(backend, body, dict(request.args), *groups))
@@ -263,6 +293,40 @@ def _call(
         return json_response({"error": "ControlError", "message": refused.message}, refused.status)
     except UsageError as misuse:
         return json_response({"error": type(misuse).__name__, "message": str(misuse)}, 400)
+
+
+def _admitted(backend: Backend, request: Request) -> Response | None:
+    """The control API's own gate, after the server's (:func:`.gate.refusal`): the
+    server's token, and a body only as JSON -- a ``text/plain`` body, which a page
+    elsewhere may send without asking, is never read as JSON."""
+    refused = gate.token_refusal(backend.access, request.headers.get("Authorization"))
+    if refused is not None:
+        response = json_response({"error": refused.error, "message": refused.message}, 401)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="pytest-mturk control API"'
+        return response
+    has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get(
+        "Transfer-Encoding", ""
+    ).lower()
+    if has_body and request.mimetype != "application/json":
+        return json_response(
+            {
+                "error": "UnsupportedMediaType",
+                "message": "The control API takes a body as Content-Type: application/json "
+                f"only, not {request.mimetype or 'none'!r}.",
+            },
+            415,
+        )
+    return None
+
+
+def _gated_call(
+    handler: Handler, backend: Backend, request: Request, groups: tuple[str, ...]
+) -> Response:
+    return _admitted(backend, request) or _call(handler, backend, request, groups)
+
+
+def _gated_refuse(backend: Backend, request: Request, allowed: frozenset[str]) -> Response:
+    return _admitted(backend, request) or _refuse(backend, request, allowed)
 
 
 def _refuse(backend: Backend, request: Request, allowed: frozenset[str]) -> Response:
@@ -283,4 +347,4 @@ def _claims(path: str) -> bool:
     return path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/")
 
 
-AREA = Area("control API", _call, _refuse, _claims)
+AREA = Area("control API", _gated_call, _gated_refuse, _claims, gated=True)

@@ -28,6 +28,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from ...core import json_text
 from ...core.errors import StateFileError
 from .actions import problem
 
@@ -40,9 +41,7 @@ _CRC = re.compile(rb"\A[0-9a-f]{8}\Z")
 
 def encode(value: Any) -> bytes:
     """The JSON of a journal's line or a snapshot: ASCII, so it holds any string."""
-    return json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode(
-        "ascii"
-    )
+    return json_text.encode(value, separators=(",", ":"))
 
 
 class Chain:

@@ -10,11 +10,11 @@ simulator's seeded stream.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ...core import catalogue
 from ...core.errors import ServiceError
+from ...core.json_text import loads
 from ...core.protocol import TARGET_PREFIX
 
 __all__ = ["read_request"]
@@ -24,16 +24,14 @@ def _unknown_operation(target: str | None) -> ServiceError:
     return catalogue.UNKNOWN_OPERATION(target=target or "(no X-Amz-Target header)")
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def read_request(target: str | None, body: bytes, known: frozenset[str]) -> tuple[str, Any]:
     """The operation a request names and its parameters, or :class:`ServiceError`.
 
     ``target`` is the ``X-Amz-Target`` header, ``body`` the raw body and ``known``
     the operations of the service model. An empty body is ``{}``, as botocore sends
-    for an operation without parameters.
+    for an operation without parameters. JSON nested deeper than
+    :data:`~pytest_mturk.core.json_text.MAX_DEPTH` is refused before it is parsed, and
+    so are numbers beyond any the service reads.
     """
     if not target or not target.startswith(TARGET_PREFIX):
         raise _unknown_operation(target)
@@ -43,8 +41,8 @@ def read_request(target: str | None, body: bytes, known: frozenset[str]) -> tupl
     if not body.strip():
         return operation, {}
     try:
-        params = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
-    except (ValueError, RecursionError):
+        params = loads(body)
+    except ValueError:
         raise catalogue.STRUCTURE_NOT_EXPECTED() from None
     if not isinstance(params, dict):
         raise catalogue.STRUCTURE_EXPECTED()

@@ -1,62 +1,256 @@
-"""Running the HTTP door: werkzeug's threaded WSGI server, one thread per connection.
+"""Running the HTTP door: waitress, a bounded pool of threads behind asynchronous I/O.
 
 :class:`RunningServer` binds (port 0 picks a free port), serves in a background
-thread or in the calling one, and stops cleanly. While it runs, its base URL is in
-:data:`pytest_mturk.doors.stack.served`, so a boto3 client in this process pointed at it
-goes over HTTP to it rather than being answered by an active simulator in process.
+thread or in the calling one, and stops cleanly. One loop reads and writes every
+connection without blocking; a request reaches one of a fixed number of threads only
+once it has been received whole, so a slow or idle client holds a connection, never a
+thread. While it runs, its base URLs are in :data:`pytest_mturk.doors.stack.served`, so
+a boto3 client in this process pointed at it goes over HTTP to it rather than being
+answered by an active simulator in process.
+
+A second, optional listener serves the same application on a port (and host) of its
+own, for the origin of HIT content; every request's environ says which listener it
+came through (:data:`LISTENER`: ``"site"`` or ``"content"``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import socket
+import sys
 import threading
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from waitress import wasyncore
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
+from waitress.task import ErrorTask, ThreadedTaskDispatcher
 
+from ..._version import __version__
 from .. import stack
 from .areas import PRODUCTION_PATH
-from .wsgi import WSGIApp
+from .wsgi import MAX_BODY, WSGIApp
 
-__all__ = ["RunningServer"]
+__all__ = [
+    "CONNECTION_LIMIT",
+    "LISTENER",
+    "THREADS",
+    "TIMEOUT",
+    "RunningServer",
+]
 
 LOOPBACK = "127.0.0.1"
+# The environ key naming the listener a request came through: "site" or "content".
+LISTENER = "pytest_mturk.listener"
+
+# Defaults of the limits (``pytest-mturk serve`` options; docs/server.md, "Limits").
+THREADS = 8  # requests answered at once; the simulation applies calls one at a time anyway
+CONNECTION_LIMIT = 1000  # open connections; more wait in the kernel's queue until one closes
+TIMEOUT = 30  # seconds a connection may sit idle, or take to send one request whole
+
+# How often (seconds) connections are checked against the timeout, and how long the
+# loop waits for I/O before looking again (the timeout's granularity).
+_CHECK_EVERY = 1
+
+_SOFTWARE = f"pytest-mturk/{__version__}"
+_access_log = logging.getLogger("pytest_mturk.http.access")
 
 
-class _Handler(WSGIRequestHandler):
-    # A client that stops sending mid-request holds its own thread for this long at
-    # most, never the server.
-    timeout = 60
+class _Refusal(ErrorTask):  # type: ignore[misc]
+    """waitress's own refusals (a body over the limit, a malformed request line...)
+    as the door's: JSON ``{"error", "message"}``; the connection is closed after."""
 
-    def send_response(self, code: int, message: str | None = None) -> None:
-        # The service's answers carry their own Date (the simulated time): no second one.
-        self.log_request(code)
-        self.send_response_only(code, message)
+    def execute(self) -> None:
+        error = self.request.error
+        message = error.body
+        if error.code == 413:
+            limit = self.channel.adj.max_request_body_size
+            message = f"The request body is over the server's limit of {limit} bytes."
+        body = json.dumps({"error": type(error).__name__, "message": message}).encode()
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", "application/json"))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if self.server.log_requests:  # type: ignore[attr-defined]
-            super().log_request(code, size)
+
+class _Channel(HTTPChannel):  # type: ignore[misc]
+    """A connection that also remembers when the request it is receiving began."""
+
+    error_task_class = _Refusal
+    request_began = 0.0
+
+    def received(self, data: bytes) -> bool:
+        before = self.request
+        result: bool = super().received(data)
+        if self.request is not None and self.request is not before:
+            self.request_began = time.time()
+        return result
+
+
+class _Listener(TcpWSGIServer):  # type: ignore[misc]
+    """One listening socket. Beyond waitress's idle timeout, a request still arriving
+    ``channel_timeout`` seconds after its first byte is cut off: a client trickling a
+    byte at a time holds its connection no longer than an idle one."""
+
+    channel_class = _Channel
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)
+        cutoff = now - self.adj.channel_timeout
+        for channel in list(self.active_channels.values()):
+            receiving = channel.request is not None and not channel.requests
+            if receiving and channel.request_began < cutoff:
+                channel.will_close = True
+
+
+def _on(listener: str, app: WSGIApp, log_requests: bool) -> WSGIApp:
+    """``app``, told which listener each request came through."""
+
+    def tagged(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        environ[LISTENER] = listener
+        environ["SERVER_SOFTWARE"] = _SOFTWARE
+        if not log_requests:
+            return app(environ, start_response)
+
+        def logged(status: str, headers: Any, exc_info: Any = None) -> Any:
+            _log(environ, status)
+            return start_response(status, headers, exc_info)
+
+        return app(environ, logged)
+
+    return tagged
+
+
+def _log(environ: dict[str, Any], status: str) -> None:
+    query = environ.get("QUERY_STRING")
+    path = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+    stamp = time.strftime("%d/%b/%Y %H:%M:%S", time.gmtime())
+    print(
+        f"{environ.get('REMOTE_ADDR', '-')} - - [{stamp}] "
+        f'"{environ.get("REQUEST_METHOD")} {path} {environ.get("SERVER_PROTOCOL")}" '
+        f"{status.partition(' ')[0]}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _address(host: str, port: int) -> tuple[Any, ...]:
+    """waitress's socket description of ``host``:``port`` (the first address it names)."""
+    family, socktype, proto, _, sockaddr = socket.getaddrinfo(
+        host or None,
+        port,
+        socket.AF_UNSPEC,
+        socket.SOCK_STREAM,
+        socket.IPPROTO_TCP,
+        socket.AI_PASSIVE,
+    )[0]
+    return (family, socktype, proto, sockaddr)
+
+
+def _url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    if host in ("0.0.0.0", "::", ""):
+        shown = LOOPBACK
+    return f"http://{shown}:{port}/"
 
 
 class RunningServer:
-    """A bound server answering with ``app``; :meth:`start` serves in a thread."""
+    """A bound server answering with ``app``; :meth:`start` serves in a thread.
+
+    ``content_port`` (``0``: a free one) binds a second listener, on ``content_host``
+    (default ``host``), for HIT content; its URL is :attr:`content_url`. ``threads``
+    requests are answered at once; at most ``connection_limit`` connections are open
+    (more wait for one to close); a connection idle for ``timeout`` seconds, or still
+    sending a request ``timeout`` seconds after it began, is closed; a body over
+    ``max_body`` bytes (chunked or not) gets HTTP 413 and the connection is closed.
+    """
 
     def __init__(
-        self, app: WSGIApp, host: str = LOOPBACK, port: int = 0, *, log_requests: bool = False
+        self,
+        app: WSGIApp,
+        host: str = LOOPBACK,
+        port: int = 0,
+        *,
+        content_port: int | None = None,
+        content_host: str | None = None,
+        log_requests: bool = False,
+        threads: int = THREADS,
+        connection_limit: int = CONNECTION_LIMIT,
+        timeout: int = TIMEOUT,
+        max_body: int = MAX_BODY,
     ) -> None:
-        if not log_requests:
-            logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=_Handler
+        # A task queued behind busy threads is how a bounded pool works, not news.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+        adjustments = Adjustments(
+            threads=threads,
+            connection_limit=connection_limit,
+            channel_timeout=timeout,
+            cleanup_interval=_CHECK_EVERY,
+            asyncore_loop_timeout=_CHECK_EVERY,
+            asyncore_use_poll=True,
+            max_request_body_size=max_body,
+            # No "Server: waitress" banner; the app's own Date is kept, else waitress adds one.
+            ident="",
         )
-        self._server.log_requests = log_requests  # type: ignore[attr-defined]
+        self._map: dict[int, Any] = {}
+        self._dispatcher = ThreadedTaskDispatcher()
+        self._listeners: list[_Listener] = []
+        self._stopping = threading.Event()
+        self._closing = threading.Lock()
+        self._closed = False
+        self._thread: threading.Thread | None = None  # the loop's, while it runs
+        try:
+            site = self._listen("site", app, host, port, adjustments, log_requests)
+            content = None
+            if content_port is not None:
+                content_host = host if content_host is None else content_host
+                content = self._listen(
+                    "content", app, content_host, content_port, adjustments, log_requests
+                )
+        except BaseException:
+            wasyncore.close_all(self._map)
+            raise
+        self._dispatcher.set_thread_count(threads)
         self.host = host
-        self.port: int = self._server.server_port
-        shown = f"[{host}]" if ":" in host else host
-        if host in ("0.0.0.0", "::", ""):
-            shown = LOOPBACK
-        self.url = f"http://{shown}:{self.port}/"
-        self._thread: threading.Thread | None = None
+        self.port: int = int(site.effective_port)
+        self.url = _url(host, self.port)
+        self.content_host: str | None = content_host if content is not None else None
+        self.content_port: int | None = int(content.effective_port) if content else None
+        self.content_url: str | None = (
+            _url(content_host, int(content.effective_port))
+            if content is not None and content_host is not None
+            else None
+        )
+
+    def _listen(
+        self,
+        name: str,
+        app: WSGIApp,
+        host: str,
+        port: int,
+        adjustments: Adjustments,
+        log_requests: bool,
+    ) -> _Listener:
+        listener = _Listener(
+            _on(name, app, log_requests),
+            map=self._map,
+            dispatcher=self._dispatcher,
+            adj=adjustments,
+            sockinfo=_address(host, port),
+        )
+        self._listeners.append(listener)
+        return listener
+
+    @property
+    def urls(self) -> list[str]:
+        """Every base URL served: the site's, then the content origin's if any."""
+        return [self.url] + ([self.content_url] if self.content_url else [])
 
     @property
     def endpoint_url(self) -> str:
@@ -70,31 +264,52 @@ class RunningServer:
 
     def start(self) -> RunningServer:
         """Serve in a daemon thread (until :meth:`stop`)."""
-        stack.served.append(self.url)  # before any request can be made to it
-        self._thread = threading.Thread(
+        stack.served.extend(self.urls)  # before any request can be made to it
+        thread = threading.Thread(
             target=self._in_thread, name=f"pytest-mturk server {self.url}", daemon=True
         )
-        self._thread.start()
+        self._thread = thread
+        thread.start()
         return self
 
     def _in_thread(self) -> None:
+        self._thread = threading.current_thread()
         try:
-            self._server.serve_forever(poll_interval=0.1)
+            while not self._stopping.is_set() and self._map:
+                wasyncore.loop(timeout=_CHECK_EVERY, use_poll=True, map=self._map, count=1)
         finally:
-            stack.served.remove(self.url)
+            for url in self.urls:
+                stack.served.remove(url)
+            self._close()
 
     def serve_forever(self) -> None:
-        """Serve in this thread until interrupted."""
-        stack.served.append(self.url)
+        """Serve in this thread until interrupted (or :meth:`stop` from another)."""
+        stack.served.extend(self.urls)
         self._in_thread()
 
+    def _close(self) -> None:
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            # No new connections; the requests being answered finish (a few seconds
+            # at most) and send their answers; then every connection is closed.
+            for listener in self._listeners:
+                listener.accepting = False
+                listener.del_channel()
+                listener.socket.close()
+            self._dispatcher.shutdown(timeout=5)
+            wasyncore.close_all(self._map)
+
     def stop(self) -> None:
-        """Stop serving and close the socket."""
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
+        """Stop serving and close every socket (it may be called more than once)."""
+        self._stopping.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            with contextlib.suppress(OSError):  # the loop may have closed it already
+                self._listeners[0].pull_trigger()  # wake the loop now
+            thread.join()
+        self._close()
 
     def __enter__(self) -> RunningServer:
         return self.start()

@@ -232,9 +232,10 @@ class StateFile:
         if isinstance(kept, str) and kept:
             record["r"] = kept
         with self._write_lock:
-            self._seq += 1
-            record["n"] = self._seq
+            # Encoded before its number is taken: a line that cannot be written leaves no gap.
+            record["n"] = self._seq + 1
             body = encode(record)
+            self._seq += 1
             self._file.write(self._chain.line(body))
             self._file.flush()
             self._last = (self._seq, self._chain.value)

@@ -6,6 +6,12 @@ accepted the group's next HIT the signed-in worker could take and redirected to 
 assignment's task page, ``/projects/<group>/tasks/<HIT>?assignment_id=<id>``. Without
 one the group's page said so. The accept is the worker action ``accept``, as the group
 page's "Accept & Work" is (and so journaled with the rest).
+
+A GET that changes state is one a page could make a browser send behind the worker's
+back (a HIT's frame, an image, a script's fetch, a window a HIT opens), so the link
+accepts only when it is a top-level navigation from the site itself or typed in
+(:meth:`.context.Context.worker_navigated`); followed from another site, it shows the group's
+page, with its "Accept & Work" button one click away, and changes nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from . import reads, tasks
 from .context import Context, PageRefusal
 from .html import esc, link
 
-__all__ = ["NOT_QUALIFIED", "NO_MORE", "accept_random"]
+__all__ = ["NOT_BY_YOU", "NOT_QUALIFIED", "NO_MORE", "accept_random"]
 
 # The worker site's texts (docs/fidelity.md, "The worker's pages").
 NO_MORE = "There are no more of these HITs available."
@@ -29,12 +35,20 @@ NOT_QUALIFIED = (
     "This Requester has specified Qualifications for this HIT. At this time, you do not "
     "meet those Qualifications."
 )
+NOT_BY_YOU = (
+    "Nothing was accepted: this link was not opened by you. Accept the HIT below if you want it."
+)
 
 
 def accept_random(ctx: Context, group_id: str) -> Response:
     """Accept the group's next HIT the worker can take and go to its task (a 302, as
     the site's redirect); without one, the group's page with the site's reason."""
     worker_id = ctx.need_worker()
+    if not ctx.worker_navigated():
+        found = tasks.previewed(ctx, group_id)
+        if found is None:
+            raise PageRefusal(404, "No HITs available", tasks.NONE_AVAILABLE)
+        return tasks.group_page(ctx, group_id, *found, notice=NOT_BY_YOU)
     tried: set[str] = set()
     while True:
         choice = ctx.look(lambda service: _choose(service, worker_id, group_id, tried))

@@ -1,9 +1,11 @@
 """The frame a worker works in: an ExternalQuestion's URL, an HTMLQuestion's page.
 
 MTurk showed both kinds of question in an ``<iframe>``: the requester's own URL for an
-ExternalQuestion, a page of MTurk's (``/dynamic/hit`` on a shared content domain) for an
-HTMLQuestion, each with the assignment's parameters appended to its query string
-(``docs/worker-pages.md`` gives the sources):
+ExternalQuestion, a page of MTurk's (``/dynamic/hit`` on a content domain of its own,
+``www.mturkcontent.com``) for an HTMLQuestion, each with the assignment's parameters
+appended to its query string (``docs/worker-pages.md`` gives the sources). Here the
+content domain is the server's content origin (``Backend.content_origin``), never the
+worker site's:
 
 * accepted: ``assignmentId``, ``hitId``, ``workerId``, ``turkSubmitTo`` in that order,
   ``turkSubmitTo`` being the worker site's base URL (here: the server's), encoded;
@@ -26,6 +28,7 @@ __all__ = [
     "HELPER_PATH",
     "HELPER_SCRIPT",
     "NOT_AVAILABLE",
+    "SANDBOX",
     "frame_parameters",
     "frame_url",
     "wrapped",
@@ -35,6 +38,15 @@ __all__ = [
 NOT_AVAILABLE = "ASSIGNMENT_ID_NOT_AVAILABLE"
 HTML_PATH = "/dynamic/hit"
 HELPER_PATH = "/mturk-public/externalHIT_v1.js"
+# What the task's frame lets a HIT do: run its script, send its form, be its own origin
+# (the content origin, or the requester's: never the site's), show dialogs, open a
+# window (an experiment's, as psiTurk's ad page opens, free of the frame's limits), and
+# move the worker's window only when the worker clicks (a "Continue" link with
+# target=_top). Not: move the window by itself, nor reach the page around it.
+SANDBOX = (
+    "allow-scripts allow-forms allow-same-origin allow-modals allow-popups "
+    "allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
+)
 
 # What MTurk's helper script did, written afresh: read a parameter from the page's URL,
 # fill the form's ``assignmentId`` field, point the form at turkSubmitTo's
@@ -121,12 +133,16 @@ def frame_url(
     worker_id: str | None,
     submit_to: str,
     origins: Mapping[str, str],
+    content_origin: str | None,
 ) -> tuple[str, int] | None:
-    """The frame's URL and height for the HIT's question, or None (a QuestionForm)."""
+    """The frame's URL and height for the HIT's question, or None (a QuestionForm); an
+    HTMLQuestion's is on ``content_origin`` (``""`` if the server has none)."""
     kind, content, height = wrapped(question)
     parameters = frame_parameters(hit_id, assignment_id, worker_id, submit_to)
     if kind == "ExternalQuestion":
         return with_parameters(mapped(content.strip(), origins), parameters), height
     if kind == "HTMLQuestion":
-        return with_parameters(HTML_PATH, parameters), height
+        if not content_origin:
+            return "", height
+        return with_parameters(content_origin.rstrip("/") + HTML_PATH, parameters), height
     return None

@@ -5,6 +5,8 @@ holds; ``/qualifications/<type>`` opens one: a type with a test shows the test (
 QuestionForm, timed from the moment it is opened, as TestDurationInSeconds counts),
 any other a button. Posting it is the worker action ``request``: granted at once for
 an AutoGranted type or a test with an AnswerKey, otherwise left for the requester.
+Opening a test starts its clock, so only a navigation from the site itself opens it
+(:meth:`.context.Context.worker_navigated`); a request from elsewhere gets the link that does.
 """
 
 from __future__ import annotations
@@ -90,6 +92,13 @@ def request_page(ctx: Context, type_id: str) -> Response:
     if ctx.request.method != "POST":
         if qtype.test is None:
             return ctx.page(qtype.name, head + button_form(action, "Request Qualification"))
+        if not ctx.worker_navigated():
+            # Its clock would start behind the worker's back: a link from here starts it.
+            start = (
+                f'<p id="test-start">The test starts when you open it: '
+                f"{link(action, 'Start the test')}.</p>"
+            )
+            return ctx.page(qtype.name, head + start)
         with ctx.acting("Cannot take this test") as backend:
             backend.start_test(worker_id, type_id)
         limit = (

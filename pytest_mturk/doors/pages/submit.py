@@ -15,7 +15,7 @@ from typing import Any
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
-from . import forms, frames, reads, tasks
+from . import forms, frames, html, reads, tasks
 from .context import Context, PageRefusal
 from .html import esc
 
@@ -89,22 +89,15 @@ def external_submit(ctx: Context) -> Response:
 
 def submitted(ctx: Context, hit_id: str, following: str) -> Response:
     """What the worker sees after submitting: the next step, taking the whole window
-    (the submission came from inside the task's frame)."""
+    (the submission came from inside the task's frame: the site's script asks the task
+    page to move on, :mod:`.assets`; the link does the same when clicked)."""
     body = (
         "<h1>HIT Submitted</h1>"
         f'<p class="flash" role="status" id="submitted">Your answers to HIT {esc(hit_id)} '
         "were submitted.</p>"
         f'<p><a id="continue" href="{esc(following)}" target="_top">Continue</a></p>'
-        # The one script of ours: the step MTurk's page took by itself, which the link
-        # above also takes.
-        f"<script>window.top.location.href = {_js_string(following)};</script>"
     )
     return ctx.page("HIT Submitted", body)
-
-
-def _js_string(text: str) -> str:
-    escaped = "".join(ch if ch.isalnum() or ch in "/-_.?=&" else f"\\u{ord(ch):04x}" for ch in text)
-    return f'"{escaped}"'
 
 
 def classic_preview(ctx: Context) -> Response:
@@ -123,16 +116,15 @@ def classic_preview(ctx: Context) -> Response:
 
 def html_question(ctx: Context) -> Response:
     """``/dynamic/hit?assignmentId=…&hitId=…``: an HTMLQuestion's page, as MTurk served it
-    in the task's frame."""
+    in the task's frame (on the content origin only)."""
     hit_id = ctx.request.args.get("hitId") or ""
     found = ctx.look(lambda service: reads.hit(service, hit_id)) if hit_id else None
     kind, content, _ = frames.wrapped(found[1].question if found is not None else None)
     if kind != "HTMLQuestion":
         return Response("Not found", 404, content_type="text/plain; charset=utf-8")
-    response = Response(content, 200, content_type="text/html; charset=utf-8")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return Response(html.sendable(content), 200, content_type="text/html; charset=utf-8")
 
 
 def helper_script(ctx: Context) -> Response:
+    """MTurk's helper script, on the content origin beside the pages that load it."""
     return Response(frames.HELPER_SCRIPT, 200, content_type="text/javascript; charset=utf-8")

@@ -149,14 +149,21 @@ def _question_html(ctx: Context, hit: HIT, assignment: Assignment | None) -> str
         worker_id,
         ctx.base_url,
         ctx.backend.frame_origins,
+        ctx.backend.content_origin,
     )
     if framed is not None:
         address, height = framed
+        if not address:
+            return (
+                '<p class="refusal" id="no-content-origin">This server has no content origin '
+                "to show an HTMLQuestion's page from: serve it with pytest-mturk serve or "
+                "ThreadedServer.</p>"
+            )
         # FrameHeight 0 asked MTurk to size the frame to its content: a tall frame here.
-        style = f"height:{height}px" if height > 0 else "height:80vh"
+        size = f'height="{height}"' if height > 0 else 'class="tall"'
         return (
             f'<iframe id="task-frame" title="{esc(hit.hit_type.title)}" src="{esc(address)}" '
-            f'style="{style}"></iframe>'
+            f'{size} sandbox="{frames.SANDBOX}"></iframe>'
         )
     if assignment is None:
         return forms.render(hit.question, disabled=True)
@@ -363,8 +370,13 @@ def return_(ctx: Context, group_id: str, hit_id: str) -> Response:
 
 
 def next_step(ctx: Context, worker_id: str, group_id: str) -> str:
-    """Where the worker goes after submitting: the group's next HIT if they can accept
-    one, else the list of HITs."""
+    """Where the worker goes after submitting: where the backend's ``after_submit``
+    sends them (a participant of the hosted profile: their study's completion step),
+    else the group's next HIT if they can accept one, else the list of HITs."""
+    hook = ctx.backend.after_submit
+    elsewhere = hook(worker_id, group_id) if hook is not None else None
+    if elsewhere is not None:
+        return elsewhere
 
     def more(service: Service) -> bool:
         findable = set(worker_reads.available_hits(service, worker_id))

@@ -1,7 +1,8 @@
 """Choosing who the browser works as: any well-formed worker ID, with its profile.
 
 Signing in is the worker action that makes (or updates) the worker, as the control
-API's ``POST /_mturk/workers/<id>`` does; the chosen ID is then kept in a cookie.
+API's ``POST /_mturk/workers/<id>`` does; the chosen ID is then kept in a cookie the
+server signs (:mod:`.guard`), so a browser is only ever the worker it signed in as.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from werkzeug.wrappers import Response
 from ...core.roster import Profile
 from ...core.service import Service
 from .context import COOKIE, Context, PageRefusal, see_other, well_formed
+from .guard import signed_worker
 from .html import esc
 
 __all__ = ["sign_in", "sign_out"]
@@ -106,7 +108,7 @@ def sign_in(ctx: Context) -> Response:
     with ctx.acting("Cannot sign in") as backend:
         backend.enlist(worker_id, profile)
     response = see_other(next_url)
-    response.set_cookie(COOKIE, worker_id, httponly=True, samesite="Lax", path="/")
+    ctx.set_cookie(response, COOKIE, signed_worker(ctx.backend.page_secret, worker_id))
     return response
 
 
@@ -114,5 +116,5 @@ def sign_out(ctx: Context) -> Response:
     if ctx.request.method != "POST":
         raise PageRefusal(405, "Sign out", "Sign out with the button (a POST).")
     response = see_other("/worker")
-    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="Lax", secure=ctx.secure)
     return response

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...core import roster
 from ...core.errors import CrowdError
 
 _PROBABILITIES = (
@@ -135,6 +136,11 @@ class Population:
                 f"locales must be a non-empty {{locale: share}} dict, not {self.locales!r}."
             )
         for locale, share in self.locales.items():
+            if not isinstance(locale, str) or not roster.LOCALE.fullmatch(locale):
+                raise CrowdError(
+                    f"locales: {locale!r} is not a country code (US) or a country and "
+                    "subdivision (US-CA)."
+                )
             _number(f"locales[{locale!r}]", share, low=0)
         if sum(self.locales.values()) <= 0:
             raise CrowdError("locales: at least one share must be above 0.")

@@ -117,7 +117,11 @@ def save(service: Service, workers: Mapping[str, Profile], path: str | os.PathLi
         ) from exc
     target = Path(path)
     partial = target.with_name(f".{target.name}.partial")
-    partial.write_bytes(encode(doc))
+    try:
+        partial.write_bytes(encode(doc))
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     os.replace(partial, target)
 
 
