@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 from conftest import HIT_ARGS
@@ -39,7 +40,7 @@ def left(tmp_path_factory):
 def serve(folder):
     """``pytest-mturk serve --state`` on the files in ``folder``: it either fails to
     start (its status and what it wrote), or starts (then it is stopped)."""
-    command = [os.path.join(os.path.dirname(os.sys.executable), "pytest-mturk"), "serve"]
+    command = [os.path.join(os.path.dirname(sys.executable), "pytest-mturk"), "serve"]
     process = subprocess.Popen(
         [*command, "--port", "0", "--state", str(folder / "state.json")],
         stdout=subprocess.PIPE,

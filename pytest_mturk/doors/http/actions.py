@@ -223,7 +223,9 @@ def _whole(kept: Mapping[str, Any], name: str, low: int, high: int) -> str | Non
     return None
 
 
-def _typed(kept: Mapping[str, Any], name: str, kind: type, what: str) -> str | None:
+def _typed(
+    kept: Mapping[str, Any], name: str, kind: type | tuple[type, ...], what: str
+) -> str | None:
     if name in kept and not isinstance(kept[name], kind):
         return f"{name!r} must be {what}, not {kept[name]!r}"[:120]
     return None
@@ -273,7 +275,7 @@ def problem(kept: Any) -> str | None:  # noqa: C901 - one check per member
         return (
             _typed(kept, "o", str, "text")
             or _typed(kept, "p", dict, "an object")
-            or _typed(kept, "c", str, "text")
+            or _typed(kept, "c", (str, type(None)), "text")
             or (("u" in kept and kept["u"] is not True) and "'u' must be true")
             or None
         )
