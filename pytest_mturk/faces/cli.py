@@ -99,6 +99,24 @@ def _parser() -> argparse.ArgumentParser:
         "(e.g. https://mturk.example.org; its cookies are then Secure)",
     )
     serve.add_argument("--log-requests", action="store_true", help="log every request")
+    serve.add_argument(
+        "--threads", type=int, default=8, metavar="N", help="requests answered at once (default 8)"
+    )
+    serve.add_argument(
+        "--connection-limit",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="open connections at most; more wait until one closes (default 1000)",
+    )
+    serve.add_argument(
+        "--timeout",
+        type=int,
+        default=30,
+        metavar="SECONDS",
+        help="close a connection idle this long, or still sending one request this long "
+        "after it began (default 30)",
+    )
     _access_arguments(serve)
     return parser
 
@@ -142,6 +160,27 @@ def _access(door: Any, options: argparse.Namespace) -> Any:
     return access
 
 
+def _refused(options: argparse.Namespace) -> None:
+    """Refuse at start, in one line (a UsageError), what would otherwise fail later:
+    the listening options, and the simulator's settings by the simulator's own checks."""
+    from .settings import resolve
+
+    if not 0 <= options.port <= 65535:
+        raise UsageError(f"--port must be from 0 to 65535 (0: a free port), not {options.port}.")
+    if not 0 <= options.content_port <= 65535:
+        raise UsageError(
+            f"--content-port must be from 0 to 65535 (0: a free port), not {options.content_port}."
+        )
+    for name, value in (
+        ("--threads", options.threads),
+        ("--connection-limit", options.connection_limit),
+        ("--timeout", options.timeout),
+    ):
+        if value < 1:
+            raise UsageError(f"{name} must be 1 or more, not {value}.")
+    resolve(_settings(options))  # type: ignore[arg-type]
+
+
 def _settings(options: argparse.Namespace) -> dict[str, Any]:
     settings: dict[str, Any] = {}
     if options.seed is not None:
@@ -181,14 +220,11 @@ def serve(options: argparse.Namespace) -> int:
     from .simulator import Simulator
     from .threaded import ServedSimulator, open_state, server_door
 
+    _refused(options)
     door = server_door()  # without the server extra, the UsageError main() prints
 
     access = _access(door, options)  # before anything is opened: a bad file stops here
     settings = _settings(options)
-    if not 0 <= options.content_port <= 65535:
-        raise UsageError(
-            f"--content-port takes a port from 0 to 65535, not {options.content_port}."
-        )
     if options.state is not None:
         backend = open_state(options.state, settings, load=options.load, clock=options.clock)
     else:
@@ -207,6 +243,9 @@ def serve(options: argparse.Namespace) -> int:
         content_port=options.content_port,
         content_host=options.content_host,
         log_requests=options.log_requests,
+        threads=options.threads,
+        connection_limit=options.connection_limit,
+        timeout=options.timeout,
     )
     from ..doors.pages.guard import serve_origins
 

@@ -82,16 +82,55 @@ def check_names(settings: Mapping[str, object]) -> None:
 
 
 def _start(value: object) -> _dt.datetime | None:
-    if value is None or isinstance(value, _dt.datetime):
-        return value
-    if isinstance(value, str):
+    start: _dt.datetime | None = None
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        start = value
+    elif isinstance(value, str):
         with contextlib.suppress(ValueError):
             # Python 3.10's fromisoformat does not read a trailing "Z".
-            return _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    raise UsageError(
-        f"start must be a datetime or ISO 8601 text such as "
-        f"'2026-01-05T09:00:00+00:00', not {value!r}."
-    )
+            start = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if start is None:
+        raise UsageError(
+            f"start must be a datetime or ISO 8601 text such as "
+            f"'2026-01-05T09:00:00+00:00', not {value!r}."
+        )
+    latest = latest_start()
+    aware = start if start.tzinfo is not None else start.replace(tzinfo=_dt.timezone.utc)
+    if aware > latest:
+        raise UsageError(
+            f"start must be {latest.isoformat()} or earlier (the dates a HIT's life "
+            f"reaches from it must stay within year 9999), not {value!r}."
+        )
+    return start
+
+
+def latest_start() -> _dt.datetime:
+    """The latest simulated start from which every date the service computes stays
+    representable: the longest chain of delays (a HIT's lifetime, an assignment's
+    duration, the auto-approval delay, the review window and disposal) from it stays
+    within ``datetime.max``."""
+    # Imported here, not at the top: the plugin reads NAMES at pytest's start-up.
+    from ..core.lifecycle import DISPOSAL_AFTER, OVERRIDE_WINDOW
+    from ..operations.hits import DEFAULT_AUTO_APPROVAL, MAX_SECONDS
+
+    longest = _dt.timedelta(seconds=2 * MAX_SECONDS + DEFAULT_AUTO_APPROVAL)
+    longest += DISPOSAL_AFTER + OVERRIDE_WINDOW + _dt.timedelta(days=1)
+    end = _dt.datetime.max.replace(tzinfo=_dt.timezone.utc)
+    return (end - longest).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _balance(value: object) -> Decimal:
+    """An amount as the service writes one: digits, at most two decimals (so never
+    negative, NaN or infinite), that ``Decimal`` holds to the cent."""
+    from ..core.money import CURRENCY_PATTERN
+
+    text = format(value, "f") if isinstance(value, Decimal) and value.is_finite() else str(value)
+    if not isinstance(value, bool) and CURRENCY_PATTERN.match(text):
+        with contextlib.suppress(ArithmeticError):
+            return Decimal(text).quantize(Decimal("0.01"))
+    raise UsageError(f"balance must be an amount such as '500.00', not {value!r}.")
 
 
 def _flag(name: str, value: object) -> bool:
@@ -132,10 +171,7 @@ def resolve(settings: SimulatorSettings) -> Settings:
             f"environment must be 'sandbox' or 'production', not {environment!r}."
         ) from None
     balance = settings.get("balance")
-    try:
-        amount = Decimal(str(balance)).quantize(Decimal("0.01")) if balance is not None else None
-    except ArithmeticError:
-        raise UsageError(f"balance must be an amount such as '500.00', not {balance!r}.") from None
+    amount = _balance(balance) if balance is not None else None
     keep_calls = settings.get("keep_calls")
     if keep_calls is not None and (
         not isinstance(keep_calls, int) or isinstance(keep_calls, bool) or keep_calls < 1

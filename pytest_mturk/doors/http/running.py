@@ -15,7 +15,6 @@ came through (:data:`LISTENER`: ``"site"`` or ``"content"``).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import socket
@@ -29,7 +28,7 @@ from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
-from waitress.task import ErrorTask, ThreadedTaskDispatcher
+from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
 
 from ..._version import __version__
 from .. import stack
@@ -58,7 +57,6 @@ TIMEOUT = 30  # seconds a connection may sit idle, or take to send one request w
 _CHECK_EVERY = 1
 
 _SOFTWARE = f"pytest-mturk/{__version__}"
-_access_log = logging.getLogger("pytest_mturk.http.access")
 
 
 class _Refusal(ErrorTask):  # type: ignore[misc]
@@ -69,7 +67,7 @@ class _Refusal(ErrorTask):  # type: ignore[misc]
         error = self.request.error
         message = error.body
         if error.code == 413:
-            limit = self.channel.adj.max_request_body_size
+            limit = self.channel.adj.max_request_body_size - 1  # waitress refuses from it
             message = f"The request body is over the server's limit of {limit} bytes."
         body = json.dumps({"error": type(error).__name__, "message": message}).encode()
         self.status = f"{error.code} {error.reason}"
@@ -79,9 +77,30 @@ class _Refusal(ErrorTask):  # type: ignore[misc]
         self.write(body)
 
 
+class _Task(WSGITask):  # type: ignore[misc]
+    """waitress's answer to a request, with the header names as the app spelt them
+    (``x-amzn-RequestId``, as the service spells it), where waitress capitalises each
+    word."""
+
+    def build_response_header(self) -> bytes:
+        spelt = {_capitalised(name): name for name, _ in self.response_headers}
+        head: bytes = super().build_response_header()
+        status, *lines = head.decode("latin-1").split("\r\n")
+        for i, line in enumerate(lines):
+            name, colon, value = line.partition(": ")
+            if colon and name in spelt:
+                lines[i] = f"{spelt[name]}: {value}"
+        return "\r\n".join([status, *lines]).encode("latin-1")
+
+
+def _capitalised(name: str) -> str:
+    return "-".join(word.capitalize() for word in name.split("-"))
+
+
 class _Channel(HTTPChannel):  # type: ignore[misc]
     """A connection that also remembers when the request it is receiving began."""
 
+    task_class = _Task
     error_task_class = _Refusal
     request_began = 0.0
 
@@ -194,7 +213,7 @@ class RunningServer:
             cleanup_interval=_CHECK_EVERY,
             asyncore_loop_timeout=_CHECK_EVERY,
             asyncore_use_poll=True,
-            max_request_body_size=max_body,
+            max_request_body_size=max_body + 1,  # waitress refuses a body of this size
             # No "Server: waitress" banner; the app's own Date is kept, else waitress adds one.
             ident="",
         )
@@ -216,7 +235,7 @@ class RunningServer:
         except BaseException:
             wasyncore.close_all(self._map)
             raise
-        self._dispatcher.set_thread_count(threads)
+        self._threads = threads
         self.host = host
         self.port: int = int(site.effective_port)
         self.url = _url(host, self.port)
@@ -273,7 +292,7 @@ class RunningServer:
         return self
 
     def _in_thread(self) -> None:
-        self._thread = threading.current_thread()
+        self._dispatcher.set_thread_count(self._threads)  # the pool lives while it serves
         try:
             while not self._stopping.is_set() and self._map:
                 wasyncore.loop(timeout=_CHECK_EVERY, use_poll=True, map=self._map, count=1)
@@ -285,6 +304,7 @@ class RunningServer:
     def serve_forever(self) -> None:
         """Serve in this thread until interrupted (or :meth:`stop` from another)."""
         stack.served.extend(self.urls)
+        self._thread = threading.current_thread()
         self._in_thread()
 
     def _close(self) -> None:
@@ -306,8 +326,9 @@ class RunningServer:
         self._stopping.set()
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
-            with contextlib.suppress(OSError):  # the loop may have closed it already
-                self._listeners[0].pull_trigger()  # wake the loop now
+            with self._closing:
+                if not self._closed:  # else the loop has closed it (and its descriptor)
+                    self._listeners[0].pull_trigger()  # wake the loop now
             thread.join()
         self._close()
 
