@@ -145,7 +145,10 @@ def test_the_file_is_readable_json_with_the_records_in_it(world, tmp_path):
         "auto-approval",
         "qualification-type-deletion",
     }
-    assert text.count("\n") > 100  # indented, for people and for diffs
+    # A record per line, for people and for diffs.
+    lines = [line.rstrip(",") for line in text.splitlines()]
+    assert f'"{hit_id}":{json.dumps(hit, separators=(",", ":"))}' in lines
+    assert text.count("\n") > 100
 
 
 # -- the property: a loaded simulator answers as the original would ------------------

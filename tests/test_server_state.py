@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 from conftest import HIT_ARGS
+from journal_helpers import rechain
 from server_helpers import ServerProcess, client
 
 from pytest_mturk import Simulator, StateFileError
@@ -125,9 +126,9 @@ def test_a_last_line_cut_short_was_never_acknowledged(tmp_path):
     ("damage", "problem"),
     [
         (lambda lines: lines.__setitem__(2, b"{broken"), "line 3 is damaged"),
-        (lambda lines: lines.__delitem__(2), "numbers skip"),
+        (lambda lines: lines.__delitem__(2), "where action 2 was expected"),
         (lambda lines: lines.__setitem__(0, b'{"format": "else"}'), "not a pytest-mturk journal"),
-        (lambda lines: lines.__setitem__(2, b"[1]"), "line 3 is not an action"),
+        (lambda lines: lines.__setitem__(2, b"[1]"), "line 3 is damaged .it has no checksum"),
     ],
 )
 def test_damage_inside_the_journal_is_reported(tmp_path, damage, problem):
@@ -162,10 +163,10 @@ def test_a_replay_that_gives_other_ids_is_reported(tmp_path):
     create(backend)
     journal = tmp_path / "state.json.journal"
     lines = journal.read_bytes().split(b"\n")
-    record = json.loads(lines[1])
+    record = json.loads(lines[1].rpartition(b"\t")[0])
     record["r"] = "00000000-0000-0000-0000-000000000000"
-    lines[1] = json.dumps(record).encode()
-    journal.write_bytes(b"\n".join(lines))
+    lines[1] = json.dumps(record).encode() + b"\t"
+    journal.write_bytes(b"\n".join(rechain(lines)))
     with pytest.raises(StateFileError, match="replaying line 2 gave"):
         open_store(path, {})
 
@@ -186,12 +187,34 @@ def test_a_crash_between_the_two_renames_of_a_snapshot_is_recovered(tmp_path):
 
 def test_snapshots_are_taken_as_the_journal_grows(tmp_path):
     path = tmp_path / "state.json"
-    _, backend = open_backend(path, every=3)
+    store, backend = open_backend(path, every=3)
+    ids = create(backend, 7)
+    store._wait_for_child()  # a snapshot written by a child process meanwhile
+    journal = (tmp_path / "state.json.journal").read_bytes().split(b"\n")
+    with Simulator(load=path) as loaded:
+        # The snapshot is an ordinary saved state; the journal holds what came after.
+        assert len(loaded.hits) >= 3
+        assert len(loaded.hits) + len(journal) - 2 == 7
+    assert reopen_ids(path)[0] == sorted(ids)
+
+
+def test_actions_run_while_a_snapshot_is_written_are_kept(tmp_path):
+    path = tmp_path / "state.json"
+    store, backend = open_backend(path, every=4)
+    ids = create(backend, 41)  # snapshots begun every 4 actions, while actions go on
+    store.release()  # as a crash leaves it
+    assert reopen_ids(path)[0] == sorted(ids)
+
+
+def test_without_fork_a_snapshot_is_written_in_place(tmp_path):
+    path = tmp_path / "state.json"
+    store, backend = open_backend(path, every=3)
+    store.fork = False
     ids = create(backend, 7)
     journal = (tmp_path / "state.json.journal").read_bytes().split(b"\n")
     assert len(journal) == 3  # the header, one action, and the end of the last line
     with Simulator(load=path) as loaded:
-        assert len(loaded.hits) == 6  # the snapshot is an ordinary saved state
+        assert len(loaded.hits) == 6
     assert reopen_ids(path)[0] == sorted(ids)
 
 
@@ -249,3 +272,87 @@ def test_a_clean_stop_leaves_a_snapshot_and_an_empty_journal(tmp_path):
         assert list(saved.hits) == [hit_id]
     with ServerProcess("--state", str(state)) as second:
         assert client(second.url).get_hit(HITId=hit_id)["HIT"]["HITId"] == hit_id
+
+
+def test_the_call_log_is_bounded_by_keep_calls(tmp_path):
+    state = str(tmp_path / "state.json")
+    with ServerProcess("--state", state, "--keep-calls", "5") as server:
+        sandbox = client(server.url)
+        for _ in range(12):
+            sandbox.get_account_balance()
+        sandbox.create_hit(**HIT_ARGS)
+        calls = server.control().calls()
+        assert 5 <= len(calls) < 10  # the latest 5 at least, and never twice as many
+        assert calls[-1]["operation"] == "CreateHIT"
+        server.kill()
+    with ServerProcess("--state", state, "--keep-calls", "5") as again:
+        assert [call["operation"] for call in again.control().calls()] == [
+            call["operation"] for call in calls
+        ]
+    with ServerProcess("--keep-calls", "0") as unbounded:
+        sandbox = client(unbounded.url)
+        for _ in range(12):
+            sandbox.get_account_balance()
+        assert len(unbounded.control().calls()) == 12
+
+
+def test_a_negative_keep_calls_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_mturk", "serve", "--port", "0", "--keep-calls", "-1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "--keep-calls takes a number of calls" in done.stderr
+
+
+def test_any_string_accepted_is_written_and_read_back(tmp_path):
+    """A lone surrogate in a request: its journal line, the snapshot and sim.save() all
+    hold it (they are ASCII JSON), and a restart gives it back."""
+    path = tmp_path / "state.json"
+    store, backend = open_backend(path)
+    title = "x\ud800y"
+    outcome = backend.call(
+        Environment.SANDBOX, "CreateHIT", {**HIT_ARGS, "Title": title}, "AKIDEXAMPLE00000"
+    )
+    hit_id = outcome.call.response["HIT"]["HITId"]
+    store.release()  # as a crash leaves it: the journal holds the call
+    _, simulator = open_store(path, {})
+    assert simulator.hits[hit_id].hit_type.title == title
+    simulator.save(tmp_path / "saved.json")
+    with Simulator(load=tmp_path / "saved.json") as loaded:
+        assert loaded.hits[hit_id].hit_type.title == title
+
+
+def test_a_snapshot_that_cannot_be_written_loses_nothing(tmp_path, capfd):
+    path = tmp_path / "state.json"
+    store, backend = open_backend(path, every=3)
+
+    def broken():
+        raise OSError("no space left")
+
+    backend.face.snapshot = broken  # what the forked child runs
+    ids = create(backend, 4)
+    store._wait_for_child()
+    assert "could not be written" in capfd.readouterr().err
+    store.release()
+    assert reopen_ids(path)[0] == sorted(ids)
+
+
+def test_a_fork_refused_by_the_system_loses_nothing(tmp_path, capfd, monkeypatch):
+    path = tmp_path / "state.json"
+    store, backend = open_backend(path, every=3)
+
+    def refused():
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", refused)
+    ids = create(backend, 4)  # the call that makes a snapshot due is answered all the same
+    assert "no snapshot of" in capfd.readouterr().err
+    monkeypatch.undo()
+    store.release()
+    assert reopen_ids(path)[0] == sorted(ids)

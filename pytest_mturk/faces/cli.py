@@ -59,6 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--load", metavar="FILE", help="start from a state saved by sim.save()")
     serve.add_argument(
+        "--keep-calls",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="the call log (and the event log) keeps the latest N entries at least, and "
+        "at most 2N (default 10000; 0: every one, as the log and snapshots then grow "
+        "without bound)",
+    )
+    serve.add_argument(
         "--frame-origin",
         action="append",
         dest="frame_origins",
@@ -187,6 +196,12 @@ def _settings(options: argparse.Namespace) -> dict[str, Any]:
         settings["access_keys"] = options.access_keys
     if options.strict_workers:
         settings["strict_workers"] = True
+    if options.keep_calls < 0:
+        raise UsageError(
+            f"--keep-calls takes a number of calls, 0 or more, not {options.keep_calls}."
+        )
+    if options.keep_calls:
+        settings["keep_calls"] = options.keep_calls
     return settings
 
 

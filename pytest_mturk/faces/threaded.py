@@ -134,8 +134,11 @@ def open_state(
     a new simulator made with ``settings`` (or from ``load``) if the file holds none
     yet, else the one it kept, every acknowledged action replayed."""
     door = server_door()
+    from . import persist
+
     store = door.StateFile(path, every=every)
-    start = store.begin(load)
+    # A snapshot no journal follows is read, to say what is wrong with it.
+    start = store.begin(load, check=persist.load)
     simulator = Simulator(**{**settings, **({"load": start} if start is not None else {})})
     backend = ServedSimulator(simulator, settings).serve(clock=clock, journal=store)
     store.recover(backend.replay, backend.snapshot)

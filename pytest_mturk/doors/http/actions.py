@@ -24,6 +24,7 @@ import botocore
 
 from ...core.clock import EPOCH
 from ...core.dispatch import dispatch
+from ...core.json_text import DOCUMENT_DEPTH
 from ...core.model import Environment
 from ...operations import worker_actions
 
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from ...core.service import Service
     from .face import Face
 
-__all__ = ["Action", "Advance", "ServiceCall", "WorkerAction", "catch_up", "read"]
+__all__ = ["Action", "Advance", "ServiceCall", "WorkerAction", "catch_up", "problem", "read"]
 
 
 def catch_up(service: Service, time_ms: int) -> None:
@@ -196,3 +197,95 @@ def read(kept: Mapping[str, Any]) -> Action:
     if reader is None:
         raise ValueError(f"unknown action {kind!r}")
     return reader(kept)
+
+
+# The latest time a journal's line may hold, and the longest move of the clock (ms):
+# the end of year 9999, the last a datetime can hold.
+MAX_MS = 253_402_300_799_999
+# How deep a line's values may nest: as deep as a saved state may (the service refuses
+# requests nested deeper than json_text.MAX_DEPTH before they run).
+MAX_DEPTH = DOCUMENT_DEPTH
+_ENVIRONMENTS = frozenset(env.value for env in Environment)
+# Each kind's members: those it must have, and those it may have.
+_MEMBERS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "call": (frozenset({"k", "t", "n", "e", "o", "p"}), frozenset({"u", "c", "r"})),
+    "advance": (frozenset({"k", "t", "n", "ms"}), frozenset({"r"})),
+    "worker": (frozenset({"k", "t", "n", "w"}), frozenset({"a", "id", "answers", "profile", "r"})),
+}
+
+
+def _whole(kept: Mapping[str, Any], name: str, low: int, high: int) -> str | None:
+    value = kept[name]
+    if type(value) is not int:
+        return f"{name!r} must be a whole number, not {value!r}"[:120]
+    if not low <= value <= high:
+        return f"{name!r} is out of range ({value})"[:120]
+    return None
+
+
+def _typed(
+    kept: Mapping[str, Any], name: str, kind: type | tuple[type, ...], what: str
+) -> str | None:
+    if name in kept and not isinstance(kept[name], kind):
+        return f"{name!r} must be {what}, not {kept[name]!r}"[:120]
+    return None
+
+
+def _depth(value: Any) -> int:
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                break
+            todo.extend((inner, depth + 1) for inner in item)
+    return deepest
+
+
+def problem(kept: Any) -> str | None:  # noqa: C901 - one check per member
+    """What makes ``kept`` (a journal's line, read as JSON) not an action :func:`read`
+    can run, or ``None``."""
+    if not isinstance(kept, dict):
+        return "not an object"
+    kind = kept.get("k")
+    if kind not in _MEMBERS:
+        return f"unknown kind {kind!r}"[:120] if "k" in kept else "its kind 'k' is missing"
+    required, optional = _MEMBERS[kind]
+    missing = sorted(required - kept.keys())
+    if missing:
+        return f"a {kind} without {', '.join(map(repr, missing))}"
+    unknown = sorted(kept.keys() - required - optional)
+    if unknown:
+        return f"a {kind} with unknown member(s) {', '.join(map(repr, unknown))}"[:120]
+    found = (
+        _whole(kept, "t", 0, MAX_MS)
+        or _whole(kept, "n", 1, 2**62)
+        or _typed(kept, "r", str, "text")
+        or (_depth(kept) > MAX_DEPTH and f"nested deeper than {MAX_DEPTH}")
+        or None
+    )
+    if found:
+        return found
+    if kind == "call":
+        if kept["e"] not in _ENVIRONMENTS:
+            return f"unknown environment {kept['e']!r}"[:120]
+        return (
+            _typed(kept, "o", str, "text")
+            or _typed(kept, "p", dict, "an object")
+            or _typed(kept, "c", (str, type(None)), "text")
+            or (("u" in kept and kept["u"] is not True) and "'u' must be true")
+            or None
+        )
+    if kind == "advance":
+        return _whole(kept, "ms", 0, MAX_MS)
+    if "a" in kept and kept["a"] not in _ACTS:
+        return f"unknown worker action {kept['a']!r}"[:120]
+    return (
+        _typed(kept, "w", str, "text")
+        or _typed(kept, "id", str, "text")
+        or _typed(kept, "profile", dict, "an object")
+        or None
+    )

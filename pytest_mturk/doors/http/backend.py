@@ -123,7 +123,7 @@ class Backend:
             record["t"] = time
             mark = journal.append(record, result)
             if journal.due():
-                journal.rebase(self.face.snapshot())
+                journal.checkpoint(self.face.snapshot)
         journal.sync(mark)
         if refused is not None:
             raise refused

@@ -23,9 +23,10 @@ from ...core.roster import Profile
 from ...core.service import Call, Event, Service, Settings
 from ...rules.notifications import notify
 from ...rules.notifications.notify import SentNotification
+from .fast_reader import FastReader
 from .format import FORMAT, MEMBERS, SCHEMA, VERSION, random_from
 from .reader import Reader, read_scalar
-from .schema import FormatProblem, real_datetime
+from .schema import FormatProblem, no_collection, real_datetime
 from .untyped import read_any
 
 
@@ -39,6 +40,11 @@ class Loaded:
 
 def load(path: str | os.PathLike[str]) -> Loaded:
     """The service saved in ``path``; :class:`~pytest_mturk.StateFileError` if it cannot be."""
+    with no_collection():
+        return _load(path)
+
+
+def _load(path: str | os.PathLike[str]) -> Loaded:
     name = os.fspath(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -64,7 +70,11 @@ def load(path: str | os.PathLike[str]) -> Loaded:
             f"{VERSION} only: save the state again with the pytest-mturk that reads it",
         )
     try:
-        return _build(doc)
+        try:
+            return _build(doc, FastReader)
+        except FormatProblem:
+            # The quick reader found a problem: the careful one says where it is.
+            return _build(doc, Reader)
     except FormatProblem as exc:
         raise errors.StateFileError(name, f"it is damaged: {exc}") from None
 
@@ -88,14 +98,14 @@ def _member(doc: Mapping[str, Any], name: str, kind: type, where: str = "") -> A
     return value
 
 
-def _build(doc: dict[str, Any]) -> Loaded:
+def _build(doc: dict[str, Any], reader_class: type[Reader]) -> Loaded:
     unknown = set(doc) - set(MEMBERS)
     if unknown:
         raise FormatProblem("", f"unknown member(s) {', '.join(sorted(unknown))}")
     missing = [name for name in MEMBERS if name not in doc]
     if missing:
         raise FormatProblem("", f"missing member(s) {', '.join(missing)}")
-    shared = Reader(
+    shared = reader_class(
         SCHEMA, {cls.__name__: [] if key is None else {} for cls, key in SCHEMA.pooled.items()}, ""
     )
     settings = shared.value(doc["settings"], Settings, "settings")
@@ -121,7 +131,7 @@ def _build(doc: dict[str, Any]) -> Loaded:
     for env in Environment:
         where = f"environments.{env.value}"
         saved = _member(environments, env.value, dict, "environments")
-        reader = readers[env] = Reader(SCHEMA, saved.get("records"), f"{where}.records")
+        reader = readers[env] = reader_class(SCHEMA, saved.get("records"), f"{where}.records")
         state = reader.value(saved.get("state"), State, f"{where}.state")
         if state.environment is not env:
             raise FormatProblem(f"{where}.state.environment", f"is {state.environment.value}")
@@ -167,45 +177,78 @@ def _schedule(
     seq = _member(saved, "seq", int, "schedule")
     entries: list[tuple[Any, ...]] = []
     seen: set[int] = set()
+    members = {"due", "seq", "action", "args"}
     for i, entry in enumerate(_member(saved, "entries", list, "schedule")):
-        where = f"schedule.entries[{i}]"
-        if not isinstance(entry, dict) or set(entry) != {"due", "seq", "action", "args"}:
-            raise FormatProblem(where, "expected due, seq, action and args")
-        due = _aware(entry["due"], f"{where}.due")
-        number = read_scalar(entry["seq"], int, f"{where}.seq")
+        if not isinstance(entry, dict) or entry.keys() != members:
+            raise FormatProblem(f"schedule.entries[{i}]", "expected due, seq, action and args")
+        due = entry["due"]
+        if due.__class__ is not str or due[-6:] != "+00:00" or len(due) < 25:
+            due = _aware(due, f"schedule.entries[{i}].due")  # the careful way, saying why
+        else:
+            due = _utc_time(due, i)
+        number = entry["seq"]
+        if type(number) is not int:
+            read_scalar(number, int, f"schedule.entries[{i}].seq")  # raises, saying why
         if number in seen or not 0 < number <= seq:
-            raise FormatProblem(f"{where}.seq", f"{number} is repeated or beyond schedule.seq")
+            raise FormatProblem(
+                f"schedule.entries[{i}].seq", f"{number} is repeated or beyond schedule.seq"
+            )
         seen.add(number)
         action = clock.ACTIONS.get(entry["action"]) if isinstance(entry["action"], str) else None
         if action is None:
             known = ", ".join(sorted(clock.ACTIONS))
             raise FormatProblem(
-                f"{where}.action", f"{entry['action']!r} is not a schedulable action ({known})"
+                f"schedule.entries[{i}].action",
+                f"{entry['action']!r} is not a schedulable action ({known})",
             )
-        if not isinstance(entry["args"], list):
-            raise FormatProblem(f"{where}.args", "expected a list")
+        saved_args = entry["args"]
+        if not isinstance(saved_args, list):
+            raise FormatProblem(f"schedule.entries[{i}].args", "expected a list")
         args = [
-            _argument(service, readers, arg, f"{where}.args")
-            for arg in read_any(entry["args"], where)
+            _argument(service, readers, arg, i)
+            for arg in (saved_args if _plain(saved_args) else read_any(saved_args, ""))
         ]
         entries.append((due, number, action, *args))
     return Scheduler.restored(entries, seq)
 
 
-def _argument(service: Service, readers: dict[Environment, Reader], arg: Any, where: str) -> Any:
+def _utc_time(text: str, i: int) -> _dt.datetime:
+    """A due time as saved (ISO 8601 in UTC), read the quick way."""
+    try:
+        return real_datetime().fromisoformat(text)
+    except ValueError:
+        return _aware(text, f"schedule.entries[{i}].due")  # raises, saying why
+
+
+def _plain(args: list[Any]) -> bool:
+    """Whether scheduled arguments hold nothing tagged (as they always do when saved)."""
+    return all(
+        arg.__class__ is str
+        or (arg.__class__ is dict and not any(key.startswith("$") for key in arg))
+        for arg in args
+    )
+
+
+def _argument(service: Service, readers: dict[Environment, Reader], arg: Any, i: int) -> Any:
     if arg == "service":
         return service
     if isinstance(arg, dict) and isinstance(arg.get("environment"), str):
-        try:
-            env = Environment(arg["environment"])
-        except ValueError:
-            raise FormatProblem(where, f"unknown environment {arg['environment']!r}") from None
-        rest = {key: value for key, value in arg.items() if key != "environment"}
-        if not rest:
+        env = _ENVIRONMENTS.get(arg["environment"])
+        if env is None:
+            raise FormatProblem(
+                f"schedule.entries[{i}].args", f"unknown environment {arg['environment']!r}"
+            )
+        if len(arg) == 1:
             return service.states[env]
-        if len(rest) == 1:
-            ((name, key),) = rest.items()
-            for cls in SCHEMA.pooled:
-                if cls.__name__ == name:
-                    return readers[env].resolve(cls, key, where)
-    raise FormatProblem(where, f"{arg!r} is not an argument a scheduled action takes")
+        if len(arg) == 2:
+            ((name, key),) = ((n, k) for n, k in arg.items() if n != "environment")
+            cls = _POOLED_BY_NAME.get(name)
+            if cls is not None:
+                return readers[env].resolve(cls, key, f"schedule.entries[{i}].args")
+    raise FormatProblem(
+        f"schedule.entries[{i}].args", f"{arg!r} is not an argument a scheduled action takes"
+    )
+
+
+_POOLED_BY_NAME = {cls.__name__: cls for cls in SCHEMA.pooled}
+_ENVIRONMENTS = {env.value: env for env in Environment}

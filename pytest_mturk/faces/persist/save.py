@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
 from ...core import clock, errors
-from ...core.json_text import encode
 from ...core.model import Environment, State
 from ...core.roster import Profile
 from ...core.service import Call, Event, Service
 from ...rules.notifications import notify
 from ...rules.notifications.notify import SentNotification
 from .format import FORMAT, SCHEMA, VERSION, check_complete, random_state
-from .schema import SaveProblem
+from .schema import SaveProblem, no_collection
 from .untyped import write_any
 from .writer import Writer, write_scalar
 
@@ -24,7 +25,7 @@ def document(service: Service, workers: Mapping[str, Profile]) -> dict[str, Any]
     """Everything ``service`` (and its workers' profiles) holds, as a JSON-ready dict."""
     from ..._version import __version__
 
-    with service.lock:
+    with service.lock, no_collection():
         service.now()
         if service.internal_errors:
             raise errors.InternalError(
@@ -114,12 +115,75 @@ def save(service: Service, workers: Mapping[str, Profile], path: str | os.PathLi
             f"The simulator's state cannot be saved ({exc}): a bug in pytest-mturk, "
             "please report it."
         ) from exc
-    data = encode(doc, indent=1) + b"\n"
     target = Path(path)
     partial = target.with_name(f".{target.name}.partial")
     try:
-        partial.write_bytes(data)
+        partial.write_bytes(encode(doc))
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     os.replace(partial, target)
+
+
+# Which containers of a document are written a member per line (the rest compactly): the
+# document's members, and each record of the pools, the schedule, the logs and the
+# workers, so that a record is one line, for people and for diffs.
+_EACH: dict[str, Any] = {}
+_SHAPE: dict[str, Any] = {
+    "environments": {"*": {"records": {"*": _EACH}}},
+    "schedule": {"entries": _EACH},
+    "calls": _EACH,
+    "events": _EACH,
+    "workers": _EACH,
+}
+_encoder = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+# CPython's C encoder, made once rather than for each value as json.dumps makes it.
+_c_encode = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        None, _encoder.default, encode_basestring_ascii, None, ":", ",", False, False, False
+    )
+)
+
+
+def _dumps(value: Any) -> str:
+    if _c_encode is None:
+        return _encoder.encode(value)
+    if value.__class__ is str:
+        return encode_basestring_ascii(value)
+    return "".join(_c_encode(value, 0))
+
+
+def encode(doc: Mapping[str, Any]) -> bytes:
+    """A document as the file holds it: ASCII JSON (so any string can be written, a lone
+    surrogate included), a record per line, each written by the C encoder in one go."""
+    out: list[str] = []
+    _emit(doc, _SHAPE, out)
+    out.append("\n")
+    return "".join(out).encode("ascii")
+
+
+def _emit(value: Any, shape: dict[str, Any] | None, out: list[str]) -> None:
+    if shape is None or not value or not isinstance(value, (dict, list)):
+        out.append(_dumps(value))
+        return
+    if isinstance(value, dict):
+        out.append("{")
+        separator = "\n"
+        for key, item in value.items():
+            out.append(separator)
+            out.append(_dumps(key))
+            out.append(":")
+            _emit(item, shape.get(key, shape.get("*")), out)
+            separator = ",\n"
+        out.append("\n}")
+        return
+    inner = shape.get("*")
+    out.append("[")
+    separator = "\n"
+    for item in value:
+        out.append(separator)
+        _emit(item, inner, out)
+        separator = ",\n"
+    out.append("\n]")

@@ -15,11 +15,13 @@ a problem raises :class:`FormatProblem` saying where.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
+import gc
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Union
 
@@ -33,6 +35,20 @@ class FormatProblem(Exception):
         super().__init__(f"{path}: {problem}" if path else problem)
         self.path = path
         self.problem = problem
+
+
+@contextlib.contextmanager
+def no_collection() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: a document's many new objects are none of
+    them garbage, yet they would set off collections that walk all of them again and
+    again (the cost of saving and of loading would grow faster than the state)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class SaveProblem(Exception):

@@ -6,12 +6,14 @@ import dataclasses
 import datetime as _dt
 import enum
 import math
+import operator
 import typing
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from ...core.model import OrderedIndex
-from .schema import JSON, SaveProblem, Schema, fields, is_datetime, is_union
+from .schema import JSON, SaveProblem, Schema, fields, is_datetime, is_union, type_name
 from .untyped import write_any
 
 
@@ -26,6 +28,8 @@ class Writer:
         # Records written in place (shared among writers): one met twice would be read
         # back as two, so that is refused (it should be pooled).
         self._inline = inline
+        self._compiled: dict[Any, Callable[[Any], JSON]] = {}
+        self._records: dict[type, Callable[[Any], dict[str, JSON]]] = {}
 
     def ref(self, record: Any) -> Any:
         """The key a pooled record is referred to by (pooling it on first sight)."""
@@ -51,9 +55,10 @@ class Writer:
         while progress:
             progress = False
             for cls, pool in self._pooled.items():
+                write = self._record_of(cls)
                 entries = list(pool.values())
                 for key, record in entries[done[cls] :]:
-                    written[cls].append((key, self.record(record, f"{cls.__name__} {key}")))
+                    written[cls].append((key, write(record)))
                     progress = True
                 done[cls] = len(entries)
         out: dict[str, Any] = {}
@@ -65,56 +70,137 @@ class Writer:
         return out
 
     def record(self, record: Any, where: str) -> dict[str, JSON]:
-        return {
-            name: self.value(getattr(record, name), tp, f"{where}.{name}")
-            for name, tp, _ in fields(type(record), self.schema)
-        }
+        return self._record_of(type(record))(record)
 
-    def value(self, value: Any, tp: Any, where: str) -> JSON:  # noqa: C901 - one case per kind
+    def value(self, value: Any, tp: Any, where: str) -> JSON:
+        return self._writer(tp)(value)
+
+    # Each type's writing is worked out once, as a function of the value alone (the
+    # schema's types are few; the records, many): no type is inspected per value.
+
+    def _writer(self, tp: Any) -> Callable[[Any], JSON]:
+        try:
+            return self._compiled[tp]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable annotation: never one of the schema's
+            return self._compile(tp, type_name(tp))
+        found = self._compiled[tp] = self._compile(tp, type_name(tp))
+        return found
+
+    def _compile(self, tp: Any, where: str) -> Callable[[Any], JSON]:  # noqa: C901 - per kind
         if tp is Any:
-            return write_any(value, where)
+            return lambda value: write_any(value, where)
         if is_union(tp):
-            if value is None:
-                return None
-            options = [arg for arg in typing.get_args(tp) if arg is not type(None)]
-            if len(options) == 1:
-                return self.value(value, options[0], where)
-            if all(dataclasses.is_dataclass(option) for option in options):
-                return {type(value).__name__: self.value(value, type(value), where)}
-            return self.value(value, type(value), where)
+            return self._union(tp)
         origin = typing.get_origin(tp)
         if origin is not None:
-            args = typing.get_args(tp)
-            if origin is list:
-                return [self.value(item, args[0], f"{where}[{i}]") for i, item in enumerate(value)]
-            if origin in (set, frozenset):
-                return sorted(self.value(item, args[0], where) for item in value)
-            if origin is tuple:
-                if len(args) == 2 and args[1] is Ellipsis:
-                    return [self.value(item, args[0], where) for item in value]
-                return [self.value(item, arg, where) for item, arg in zip(value, args, strict=True)]
-            if origin is dict:
-                if args[0] is str:
-                    return {
-                        key: self.value(item, args[1], f"{where}.{key}")
-                        for key, item in value.items()
-                    }
-                return [
-                    [self.value(key, args[0], where), self.value(item, args[1], where)]
-                    for key, item in value.items()
-                ]
-            raise SaveProblem(f"{where}: no way to write a {tp}")
+            return self._container(tp, origin, typing.get_args(tp), where)
         if tp in self.schema.pooled:
-            return self.ref(value)
+            return self.ref
         adapter = self.schema.adapters.get(tp)
         if adapter is not None:
-            return adapter[0](value)
+            return adapter[0]
         if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-            if id(value) in self._inline:
-                raise SaveProblem(f"{where}: a {tp.__name__} record met twice; pool it")
-            self._inline.add(id(value))
-            return self.record(value, where)
-        return write_scalar(value, tp, where)
+            return self._inline_record(tp)
+        if tp is bool or tp is str or tp is int:
+            return _same
+        if tp is float:
+            return lambda value: value if math.isfinite(value) else str(value)
+        if tp is Decimal:
+            return str
+        if is_datetime(tp):
+            return _isoformat
+        if isinstance(tp, type) and issubclass(tp, enum.Enum):
+            return _enum_value
+        return lambda value: write_scalar(value, tp, where)
+
+    def _union(self, tp: Any) -> Callable[[Any], JSON]:
+        options = [arg for arg in typing.get_args(tp) if arg is not type(None)]
+        if len(options) == 1:
+            inner = self._writer(options[0])
+            return lambda value: None if value is None else inner(value)
+        if all(dataclasses.is_dataclass(option) for option in options):
+            return lambda value: (
+                None if value is None else {type(value).__name__: self._writer(type(value))(value)}
+            )
+        return lambda value: None if value is None else self._writer(type(value))(value)
+
+    def _container(
+        self, tp: Any, origin: Any, args: tuple[Any, ...], where: str
+    ) -> Callable[[Any], JSON]:
+        if origin is list or (origin is tuple and len(args) == 2 and args[1] is Ellipsis):
+            item = self._writer(args[0])
+            if item is _same:
+                return list
+            return lambda value: [item(each) for each in value]
+        if origin in (set, frozenset):
+            item = self._writer(args[0])
+            return lambda value: sorted(item(each) for each in value)
+        if origin is tuple:
+            items = [self._writer(arg) for arg in args]
+            return lambda value: [write(each) for each, write in zip(value, items, strict=True)]
+        if origin is dict:
+            key, item = self._writer(args[0]), self._writer(args[1])
+            if args[0] is str:
+                if item is _same:
+                    return dict
+                return lambda value: {name: item(each) for name, each in value.items()}
+            return lambda value: [[key(name), item(each)] for name, each in value.items()]
+        raise SaveProblem(f"{where}: no way to write a {tp}")
+
+    def _inline_record(self, cls: type) -> Callable[[Any], JSON]:
+        """A record written in place: one met twice would be read back as two."""
+        inline = self._inline
+
+        def write(record: Any) -> JSON:
+            if id(record) in inline:
+                raise SaveProblem(f"{cls.__name__}: a record met twice; pool it")
+            inline.add(id(record))
+            return self._record_of(cls)(record)
+
+        return write
+
+    def _record_of(self, cls: type) -> Callable[[Any], dict[str, JSON]]:
+        found = self._records.get(cls)
+        if found is not None:
+            return found
+        saved = fields(cls, self.schema)
+        names = [name for name, _, _ in saved]
+        placeholder: list[Callable[[Any], dict[str, JSON]]] = []
+        # A record may hold one of its own kind: its writer refers to this one.
+        self._records[cls] = lambda record: placeholder[0](record)
+        converted = [(index, name, self._writer(tp)) for index, (name, tp, _) in enumerate(saved)]
+        converted = [entry for entry in converted if entry[2] is not _same]
+        get = operator.attrgetter(*names) if len(names) > 1 else _one(names)
+
+        def write(record: Any) -> dict[str, JSON]:
+            values = get(record)
+            out = dict(zip(names, values, strict=True))
+            for index, name, convert in converted:
+                out[name] = convert(values[index])
+            return out
+
+        placeholder.append(write)
+        self._records[cls] = write
+        return write
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _isoformat(value: Any) -> str:
+    return value.isoformat()  # type: ignore[no-any-return]
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value
+
+
+def _one(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    name = names[0] if names else None
+    return lambda record: (getattr(record, name),) if name is not None else ()
 
 
 def write_scalar(value: Any, tp: Any, where: str) -> JSON:
