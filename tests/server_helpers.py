@@ -33,14 +33,30 @@ def client(endpoint_url: str, key: str = KEY, **config: Any) -> Any:
 
 
 class ServerProcess:
-    """``pytest-mturk serve`` in a process of its own; ``url`` once it serves."""
+    """``pytest-mturk serve`` in a process of its own; ``url`` once it serves.
 
-    def __init__(self, *args: str, module: bool = False) -> None:
-        command = (
-            [sys.executable, "-m", "pytest_mturk", "serve"]
+    ``command="host"`` runs ``pytest-mturk host`` instead (give it ``--state`` and
+    ``--credentials``); its HIT content listener takes a free port unless ``args`` names
+    one. ``env``: more environment variables for the process."""
+
+    def __init__(
+        self,
+        *args: str,
+        module: bool = False,
+        command: str = "serve",
+        env: dict[str, str] | None = None,
+    ) -> None:
+        program = (
+            [sys.executable, "-m", "pytest_mturk", command]
             if module
-            else [os.path.join(os.path.dirname(sys.executable), "pytest-mturk"), "serve"]
+            else [os.path.join(os.path.dirname(sys.executable), "pytest-mturk"), command]
         )
+        if command == "host" and "--content-port" not in args:
+            args = ("--content-port", "0", *args)
+        # Its request log only when a test asks for it (a pipe nobody reads fills up).
+        if command == "host" and "--log-format" not in args and "--config" not in args:
+            args = ("--log-format", "none", *args)
+        self.stderr_text = ""  # what it wrote on standard error, once stopped
         # A known token unless the test gives its own (or none: "--control-token" absent
         # when ``args`` holds it already).
         self.token = CONTROL_TOKEN
@@ -49,10 +65,11 @@ class ServerProcess:
         else:
             args = ("--control-token", CONTROL_TOKEN, *args)
         self.process = subprocess.Popen(
-            [*command, "--port", "0", *args],
+            [*program, "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env={**os.environ, **env} if env else None,
         )
         self.first_line = self._first_line()
         self.url = self.first_line.rsplit(" ", 1)[-1]
@@ -88,6 +105,8 @@ class ServerProcess:
         if self.process.poll() is None:
             self.process.terminate()
         code = self.process.wait(timeout=START_GUARD)
+        if self.process.stderr is not None and not self.process.stderr.closed:
+            self.stderr_text = self.process.stderr.read()
         for stream in (self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()

@@ -36,9 +36,16 @@ def files(tmp_path):
     return str(credentials), str(tmp_path / "state.json")
 
 
-def start(files):
+@pytest.fixture(params=["serve", "host"])
+def command(request):
+    """Each test runs on ``pytest-mturk serve --credentials`` and on ``pytest-mturk host``,
+    the hosted profile."""
+    return request.param
+
+
+def start(files, command="serve"):
     credentials, state = files
-    return ServerProcess("--credentials", credentials, "--state", state)
+    return ServerProcess("--credentials", credentials, "--state", state, command=command)
 
 
 def csrf(page: str) -> dict[str, str]:
@@ -51,8 +58,8 @@ def table(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def test_a_study_from_link_to_payments(files):
-    server = start(files)
+def test_a_study_from_link_to_payments(files, command):
+    server = start(files, command)
     try:
         mturk = client(server.production_url)
         hit = mturk.create_hit(**{**HIT_ARGS, "Question": FORM, "MaxAssignments": 2})["HIT"]
@@ -136,7 +143,7 @@ def test_a_study_from_link_to_payments(files):
         server.stop()
 
     # Started again on the same state: the same link, the same worker for the same person.
-    again = start(files)
+    again = start(files, command)
     try:
         api = requests.Session()
         api.auth = (KEY, SECRET)
@@ -154,8 +161,8 @@ def test_a_study_from_link_to_payments(files):
         again.stop()
 
 
-def test_bad_input_to_a_hosted_server_is_a_4xx_and_changes_nothing(files):
-    server = start(files)
+def test_bad_input_to_a_hosted_server_is_a_4xx_and_changes_nothing(files, command):
+    server = start(files, command)
     try:
         mturk = client(server.production_url)
         group = mturk.create_hit(**{**HIT_ARGS, "Question": FORM})["HIT"]["HITGroupId"]

@@ -1,4 +1,5 @@
-"""``pytest-mturk serve``: the simulated MTurk as an HTTP server (``docs/server.md``)."""
+"""``pytest-mturk serve``: the simulated MTurk as an HTTP server (``docs/server.md``);
+``pytest-mturk host``, its hosted profile, is :mod:`.host`'s."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from .._version import __version__
 from ..core.errors import UsageError
+from . import host
 from .server_control import TOKEN_VARIABLE
 
 
@@ -118,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
         "after it began (default 30)",
     )
     _access_arguments(serve)
+    host.register(commands)
     return parser
 
 
@@ -267,6 +270,13 @@ def serve(options: argparse.Namespace) -> int:
         flush=True,
     )
 
+    return serve_until_stopped(server, backend)
+
+
+def serve_until_stopped(server: Any, backend: Any) -> int:
+    """Serve in this thread until SIGTERM or Ctrl-C; then stop, and close the backend
+    (with a state file, a last snapshot)."""
+
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
@@ -285,7 +295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The ``pytest-mturk`` command."""
     options = _parser().parse_args(argv)
     try:
-        return serve(options)
+        run = getattr(options, "run", serve)  # a subcommand's own, or serve
+        return int(run(options))
     except UsageError as exc:
         print(f"pytest-mturk: {exc}", file=sys.stderr)
         return 2

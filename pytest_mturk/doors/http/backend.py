@@ -72,6 +72,10 @@ class Backend:
         # Who may call: the control token, the server's own hosts, the secrets that
         # signatures are verified with (set by whoever starts the server).
         self.access = Access()
+        # The hosted profile (``pytest-mturk host``): the control API's changes (reset,
+        # the clock, acting as a worker, loading a snapshot) are refused, and the worker
+        # pages' sign-in form is off: workers arrive by participant links only.
+        self.hosted = False
         # The worker pages' own (``pytest_mturk.doors.pages.guard``): the key their cookies
         # and forms are signed with, new at every start; the origin requester HTML is
         # served from (none until a content listener is bound); the worker site's

@@ -271,6 +271,10 @@ def reset(backend: Backend, body: Any, query: Mapping[str, str]) -> Any:
     return info(backend, body, query)
 
 
+# The handlers that change the simulation: off on a hosted server.
+_CHANGES = frozenset({worker, advance, load, reset})
+
+
 # -- the area: how its handlers are called, and what it refuses --------------------------
 
 
@@ -319,10 +323,30 @@ def _admitted(backend: Backend, request: Request) -> Response | None:
     return None
 
 
+def _hosted_refusal(backend: Backend, handler: Handler) -> Response | None:
+    """On a hosted server, the simulation's own controls -- the requests that change
+    it (reset, the clock, acting as a worker, loading a snapshot) -- are off: 403."""
+    if not backend.hosted or handler not in _CHANGES:
+        return None
+    return json_response(
+        {
+            "error": "HostedServer",
+            "message": "This server hosts a study (pytest-mturk host): the simulation's "
+            "controls (reset, the clock, acting as a worker, loading a snapshot) are off. "
+            "Reading the state and GET /_mturk/snapshot (a backup) still answer.",
+        },
+        403,
+    )
+
+
 def _gated_call(
     handler: Handler, backend: Backend, request: Request, groups: tuple[str, ...]
 ) -> Response:
-    return _admitted(backend, request) or _call(handler, backend, request, groups)
+    return (
+        _admitted(backend, request)
+        or _hosted_refusal(backend, handler)
+        or _call(handler, backend, request, groups)
+    )
 
 
 def _gated_refuse(backend: Backend, request: Request, allowed: frozenset[str]) -> Response:

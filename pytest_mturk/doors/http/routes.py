@@ -26,7 +26,7 @@ from ..requester import api as requester_api
 from ..requester import area as requester_area
 from ..requester import join
 from ..requester import pages as requester_pages
-from . import control, gate, service_api
+from . import control, gate, health, service_api
 from .areas import CONTROL_PREFIX, PRODUCTION_PATH, Area, Handler, Route, json_response
 
 if TYPE_CHECKING:
@@ -77,6 +77,8 @@ ROUTES: tuple[Route, ...] = (
     _route(CONTROL, rf"{_C}/+reset/*", POST, control.reset),
     _route(CONTROL, rf"{_C}/+clock/advance/*", POST, control.advance),
     _route(CONTROL, rf"{_C}/+workers/([^/]*)(?:/([^/]*))?/*", POST, control.worker),
+    # The health check: no token, its own Host only.
+    _route(health.AREA, re.escape(health.PATH), GET, health.healthz),
     # The worker pages: HTML.
     _route(PAGES, r"/projects/?", GET, tasks.projects),
     _route(PAGES, rf"/projects/{_ID}/tasks/?", GET, tasks.group_preview),

@@ -11,6 +11,11 @@ answered by an active simulator in process.
 A second, optional listener serves the same application on a port (and host) of its
 own, for the origin of HIT content; every request's environ says which listener it
 came through (:data:`LISTENER`: ``"site"`` or ``"content"``).
+
+Requests are logged, if asked, on standard error: one line each, as text or as JSON
+(:data:`LOG_FORMATS`). Behind a reverse proxy, ``trusted_proxy`` (its address) is the
+one peer whose ``X-Forwarded-For``, ``-Proto`` and ``-Host`` are believed; from any
+other, waitress drops those headers.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from .wsgi import MAX_BODY, WSGIApp
 __all__ = [
     "CONNECTION_LIMIT",
     "LISTENER",
+    "LOG_FORMATS",
     "THREADS",
     "TIMEOUT",
     "RunningServer",
@@ -51,6 +57,12 @@ LISTENER = "pytest_mturk.listener"
 THREADS = 8  # requests answered at once; the simulation applies calls one at a time anyway
 CONNECTION_LIMIT = 1000  # open connections; more wait in the kernel's queue until one closes
 TIMEOUT = 30  # seconds a connection may sit idle, or take to send one request whole
+# How requests are logged: a line of text as web servers write them, or a JSON object
+# (time, method, path, status, duration; never the query, a header or a body).
+LOG_FORMATS = ("text", "json")
+_LOGGED_PATH = 512  # characters of a path a JSON line keeps
+# The headers a trusted proxy's word is taken for (waitress's names).
+_FORWARDED = frozenset({"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"})
 
 # How often (seconds) connections are checked against the timeout, and how long the
 # loop waits for I/O before looking again (the timeout's granularity).
@@ -128,7 +140,7 @@ class _Listener(TcpWSGIServer):  # type: ignore[misc]
                 channel.will_close = True
 
 
-def _on(listener: str, app: WSGIApp, log_requests: bool) -> WSGIApp:
+def _on(listener: str, app: WSGIApp, log_requests: bool, log_format: str = "text") -> WSGIApp:
     """``app``, told which listener each request came through."""
 
     def tagged(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -136,9 +148,13 @@ def _on(listener: str, app: WSGIApp, log_requests: bool) -> WSGIApp:
         environ["SERVER_SOFTWARE"] = _SOFTWARE
         if not log_requests:
             return app(environ, start_response)
+        began = time.monotonic()
 
         def logged(status: str, headers: Any, exc_info: Any = None) -> Any:
-            _log(environ, status)
+            if log_format == "json":
+                _log_json(environ, status, time.monotonic() - began)
+            else:
+                _log(environ, status)
             return start_response(status, headers, exc_info)
 
         return app(environ, logged)
@@ -157,6 +173,22 @@ def _log(environ: dict[str, Any], status: str) -> None:
         file=sys.stderr,
         flush=True,
     )
+
+
+def _log_json(environ: dict[str, Any], status: str, seconds: float) -> None:
+    """One JSON line: what was asked and how it went; no query, header or body (a
+    participant link's token, a signature or a control token stays out of logs)."""
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+    line = {
+        "time": stamp,
+        "listener": environ.get(LISTENER),
+        "method": environ.get("REQUEST_METHOD"),
+        "path": str(environ.get("PATH_INFO", ""))[:_LOGGED_PATH],
+        "status": int(status.partition(" ")[0] or 0),
+        "duration_ms": round(seconds * 1000, 1),
+    }
+    print(json.dumps(line), file=sys.stderr, flush=True)
 
 
 def _address(host: str, port: int) -> tuple[Any, ...]:
@@ -188,6 +220,8 @@ class RunningServer:
     (more wait for one to close); a connection idle for ``timeout`` seconds, or still
     sending a request ``timeout`` seconds after it began, is closed; a body over
     ``max_body`` bytes (chunked or not) gets HTTP 413 and the connection is closed.
+    ``log_format`` is ``"text"`` or ``"json"`` (with ``log_requests``). ``trusted_proxy``:
+    the address of the reverse proxy whose ``X-Forwarded-*`` headers are believed.
     """
 
     def __init__(
@@ -203,7 +237,16 @@ class RunningServer:
         connection_limit: int = CONNECTION_LIMIT,
         timeout: int = TIMEOUT,
         max_body: int = MAX_BODY,
+        log_format: str = "text",
+        trusted_proxy: str | None = None,
     ) -> None:
+        if log_format not in LOG_FORMATS:
+            raise ValueError(f"log_format must be one of {LOG_FORMATS}, not {log_format!r}")
+        forwarding: dict[str, Any] = {"clear_untrusted_proxy_headers": True}
+        if trusted_proxy:
+            forwarding.update(
+                trusted_proxy=trusted_proxy, trusted_proxy_count=1, trusted_proxy_headers=_FORWARDED
+            )
         # A task queued behind busy threads is how a bounded pool works, not news.
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         adjustments = Adjustments(
@@ -216,6 +259,7 @@ class RunningServer:
             max_request_body_size=max_body + 1,  # waitress refuses a body of this size
             # No "Server: waitress" banner; the app's own Date is kept, else waitress adds one.
             ident="",
+            **forwarding,
         )
         self._map: dict[int, Any] = {}
         self._dispatcher = ThreadedTaskDispatcher()
@@ -225,12 +269,13 @@ class RunningServer:
         self._closed = False
         self._thread: threading.Thread | None = None  # the loop's, while it runs
         try:
-            site = self._listen("site", app, host, port, adjustments, log_requests)
+            logging_ = (log_requests, log_format)
+            site = self._listen("site", app, host, port, adjustments, logging_)
             content = None
             if content_port is not None:
                 content_host = host if content_host is None else content_host
                 content = self._listen(
-                    "content", app, content_host, content_port, adjustments, log_requests
+                    "content", app, content_host, content_port, adjustments, logging_
                 )
         except BaseException:
             wasyncore.close_all(self._map)
@@ -254,10 +299,10 @@ class RunningServer:
         host: str,
         port: int,
         adjustments: Adjustments,
-        log_requests: bool,
+        logging_: tuple[bool, str],
     ) -> _Listener:
         listener = _Listener(
-            _on(name, app, log_requests),
+            _on(name, app, *logging_),
             map=self._map,
             dispatcher=self._dispatcher,
             adj=adjustments,

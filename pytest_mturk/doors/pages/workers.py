@@ -79,6 +79,13 @@ def _form(
 
 def sign_in(ctx: Context) -> Response:
     request = ctx.request
+    if ctx.backend.hosted:  # a hosted study's workers are who their participant link says
+        raise PageRefusal(
+            403,
+            "Sign in",
+            "Workers of this study arrive by the participant link their study gave them; "
+            "there is no signing in here.",
+        )
     if request.method != "POST":
         next_url = _safe_next(request.args.get("next"))
         profile = _profile_of(ctx, ctx.worker_id)
