@@ -262,6 +262,17 @@ class _Scanner:
 def errors(content: str) -> list[tuple[int, int, str]]:
     """The refused parse errors in ``content``, at most :data:`ERROR_LIMIT` of them:
     (line, column, message), both 1-based, in order."""
+    # The usual page: its start opens the body (see _HEAD_RUN), and the rest is settled
+    # content with nothing to refuse in it (_SETTLED_RUN) up to its end. The scanner
+    # would find the same in these two matches.
+    head = _HEAD_RUN.match(content)
+    if (
+        head is not None
+        and head.end() > 0
+        and head.group("body") is not None
+        and _SETTLED_RUN.match(content, head.end()).end() == len(content)  # type: ignore[union-attr]
+    ):
+        return []
     scanner = _Scanner(content)
     with contextlib.suppress(_Enough):
         scanner.run()
@@ -301,6 +312,23 @@ _clean: BoundedCache[str, None] = BoundedCache(text_size)
 def skeleton(content: str) -> str:
     """``content`` with its text runs and quoted attribute values replaced (see above)."""
     return _TEXT_RUN.sub(">x", _QUOTED_VALUE.sub(_value_shape, content))
+
+
+def run_key(content: str) -> str:
+    """``content`` with its text runs replaced: what a clean page is remembered by first.
+
+    Replacing the runs keeps whether a page parses, on any text, and so does replacing
+    the quoted attribute values (:func:`value_key`): a key of either kind found among
+    those of clean pages means a clean page, whatever page it was made from. This one
+    is cheaper (one substitution, without a call per match), and pages of a batch often
+    differ in their text alone."""
+    return _TEXT_RUN.sub(">x", content)
+
+
+def value_key(runs: str) -> str:
+    """A :func:`run_key` with its quoted attribute values replaced as well: the key
+    shared by pages of one template whose attribute values differ too."""
+    return _QUOTED_VALUE.sub(_value_shape, runs)
 
 
 def _value_shape(match: re.Match[str]) -> str:
@@ -347,12 +375,17 @@ def refusal(content: str) -> ServiceError | None:
     The message lists the first :data:`ERROR_LIMIT` errors and then the content,
     as the service's did.
     """
-    key = skeleton(content)
-    if _clean.get(key)[0]:
-        return None
+    runs = run_key(content)
+    if _clean.get(runs)[0]:
+        return None  # a page of a known template that differs from it in text alone
+    key = value_key(runs)
+    if key != runs and _clean.get(key)[0]:
+        return None  # its text and attribute values differ
     found = errors(content)
     if not found:
         _clean.put(key, None)
+        if key != runs:
+            _clean.put(runs, None)
         return None
     listed = " ".join(f"<! [{line},{column}] {message} !>" for line, column, message in found)
     return catalogue.HTML5_PARSE_ERROR(errors=listed, content=content)
