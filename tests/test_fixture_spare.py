@@ -86,34 +86,3 @@ def test_a_fresh_simulator_is_as_new_whichever_service_it_has(suite):
 
 def test_under_the_flag_each_test_is_as_new_too(suite):
     suite.runpytest("--mturk-sim").assert_outcomes(passed=7)
-
-
-def test_a_run_keeps_botocores_wrapper_on_between_its_simulators_and_takes_it_off_after():
-    skip_if_simulated()
-    # pytest's run holds the stack (faces/plugin.py): botocore's _make_api_call stays
-    # wrapped between its tests' simulators, passing calls on, and is put back at its end.
-    import boto3
-    from botocore.client import BaseClient
-    from botocore.stub import Stubber
-
-    from pytest_mturk import mturk_sim
-    from pytest_mturk.doors import stack
-    from pytest_mturk.doors.botocore import guard
-
-    held = stack.held
-    try:
-        stack.hold()
-        with mturk_sim():
-            wrapped = BaseClient._make_api_call
-            assert guard.is_guard(wrapped)
-        assert stack.active() is None and BaseClient._make_api_call is wrapped
-        client = boto3.client(
-            "mturk", region_name="us-east-1", aws_access_key_id="AKID", aws_secret_access_key="s"
-        )
-        with Stubber(client) as stub:  # no simulator: the call reaches botocore
-            stub.add_response("get_account_balance", {"AvailableBalance": "1.23"})
-            assert client.get_account_balance()["AvailableBalance"] == "1.23"
-        stack.release()
-        assert not guard.installed() and BaseClient._make_api_call is not wrapped
-    finally:
-        stack.held = held

@@ -24,16 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..core.service import Service
 
-__all__ = [
-    "active",
-    "active_owner",
-    "hold",
-    "pop",
-    "push",
-    "refuse_if_unstarted",
-    "release",
-    "when",
-]
+__all__ = ["active", "active_owner", "pop", "push", "refuse_if_unstarted", "when"]
 
 # The active simulators' services, innermost last. Doors read it on every call.
 services: list[Service] = []
@@ -56,11 +47,6 @@ unstarted: weakref.WeakSet[Any] = weakref.WeakSet()
 _first_started: list[Callable[[], None]] = []
 _started: list[Callable[[Service], None]] = []
 _last_stopped: list[Callable[[], None]] = []
-_released: list[Callable[[], None]] = []
-# While held (pytest's run: one simulator after another, a test each), what the doors put
-# on as the first simulator started and would take off as the last one stops may stay on
-# until release(): see hold().
-held = False
 
 
 def when(
@@ -68,36 +54,13 @@ def when(
     first_started: Callable[[], None],
     started: Callable[[Service], None],
     last_stopped: Callable[[], None],
-    released: Callable[[], None] | None = None,
 ) -> None:
     """Have a door act as simulators start and stop: ``first_started()`` before the first
     one is on the stack, ``started(service)`` once each one is, ``last_stopped()`` once
-    the last one is off it, and ``released()`` when a :func:`hold` ends with none active
-    (a door that kept something on while :data:`held` takes it off then)."""
+    the last one is off it."""
     _first_started.append(first_started)
     _started.append(started)
     _last_stopped.append(last_stopped)
-    if released is not None:
-        _released.append(released)
-
-
-def hold() -> None:
-    """Simulators will start and stop one after another for a while (a test run): the
-    doors may leave on, between them, what only matters while one is active and passes
-    everything on otherwise (the botocore door's wrapper of ``_make_api_call``), rather
-    than put it on and take it off for each. Until :func:`release`."""
-    global held
-    held = True
-
-
-def release() -> None:
-    """End a :func:`hold`: with no simulator active, the doors take off what they left on."""
-    global held
-    with lock:
-        held = False
-        if not services:
-            for action in _released:
-                action()
 
 
 def push(service: Service, owner: object = None) -> None:

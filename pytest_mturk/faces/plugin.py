@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 import pytest
 
 from ..core.errors import UsageError
-from ..doors import stack as _stack
 from . import settings as _settings
 
 if TYPE_CHECKING:
@@ -39,8 +38,6 @@ _ITEM_KEY = pytest.StashKey["pytest.Item | None"]()
 _MADE_KEY: pytest.StashKey[Made] = pytest.StashKey()
 _SPARE_KEY: pytest.StashKey[Spare] = pytest.StashKey()
 _INI_KEY: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
-# Whether this run holds the doors open between its tests' simulators (stack.hold).
-_HELD_KEY = pytest.StashKey[bool]()
 
 
 def _new_simulator(settings: Mapping[str, Any]) -> Simulator:
@@ -144,9 +141,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     simulator = config.stash.get(_SESSION_KEY, None)
     if simulator is not None:
         simulator.stop()
-    if config.stash.get(_HELD_KEY, False):
-        del config.stash[_HELD_KEY]
-        _stack.release()
 
 
 def _flag(config: pytest.Config) -> bool:
@@ -209,12 +203,6 @@ def _simulator_for(request: pytest.FixtureRequest) -> Simulator:
             simulator, origin = _start_state(node, _settings_for(node))
         except UsageError as exc:
             _refuse(f"pytest-mturk settings (ini, marker, command line): {exc}")
-        config = node.config
-        if not _stack.held and not config.stash.get(_HELD_KEY, False):
-            # One test's simulator after another: what the doors put on for them stays on
-            # until the run ends (pytest_unconfigure), rather than on and off each test.
-            config.stash[_HELD_KEY] = True
-            _stack.hold()
         simulator.start()
         node.stash[_SIM_KEY] = simulator
         node.stash[_ORIGIN_KEY] = origin

@@ -268,15 +268,5 @@ def _last_stopped() -> None:
     _handlers.last_stopped()
 
 
-def _released() -> None:
-    if _handlers is not None:
-        _handlers.released()
-
-
-stack.when(
-    first_started=_first_started,
-    started=_started,
-    last_stopped=_last_stopped,
-    released=_released,
-)
+stack.when(first_started=_first_started, started=_started, last_stopped=_last_stopped)
 install()

@@ -17,8 +17,7 @@ coroutine form.
 
 The wrappers go on when the first simulator starts and come off when the last one
 stops, unless something else wrapped the method since, in which case ours stays: with
-no simulator active it only passes calls on. While a run holds the stack (pytest's, one
-test's simulator after another: ``stack.hold``), they stay on until it ends.
+no simulator active it only passes calls on.
 """
 
 from __future__ import annotations

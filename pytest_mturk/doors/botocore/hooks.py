@@ -97,12 +97,6 @@ def started(service: Service) -> None:
 def last_stopped() -> None:
     """The last simulator has stopped."""
     forget_fallback()  # the fallback keys must not outlive the simulation
-    if not stack.held:
-        guard.uninstall()
-
-
-def released() -> None:
-    """A hold of the stack ended with no simulator active (see ``stack.hold``)."""
     guard.uninstall()
 
 
