@@ -126,13 +126,16 @@ class _Scanner:
         if len(self.errors) >= ERROR_LIMIT:
             raise _Enough
 
-    def run(self) -> None:
+    def run(self, head: re.Match[str] | None, settled: int = -1) -> None:
+        """Scan the page, whose match of ``_HEAD_RUN`` is ``head``; with the body open
+        after it, ``settled`` is where ``_SETTLED_RUN`` from there stopped, if known."""
         text, end = self.text, len(self.text)
         i = 1 if text.startswith("\ufeff") else 0  # a byte-order mark is not content
-        head = _HEAD_RUN.match(text)
         if head is not None and head.end() > i:
             self.body = head.group("body") is not None
             i = head.end()
+            if self.body and settled >= i:
+                i = settled  # what the first pass of the loop below would find
         while i < end:
             if self.body or self.frameset:
                 i = _SETTLED_RUN.match(text, i).end()  # type: ignore[union-attr]
@@ -266,16 +269,14 @@ def errors(content: str) -> list[tuple[int, int, str]]:
     # content with nothing to refuse in it (_SETTLED_RUN) up to its end. The scanner
     # would find the same in these two matches.
     head = _HEAD_RUN.match(content)
-    if (
-        head is not None
-        and head.end() > 0
-        and head.group("body") is not None
-        and _SETTLED_RUN.match(content, head.end()).end() == len(content)  # type: ignore[union-attr]
-    ):
-        return []
+    settled = -1
+    if head is not None and head.end() > 0 and head.group("body") is not None:
+        settled = _SETTLED_RUN.match(content, head.end()).end()  # type: ignore[union-attr]
+        if settled == len(content):
+            return []
     scanner = _Scanner(content)
     with contextlib.suppress(_Enough):
-        scanner.run()
+        scanner.run(head, settled)
     if not scanner.errors:
         return []
     out = []
