@@ -633,6 +633,31 @@ def test_html5_skeleton_keeps_whether_a_page_parses(content):
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_HTML_FRAGMENTS, max_size=30).map("".join))
+@example("<!DOCTYPE html><a t='>x' u=y<b></a>")  # a quote in a "text run" ends a value
+@example("<!DOCTYPE html><a  t='> a='2'>")  # a "value" whose first quote closes the one before it
+@example("<!DOCTYPE html><p>a</p><body>")  # text that opens the body, then a second body
+def test_html5_clean_page_keys_keep_whether_a_page_parses(content):
+    # Clean pages are remembered by two keys (text runs replaced; then values too), both
+    # in one cache: each must keep whether a page parses, whatever page it was made from.
+    runs = html5.run_key(content)
+    expected = bool(html5.errors(content))
+    assert bool(html5.errors(runs)) == expected
+    assert bool(html5.errors(html5.value_key(runs))) == expected
+
+
+def test_pages_of_a_known_template_are_checked_as_it_was(mturk, client):
+    # Remembered by its text runs, a template's clean page lets through its pages that
+    # differ in text alone; a page that differs in markup is checked in full.
+    page = "<!DOCTYPE html><body><p class='item'>{}</p><crowd-input name='a'></crowd-input>"
+    for text in ("first", "second, other text"):
+        client.create_hit(**{**HIT_ARGS, "Question": html_question(page.format(text))})
+    with pytest.raises(botocore.exceptions.ClientError, match="No space between attributes"):
+        broken = page.format("third") + "<a b='c'd></a>"
+        client.create_hit(**{**HIT_ARGS, "Question": html_question(broken)})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_HTML_FRAGMENTS, max_size=30).map("".join))
 @example("<!DOCTYPE html><body><!--><body>")  # "<!-->" is a whole comment
 @example("<!DOCTYPE html><body><a b='c'd><BODY>")
 @example("<p>x</p><!-- <body> --><div a='1'b><body>")  # no doctype

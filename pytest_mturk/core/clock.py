@@ -98,9 +98,13 @@ class Clock:
     def __init__(
         self, start: _dt.datetime | None = None, offset: _dt.timedelta = _dt.timedelta(0)
     ) -> None:
-        if start is None:
-            start = self._outside_now()
-        self._frozen = to_ms(as_utc(start))
+        if start is None and _dt.datetime.__module__ != "freezegun.api":
+            # The usual case, a simulator starting now, in few steps: whole milliseconds
+            # by subtraction (datetime.replace with a keyword is several times dearer).
+            start = _dt.datetime.now(UTC)
+            self._frozen = start - _dt.timedelta(microseconds=start.microsecond % 1000)
+        else:
+            self._frozen = to_ms(as_utc(start if start is not None else self._outside_now()))
         # What advance() added while time-machine travelled and could not be moved.
         self._offset = offset
 

@@ -238,11 +238,11 @@ def _start_state(node: pytest.Item, settings: dict[str, Any]) -> tuple[Simulator
 def _fresh(node: pytest.Item, settings: dict[str, Any]) -> Simulator:
     """A fresh simulator: the service of the last test's if that test left it untouched
     and had the same settings, else a new one (faces/spare.py)."""
-    from .spare import Spare
-
     config = node.config
     spare = config.stash.get(_SPARE_KEY, None)
     if spare is None:
+        from .spare import Spare
+
         spare = config.stash[_SPARE_KEY] = Spare()
     made = spare.fresh(settings)
     node.stash[_MADE_KEY] = made

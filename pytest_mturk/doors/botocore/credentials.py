@@ -191,6 +191,8 @@ _handed_lock = threading.Lock()
 
 def forget_fallback() -> None:
     """Make every session that cached the fallback keys look for credentials again."""
+    if not _handed:  # the common case: none did (a WeakSet's length is cheap to read)
+        return
     with _handed_lock:
         sessions = list(_handed)
         _handed.clear()

@@ -196,8 +196,16 @@ _NOT_PLAIN_XML = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
 _QUOTE_ENTITIES = {"&quot;": '"', "&apos;": "'"}
 
 
+# The ASCII characters XML takes as they are: all but the controls other than tab and newline
+# (a carriage return it rewrites).
+_PLAIN_ASCII = bytes(range(0x20, 0x80)) + b"\t\n"
+
+
 def _plain_xml_text(document: str) -> bool:
     """Whether XML takes every character of ``document`` as it is."""
+    if document.isascii():
+        # The usual case: what is left once the plain characters are deleted, in C.
+        return not document.encode("ascii").translate(None, _PLAIN_ASCII)
     if document.isprintable() or document.replace("\n", "").replace("\t", "").isprintable():
         return True  # the usual case, found without a scan in Python's regex engine
     return _NOT_PLAIN_XML.search(document) is None

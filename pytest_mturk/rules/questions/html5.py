@@ -126,13 +126,16 @@ class _Scanner:
         if len(self.errors) >= ERROR_LIMIT:
             raise _Enough
 
-    def run(self) -> None:
+    def run(self, head: re.Match[str] | None, settled: int = -1) -> None:
+        """Scan the page, whose match of ``_HEAD_RUN`` is ``head``; with the body open
+        after it, ``settled`` is where ``_SETTLED_RUN`` from there stopped, if known."""
         text, end = self.text, len(self.text)
         i = 1 if text.startswith("\ufeff") else 0  # a byte-order mark is not content
-        head = _HEAD_RUN.match(text)
         if head is not None and head.end() > i:
             self.body = head.group("body") is not None
             i = head.end()
+            if self.body and settled >= i:
+                i = settled  # what the first pass of the loop below would find
         while i < end:
             if self.body or self.frameset:
                 i = _SETTLED_RUN.match(text, i).end()  # type: ignore[union-attr]
@@ -262,9 +265,18 @@ class _Scanner:
 def errors(content: str) -> list[tuple[int, int, str]]:
     """The refused parse errors in ``content``, at most :data:`ERROR_LIMIT` of them:
     (line, column, message), both 1-based, in order."""
+    # The usual page: its start opens the body (see _HEAD_RUN), and the rest is settled
+    # content with nothing to refuse in it (_SETTLED_RUN) up to its end. The scanner
+    # would find the same in these two matches.
+    head = _HEAD_RUN.match(content)
+    settled = -1
+    if head is not None and head.end() > 0 and head.group("body") is not None:
+        settled = _SETTLED_RUN.match(content, head.end()).end()  # type: ignore[union-attr]
+        if settled == len(content):
+            return []
     scanner = _Scanner(content)
     with contextlib.suppress(_Enough):
-        scanner.run()
+        scanner.run(head, settled)
     if not scanner.errors:
         return []
     out = []
@@ -301,6 +313,23 @@ _clean: BoundedCache[str, None] = BoundedCache(text_size)
 def skeleton(content: str) -> str:
     """``content`` with its text runs and quoted attribute values replaced (see above)."""
     return _TEXT_RUN.sub(">x", _QUOTED_VALUE.sub(_value_shape, content))
+
+
+def run_key(content: str) -> str:
+    """``content`` with its text runs replaced: what a clean page is remembered by first.
+
+    Replacing the runs keeps whether a page parses, on any text, and so does replacing
+    the quoted attribute values (:func:`value_key`): a key of either kind found among
+    those of clean pages means a clean page, whatever page it was made from. This one
+    is cheaper (one substitution, without a call per match), and pages of a batch often
+    differ in their text alone."""
+    return _TEXT_RUN.sub(">x", content)
+
+
+def value_key(runs: str) -> str:
+    """A :func:`run_key` with its quoted attribute values replaced as well: the key
+    shared by pages of one template whose attribute values differ too."""
+    return _QUOTED_VALUE.sub(_value_shape, runs)
 
 
 def _value_shape(match: re.Match[str]) -> str:
@@ -347,12 +376,17 @@ def refusal(content: str) -> ServiceError | None:
     The message lists the first :data:`ERROR_LIMIT` errors and then the content,
     as the service's did.
     """
-    key = skeleton(content)
-    if _clean.get(key)[0]:
-        return None
+    runs = run_key(content)
+    if _clean.get(runs)[0]:
+        return None  # a page of a known template that differs from it in text alone
+    key = value_key(runs)
+    if key != runs and _clean.get(key)[0]:
+        return None  # its text and attribute values differ
     found = errors(content)
     if not found:
         _clean.put(key, None)
+        if key != runs:
+            _clean.put(runs, None)
         return None
     listed = " ".join(f"<! [{line},{column}] {message} !>" for line, column, message in found)
     return catalogue.HTML5_PARSE_ERROR(errors=listed, content=content)
