@@ -117,6 +117,15 @@ OPTIONS: tuple[Option, ...] = (
         "NAME[:PORT]",
     ),
     Option(
+        "frame-origin",
+        "list",
+        [],
+        "the worker pages frame ExternalQuestion pages at the HTTPS origin PUBLIC from "
+        "LOCAL, e.g. https://exp.example=http://127.0.0.1:8000, for a trial on one machine "
+        "(repeatable)",
+        "PUBLIC=LOCAL",
+    ),
+    Option(
         "control-token",
         "str",
         None,
@@ -365,6 +374,11 @@ def run(options: argparse.Namespace) -> int:
     try:
         backend.access = access
         backend.hosted = True
+        for mapping in options.frame_origin:
+            public_origin, equals, local = mapping.partition("=")
+            if not equals or not public_origin or not local:
+                raise UsageError(f"--frame-origin takes PUBLIC=LOCAL, not {mapping!r}.")
+            backend.frame_origins[public_origin] = local
         _catch_up(backend)
         _install_hosting(backend, public, options.state)
         server = door.RunningServer(
