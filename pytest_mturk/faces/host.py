@@ -370,15 +370,17 @@ def run(options: argparse.Namespace) -> int:
             f"--restore starts a new state file, and {options.state} exists: restore into "
             "another file (or move this one away first)."
         )
+    frame_origins = {}
+    for mapping in options.frame_origin:
+        public_origin, equals, local = mapping.partition("=")
+        if not equals or not public_origin or not local:
+            raise UsageError(f"--frame-origin takes PUBLIC=LOCAL, not {mapping!r}.")
+        frame_origins[public_origin] = local
     backend = open_state(options.state, settings, load=options.restore, clock="real")
     try:
         backend.access = access
         backend.hosted = True
-        for mapping in options.frame_origin:
-            public_origin, equals, local = mapping.partition("=")
-            if not equals or not public_origin or not local:
-                raise UsageError(f"--frame-origin takes PUBLIC=LOCAL, not {mapping!r}.")
-            backend.frame_origins[public_origin] = local
+        backend.frame_origins.update(frame_origins)
         _catch_up(backend)
         _install_hosting(backend, public, options.state)
         server = door.RunningServer(
