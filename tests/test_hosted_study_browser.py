@@ -55,7 +55,8 @@ EXPERIMENT = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Experime
 var query = new URLSearchParams(window.location.search);
 document.getElementById("assignmentId").value = query.get("assignmentId");
 document.getElementById("exp").action = query.get("turkSubmitTo") + "/mturk/externalSubmit";
-document.getElementById("mode").textContent = "worker " + query.get("workerId");
+document.getElementById("mode").textContent = query.get("workerId") ?
+  "worker " + query.get("workerId") : "preview: accept the HIT to begin";
 </script></body></html>"""
 
 # The requester's unchanged script: no endpoint, no key of its own.
@@ -246,6 +247,7 @@ def _participant(chromium: Any, link: str, pid: str) -> Any:
 def _do_the_task(page: Any, answer: str, shot: str | None = None) -> str:
     """Accept, answer in the experiment's page, send; the worker ID the page was given."""
     page.get_by_role("button", name="Accept & Work").click()
+    page.wait_for_url("**assignment_id=**")
     frame = page.frame_locator("#task-frame")
     mode = frame.locator("#mode")
     mode.wait_for()
@@ -270,7 +272,6 @@ def test_a_study_from_a_prolific_link_to_payments_survives_a_kill(
     # The requester sets the group's completion URL on its page.
     requester = _requester(chromium, study)
     assert requester.locator(f"#groups a[href*='{group}']").count() == 1
-    _shot(requester, "requester-groups")
     requester.goto(f"{study.public}/requester/groups/{group}")
     requester.fill("#completion_url", COMPLETION)
     requester.click("#completion-form button")
@@ -310,6 +311,7 @@ def test_a_study_from_a_prolific_link_to_payments_survives_a_kill(
     # The requester sees both, approves the first on the page, and its script approves the
     # rest and pays the first participant a bonus.
     requester = _requester(chromium, study)
+    _shot(requester, "requester-groups")
     requester.goto(f"{study.public}/requester/groups/{group}")
     assert requester.locator("#link").input_value() == link
     assert requester.locator("#completion_url").input_value() == COMPLETION
