@@ -426,6 +426,23 @@ def test_a_public_url_with_a_path_is_refused(tmp_path: Path) -> None:
     assert "--public-url takes an address" in done.stderr
 
 
+def test_a_frame_origin_without_its_local_address_is_refused(tmp_path: Path) -> None:
+    credentials = _credentials(tmp_path / "credentials")
+    done = _run_host(
+        "--state",
+        str(tmp_path / "s.json"),
+        "--credentials",
+        str(credentials),
+        "--frame-origin",
+        "https://experiment.example",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    assert "--frame-origin takes PUBLIC=LOCAL" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "s.json").exists()
+
+
 # -- the clock, backup and restore ------------------------------------------------------
 
 

@@ -117,6 +117,15 @@ OPTIONS: tuple[Option, ...] = (
         "NAME[:PORT]",
     ),
     Option(
+        "frame-origin",
+        "list",
+        [],
+        "the worker pages frame ExternalQuestion pages at the HTTPS origin PUBLIC from "
+        "LOCAL, e.g. https://exp.example=http://127.0.0.1:8000, for a trial on one machine "
+        "(repeatable)",
+        "PUBLIC=LOCAL",
+    ),
+    Option(
         "control-token",
         "str",
         None,
@@ -361,10 +370,17 @@ def run(options: argparse.Namespace) -> int:
             f"--restore starts a new state file, and {options.state} exists: restore into "
             "another file (or move this one away first)."
         )
+    frame_origins = {}
+    for mapping in options.frame_origin:
+        public_origin, equals, local = mapping.partition("=")
+        if not equals or not public_origin or not local:
+            raise UsageError(f"--frame-origin takes PUBLIC=LOCAL, not {mapping!r}.")
+        frame_origins[public_origin] = local
     backend = open_state(options.state, settings, load=options.restore, clock="real")
     try:
         backend.access = access
         backend.hosted = True
+        backend.frame_origins.update(frame_origins)
         _catch_up(backend)
         _install_hosting(backend, public, options.state)
         server = door.RunningServer(
