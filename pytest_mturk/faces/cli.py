@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -221,7 +220,7 @@ def _signatures(options: argparse.Namespace, access: Any) -> str:
 
 def serve(options: argparse.Namespace) -> int:
     from .simulator import Simulator
-    from .threaded import ServedSimulator, open_state, server_door
+    from .threaded import ServedSimulator, open_state, serve_until_stopped, server_door
 
     _refused(options)
     door = server_door()  # without the server extra, the UsageError main() prints
@@ -271,24 +270,6 @@ def serve(options: argparse.Namespace) -> int:
     )
 
     return serve_until_stopped(server, backend)
-
-
-def serve_until_stopped(server: Any, backend: Any) -> int:
-    """Serve in this thread until SIGTERM or Ctrl-C; then stop, and close the backend
-    (with a state file, a last snapshot)."""
-
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-        backend.close()  # with --state, a last snapshot
-    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

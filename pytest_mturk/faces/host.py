@@ -335,9 +335,8 @@ def _catch_up(backend: Any) -> None:
 def run(options: argparse.Namespace) -> int:
     """``pytest-mturk host``: serve until SIGTERM or Ctrl-C."""
     from ..doors.pages.guard import serve_origins
-    from .cli import serve_until_stopped
     from .settings import resolve as check_settings
-    from .threaded import open_state, server_door
+    from .threaded import open_state, serve_until_stopped, server_door
 
     options = resolve(options)
     door = server_door()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -37,7 +38,14 @@ if TYPE_CHECKING:
     from .server_control import ServerControl
     from .settings import SimulatorSettings
 
-__all__ = ["ServedSimulator", "ThreadServer", "ThreadedServer", "open_state", "server_door"]
+__all__ = [
+    "ServedSimulator",
+    "ThreadServer",
+    "ThreadedServer",
+    "open_state",
+    "serve_until_stopped",
+    "server_door",
+]
 
 LOOPBACK = "127.0.0.1"
 SERVER_EXTRA = "pip install 'pytest-mturk[server]'"
@@ -358,3 +366,21 @@ class ThreadServer(ThreadedServer):
         door = server_door()
         access = _access(door, host, control_token, credentials)
         self._setup(door, simulator, shared, clock, host, port, log_requests, {}, access)
+
+
+def serve_until_stopped(server: Any, backend: Any) -> int:
+    """Serve in this thread until SIGTERM or Ctrl-C; then stop, and close the backend
+    (with a state file, a last snapshot)."""
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        backend.close()  # with --state, a last snapshot
+    return 0
