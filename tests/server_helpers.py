@@ -82,12 +82,20 @@ class ServerProcess:
         selector.close()
         if not ready:
             self.process.kill()
+            self._close_streams()
             raise AssertionError("the server printed nothing")
         line = self.process.stdout.readline().strip()  # type: ignore[union-attr]
         if not line:
             self.process.wait()
-            raise AssertionError(f"the server did not start: {self.process.stderr.read()}")  # type: ignore[union-attr]
+            why = self.process.stderr.read()  # type: ignore[union-attr]
+            self._close_streams()  # a server that did not start leaves no open pipe behind
+            raise AssertionError(f"the server did not start: {why}")
         return line
+
+    def _close_streams(self) -> None:
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
 
     def control(self) -> Any:
         """A :class:`~pytest_mturk.ServerControl` of this server, with whatever it takes to
