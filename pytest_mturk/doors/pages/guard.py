@@ -39,6 +39,7 @@ __all__ = [
     "content_alias",
     "csrf_token",
     "foreign",
+    "mac",
     "new_session",
     "origin_of",
     "serve_origins",
@@ -63,22 +64,25 @@ def well_formed(worker_id: str) -> bool:
     return _WORKER_ID.fullmatch(worker_id) is not None
 
 
-def _mac(secret: bytes, *parts: str) -> str:
-    digest = hmac.new(secret, "\0".join(parts).encode("utf-8"), hashlib.sha256).digest()
+def mac(secret: bytes, *parts: str) -> str:
+    """An HMAC-SHA256 of ``parts`` (joined by NUL) under ``secret``, URL-safe text: what
+    the site's cookies and forms, and the requester area's, are signed with."""
+    message = "\0".join(parts).encode("utf-8", "surrogatepass")
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def signed_worker(secret: bytes, worker_id: str) -> str:
     """The worker cookie's value for ``worker_id``."""
-    return f"{worker_id}.{_mac(secret, 'worker', worker_id)}"
+    return f"{worker_id}.{mac(secret, 'worker', worker_id)}"
 
 
 def worker_of(secret: bytes, cookie: str) -> str | None:
     """The worker a cookie names, if the server signed it; else ``None``."""
-    worker_id, dot, mac = cookie.partition(".")
+    worker_id, dot, given = cookie.partition(".")
     if not dot or not well_formed(worker_id):
         return None
-    return worker_id if hmac.compare_digest(mac, _mac(secret, "worker", worker_id)) else None
+    return worker_id if hmac.compare_digest(given, mac(secret, "worker", worker_id)) else None
 
 
 def new_session() -> str:
@@ -86,22 +90,23 @@ def new_session() -> str:
     return secrets.token_urlsafe(24)
 
 
-def session_of(request: Request) -> str | None:
-    """The request's session value, if it has a well-formed one."""
-    value = request.cookies.get(SESSION_COOKIE) or ""
+def session_of(request: Request, cookie: str = SESSION_COOKIE) -> str | None:
+    """The request's session value (in ``cookie``), if it has a well-formed one."""
+    value = request.cookies.get(cookie) or ""
     return value if _SESSION.fullmatch(value) else None
 
 
-def csrf_token(secret: bytes, session: str) -> str:
-    """The token the site's forms carry for ``session``."""
-    return _mac(secret, "csrf", session)
+def csrf_token(secret: bytes, session: str, purpose: str = "csrf") -> str:
+    """The token the site's forms (or another area's, by ``purpose``) carry for ``session``."""
+    return mac(secret, purpose, session)
 
 
-def csrf_ok(secret: bytes, session: str | None, given: str | None) -> bool:
+def csrf_ok(secret: bytes, session: str | None, given: str | None, purpose: str = "csrf") -> bool:
     """Whether ``given`` is the session's token."""
     if session is None or not given:
         return False
-    return hmac.compare_digest(given.encode("utf-8"), csrf_token(secret, session).encode())
+    expected = csrf_token(secret, session, purpose).encode()
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected)
 
 
 def origin_of(url: str) -> str:

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
-import re
 import secrets
 from collections.abc import Mapping
 
 from werkzeug.wrappers import Request
 
 from ..http.signatures import Secret
+from ..pages import guard
 
 __all__ = [
     "COOKIE",
@@ -40,13 +39,7 @@ __all__ = [
 COOKIE = "mturk_requester"
 SESSION_COOKIE = "mturk_requester_session"
 CSRF_FIELD = "csrf_token"
-_SESSION = re.compile(r"[A-Za-z0-9_-]{32}")
-
-
-def _mac(secret: bytes, *parts: str) -> str:
-    message = "\0".join(parts).encode("utf-8", "surrogatepass")
-    digest = hmac.new(secret, message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+_CSRF = "requester-csrf"  # the purpose its tokens are made for
 
 
 def check_secret(credentials: Mapping[str, Secret], key: str, secret: str) -> bool:
@@ -75,34 +68,29 @@ def basic_key(credentials: Mapping[str, Secret], authorization: str | None) -> s
     return key
 
 
-def new_session() -> str:
-    """A fresh session value (192 random bits)."""
-    return secrets.token_urlsafe(24)
+# The browser's session and the CSRF tokens of its forms, as the worker pages make
+# them (pages.guard), under the area's own cookie and purpose.
+new_session = guard.new_session
 
 
 def session_of(request: Request) -> str | None:
     """The request's session value, if it has a well-formed one."""
-    value = request.cookies.get(SESSION_COOKIE) or ""
-    return value if _SESSION.fullmatch(value) else None
+    return guard.session_of(request, SESSION_COOKIE)
 
 
 def csrf_token(secret: bytes, session: str) -> str:
     """The token the area's forms carry for ``session``."""
-    return _mac(secret, "requester-csrf", session)
+    return guard.csrf_token(secret, session, _CSRF)
 
 
 def csrf_ok(secret: bytes, session: str | None, given: str | None) -> bool:
     """Whether ``given`` is the session's token."""
-    if session is None or not given:
-        return False
-    return hmac.compare_digest(
-        given.encode("utf-8", "surrogatepass"), csrf_token(secret, session).encode()
-    )
+    return guard.csrf_ok(secret, session, given, _CSRF)
 
 
 def signed_requester(secret: bytes, key: str, session: str) -> str:
     """The requester cookie's value for ``key`` signed in on ``session``."""
-    return f"{key}.{_mac(secret, 'requester', key, session)}"
+    return f"{key}.{guard.mac(secret, 'requester', key, session)}"
 
 
 def requester_of(
@@ -113,7 +101,7 @@ def requester_of(
     key, dot, mac = cookie.rpartition(".")
     if not dot or session is None or key not in credentials:
         return None
-    expected = _mac(secret, "requester", key, session)
+    expected = guard.mac(secret, "requester", key, session)
     return (
         key
         if hmac.compare_digest(mac.encode("utf-8", "surrogatepass"), expected.encode())
