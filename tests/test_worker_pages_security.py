@@ -319,6 +319,7 @@ def test_external_submit_takes_posts_from_the_hits_own_origin(browser, client, m
         WORKER,  # the cookie as it was, unsigned
         f"{WORKER}.",
         f"{WORKER}.{'A' * 43}",
+        f"{WORKER}.\u00e9\u00e9",  # a signature of characters no signature has
         "signed-for-another",  # a cookie another server (another key) signed
         "tampered",  # a real cookie with its worker ID changed
     ],

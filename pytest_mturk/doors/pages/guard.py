@@ -82,7 +82,9 @@ def worker_of(secret: bytes, cookie: str) -> str | None:
     worker_id, dot, given = cookie.partition(".")
     if not dot or not well_formed(worker_id):
         return None
-    return worker_id if hmac.compare_digest(given, mac(secret, "worker", worker_id)) else None
+    expected = mac(secret, "worker", worker_id).encode()
+    same = hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected)
+    return worker_id if same else None
 
 
 def new_session() -> str:
