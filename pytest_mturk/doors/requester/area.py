@@ -19,6 +19,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from ..http.areas import json_response
+from ..pages.context import PageRefusal
 from . import layout, session
 from .hosting import Hosting, hosting_of
 
@@ -39,14 +40,9 @@ OFF = (
 )
 
 
-class Refused(Exception):
-    """A request the area refuses: an HTTP status, a title and the reason shown."""
-
-    def __init__(self, status: int, title: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.title = title
-        self.message = message
+# A request the area refuses: the worker pages' refusal (an HTTP status, a title and the
+# reason shown), answered here in the area's own layout.
+Refused = PageRefusal
 
 
 @dataclass
