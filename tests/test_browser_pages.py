@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import http.server
 import os
+import re
 import shutil
 import threading
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ from pytest_mturk import parse_answers
 
 REQUIRED = os.environ.get("PYTEST_MTURK_BROWSER") == "required"
 SHOTS = os.environ.get("PYTEST_MTURK_SCREENSHOTS")
-HELPER_URL = "https://s3.amazonaws.com/mturk-public/externalHIT_v1.js"
+MTURK_ADDRESSES = re.compile(r"https://(s3\.amazonaws\.com|[a-z]+\.mturk\.com)/.*")
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -69,13 +69,9 @@ def chromium():
 @pytest.fixture
 def page(chromium, mturk_server):
     context = chromium.new_context(viewport={"width": 960, "height": 640})
-    # The HTMLQuestion's helper script, as the page names it, comes from the server's
-    # content origin.
-    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    helper = direct.open(mturk_server.content_url + "mturk-public/externalHIT_v1.js").read()
-    context.route(
-        HELPER_URL, lambda route: route.fulfill(body=helper, content_type="text/javascript")
-    )
+    # Nothing reaches MTurk's own addresses (its helper script on S3, its externalSubmit):
+    # the served page must name the server's instead.
+    context.route(MTURK_ADDRESSES, lambda route: route.abort())
     opened = context.new_page()
     yield opened
     context.close()
@@ -138,6 +134,32 @@ def test_a_worker_does_an_html_question_and_the_requester_reads_it(
     listed = requester.list_assignments_for_hit(HITId=hit["HITId"])["Assignments"]
     assert [(a["WorkerId"], a["AssignmentStatus"]) for a in listed] == [(WORKER, "Submitted")]
     assert parse_answers(listed[0]["Answer"]) == {"label": "dog", "note": "a small one"}
+
+
+# A page that names MTurk's externalSubmit and fills its assignmentId itself, with no
+# helper script: on MTurk, the post reached MTurk.
+HARD_CODED_PAGE = (
+    '<form method="post" action="https://workersandbox.mturk.com/mturk/externalSubmit">'
+    '<input type="hidden" name="assignmentId" id="assignmentId">'
+    '<p><label><input type="checkbox" name="relevant" value="yes"> Relevant</label></p>'
+    '<p><input type="submit" value="Submit"></p></form>'
+    "<script>document.getElementById('assignmentId').value = "
+    "new URLSearchParams(location.search).get('assignmentId');</script>"
+)
+
+
+def test_a_page_posting_to_mturks_own_address_submits_here(page, mturk_server, requester):
+    hit = requester.create_hit(**{**HIT_ARGS, "Question": html_question(HARD_CODED_PAGE)})["HIT"]
+    sign_in(page, mturk_server)
+    page.goto(f"{mturk_server.url}mturk/preview?groupId={hit['HITGroupId']}")
+    page.get_by_role("button", name="Accept & Work").click()
+    task = page.frame_locator("#task-frame")
+    task.get_by_label("Relevant").check()
+    task.get_by_role("button", name="Submit").click()
+    page.wait_for_url(f"{mturk_server.url}projects")
+    listed = requester.list_assignments_for_hit(HITId=hit["HITId"])["Assignments"]
+    assert [(a["WorkerId"], a["AssignmentStatus"]) for a in listed] == [(WORKER, "Submitted")]
+    assert parse_answers(listed[0]["Answer"]) == {"relevant": "yes"}
 
 
 EXPERIMENT = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Experiment</title></head>

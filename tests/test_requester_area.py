@@ -117,6 +117,30 @@ def test_the_same_participant_coming_back_is_the_same_worker_and_cannot_take_a_s
     assert len(held) == 1
 
 
+def test_a_participant_coming_back_mid_task_carries_on_with_their_assignment(hosted, hit, mturk):
+    joined = hosted.join(hit["HITGroupId"], PROLIFIC_PID="5f1ab")
+    assignment_id = hosted.accept(hit)
+    # The window was closed; the participant follows the study's link again.
+    again = hosted.another().join(hit["HITGroupId"], PROLIFIC_PID="5f1ab")
+    assert joined.headers["Location"] == f"/projects/{hit['HITGroupId']}/tasks"
+    assert again.status_code == 303
+    assert again.headers["Location"] == (
+        f"/projects/{hit['HITGroupId']}/tasks/{hit['HITId']}?assignment_id={assignment_id}"
+    )
+    # ... where the task page shows the work with the assignment's parameters.
+    shown = hosted.get(again.headers["Location"])
+    assert shown.status_code == 200
+    assert f"assignmentId={assignment_id}" in text(shown)
+    held = [a for a in mturk.assignments.values() if a.worker_id == worker_of(hosted, "5f1ab")]
+    assert [a.assignment_id for a in held] == [assignment_id]
+
+
+def test_after_submitting_the_link_leads_to_the_groups_page_again(hosted, hit):
+    participate(hosted, hit)
+    again = hosted.join(hit["HITGroupId"], PROLIFIC_PID="5f1ab")
+    assert again.headers["Location"] == f"/projects/{hit['HITGroupId']}/tasks"
+
+
 def test_a_blocked_participant_cannot_accept(hosted, hit, prod_client, mturk):
     worker = worker_of(hosted, "blocked-one")
     prod_client.create_worker_block(WorkerId=worker, Reason="Took part in the pilot")

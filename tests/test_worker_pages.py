@@ -177,6 +177,60 @@ def test_an_html_question_is_served_in_its_frame_as_the_requester_wrote_it(brows
     assert "function turkSetAssignmentID" in text(script)
 
 
+AWS_EXAMPLE = (
+    "<script type='text/javascript' "
+    "src='https://s3.amazonaws.com/mturk-public/externalHIT_v1.js'></script>"
+    "<form method='post' id='mturk_form' action='https://www.mturk.com/mturk/externalSubmit'>"
+    '<p><textarea name="weather"></textarea></p>'
+    '<p><input type="submit" id="submitButton" value="Submit"/></p></form>'
+    "<script language='Javascript'>turkSetAssignmentID()</script>"
+)
+
+
+@pytest.mark.parametrize("world", ["sandbox", "production"])
+def test_mturks_own_addresses_in_a_page_are_answered_here(browser, mturk, world, request):
+    client = request.getfixturevalue("client" if world == "sandbox" else "prod_client")
+    page = AWS_EXAMPLE.replace(
+        "www.mturk.com", "workersandbox.mturk.com" if world == "sandbox" else "www.mturk.com"
+    )
+    hit = client.create_hit(**{**HIT_ARGS, "Question": html_question(page)})["HIT"]
+    browser.sign_in()
+    assignment_id = browser.accept(hit)
+    src = frame_src(
+        browser.get(
+            f"/projects/{hit['HITGroupId']}/tasks/{hit['HITId']}?assignment_id={assignment_id}"
+        )
+    )
+    served = text(browser.content(src))
+    assert "src='/mturk-public/externalHIT_v1.js'" in served
+    assert "action='http://localhost/mturk/externalSubmit'" in served
+    assert "mturk.com" not in served
+    # The HIT keeps the page as the requester wrote it.
+    assert "mturk.com/mturk/externalSubmit" in mturk.hits[hit["HITId"]].question
+
+
+def test_the_other_worlds_address_and_a_foreign_submit_to_are_left_alone(browser, client):
+    page = AWS_EXAMPLE  # production's externalSubmit, in a sandbox HIT
+    hit = client.create_hit(**{**HIT_ARGS, "Question": html_question(page)})["HIT"]
+    browser.sign_in()
+    assignment_id = browser.accept(hit)
+    src = frame_src(
+        browser.get(
+            f"/projects/{hit['HITGroupId']}/tasks/{hit['HITId']}?assignment_id={assignment_id}"
+        )
+    )
+    assert "action='https://www.mturk.com/mturk/externalSubmit'" in text(browser.content(src))
+    sandbox = html_question(AWS_EXAMPLE.replace("www.mturk.com", "workersandbox.mturk.com"))
+    other = client.create_hit(**{**HIT_ARGS, "Question": sandbox})["HIT"]
+    for submit_to in ("javascript:alert(1)", "https://evil.example/x", "http://a'b"):
+        served = text(
+            browser.content(
+                f"/dynamic/hit?assignmentId=A&hitId={other['HITId']}&turkSubmitTo={submit_to}"
+            )
+        )
+        assert "action='https://workersandbox.mturk.com/mturk/externalSubmit'" in served
+
+
 def _submit_twice(mturk, client, through_page: bool):
     """One HIT, accepted and submitted with the same fields, by the page or the worker API."""
     hit = client.create_hit(**HIT_ARGS)["HIT"]
@@ -434,3 +488,31 @@ def test_a_huge_form_post_is_refused_and_changes_nothing(browser, mturk, make_hi
     )
     assert response.status_code == 413
     assert snapshot(mturk) == before
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    before=st.text(max_size=30),
+    after=st.text(max_size=30),
+    quote=st.sampled_from(["'", '"', " ", "="]),
+    url=st.sampled_from(
+        [
+            "https://www.mturk.com/mturk/externalSubmit",
+            "HTTP://WWW.MTURK.COM/mturk/externalSubmit",
+            "//www.mturk.com/mturk/externalSubmit",
+        ]
+    ),
+)
+def test_only_mturks_own_address_is_answered_here(before, after, quote, url):
+    from pytest_mturk.doors.pages import frames
+
+    page = f"{before}{quote}{url}{quote}{after}"
+    served = frames.served(page, "production", "https://study.example.org")
+    expected = f"{quote}https://study.example.org/mturk/externalSubmit{quote}"
+    assert expected in served
+    # Nothing else of the page changes, and other worlds' pages are left alone.
+    assert served.replace(expected, f"{quote}{url}{quote}", 1) == page
+    assert frames.served(page, "sandbox", "https://study.example.org") == page
+    assert frames.served(page, "production", "https://study.example.org/path") == page
+    longer = page.replace("externalSubmit", "externalSubmitted")
+    assert frames.served(longer, "production", "https://study.example.org") == longer

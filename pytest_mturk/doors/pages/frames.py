@@ -18,6 +18,7 @@ and the server serves a work-alike of it (:data:`HELPER_SCRIPT`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 from xml.etree import ElementTree
@@ -31,6 +32,7 @@ __all__ = [
     "SANDBOX",
     "frame_parameters",
     "frame_url",
+    "served",
     "wrapped",
     "with_parameters",
 ]
@@ -38,6 +40,13 @@ __all__ = [
 NOT_AVAILABLE = "ASSIGNMENT_ID_NOT_AVAILABLE"
 HTML_PATH = "/dynamic/hit"
 HELPER_PATH = "/mturk-public/externalHIT_v1.js"
+# MTurk's own addresses an HTMLQuestion page names: its helper script, and each world's
+# externalSubmit (AWS's example page posts to production's).
+HELPER_URL = "https://s3.amazonaws.com/mturk-public/externalHIT_v1.js"
+SUBMIT_URLS = {
+    "sandbox": "https://workersandbox.mturk.com/mturk/externalSubmit",
+    "production": "https://www.mturk.com/mturk/externalSubmit",
+}
 # What the task's frame lets a HIT do: run its script, send its form, be its own origin
 # (the content origin, or the requester's: never the site's), show dialogs, open a
 # window (an experiment's, as psiTurk's ad page opens, free of the frame's limits), and
@@ -71,6 +80,41 @@ function turkSetAssignmentID(formName) {
   if (form) { form.action = turkGetParam("turkSubmitTo", "") + "/mturk/externalSubmit"; }
 }
 """
+
+
+def _address(url: str) -> re.Pattern[str]:
+    """``url`` as a page may spell it: ``http`` or ``https`` (or scheme-relative), the
+    host in any case, quoted as the page quotes it."""
+    host_and_path = url.split("://", 1)[1]
+    host, _, path = host_and_path.partition("/")
+    return re.compile(
+        r"(?<![\w.:/-])(?:https?:)?//" + re.escape(host) + "/" + re.escape(path) + r"(?![\w./-])",
+        re.IGNORECASE,
+    )
+
+
+_HELPER = _address(HELPER_URL)
+_SUBMITS = {world: _address(url) for world, url in SUBMIT_URLS.items()}
+
+
+def served(content: str, world: str, submit_to: str) -> str:
+    """An HTMLQuestion page as the content origin serves it: MTurk's own addresses in it
+    answered here, as they were answered by MTurk. Its helper script is the server's copy,
+    and a form sent to its world's ``externalSubmit`` goes to ``submit_to``'s (the
+    ``turkSubmitTo`` the frame was given, which the helper script uses too; any other
+    value: left alone). The other world's address is left as written: MTurk did not take
+    a sandbox assignment at production's address, nor the reverse."""
+    if "mturk" not in content.lower():
+        return content
+    content = _HELPER.sub(HELPER_PATH, content)
+    origin = submit_to.rstrip("/")
+    if _ORIGIN.fullmatch(origin) and world in _SUBMITS:
+        content = _SUBMITS[world].sub(origin + "/mturk/externalSubmit", content)
+    return content
+
+
+# An origin and nothing else: a scheme, a host (letters, digits, dots, hyphens), a port.
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
 
 
 def wrapped(question: str | None) -> tuple[str, str, int]:

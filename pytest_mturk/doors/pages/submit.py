@@ -120,9 +120,11 @@ def html_question(ctx: Context) -> Response:
     hit_id = ctx.request.args.get("hitId") or ""
     found = ctx.look(lambda service: reads.hit(service, hit_id)) if hit_id else None
     kind, content, _ = frames.wrapped(found[1].question if found is not None else None)
-    if kind != "HTMLQuestion":
+    if found is None or kind != "HTMLQuestion":
         return Response("Not found", 404, content_type="text/plain; charset=utf-8")
-    return Response(html.sendable(content), 200, content_type="text/html; charset=utf-8")
+    world = found[0].environment.value
+    page = frames.served(content, world, ctx.request.args.get("turkSubmitTo") or "")
+    return Response(html.sendable(page), 200, content_type="text/html; charset=utf-8")
 
 
 def helper_script(ctx: Context) -> Response:

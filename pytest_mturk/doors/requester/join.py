@@ -6,8 +6,10 @@ a page asks for it (HTTP 400: the link was followed without what the platform ap
 so the request as sent cannot be done, but a person can still go on). Then the
 participant becomes their worker -- made through the service core as the worker pages'
 sign-in makes one, their platform and ID kept for the payments CSV -- and the browser
-is signed in as that worker and sent to the group's page to accept: from there on it
-is the worker site, with its requirements, blocks and one assignment per worker.
+is signed in as that worker and sent to the group's page to accept (or, coming back
+with an assignment of the group still in progress, to that assignment's page): from
+there on it is the worker site, with its requirements, blocks and one assignment per
+worker.
 
 After a submission, the worker pages ask the backend where a worker goes next
 (``Backend.after_submit``): a participant goes to ``/join/<HITGroupId>/done``, which
@@ -22,7 +24,7 @@ from ...core.errors import UsageError
 from ...core.model import AssignmentStatus
 from ...core.service import Service
 from ...operations import worker_reads
-from ..pages import guard, reads
+from ..pages import guard, reads, tasks
 from ..pages.context import COOKIE
 from . import identity, links
 from .area import Refused, Visit
@@ -88,9 +90,24 @@ def join(visit: Visit, group_id: str) -> Response:
     except UsageError as refused:
         raise Refused(400, "Cannot sign in", str(refused)) from None
     hosting.remember(worker_id, participant)
-    response = Response(status=303, headers={"Location": f"/projects/{group_id}/tasks"})
+    going_on = visit.backend.look(lambda service: _in_progress(service, worker_id, group_id))
+    response = Response(status=303, headers={"Location": going_on or f"/projects/{group_id}/tasks"})
     _worker_cookie(response, visit, worker_id)
     return response
+
+
+def _in_progress(service: Service, worker_id: str, group_id: str) -> str | None:
+    """The task page of the worker's assignment in the group still being worked on
+    (accepted, not yet submitted or returned), if there is one: a participant who closed
+    the window and follows the link again carries on with it, as the worker's queue took
+    a worker back to a HIT they had accepted."""
+    for held in worker_reads.holdings(service, worker_id):
+        if held.status is not AssignmentStatus.ACCEPTED or held.submit_time is not None:
+            continue
+        found = reads.hit(service, held.hit_id)
+        if found is not None and found[1].hit_type.hit_group_id == group_id:
+            return tasks.task_url(found[1], held.assignment_id)
+    return None
 
 
 def _submitted_in(service: Service, worker_id: str, group_id: str) -> bool:
