@@ -2,6 +2,7 @@
 without Docker or systemd running: the compose file parsed as YAML and held to what the
 server needs, the TOML files read by ``pytest-mturk host`` itself, the Dockerfile's
 instructions, and the systemd unit verified by ``systemd-analyze`` where it is installed.
+The Caddyfile is run for real by ``tests/test_deploy_caddy.py``.
 """
 
 from __future__ import annotations
