@@ -7,6 +7,7 @@ instructions, and the systemd unit verified by ``systemd-analyze`` where it is i
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
 import subprocess
@@ -134,3 +135,119 @@ def test_systemd_analyze_verifies_the_unit(tmp_path: Path) -> None:
     # Warnings (an unknown key, a value it cannot parse) are printed, not failed on.
     complaints = [line for line in done.stderr.splitlines() if str(copy) in line]
     assert done.returncode == 0 and complaints == [], done.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def _raw_get(port: int, path: str, host_name: str, token: str) -> tuple[int, bytes]:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+        connection.putheader("Host", host_name)
+        connection.putheader("Authorization", f"Bearer {token}")
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy absent")
+def test_through_the_guides_caddy_the_control_api_and_its_backup_are_out_of_reach(
+    tmp_path: Path,
+) -> None:
+    import time
+
+    from tests.server_helpers import CONTROL_TOKEN, KEY, SECRET, ServerProcess
+
+    proxy_port, content_port = _free_port(), _free_port()
+    study, content = f"study.test:{proxy_port}", f"content.test:{proxy_port}"
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        f"[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n"
+    )
+    server = ServerProcess(
+        "--state",
+        str(tmp_path / "study.json"),
+        "--credentials",
+        str(credentials),
+        "--public-url",
+        f"http://{study}",
+        "--content-url",
+        f"http://{content}",
+        "--trusted-proxy",
+        "127.0.0.1",
+        "--content-port",
+        str(content_port),
+        command="host",
+    )
+    server_port = int(server.url.rstrip("/").rpartition(":")[2])
+    # The guide's Caddyfile, with this machine's addresses and plain HTTP.
+    text = (DEPLOY / "Caddyfile").read_text()
+    text = text.replace("{$STUDY_HOST}", f"http://{study}").replace(
+        "{$CONTENT_HOST}", f"http://{content}"
+    )
+    text = text.replace("mturk:8080", f"127.0.0.1:{server_port}").replace(
+        "mturk:8081", f"127.0.0.1:{content_port}"
+    )
+    config = tmp_path / "Caddyfile"
+    config.write_text("{\n\tadmin off\n\tauto_https off\n}\n" + text)
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    caddy = subprocess.Popen(
+        ["caddy", "run", "--config", str(config), "--adapter", "caddyfile"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        for _ in range(300):  # a guard against a hang, not a timing
+            try:
+                if _raw_get(proxy_port, "/healthz", study, "")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        # Through the proxy, the public name reaches the server (and passes its Host check).
+        assert _raw_get(proxy_port, "/healthz", study, "") == (200, b'{"status": "ok"}')
+        # The control API's backup, however its path is spelt, never comes out, even with
+        # the token; from the machine itself it does.
+        for path in (
+            "/_mturk/backup",
+            "/_mturk/snapshot",
+            "/_mturk",
+            "//_mturk/backup",
+            "/_mturk//backup",
+            "/%5Fmturk/backup",
+            "/%5fmturk/backup",
+            "/_MTURK/backup",
+            "/./_mturk/backup",
+            "/x/../_mturk/backup",
+            "/_mturk%2Fbackup",
+            "/_mturk/backup?x=1",
+            "/_mturk/backup/",
+        ):
+            status, body = _raw_get(proxy_port, path, study, CONTROL_TOKEN)
+            assert status != 200, path
+            assert b"secret" not in body and b"pytest-mturk backup" not in body, path
+        direct = _raw_get(server_port, "/_mturk/backup", f"127.0.0.1:{server_port}", CONTROL_TOKEN)
+        assert direct[0] == 200 and b"pytest-mturk backup" in direct[1]
+    finally:
+        caddy.terminate()
+        caddy.wait(timeout=30)
+        if caddy.stderr is not None:
+            caddy.stderr.close()
+        server.stop()

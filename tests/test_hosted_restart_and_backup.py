@@ -10,7 +10,6 @@ import csv
 import io
 import os
 import re
-import socket
 import stat
 import subprocess
 import sys
