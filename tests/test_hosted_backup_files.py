@@ -26,7 +26,8 @@ from pytest_mturk.faces import host
 KEY = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 PROGRAM = os.path.join(os.path.dirname(sys.executable), "pytest-mturk")
-FUZZ = int(os.environ.get("PYTEST_MTURK_FUZZ_EXAMPLES", "40"))
+# Backups fuzzed: a few by default, ten times as many in CI's long run.
+FUZZ = 400 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 40
 
 
 def _bundle(tmp_path: Path) -> dict[str, Any]:
