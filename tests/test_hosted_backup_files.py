@@ -4,7 +4,6 @@ file, no journal, no side-state, no temporary file; a plain snapshot is still ta
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -21,7 +20,7 @@ from pytest_mturk.core.errors import UsageError
 from pytest_mturk.doors.requester import backup
 from pytest_mturk.doors.requester.hosting import Hosting
 from pytest_mturk.doors.requester.identity import Participant
-from pytest_mturk.faces import host
+from pytest_mturk.faces import restore
 
 KEY = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -129,14 +128,10 @@ def test_a_damaged_backup_is_refused_in_one_line_and_nothing_is_written(
     assert list(state.parent.iterdir()) == []
 
 
-def _options(state: Path, restore: Path) -> argparse.Namespace:
-    return argparse.Namespace(state=str(state), restore=str(restore))
-
-
-def _restore(state: Path, restore: Path) -> None:
-    options = _options(state, restore)
-    backend = host._open(options, {}, host._restoring(options))
-    backend.close()
+def _restore(state: Path, given_file: Path) -> None:
+    """What ``host --restore`` does before it serves."""
+    found = restore.restoring(str(state), str(given_file))
+    restore.open_restored(str(state), {}, str(given_file), found).close()
 
 
 def test_a_good_backup_and_a_plain_snapshot_are_both_restored(tmp_path: Path) -> None:

@@ -23,14 +23,14 @@ import importlib
 import ipaddress
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from .._version import __version__
 from ..core.errors import UsageError
+from . import restore
+from .restore import side_state
 from .server_control import TOKEN_VARIABLE
 
 __all__ = ["OPTIONS", "Option", "register", "resolve", "run"]
@@ -315,71 +315,12 @@ def _content_origin(public: str) -> str:
     return f"{parts.scheme}://content.{parts.netloc}"
 
 
-def _side_state(state: str) -> Path:
-    """Where the hosted side-state of the state file ``state`` is kept."""
-    from ..doors.requester import hosting
-
-    return Path(state).with_name(Path(state).name + hosting.SUFFIX)
-
-
-def _restoring(options: argparse.Namespace) -> Any:
-    """The backup ``--restore`` names, read and checked before anything is written (a
-    UsageError, in one line, for a damaged one), or ``None``."""
-    if options.restore is None:
-        return None
-    from ..doors.requester import backup
-
-    if Path(options.state).exists():
-        raise UsageError(
-            f"--restore starts a new state file, and {options.state} exists: restore into "
-            "another file (or move this one away first)."
-        )
-    found = backup.read(options.restore)
-    side = _side_state(options.state)
-    if found.hosted is not None and side.exists():
-        raise UsageError(
-            f"--restore puts the backup's hosted side-state at {side}, and that file "
-            "exists: move it away first."
-        )
-    return found
-
-
-def _open(options: argparse.Namespace, settings: dict[str, Any], restoring: Any) -> Any:
-    """The backend of ``--state``: the state file's, or a new one from the backup."""
-    from ..core import json_text
-    from ..core.errors import StateFileError
-    from ..doors.requester import hosting
-    from .threaded import open_state
-
-    if restoring is None or restoring.snapshot is None:
-        return open_state(options.state, settings, load=options.restore, clock="real")
-    # The snapshot is loaded, and checked, as a file of its own, which is then removed.
-    state = Path(options.state)
-    descriptor, name = tempfile.mkstemp(prefix=f".{state.name}.restore-", dir=state.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(json_text.encode(restoring.snapshot))
-        try:
-            backend = open_state(options.state, settings, load=name, clock="real")
-        except StateFileError as exc:
-            raise StateFileError(options.restore, exc.problem) from None
-    finally:
-        os.unlink(name)
-    if restoring.hosted is not None:
-        try:
-            hosting.write_document(_side_state(options.state), restoring.hosted)
-        except BaseException:
-            backend.close()
-            raise
-    return backend
-
-
 def _install_hosting(backend: Any, public_url: str | None, state: str) -> None:
     """Participant links and the requester's pages (``docs/hosted.md``), made from
     ``public_url``, with their side-state beside the state file."""
     from ..doors.requester import hosting
 
-    path = _side_state(state)
+    path = side_state(state)
     installed = hosting.install(backend, hosting.Hosting(public_url=public_url, path=path))
     # The worker pages' key from the stored secret, not a fresh one: a restart (even
     # after SIGKILL) keeps participants signed in mid-task.
@@ -430,14 +371,14 @@ def run(options: argparse.Namespace) -> int:
     if options.balance is not None:
         settings["balance"] = options.balance
     check_settings(settings)  # type: ignore[arg-type]  # the simulator's own checks, now
-    restoring = _restoring(options)
+    restoring = restore.restoring(options.state, options.restore)
     frame_origins = {}
     for mapping in options.frame_origin:
         public_origin, equals, local = mapping.partition("=")
         if not equals or not public_origin or not local:
             raise UsageError(f"--frame-origin takes PUBLIC=LOCAL, not {mapping!r}.")
         frame_origins[public_origin] = local
-    backend = _open(options, settings, restoring)
+    backend = restore.open_restored(options.state, settings, options.restore, restoring)
     try:
         backend.access = access
         backend.hosted = True
