@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
+import socket
 import stat
 import subprocess
 import sys
@@ -212,6 +214,21 @@ def test_a_backup_of_a_running_host_restores_links_workers_and_answers_elsewhere
         # With it, one file, readable by its owner only.
         taken = backup(server.url, tmp_path / "study.backup.json")
         assert taken.returncode == 0, taken.stderr
+        # Or on standard output (from inside a container), the same backup.
+        env = {**os.environ, "PYTEST_MTURK_CONTROL_TOKEN": CONTROL_TOKEN}
+        streamed = subprocess.run(
+            [PROGRAM, "backup", "--url", server.url, "-o", "-"],
+            env=env,
+            capture_output=True,
+            timeout=120,
+        )
+        assert streamed.returncode == 0
+        assert json.loads(streamed.stdout)["hosted"]["participants"][worker] == {
+            "platform": "prolific",
+            "participant_id": "60a1f3",
+            "study_id": None,
+            "session_id": None,
+        }
     finally:
         server.stop()
     saved = tmp_path / "study.backup.json"
@@ -309,3 +326,15 @@ def test_behind_the_trusted_proxy_only_the_public_names_are_answered(
         assert status(Host="localhost:1") == 400  # another port is another server
     finally:
         server.stop()
+
+
+def test_a_backup_of_a_server_out_of_reach_is_one_line_and_no_file(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = backup(f"http://127.0.0.1:{port}/", tmp_path / "backup.json")
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "Cannot reach" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+    no_token = backup(f"http://127.0.0.1:{port}/", tmp_path / "backup.json", token=None)
+    assert no_token.returncode == 2 and "needs the control token" in no_token.stderr
