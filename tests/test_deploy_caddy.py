@@ -14,6 +14,7 @@ sets it) fails rather than skips without it.
 from __future__ import annotations
 
 import base64
+import http.client
 import http.cookiejar
 import json
 import os
@@ -268,6 +269,53 @@ def test_the_guides_proxy_carries_a_study_from_the_script_to_the_results(
         results = answer.read().decode()
     assert assignment_id in results
     assert '"5"' in results.splitlines()[1]
+
+
+def _raw_get(study: Study, base: str, path: str, token: str) -> tuple[int, bytes]:
+    """A GET of ``path`` exactly as written (no client tidies it), with the token."""
+    address = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPSConnection(
+        address.hostname or "", address.port, timeout=30, context=study.context()
+    )
+    try:
+        connection.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_through_the_proxy_the_control_api_and_its_backup_are_out_of_reach(study: Study) -> None:
+    # The backup holds the participants and the links' secret: however its path is
+    # spelt, it never comes out through Caddy, even with the token, on either host name.
+    for base in (study.public, study.content):
+        for path in (
+            "/_mturk/backup",
+            "/_mturk/snapshot",
+            "/_mturk",
+            "//_mturk/backup",
+            "/_mturk//backup",
+            "/%5Fmturk/backup",
+            "/%5fmturk/backup",
+            "/_MTURK/backup",
+            "/./_mturk/backup",
+            "/x/../_mturk/backup",
+            "/_mturk%2Fbackup",
+            "/_mturk/backup?x=1",
+            "/_mturk/backup/",
+        ):
+            status, body = _raw_get(study, base, path, study.server.token)
+            assert status != 200, (base, path)
+            assert b"secret" not in body and b"pytest-mturk backup" not in body, (base, path)
+    # From the machine itself, the server gives it.
+    with urllib.request.urlopen(
+        urllib.request.Request(
+            study.server.url + "_mturk/backup",
+            headers={"Authorization": f"Bearer {study.server.token}"},
+        ),
+        timeout=30,
+    ) as direct:
+        assert b"pytest-mturk backup" in direct.read()
 
 
 def _found(pattern: str, page: str) -> str:

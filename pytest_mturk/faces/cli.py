@@ -11,7 +11,7 @@ from typing import Any
 
 from .._version import __version__
 from ..core.errors import UsageError
-from . import host
+from . import backup, host
 from .server_control import TOKEN_VARIABLE
 
 
@@ -120,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _access_arguments(serve)
     host.register(commands)
+    backup.register(commands)
     return parser
 
 

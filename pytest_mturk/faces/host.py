@@ -24,12 +24,13 @@ import ipaddress
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from .._version import __version__
 from ..core.errors import UsageError
+from . import restore
+from .restore import side_state
 from .server_control import TOKEN_VARIABLE
 
 __all__ = ["OPTIONS", "Option", "register", "resolve", "run"]
@@ -139,8 +140,9 @@ OPTIONS: tuple[Option, ...] = (
         "restore",
         "str",
         None,
-        "start a new state file from FILE, a backup (GET /_mturk/snapshot); refused if "
-        "the state file exists",
+        "start a new state file from FILE, a backup ('pytest-mturk backup', or a plain "
+        "GET /_mturk/snapshot), with the hosted side-state it holds; refused if the "
+        "state file exists",
         "FILE",
     ),
     Option(
@@ -318,8 +320,11 @@ def _install_hosting(backend: Any, public_url: str | None, state: str) -> None:
     ``public_url``, with their side-state beside the state file."""
     from ..doors.requester import hosting
 
-    path = Path(state).with_name(Path(state).name + hosting.SUFFIX)
-    hosting.install(backend, hosting.Hosting(public_url=public_url, path=path))
+    path = side_state(state)
+    installed = hosting.install(backend, hosting.Hosting(public_url=public_url, path=path))
+    # The worker pages' key from the stored secret, not a fresh one: a restart (even
+    # after SIGKILL) keeps participants signed in mid-task.
+    backend.page_secret = installed.key(hosting.WORKER_PAGES)
 
 
 def _catch_up(backend: Any) -> None:
@@ -336,7 +341,7 @@ def run(options: argparse.Namespace) -> int:
     """``pytest-mturk host``: serve until SIGTERM or Ctrl-C."""
     from ..doors.pages.guard import serve_origins
     from .settings import resolve as check_settings
-    from .threaded import open_state, serve_until_stopped, server_door
+    from .threaded import serve_until_stopped, server_door
 
     options = resolve(options)
     door = server_door()
@@ -348,7 +353,9 @@ def run(options: argparse.Namespace) -> int:
         raise UsageError("--content-url must be another origin than --public-url.")
     named = [urlsplit(url).netloc for url in (public, content) if url is not None]
     access = door.Access(
-        bound=options.host, public_hosts=door.gate.hosts([*named, *options.public_host])
+        bound=options.host,
+        public_hosts=door.gate.hosts([*named, *options.public_host]),
+        strict_hosts=True,  # its public names, and itself from the machine, only
     )
     access.credentials = door.read_credentials(options.credentials)
     if options.control_token is not None:
@@ -364,18 +371,14 @@ def run(options: argparse.Namespace) -> int:
     if options.balance is not None:
         settings["balance"] = options.balance
     check_settings(settings)  # type: ignore[arg-type]  # the simulator's own checks, now
-    if options.restore is not None and Path(options.state).exists():
-        raise UsageError(
-            f"--restore starts a new state file, and {options.state} exists: restore into "
-            "another file (or move this one away first)."
-        )
+    restoring = restore.restoring(options.state, options.restore)
     frame_origins = {}
     for mapping in options.frame_origin:
         public_origin, equals, local = mapping.partition("=")
         if not equals or not public_origin or not local:
             raise UsageError(f"--frame-origin takes PUBLIC=LOCAL, not {mapping!r}.")
         frame_origins[public_origin] = local
-    backend = open_state(options.state, settings, load=options.restore, clock="real")
+    backend = restore.open_restored(options.state, settings, options.restore, restoring)
     try:
         backend.access = access
         backend.hosted = True

@@ -77,7 +77,8 @@ class Backend:
         # pages' sign-in form is off: workers arrive by participant links only.
         self.hosted = False
         # The worker pages' own (``pytest_mturk.doors.pages.guard``): the key their cookies
-        # and forms are signed with, new at every start; the origin requester HTML is
+        # and forms are signed with, new at every start (the hosted profile derives it from
+        # its stored secret instead, so a restart signs nobody out); the origin requester HTML is
         # served from (none until a content listener is bound); the worker site's
         # origins as browsers reach it.
         self.page_secret = secrets.token_bytes(32)

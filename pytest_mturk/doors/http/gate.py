@@ -7,7 +7,14 @@ this machine (DNS rebinding) cannot read it -- and, when it carries an ``Origin`
 from the server's own origin, so that a page elsewhere cannot post to it. The control
 API also needs the token (:func:`token_refusal`). Only standard WSGI keys are read
 (``HTTP_HOST``, ``HTTP_ORIGIN``, ``SERVER_NAME``, ``SERVER_PORT``), so any WSGI server
-may serve the door.
+may serve the door; the door's own server also says which port a request reached
+(:data:`LISTENING_PORT`), which a proxy's forwarded headers cannot change.
+
+A hosted server (``Access.strict_hosts``) is stricter: behind a proxy, ``SERVER_NAME``
+is whatever host the proxy forwarded, so it is never taken as a name of the server's
+own. It answers to its public names (``public_hosts``) however they arrive, and to a
+loopback name (or the address it is bound to) only in a request made to its port
+directly, from the machine itself, never in a forwarded host.
 """
 
 from __future__ import annotations
@@ -23,7 +30,20 @@ from urllib.parse import urlsplit
 from ...core.errors import UsageError
 from .signatures import Secret
 
-__all__ = ["Access", "Refusal", "hosts", "new_token", "refusal", "split_host", "token_refusal"]
+__all__ = [
+    "LISTENING_PORT",
+    "Access",
+    "Refusal",
+    "hosts",
+    "new_token",
+    "refusal",
+    "split_host",
+    "token_refusal",
+]
+
+# The environ key of the port the request reached the server at, as its listener says it
+# (``SERVER_PORT`` is the forwarded one behind a trusted proxy).
+LISTENING_PORT = "pytest_mturk.port"
 
 # The names a loopback or all-addresses server answers to on this machine.
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -44,12 +64,14 @@ class Access:
     ``SERVER_NAME``). ``public_hosts``: more host names it is reached by (``NAME`` or
     ``NAME:PORT``), e.g. behind a proxy. ``credentials``: access key to secret; when
     given, every service API request's signature is verified with them.
+    ``strict_hosts``: the hosted profile's Host check (see the module's docstring).
     """
 
     control_token: str = field(default_factory=new_token)
     bound: str | None = None
     public_hosts: tuple[str, ...] = ()
     credentials: Mapping[str, Secret] | None = None
+    strict_hosts: bool = False
 
     def __repr__(self) -> str:  # the token and the secrets stay out of any log
         return f"Access(bound={self.bound!r}, public_hosts={self.public_hosts!r})"
@@ -100,6 +122,8 @@ def _host_allowed(access: Access, environ: Mapping[str, Any], host: str) -> bool
         public_name, public_port = split_host(public)
         if name == public_name and (public_port is None or public_port == port):
             return True
+    if access.strict_hosts:
+        return _direct(access, environ, name, port)
     own_port = str(environ.get("SERVER_PORT", ""))
     default = "443" if environ.get("wsgi.url_scheme") == "https" else "80"
     if (port or default) != own_port:
@@ -114,6 +138,19 @@ def _host_allowed(access: Access, environ: Mapping[str, Any], host: str) -> bool
     # Bound to every address, the server is reached by any of its addresses; an address
     # written out is never a name an attacker's DNS could re-point.
     return bound in _ALL_ADDRESSES and _is_address(name)
+
+
+def _direct(access: Access, environ: Mapping[str, Any], name: str, port: str | None) -> bool:
+    """Whether a host that is none of the public names is the server itself, reached
+    directly at its own port from the machine (or at its bound address): never a host
+    a proxy forwarded, nor ``SERVER_NAME``, which a forwarded host sets."""
+    if "HTTP_X_FORWARDED_HOST" in environ or "HTTP_FORWARDED" in environ:
+        return False
+    own_port = str(environ.get(LISTENING_PORT) or environ.get("SERVER_PORT", ""))
+    if (port or "80") != own_port or name in _ALL_ADDRESSES:
+        return False
+    bound = split_host(access.bound or "")[0]
+    return _local(name) or (bound not in _ALL_ADDRESSES and name == bound)
 
 
 def refusal(

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Request, Response
 from ..pages import accept_link, assets, context, frames, qualifications, submit, tasks, workers
 from ..requester import api as requester_api
 from ..requester import area as requester_area
+from ..requester import backup as requester_backup
 from ..requester import join
 from ..requester import pages as requester_pages
 from . import control, gate, health, service_api
@@ -72,6 +73,7 @@ ROUTES: tuple[Route, ...] = (
     _route(CONTROL, rf"{_C}/*", ONLY_GET, control.info),
     _route(CONTROL, rf"{_C}/+clock/*", ONLY_GET, control.clock),
     _route(CONTROL, rf"{_C}/+snapshot/*", ONLY_GET, control.snapshot),
+    _route(CONTROL, rf"{_C}/+backup/*", ONLY_GET, requester_backup.take),
     _route(CONTROL, rf"{_C}/+({'|'.join(control.STATES)})/*", ONLY_GET, control.state),
     _route(CONTROL, rf"{_C}/+snapshot/*", POST, control.load),
     _route(CONTROL, rf"{_C}/+reset/*", POST, control.reset),

@@ -37,6 +37,7 @@ from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
 
 from ..._version import __version__
 from .. import stack
+from . import gate
 from .areas import PRODUCTION_PATH
 from .wsgi import MAX_BODY, WSGIApp
 
@@ -92,7 +93,13 @@ class _Refusal(ErrorTask):  # type: ignore[misc]
 class _Task(WSGITask):  # type: ignore[misc]
     """waitress's answer to a request, with the header names as the app spelt them
     (``x-amzn-RequestId``, as the service spells it), where waitress capitalises each
-    word."""
+    word; its environ says which port the request reached (before a trusted proxy's
+    headers replace ``SERVER_PORT``)."""
+
+    def get_environment(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().get_environment()
+        environ[gate.LISTENING_PORT] = str(self.channel.server.effective_port)
+        return environ
 
     def build_response_header(self) -> bytes:
         spelt = {_capitalised(name): name for name, _ in self.response_headers}

@@ -3,8 +3,9 @@ that a request changing state comes from the site's own pages (``docs/worker-pag
 "What a page can do").
 
 * The worker cookie is ``<WorkerId>.<MAC>``: an HMAC-SHA256 with the server's key
-  (``Backend.page_secret``, new at every start), so a cookie naming a worker the
-  browser did not sign in as is ignored.
+  (``Backend.page_secret``: new at every start of ``serve``; on a hosted server derived
+  from its stored secret, so participants stay signed in across restarts), so a cookie
+  naming a worker the browser did not sign in as is ignored.
 * Every browser gets a session cookie, a random value; each form of the site's own
   carries the HMAC of it (:func:`csrf_token`) in a hidden field, checked on POST.
 * A POST must also not come from elsewhere: a foreign ``Origin``, or a

@@ -60,7 +60,7 @@ class Visit:
     @property
     def csrf(self) -> str:
         """The token of this session's forms."""
-        return session.csrf_token(self.hosting.secret, self.session)
+        return session.csrf_token(self.hosting.requester_key, self.session)
 
     @property
     def secure(self) -> bool:
@@ -127,12 +127,12 @@ def _check(visit: Visit) -> Response | None:
         return None
     cookie = request.cookies.get(session.COOKIE) or ""
     visit.requester = session.requester_of(
-        visit.hosting.secret, visit.credentials, cookie, session.session_of(request)
+        visit.hosting.requester_key, visit.credentials, cookie, session.session_of(request)
     )
     if request.method == "POST":
         given = request.form.get(session.CSRF_FIELD)
         if _foreign(request) or not session.csrf_ok(
-            visit.hosting.secret, session.session_of(request), given
+            visit.hosting.requester_key, session.session_of(request), given
         ):
             raise Refused(
                 403,

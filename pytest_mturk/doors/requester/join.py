@@ -85,11 +85,14 @@ def join(visit: Visit, group_id: str) -> Response:
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in participant.participant_id):
         return _ask(visit, group_id, token or "", "A participant ID has no control characters.")
     worker_id = identity.worker_id(hosting.secret, participant.platform, participant.participant_id)
-    try:
-        visit.backend.enlist(worker_id, None)
-    except UsageError as refused:
-        raise Refused(400, "Cannot sign in", str(refused)) from None
-    hosting.remember(worker_id, participant)
+    # The worker and who they are, kept together: a backup (which takes both under the
+    # backend's lock) never holds the one without the other.
+    with visit.backend.lock:
+        try:
+            visit.backend.enlist(worker_id, None)
+        except UsageError as refused:
+            raise Refused(400, "Cannot sign in", str(refused)) from None
+        hosting.remember(worker_id, participant)
     going_on = visit.backend.look(lambda service: _in_progress(service, worker_id, group_id))
     response = Response(status=303, headers={"Location": going_on or f"/projects/{group_id}/tasks"})
     _worker_cookie(response, visit, worker_id)

@@ -84,7 +84,7 @@ def sign_in(visit: Visit) -> Response:
         body = _sign_in_form(visit, key, "That access key and secret do not match.")
         return visit.page("Sign in", body, 401)
     response = _see_other(f"{PREFIX}/")
-    value = session.signed_requester(visit.hosting.secret, key, visit.session)
+    value = session.signed_requester(visit.hosting.requester_key, key, visit.session)
     visit.set_cookie(response, session.COOKIE, value, PREFIX)
     return response
 

@@ -5,8 +5,9 @@ Both sign in with an access key and its secret from the server's credentials fil
 (``Access.credentials``), compared in constant time. The pages' browser gets a session
 value (a random cookie); its forms carry an HMAC of it (the CSRF token), and signing in
 binds the requester cookie to it: ``<access key>.<HMAC of key and session>``, keyed
-with the hosted secret, so a cookie is worth nothing in another browser or after the
-secret changes.
+with the requester area's key (``Hosting.requester_key``, derived from the hosted
+secret: the same after a restart), so a cookie is worth nothing in another browser or
+on a server with another secret.
 """
 
 from __future__ import annotations
