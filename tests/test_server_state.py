@@ -356,3 +356,21 @@ def test_a_fork_refused_by_the_system_loses_nothing(tmp_path, capfd, monkeypatch
     monkeypatch.undo()
     store.release()
     assert reopen_ids(path)[0] == sorted(ids)
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_the_state_files_are_the_servers_users_alone_whatever_the_umask(tmp_path, fork):
+    # They hold workers' answers and IDs: a server started with a permissive umask
+    # (a hand-run restore, a shell's 022) still writes them for its own user only.
+    path = tmp_path / "state.json"
+    before = os.umask(0o022)
+    try:
+        store, backend = open_backend(path, every=3)
+        store.fork = fork
+        create(backend, 7)  # the journal, then snapshots and new journals
+        store._wait_for_child()
+    finally:
+        os.umask(before)
+    made = sorted(p for p in tmp_path.iterdir() if p.name.startswith("state.json"))
+    assert [p.name for p in made] == ["state.json", "state.json.journal"]
+    assert {oct(p.stat().st_mode & 0o777) for p in made} == {"0o600"}

@@ -42,7 +42,7 @@ import threading
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ...core.errors import StateFileError, UsageError
 from .journal_format import Chain, encode, make_header, parse_header, read_lines
@@ -63,8 +63,15 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _private(path: Path, append: bool = False) -> BinaryIO:
+    """``path`` opened to write, made readable by the server's user only (it holds the
+    workers' answers and IDs), whatever the umask the server was started with."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    return os.fdopen(os.open(path, flags, 0o600), "ab" if append else "wb")
+
+
 def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "wb") as out:
+    with _private(path) as out:
         out.write(data)
         out.flush()
         os.fsync(out.fileno())
@@ -322,7 +329,7 @@ class StateFile:
         chain = Chain(base, after)
         body = b"".join(chain.line(line) for line in lines)
         first, mark_at = make_header(base, after, after + len(lines), chain.value)
-        with open(self._next, "wb") as journal:
+        with _private(self._next) as journal:
             journal.write(first + body)
             journal.flush()
             os.fsync(journal.fileno())
@@ -392,7 +399,7 @@ class StateFile:
         """Carry on in the journal just put in place (the caller holds the write lock)."""
         with self._sync_lock:
             self._close_files()
-            self._file = open(self.journal_path, "ab")  # noqa: SIM115 - kept open while serving
+            self._file = _private(self.journal_path, append=True)  # kept open while serving
             self._mark_fd = os.open(self.journal_path, os.O_WRONLY)
             self._mark_at = mark_at
             self._folder_dirty = not folder_synced
