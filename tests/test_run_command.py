@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_mturk.faces import run as run_command
-from pytest_mturk.faces.site import sitecustomize as site
+from pytest_mturk.faces.startup import sitecustomize as site
 from tests.server_helpers import KEY, SECRET, ServerProcess
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -329,7 +329,7 @@ def test_the_site_folder_is_a_package_the_wheel_takes() -> None:
     from setuptools import find_packages
 
     root = Path(__file__).resolve().parents[1]
-    assert "pytest_mturk.faces.site" in find_packages(str(root), include=["pytest_mturk*"])
+    assert "pytest_mturk.faces.startup" in find_packages(str(root), include=["pytest_mturk*"])
 
 
 @pytest.mark.parametrize(

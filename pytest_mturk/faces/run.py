@@ -1,7 +1,7 @@
 """``pytest-mturk run [--server URL] -- COMMAND [ARGS...]``: run unchanged code that
 names MTurk's own endpoints against a pytest-mturk server (``docs/after-mturk.md``).
 
-COMMAND runs with :mod:`.site`'s folder first on ``PYTHONPATH`` and the server's URL in
+COMMAND runs with :mod:`.startup`'s folder first on ``PYTHONPATH`` and the server's URL in
 ``PYTEST_MTURK_SERVER``: in it, and in every Python process it starts, a botocore
 client that names MTurk's sandbox endpoint goes to the server's root URL, one that
 names production's (or no endpoint at all) to ``/production/``. The exit status is
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import UsageError
-from .site import sitecustomize
+from .startup import sitecustomize
 
 __all__ = ["SITE", "environment", "register", "run"]
 
