@@ -9,8 +9,9 @@ sandbox). Any other endpoint, ``AWS_ENDPOINT_URL_MTURK``'s included, is left alo
 
 The change is made where botocore resolves a call's endpoint (its
 ``before-endpoint-resolution.mturk`` event), before the request is built and signed, so
-the signature names the server's host. The handler is registered on every botocore
-session as it is made (``botocore.register_initializer``).
+the signature names the server's host; an older botocore without endpoint rules has its
+request's URL switched at ``before-sign.mturk`` instead. The handlers are registered on
+every botocore session as it is made.
 
 This file stands alone: the program's environment need not have pytest-mturk installed.
 It imports the standard library only, and botocore never: it waits for the program to
@@ -129,8 +130,9 @@ def _handlers(server: str) -> tuple[Any, Any]:
                     builtins[flag] = False
 
     def before_sign(request: Any, **_: Any) -> None:
-        # botocore before 1.28 fixes a client's endpoint when it is made, and has no
-        # event above; as its own S3 Accelerate does, the host is switched before signing.
+        # An older botocore (psiTurk's pinned 1.12) fixes a client's endpoint when it is
+        # made and has no endpoint rules; as its own S3 Accelerate does, the request's
+        # host is switched before signing.
         target = rewritten(request.url, server)
         if target is not None:
             request.url = target
@@ -140,8 +142,8 @@ def _handlers(server: str) -> tuple[Any, Any]:
 
 def _install(botocore: ModuleType, server: str) -> None:
     """Register the handlers on every botocore session made from now on: by
-    ``register_initializer`` where botocore has it (1.29 on), else as one of its
-    built-in handlers. Where botocore has both events, the first has sent the request
+    ``register_initializer`` where botocore has it (1.31, the oldest the project supports,
+    does), else as one of its built-in handlers. Where botocore has both events, the first has sent the request
     to the server, and the second finds nothing to do."""
     resolution, sign = _handlers(server)
     pairs = ((_RESOLUTION, resolution), (_SIGN, sign))
