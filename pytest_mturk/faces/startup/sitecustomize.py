@@ -142,9 +142,10 @@ def _handlers(server: str) -> tuple[Any, Any]:
 
 def _install(botocore: ModuleType, server: str) -> None:
     """Register the handlers on every botocore session made from now on: by
-    ``register_initializer`` where botocore has it (1.31, the oldest the project supports,
-    does), else as one of its built-in handlers. Where botocore has both events, the first has sent the request
-    to the server, and the second finds nothing to do."""
+    ``register_initializer`` where botocore has it (1.31, the oldest the project
+    supports, does), else as one of its built-in handlers. Where botocore has both
+    events, the first has sent the request to the server, and the second finds nothing
+    to do."""
     resolution, sign = _handlers(server)
     pairs = ((_RESOLUTION, resolution), (_SIGN, sign))
     register = getattr(botocore, "register_initializer", None)
