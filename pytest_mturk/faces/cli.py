@@ -1,5 +1,6 @@
 """``pytest-mturk serve``: the simulated MTurk as an HTTP server (``docs/server.md``);
-``pytest-mturk host``, its hosted profile, is :mod:`.host`'s."""
+``pytest-mturk host``, its hosted profile, is :mod:`.host`'s; ``pytest-mturk run``,
+unchanged code sent to a server, :mod:`.run`'s."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from .._version import __version__
 from ..core.errors import UsageError
 from . import backup, host
+from . import run as run_command
 from .server_control import TOKEN_VARIABLE
 
 
@@ -121,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     _access_arguments(serve)
     host.register(commands)
     backup.register(commands)
+    run_command.register(commands)
     return parser
 
 
