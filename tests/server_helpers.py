@@ -7,6 +7,7 @@ import selectors
 import signal
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -125,3 +126,21 @@ class ServerProcess:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+
+def credentials_file(path: Path, secret: str = SECRET) -> Path:
+    """A credentials file in AWS's format holding the tests' key (with ``secret``)."""
+    path.write_text(
+        f"[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {secret}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def hosted_server(folder: Path, *args: str, **kwargs: Any) -> ServerProcess:
+    """``pytest-mturk host`` with its state and a credentials file in ``folder``."""
+    credentials = credentials_file(folder / "credentials")
+    state = folder / "study.json"
+    return ServerProcess(
+        "--state", str(state), "--credentials", str(credentials), *args, command="host", **kwargs
+    )

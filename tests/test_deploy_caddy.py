@@ -36,8 +36,8 @@ from typing import Any
 
 import pytest
 
-from tests.server_helpers import KEY, SECRET, ServerProcess
-from tests.test_host_command import QUESTION, SCRIPT, _clean_env, _credentials
+from tests.server_helpers import KEY, SECRET, ServerProcess, hosted_server
+from tests.test_host_command import QUESTION, SCRIPT, _clean_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -100,15 +100,13 @@ def study(tmp_path: Path) -> Iterator[Study]:
     public_port, content_public_port, http_port = _free_port(), _free_port(), _free_port()
     public = f"https://localhost:{public_port}"
     content = f"https://127.0.0.1:{content_public_port}"
-    server = ServerProcess(
-        "--state", str(tmp_path / "study.json"),
-        "--credentials", str(_credentials(tmp_path / "credentials")),
+    server = hosted_server(
+        tmp_path,
         "--port", str(site_port),
         "--content-port", str(content_port),
         "--public-url", public,
         "--content-url", content,
         "--trusted-proxy", "127.0.0.1",
-        command="host",
     )  # fmt: skip
     storage = tmp_path / "caddy"
     text = CADDYFILE.read_text(encoding="utf-8")

@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from tests.server_helpers import CONTROL_TOKEN, KEY, SECRET, ServerProcess
+from tests.server_helpers import CONTROL_TOKEN, KEY, SECRET, ServerProcess, hosted_server
+from tests.server_helpers import credentials_file as _credentials
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -66,21 +67,10 @@ QUESTION = (
 )
 
 
-def _credentials(path: Path, secret: str = SECRET) -> Path:
-    path.write_text(
-        f"[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {secret}\n",
-        encoding="utf-8",
-    )
-    return path
-
-
 @pytest.fixture
 def hosted(tmp_path: Path) -> Iterator[ServerProcess]:
     """A hosted server with a state file and the test's credentials file."""
-    credentials = _credentials(tmp_path / "credentials")
-    server = ServerProcess(
-        "--state", str(tmp_path / "study.json"), "--credentials", str(credentials), command="host"
-    )
+    server = hosted_server(tmp_path)
     try:
         yield server
     finally:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from server_helpers import credentials_file
 
 from pytest_mturk import Simulator
 from pytest_mturk.core.errors import UsageError
@@ -22,8 +23,6 @@ from pytest_mturk.doors.requester.hosting import Hosting
 from pytest_mturk.doors.requester.identity import Participant
 from pytest_mturk.faces import restore
 
-KEY = "AKIAIOSFODNN7EXAMPLE"
-SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 PROGRAM = os.path.join(os.path.dirname(sys.executable), "pytest-mturk")
 # Backups fuzzed: a few by default, ten times as many in CI's long run.
 FUZZ = 400 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 40
@@ -100,9 +99,7 @@ CASES = [
 
 
 def _credentials(folder: Path) -> Path:
-    path = folder / "credentials"
-    path.write_text(f"[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n")
-    return path
+    return credentials_file(folder / "credentials")
 
 
 @pytest.mark.parametrize("case", CASES)

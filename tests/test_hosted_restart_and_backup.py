@@ -21,26 +21,17 @@ from pathlib import Path
 import pytest
 import requests
 from conftest import HIT_ARGS
-from server_helpers import CONTROL_TOKEN, KEY, SECRET, ServerProcess, client
+from server_helpers import CONTROL_TOKEN, KEY, SECRET, ServerProcess, client, credentials_file
+from test_hosted_server import COMPLETION, FORM
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
-FORM = (
-    '<HTMLQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/'
-    '2011-11-11/HTMLQuestion.xsd"><HTMLContent><![CDATA[<!DOCTYPE html><html><body>'
-    '<form method="post" action="https://www.mturk.com/mturk/externalSubmit">'
-    '<input type="hidden" name="assignmentId" value=""><input name="label"></form>'
-    "</body></html>]]></HTMLContent><FrameHeight>400</FrameHeight></HTMLQuestion>"
-)
-COMPLETION = "https://app.prolific.com/submissions/complete?cc=C1A2B3"
 PROGRAM = os.path.join(os.path.dirname(sys.executable), "pytest-mturk")
 
 
 @pytest.fixture
 def credentials(tmp_path: Path) -> str:
-    path = tmp_path / "credentials"
-    path.write_text(f"[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n")
-    return str(path)
+    return str(credentials_file(tmp_path / "credentials"))
 
 
 def host(state: Path, credentials: str, *more: str) -> ServerProcess:

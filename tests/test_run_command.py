@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from pytest_mturk.faces import run as run_command
 from pytest_mturk.faces.startup import sitecustomize as site
-from tests.server_helpers import KEY, SECRET, ServerProcess
+from tests.server_helpers import KEY, SECRET, ServerProcess, hosted_server
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -66,23 +66,9 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def _credentials(path: Path) -> Path:
-    path.write_text(
-        f"[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n",
-        encoding="utf-8",
-    )
-    return path
-
-
 @pytest.fixture
 def hosted(tmp_path: Path) -> Iterator[ServerProcess]:
-    server = ServerProcess(
-        "--state",
-        str(tmp_path / "study.json"),
-        "--credentials",
-        str(_credentials(tmp_path / "credentials")),
-        command="host",
-    )
+    server = hosted_server(tmp_path)
     try:
         yield server
     finally:
