@@ -187,12 +187,9 @@ AWS_EXAMPLE = (
 )
 
 
-@pytest.mark.parametrize("world", ["sandbox", "production"])
-def test_mturks_own_addresses_in_a_page_are_answered_here(browser, mturk, world, request):
-    client = request.getfixturevalue("client" if world == "sandbox" else "prod_client")
-    page = AWS_EXAMPLE.replace(
-        "www.mturk.com", "workersandbox.mturk.com" if world == "sandbox" else "www.mturk.com"
-    )
+def _worked_on(browser, client, page: str) -> tuple[dict, str]:
+    """A HIT with the page, accepted by the signed-in worker: the HIT and its page as
+    served in the task's frame."""
     hit = client.create_hit(**{**HIT_ARGS, "Question": html_question(page)})["HIT"]
     browser.sign_in()
     assignment_id = browser.accept(hit)
@@ -201,7 +198,16 @@ def test_mturks_own_addresses_in_a_page_are_answered_here(browser, mturk, world,
             f"/projects/{hit['HITGroupId']}/tasks/{hit['HITId']}?assignment_id={assignment_id}"
         )
     )
-    served = text(browser.content(src))
+    return hit, text(browser.content(src))
+
+
+@pytest.mark.parametrize("world", ["sandbox", "production"])
+def test_mturks_own_addresses_in_a_page_are_answered_here(browser, mturk, world, request):
+    client = request.getfixturevalue("client" if world == "sandbox" else "prod_client")
+    page = AWS_EXAMPLE.replace(
+        "www.mturk.com", "workersandbox.mturk.com" if world == "sandbox" else "www.mturk.com"
+    )
+    hit, served = _worked_on(browser, client, page)
     assert "src='/mturk-public/externalHIT_v1.js'" in served
     assert "action='http://localhost/mturk/externalSubmit'" in served
     assert "mturk.com" not in served
@@ -211,15 +217,8 @@ def test_mturks_own_addresses_in_a_page_are_answered_here(browser, mturk, world,
 
 def test_the_other_worlds_address_and_a_foreign_submit_to_are_left_alone(browser, client):
     page = AWS_EXAMPLE  # production's externalSubmit, in a sandbox HIT
-    hit = client.create_hit(**{**HIT_ARGS, "Question": html_question(page)})["HIT"]
-    browser.sign_in()
-    assignment_id = browser.accept(hit)
-    src = frame_src(
-        browser.get(
-            f"/projects/{hit['HITGroupId']}/tasks/{hit['HITId']}?assignment_id={assignment_id}"
-        )
-    )
-    assert "action='https://www.mturk.com/mturk/externalSubmit'" in text(browser.content(src))
+    hit, served = _worked_on(browser, client, page)
+    assert "action='https://www.mturk.com/mturk/externalSubmit'" in served
     sandbox = html_question(AWS_EXAMPLE.replace("www.mturk.com", "workersandbox.mturk.com"))
     other = client.create_hit(**{**HIT_ARGS, "Question": sandbox})["HIT"]
     for submit_to in ("javascript:alert(1)", "https://evil.example/x", "http://a'b"):
