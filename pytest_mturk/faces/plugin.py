@@ -38,6 +38,8 @@ _ITEM_KEY = pytest.StashKey["pytest.Item | None"]()
 _MADE_KEY: pytest.StashKey[Made] = pytest.StashKey()
 _SPARE_KEY: pytest.StashKey[Spare] = pytest.StashKey()
 _INI_KEY: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
+# A test's ``mturk`` markers, closest first (read once, by _simulated or _settings_for).
+_MARKERS_KEY: pytest.StashKey[list[pytest.Mark]] = pytest.StashKey()
 
 
 def _new_simulator(settings: Mapping[str, Any]) -> Simulator:
@@ -168,14 +170,30 @@ def _ini_settings(config: pytest.Config) -> SimulatorSettings:
     return settings
 
 
+def _markers(item: pytest.Item) -> list[pytest.Mark]:
+    markers = item.stash.get(_MARKERS_KEY, None)
+    if markers is None:
+        markers = item.stash[_MARKERS_KEY] = list(item.iter_markers("mturk"))
+    return markers
+
+
 def _settings_for(item: pytest.Item) -> dict[str, Any]:
+    """The test's settings. Without a marker, the run's own (the ini file's and the
+    command line's, read once): one dict for every such test, which nothing changes."""
     config = item.config
-    ini = config.stash.get(_INI_KEY, None)
-    if ini is None:
-        ini = config.stash[_INI_KEY] = dict(_ini_settings(config))
-    settings = dict(ini)
+    run = config.stash.get(_INI_KEY, None)
+    if run is None:
+        run = dict(_ini_settings(config))
+        seed = config.getoption("mturk_seed")
+        if seed is not None:
+            run["seed"] = seed
+        config.stash[_INI_KEY] = run
+    markers = _markers(item)
+    if not markers:
+        return run
+    settings = dict(run)
     marked: dict[str, Any] = {}
-    for marker in reversed(list(item.iter_markers("mturk"))):
+    for marker in reversed(markers):
         if marker.args:
             raise UsageError("@pytest.mark.mturk takes keyword arguments only.")
         marked.update(marker.kwargs)
@@ -195,7 +213,9 @@ def _settings_for(item: pytest.Item) -> dict[str, Any]:
     return settings
 
 
-def _simulator_for(request: pytest.FixtureRequest) -> Simulator:
+def _simulator_for(request: pytest.FixtureRequest, finish: bool = True) -> Simulator:
+    """The test's simulator, started now if it has none yet (stopped by a finalizer of
+    ``request``'s fixture, or by the caller when ``finish`` is false)."""
     node = request.node
     simulator: Simulator | None = node.stash.get(_SIM_KEY, None)
     if simulator is None:
@@ -206,7 +226,8 @@ def _simulator_for(request: pytest.FixtureRequest) -> Simulator:
         simulator.start()
         node.stash[_SIM_KEY] = simulator
         node.stash[_ORIGIN_KEY] = origin
-        request.addfinalizer(lambda: _finish(node))
+        if finish:
+            request.addfinalizer(lambda: _finish(node))
     return simulator
 
 
@@ -244,7 +265,7 @@ def _fresh(node: pytest.Item, settings: dict[str, Any]) -> Simulator:
         from .spare import Spare
 
         spare = config.stash[_SPARE_KEY] = Spare()
-    made = spare.fresh(settings)
+    made = spare.fresh(settings, starting=True)  # _simulator_for starts it next
     node.stash[_MADE_KEY] = made
     return made.simulator
 
@@ -254,9 +275,7 @@ def _simulated(item: pytest.Item) -> bool:
     known = item.stash.get(_SIMULATED_KEY, None)
     if known is None:
         known = item.stash[_SIMULATED_KEY] = (
-            _flag(item.config)
-            or item.get_closest_marker("mturk") is not None
-            or _uses_our_fixture(item)
+            _flag(item.config) or bool(_markers(item)) or _uses_our_fixture(item)
         )
     return known
 
@@ -355,22 +374,44 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture(autouse=True)
-def _mturk_autouse(request: pytest.FixtureRequest) -> Iterator[None]:
+def _mturk_autouse(request: pytest.FixtureRequest) -> Iterator[Any]:
     """With --mturk-sim (or a ``mturk`` marker) every test runs against its own simulator,
     whether or not it asks for the ``mturk`` fixture.
 
     Autouse, it also makes the simulator of a test that asks for ``mturk`` before the
     test's other function-scoped fixtures run, so that what they do is simulated too.
     """
-    if _simulated(request.node):
-        _simulator_for(request)
-    yield
+    node = request.node
+    if not _simulated(node):
+        # What the ``mturk`` fixture needs should a fixture ask for it by name
+        # (``request.getfixturevalue``), which no test's setup can foresee.
+        yield request
+        return
+    simulator = _simulator_for(request, finish=False)
+    try:
+        yield simulator
+    finally:
+        # Before the finalizers of the fixture's own request, as one added there would.
+        _finish(node)
 
 
 @pytest.fixture
-def mturk(request: pytest.FixtureRequest) -> Simulator:
+def mturk(_mturk_autouse: Any) -> Simulator:
     """This test's active :class:`~pytest_mturk.Simulator`: fresh, or a copy of the
     run-wide one when broader-scoped fixtures have made objects there."""
+    # Made by _mturk_autouse for every test that asks for it (without a ``request`` of
+    # its own, which pytest makes anew for each fixture that takes one).
+    if not isinstance(_mturk_autouse, pytest.FixtureRequest):
+        simulator: Simulator = _mturk_autouse
+        return simulator
+    # Asked for by name: started by a fixture of its own, stopped as this one is.
+    started: Simulator = _mturk_autouse.getfixturevalue("_mturk_requested")
+    return started
+
+
+@pytest.fixture
+def _mturk_requested(request: pytest.FixtureRequest) -> Simulator:
+    """The simulator of a test that asks for ``mturk`` by name (see ``mturk``)."""
     return _simulator_for(request)
 
 
