@@ -27,6 +27,7 @@ from typing import Any
 from .. import stack
 from ..stack import refuse_if_unstarted, services
 from . import private  # imports nothing of botocore
+
 PARAMS_EVENT = "before-parameter-build.mturk"
 CALL_EVENT = "before-call.mturk"
 SEND_EVENT = "before-send.mturk"
