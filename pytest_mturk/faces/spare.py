@@ -107,7 +107,7 @@ def _untouched(made: Made) -> bool:
     if type(simulator) is not Simulator:
         return False
     attributes = simulator.__dict__
-    service = attributes.get("_service")
+    service: Service | None = attributes.get("_service")
     if service is None:
         return False
     settings = service.settings
