@@ -144,6 +144,10 @@ def attach(handlers: ModuleType) -> None:
     """
     global _handlers
     _handlers = handlers
+    # As simulators start and stop, the handlers act directly from now on.
+    stack.instead(_first_started, handlers.first_started)
+    stack.instead(_started, handlers.started)
+    stack.instead(_last_stopped, handlers.last_stopped)
     module = sys.modules.get("botocore.handlers")
     if module is not None:
         _add_entries(module)
