@@ -68,9 +68,11 @@ _RUN_KEY = pytest.StashKey[_Run]()
 
 
 def _test(item: pytest.Item) -> _Test:
-    test = item.stash.get(_TEST_KEY, None)
-    if test is None:
-        test = item.stash[_TEST_KEY] = _Test(item)
+    # Asked first (a stash's get() raises and catches a KeyError when the key is not there).
+    stash = item.stash
+    if _TEST_KEY in stash:
+        return stash[_TEST_KEY]
+    test = stash[_TEST_KEY] = _Test(item)
     return test
 
 
@@ -272,7 +274,9 @@ def _start_state(node: pytest.Item, settings: dict[str, Any], test: _Test, run: 
     if settings.get("load") is not None:
         test.origin = "loaded"
         return _new_simulator(settings)
-    session = node.config.stash.get(_SESSION_KEY, None)
+    # Asked first, as in _test: without the flag there is none, and get() would raise.
+    stash = node.config.stash
+    session = stash[_SESSION_KEY] if _SESSION_KEY in stash else None  # noqa: SIM401
     if session is None or session._pristine():
         test.origin = "empty"
         return _fresh(settings, test, run)

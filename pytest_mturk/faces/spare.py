@@ -57,7 +57,13 @@ class Spare:
             simulator = made.simulator = Simulator.__new__(Simulator)
             simulator.__dict__ = attributes  # the retired simulator has a new one
             service = attributes["_service"]
-            service.clock = Clock(service.settings.start)  # as a new service's starts
+            # As a new service's starts. Its own clock, which nothing else holds (the
+            # simulator retired kept the time it showed), is started anew in place.
+            clock = service.clock
+            if clock.__class__ is Clock:
+                clock.__init__(service.settings.start)  # type: ignore[misc]
+            else:
+                service.clock = Clock(service.settings.start)
             if not starting:
                 stack.unstarted.add(simulator)  # as a new simulator is, until started
             return made
