@@ -14,7 +14,7 @@ median test over the median test that requests no fixture (and likewise the mean
 which counts the occasional garbage collection too): the median over the runs, and
 the range. Then the same again in a suite where boto3's default session exists.
 
-Then in blocks (``measure.py``): the file's tests in runs of 50 of one kind, the kinds
+Then in blocks (``measure.py``): the file's tests in runs of 25 of one kind, the kinds
 taking turns run by run, as a test file's tests that share their fixtures run; a block's
 time is its run's, from its first test's start to the next run's (every test's fixtures,
 call and report, the occasional garbage collection included), and the ratio is the
@@ -39,7 +39,7 @@ from measure import Ratios
 
 TARGET = 1.1  # a test with the fixture / a test without it
 SKIPPED = 30  # the first tests of a run, left out (imports, warming up)
-BLOCK = 50  # tests of one kind in a row, in blocks
+BLOCK = 25  # tests of one kind in a row, in blocks
 PLUGIN = """\
 import os
 import time
