@@ -297,7 +297,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few rounds (a smoke run)")
     args = parser.parse_args()
-    rounds, per_round, per_call = (5, 100, 50) if args.quick else (15, 300, 150)
+    rounds, per_round, per_call = (5, 80, 40) if args.quick else (15, 300, 150)
     print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}")
     print(
         f"{rounds} interleaved rounds, each a block of {per_round} calls then {per_call} calls "

@@ -21,7 +21,8 @@ call and report, the occasional garbage collection included), and the ratio is t
 median over the blocks of the runs of a turn (with its range).
 
     python benchmarks/bench_fixture.py            # N = 500, 5 runs (3 in blocks)
-    python benchmarks/bench_fixture.py --quick    # N = 300, 3 runs (2 in blocks; CI)
+    python benchmarks/bench_fixture.py --quick    # N = 300, 3 runs (2 with the default
+                                                  # session, 2 in blocks; CI)
 """
 
 from __future__ import annotations
