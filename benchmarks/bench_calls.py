@@ -12,10 +12,11 @@ it is the floor of an ordinary boto3 call. Two floors are reported:
   shape-directed copy of every dict and list), since the simulator must hand
   each caller objects of its own.
 
-Rounds alternate between the three so machine noise hits all alike; the table
-shows the median of the rounds' ratios, by wall time and by CPU time (this
-machine is noisy: CPU time is the steadier of the two), and the range of the
-CPU ratios over the rounds.
+Each round times the three sides back to back, so machine noise hits all alike, in
+two ways (``measure.py``): in blocks (a block of calls timed together, its mean call)
+and call by call (each call timed on its own, the median call). The table shows the
+median of the rounds' ratios, by wall time and by CPU time (this machine is noisy: CPU
+time is the steadier of the two), and the range of the CPU ratios over the rounds.
 
 The simulated calls are also made through clients a real suite has, each against
 the same plain Stubber floor: one with an ``after-call`` handler of its own that
@@ -34,14 +35,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import platform
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 import boto3
 from botocore.config import Config
 from botocore.stub import Stubber
+from measure import Ratios, block, by_call, spread
 
 from pytest_mturk import mturk_sim
 from pytest_mturk.operations.shapes import Copier, copier
@@ -233,15 +233,12 @@ def _cases(sim: Any, client: Any, count: int) -> list[Case]:
     return plain + variants
 
 
-def _time(call: Callable[[Any, int], Any], client: Any, n: int) -> tuple[float, float]:
-    """Wall and CPU seconds per call."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    for i in range(n):
-        call(client, i)
-    return (time.perf_counter() - wall) / n, (time.process_time() - cpu) / n
+Timing = Callable[[Callable[[Any, int], Any], Any, int], tuple[float, float]]
 
 
-def _stubbed(case: Case, client: Any, n: int, copy: Copier | None) -> tuple[float, float]:
+def _stubbed(
+    case: Case, client: Any, n: int, copy: Copier | None, timing: Timing
+) -> tuple[float, float]:
     """The Stubber answering ``n`` calls with one shared response (copied, if ``copy``)."""
     call = case.call
     if copy is not None:
@@ -252,14 +249,18 @@ def _stubbed(case: Case, client: Any, n: int, copy: Copier | None) -> tuple[floa
     with Stubber(client) as stubber:
         for _ in range(n):
             stubber.add_response(case.operation, case.canned)
-        return _time(call, client, n)
+        return timing(call, client, n)
+
+
+# What run() gives for each case: in blocks, the ratios to the shared floor by wall and
+# CPU time and to the fair floor by CPU time; call by call, to the shared floor by CPU.
+MEASURES = ("block wall", "block CPU", "block fair CPU", "call CPU")
 
 
 def run(
-    rounds: int, per_round: int
-) -> list[tuple[str, list[float], float | None, tuple[float, float]]]:
-    """Per case: median ratios (shared wall, shared CPU, fair wall, fair CPU), target, and
-    the range of the shared CPU ratios."""
+    rounds: int, per_round: int, per_call: int
+) -> list[tuple[str, dict[str, Ratios], float | None]]:
+    """Per case: its ratios (see MEASURES), a round at a time, and its target."""
     results = []
     with mturk_sim(seed="bench") as sim:
         sim_client = _client()
@@ -270,22 +271,25 @@ def run(
         for case in cases:
             api_name = stub_client.meta.method_to_api_mapping[case.operation]
             copy = copier(model.operation_model(api_name).output_shape)
-            ratios: list[list[float]] = [[], [], [], []]
+            ratios = {measure: Ratios() for measure in MEASURES}
             client = clients[case.variant]
             for _ in range(rounds):
-                if case.prepare is not None:
-                    case.prepare(per_round)
-                simulated = _time(case.call, client, per_round)
-                shared = _stubbed(case, stub_client, per_round, None)
-                fair = _stubbed(case, stub_client, per_round, copy)
                 # Each round's timings are taken back to back: the median of their
                 # ratios is steadier than a ratio of medians when the machine's speed drifts.
-                ratios[0].append(simulated[0] / shared[0])
-                ratios[1].append(simulated[1] / max(shared[1], 1e-9))
-                ratios[2].append(simulated[0] / fair[0])
-                ratios[3].append(simulated[1] / max(fair[1], 1e-9))
-            medians = [statistics.median(r) for r in ratios]
-            results.append((case.name, medians, case.target, (min(ratios[1]), max(ratios[1]))))
+                if case.prepare is not None:
+                    case.prepare(per_round)
+                simulated = block(case.call, client, per_round)
+                shared = _stubbed(case, stub_client, per_round, None, block)
+                fair = _stubbed(case, stub_client, per_round, copy, block)
+                ratios["block wall"].add(simulated[0], shared[0])
+                ratios["block CPU"].add(simulated[1], shared[1])
+                ratios["block fair CPU"].add(simulated[1], fair[1])
+                if case.prepare is not None:
+                    case.prepare(per_call)
+                simulated = by_call(case.call, client, per_call)
+                shared = _stubbed(case, stub_client, per_call, None, by_call)
+                ratios["call CPU"].add(simulated[1], shared[1])
+            results.append((case.name, ratios, case.target))
     return results
 
 
@@ -293,21 +297,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few rounds (a smoke run)")
     args = parser.parse_args()
-    rounds, per_round = (5, 100) if args.quick else (15, 300)
+    rounds, per_round, per_call = (5, 80, 40) if args.quick else (15, 300, 150)
     print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}")
     print(
-        f"{rounds} interleaved rounds x {per_round} calls; ratio = simulator / Stubber "
-        "(shared: one shared answer; fair: plus a fresh copy of it)\n"
+        f"{rounds} interleaved rounds, each a block of {per_round} calls then {per_call} calls "
+        "timed one by one; ratio = simulator / Stubber (shared: one shared answer; fair: "
+        "plus a fresh copy of it); blocks: the mean call, by call: the median call\n"
     )
-    print(f"{'call':<52}{'shared':>8}{'(CPU)':>8}{'range':>14}{'fair':>8}{'(CPU)':>8}{'target':>9}")
-    for name, (wall, cpu, fair_wall, fair_cpu), target, (low, high) in run(rounds, per_round):
-        spread = f"{low:.2f}-{high:.2f}"
-        figures = f"{wall:>7.2f}x{cpu:>7.2f}x{spread:>14}{fair_wall:>7.2f}x{fair_cpu:>7.2f}x"
+    print(
+        f"{'call':<52}{'block':>8}{'(CPU)':>8}{'range':>12}{'fair':>8}"
+        f"{'by call':>9}{'range':>12}{'target':>8}"
+    )
+    for name, ratios, target in run(rounds, per_round, per_call):
+        wall, cpu = ratios["block wall"].median, ratios["block CPU"].median
+        figures = (
+            f"{wall:>7.2f}x{cpu:>7.2f}x{spread(ratios['block CPU'].rounds):>12}"
+            f"{ratios['block fair CPU'].median:>7.2f}x"
+            f"{ratios['call CPU'].median:>8.2f}x{spread(ratios['call CPU'].rounds):>12}"
+        )
         if target is None:
-            print(f"{name:<52}{figures}{'-':>9}")
+            print(f"{name:<52}{figures}{'-':>8}")
             continue
-        mark = "" if min(wall, cpu) <= target else "  (over target)"
-        print(f"{name:<52}{figures}{target:>8.2f}x{mark}")
+        over = min(wall, cpu) > target or ratios["call CPU"].median > target
+        print(f"{name:<52}{figures}{target:>7.2f}x{'  (over target)' if over else ''}")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,15 @@ median test over the median test that requests no fixture (and likewise the mean
 which counts the occasional garbage collection too): the median over the runs, and
 the range. Then the same again in a suite where boto3's default session exists.
 
-    python benchmarks/bench_fixture.py            # N = 500, 5 runs
-    python benchmarks/bench_fixture.py --quick    # N = 300, 3 runs (CI)
+Then in blocks (``measure.py``): the file's tests in runs of 25 of one kind, the kinds
+taking turns run by run, as a test file's tests that share their fixtures run; a block's
+time is its run's, from its first test's start to the next run's (every test's fixtures,
+call and report, the occasional garbage collection included), and the ratio is the
+median over the blocks of the runs of a turn (with its range).
+
+    python benchmarks/bench_fixture.py            # N = 500, 5 runs (3 in blocks)
+    python benchmarks/bench_fixture.py --quick    # N = 300, 3 runs (2 with the default
+                                                  # session, 2 in blocks; CI)
 """
 
 from __future__ import annotations
@@ -29,8 +36,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from measure import Ratios
+
 TARGET = 1.1  # a test with the fixture / a test without it
 SKIPPED = 30  # the first tests of a run, left out (imports, warming up)
+BLOCK = 25  # tests of one kind in a row, in blocks
 PLUGIN = """\
 import os
 import time
@@ -82,21 +92,26 @@ boto3.setup_default_session(region_name="us-east-1")
 KINDS = {"with": "mturk", "without": "", "plain": "plain"}
 
 
-def _write(folder: Path, count: int) -> Path:
+def _order(count: int, block: int) -> list[str]:
+    """The kinds of the file's tests, in order: in turns test by test (``block`` 1), or
+    ``block`` of one kind at a time."""
+    return [kind for _ in range(count // block) for kind in KINDS for _ in range(block)]
+
+
+def _write(folder: Path, count: int, block: int = 1) -> Path:
     path = folder / "test_kinds.py"
     path.write_text(
         "".join(
-            f"def test_{n}_{kind}({argument}):\n    pass\n\n\n"
-            for n in range(count)
-            for kind, argument in KINDS.items()
+            f"def test_{n}_{kind}({KINDS[kind]}):\n    pass\n\n\n"
+            for n, kind in enumerate(_order(count, block))
         )
     )
     return path
 
 
-def _costs(path: Path, folder: Path) -> dict[str, list[float]]:
-    """Each kind's tests' CPU seconds (after the first few, each with its share of
-    collection) in one pytest run of ``path`` in a child process."""
+def _marks(path: Path, folder: Path) -> list[float]:
+    """The CPU time as collection begins and ends, as each test starts and as the session
+    ends, in one pytest run of ``path`` in a child process."""
     times = folder / "times.txt"
     env = {
         **os.environ,
@@ -111,11 +126,16 @@ def _costs(path: Path, folder: Path) -> dict[str, list[float]]:
     )  # fmt: skip
     if result.returncode != 0:
         raise SystemExit(f"pytest failed:\n{result.stdout}\n{result.stderr}")
-    marks = [float(line) for line in times.read_text().split()]
+    return [float(line) for line in times.read_text().split()]
+
+
+def _costs(path: Path, folder: Path, kinds: list[str]) -> dict[str, list[float]]:
+    """Each kind's tests' CPU seconds (after the first few, each with its share of
+    collection) in one pytest run of ``path``, whose tests are of ``kinds``."""
+    marks = _marks(path, folder)
     starts = marks[2:]
     share = (marks[1] - marks[0]) / (len(starts) - 1)
     costs: dict[str, list[float]] = {kind: [] for kind in KINDS}
-    kinds = list(KINDS) * (len(starts) // len(KINDS))
     for index, (kind, start, end) in enumerate(zip(kinds, starts, starts[1:], strict=False)):
         if index >= SKIPPED:
             costs[kind].append(end - start + share)
@@ -136,17 +156,42 @@ def run(count: int, rounds: int, conftest: str = CONFTEST) -> dict[str, dict[str
         (folder / "bench_fixture_times.py").write_text(PLUGIN)
         path = _write(folder, count)
         for _ in range(rounds):
-            for kind, costs in _costs(path, folder).items():
+            for kind, costs in _costs(path, folder, _order(count, 1)).items():
                 found[kind]["median"].append(statistics.median(costs))
                 found[kind]["mean"].append(statistics.fmean(costs))
     return found
+
+
+def blocks(count: int, rounds: int) -> dict[str, Ratios]:
+    """In blocks of BLOCK tests of one kind: per kind, its block's CPU time over the block
+    of tests with no fixture in the same turn, for every turn of every run but the first."""
+    ratios = {kind: Ratios() for kind in ("plain", "with")}
+    kinds = _order(count, BLOCK)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "pytest.ini").write_text("[pytest]\n")
+        (folder / "conftest.py").write_text(CONFTEST)
+        (folder / "bench_fixture_times.py").write_text(PLUGIN)
+        path = _write(folder, count, BLOCK)
+        for _ in range(rounds):
+            marks = _marks(path, folder)
+            starts = marks[2:]  # each test's start, then the session's end
+            turn = BLOCK * len(KINDS)
+            for first in range(turn, len(kinds), turn):  # the first turn warms up
+                took = {
+                    kind: starts[first + (at + 1) * BLOCK] - starts[first + at * BLOCK]
+                    for at, kind in enumerate(KINDS)
+                }
+                for kind, ratio in ratios.items():
+                    ratio.add(took[kind], took["without"])
+    return ratios
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 300, 3 runs (CI)")
     args = parser.parse_args()
-    count, rounds = (300, 3) if args.quick else (500, 5)
+    count, rounds, block_rounds = (300, 3, 2) if args.quick else (500, 5, 3)
     print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}")
     print(
         f"{rounds} runs of {count} trivial tests of each kind, in turns; a test's CPU "
@@ -181,13 +226,18 @@ def main() -> None:
     ratio = statistics.median(ratios)
     mark = "" if ratio <= TARGET else "  (over target)"
     print(f"mturk / none (median): {ratio:.2f}x, target {TARGET:.2f}x{mark}")
-    found = run(count, rounds, DEFAULT_SESSION)
+    found = run(count, block_rounds if args.quick else rounds, DEFAULT_SESSION)
     ratios = [
         u / b for u, b in zip(found["with"]["median"], found["without"]["median"], strict=True)
     ]
     print(
         f"with boto3's default session made: mturk / none (median): "
         f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
+    )
+    in_blocks = blocks(count, block_rounds)
+    print(
+        f"in blocks of {BLOCK} tests of a kind ({block_rounds} runs): plain / none "
+        f"{in_blocks['plain']}, mturk / none {in_blocks['with']}"
     )
 
 

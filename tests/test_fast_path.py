@@ -574,3 +574,26 @@ def test_the_whole_way_validates_what_is_not_plainly_valid(built):
             client.list_hits(MaxResults="10")  # not an integer
     with pytest.raises(ParamValidationError):
         client.get_hit(HITId="3NOSUCHHIT", Bogus=1)  # no simulator: botocore's check
+
+
+@settings(max_examples=1000 if PROFILE == "long" else 200, deadline=None)
+@given(step=calls())
+def test_the_whole_ways_request_is_botocores_own(step):
+    # short_way.plain_request makes the request of plainly valid parameters as botocore's
+    # JSON serializer makes it (the first call's, kept): the same dict, byte for byte, for
+    # any parameters, before and after the first.
+    from botocore.serialize import create_serializer
+
+    from pytest_mturk.doors.botocore import bodies
+
+    name, params = step
+    model = MODEL.operation_model(name)
+    if not bodies.operation(model).plainly_valid(params):
+        return
+    serializer = create_serializer("json", include_validation=False)
+    expected = serializer.serialize_to_request(params, model)
+    for _ in range(2):
+        made = short_way.plain_request(serializer, params, model)
+        assert made == expected and list(made) == list(expected)
+        assert list(made["headers"].items()) == list(expected["headers"].items())
+        assert made["headers"] is not expected["headers"]

@@ -98,6 +98,45 @@ def test_no_state_leaks_across_xdist_workers(suite):
     result.assert_outcomes(passed=7)
 
 
+ASKED_BY_NAME = """
+import pytest, pytest_mturk
+from helpers import new_hit
+
+SEEN = []
+
+
+@pytest.fixture
+def before():
+    yield
+    SEEN.append(("before", pytest_mturk.current()))
+
+
+@pytest.fixture
+def asks(before, request):
+    simulator = request.getfixturevalue("mturk")
+    assert pytest_mturk.current() is simulator and simulator.active
+    yield simulator
+    SEEN.append(("asks", pytest_mturk.current() is simulator))
+
+
+def test_asked_by_name(asks):
+    new_hit()
+    assert len(asks.hits) == 1
+
+
+def test_the_simulator_stopped_as_the_fixture_that_asked_for_it_was_torn_down():
+    # Torn down right after the fixture that asked for it, before the fixtures set up
+    # before that one.
+    assert SEEN == [("asks", True), ("before", None)]
+    assert pytest_mturk.current() is None
+"""
+
+
+def test_a_fixture_can_ask_for_the_simulator_by_name(suite):
+    result = suite(ASKED_BY_NAME).runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+
+
 def test_the_simulator_stops_even_when_the_test_fails(suite):
     result = suite(
         """

@@ -104,8 +104,13 @@ class IdGenerator:
     def untouched(self) -> bool:
         """Whether no ID has been drawn yet, nor a state set: the next IDs are the seed's
         first."""
-        streams = (self._random, self._requests)
-        return all(not stream.words and isinstance(stream.origin, str) for stream in streams)
+        ids, requests = self._random, self._requests
+        return (
+            not ids.words
+            and not requests.words
+            and ids.origin.__class__ is str
+            and requests.origin.__class__ is str
+        )
 
     def getstate(self) -> tuple[Any, Any]:
         """The state of both streams (``random.Random.getstate``), for :meth:`setstate`."""

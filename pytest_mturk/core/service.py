@@ -157,16 +157,18 @@ class Service:
                 or self.notifier is not None
             ):
                 return False
-            return not any(
-                state.hits
-                or state.hit_types
-                or state.workers
-                or state.qualification_types
-                or state.blocks
-                or state.messages
-                or state.qualification_requests
-                for state in self.states.values()
-            )
+            for state in self.states.values():
+                if (
+                    state.hits
+                    or state.hit_types
+                    or state.workers
+                    or state.qualification_types
+                    or state.blocks
+                    or state.messages
+                    or state.qualification_requests
+                ):
+                    return False
+            return True
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Service:
         # Everything a service knows hangs off it, so one deepcopy (with one memo, so

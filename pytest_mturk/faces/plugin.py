@@ -23,21 +23,64 @@ if TYPE_CHECKING:
 
 # The simulator (and with it botocore) is imported only when a test needs one,
 # so the plugin costs pytest's start-up almost nothing.
-_SIM_KEY = pytest.StashKey["Simulator"]()
 # The run-wide simulator: it answers what broader-scoped fixtures (module, class,
 # package, session) do, and each test's simulator starts as a copy of it.
 _SESSION_KEY = pytest.StashKey["Simulator"]()
-# How a test's simulator started: "copy" (of the run-wide one), "empty" (fresh: the
-# run-wide one held nothing yet), "settings" (fresh: seed, start or balance differ).
-_ORIGIN_KEY = pytest.StashKey[str]()
-_SIMULATED_KEY = pytest.StashKey[bool]()
 # The item whose setup, call or teardown is running (for pytest_fixture_setup).
 _ITEM_KEY = pytest.StashKey["pytest.Item | None"]()
-# A test's fresh simulator as it was made, and the untouched service kept for the next
-# (faces/spare.py); the ini file's settings, read once.
-_MADE_KEY: pytest.StashKey[Made] = pytest.StashKey()
-_SPARE_KEY: pytest.StashKey[Spare] = pytest.StashKey()
-_INI_KEY: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
+
+
+class _Test:
+    """What the plugin knows of one test (in its stash, under _TEST_KEY)."""
+
+    __slots__ = ("markers", "simulated", "simulator", "origin", "made")
+
+    def __init__(self, item: pytest.Item) -> None:
+        self.markers = list(item.iter_markers("mturk"))  # closest first
+        # Whether it gets a simulator: the flag, a marker, or our ``mturk`` fixture.
+        self.simulated = _flag(item.config) or bool(self.markers) or _uses_our_fixture(item)
+        self.simulator: Simulator | None = None
+        # How its simulator started: "copy" (of the run-wide one), "empty" (fresh: the
+        # run-wide one held nothing yet), "settings" (fresh: seed, start or balance
+        # differ), "loaded".
+        self.origin = "empty"
+        self.made: Made | None = None  # its fresh simulator as made (faces/spare.py)
+
+
+class _Run:
+    """What the plugin keeps for the run (in the config's stash, under _RUN_KEY): the
+    settings of the ini file and the command line, read once, and the untouched service
+    kept for the next test (faces/spare.py)."""
+
+    __slots__ = ("settings", "spare")
+
+    def __init__(self, config: pytest.Config) -> None:
+        settings = dict(_ini_settings(config))
+        seed = config.getoption("mturk_seed")
+        if seed is not None:
+            settings["seed"] = seed
+        self.settings = settings
+        self.spare: Spare | None = None
+
+
+_TEST_KEY = pytest.StashKey[_Test]()
+_RUN_KEY = pytest.StashKey[_Run]()
+
+
+def _test(item: pytest.Item) -> _Test:
+    # Asked first (a stash's get() raises and catches a KeyError when the key is not there).
+    stash = item.stash
+    if _TEST_KEY in stash:
+        return stash[_TEST_KEY]
+    test = stash[_TEST_KEY] = _Test(item)
+    return test
+
+
+def _run(config: pytest.Config) -> _Run:
+    run = config.stash.get(_RUN_KEY, None)
+    if run is None:
+        run = config.stash[_RUN_KEY] = _Run(config)
+    return run
 
 
 def _new_simulator(settings: Mapping[str, Any]) -> Simulator:
@@ -168,14 +211,14 @@ def _ini_settings(config: pytest.Config) -> SimulatorSettings:
     return settings
 
 
-def _settings_for(item: pytest.Item) -> dict[str, Any]:
-    config = item.config
-    ini = config.stash.get(_INI_KEY, None)
-    if ini is None:
-        ini = config.stash[_INI_KEY] = dict(_ini_settings(config))
-    settings = dict(ini)
+def _settings_for(item: pytest.Item, markers: list[pytest.Mark], run: _Run) -> dict[str, Any]:
+    """The test's settings. Without a marker, the run's own (the ini file's and the
+    command line's, read once): one dict for every such test, which nothing changes."""
+    if not markers:
+        return run.settings
+    settings = dict(run.settings)
     marked: dict[str, Any] = {}
-    for marker in reversed(list(item.iter_markers("mturk"))):
+    for marker in reversed(markers):
         if marker.args:
             raise UsageError("@pytest.mark.mturk takes keyword arguments only.")
         marked.update(marker.kwargs)
@@ -195,18 +238,25 @@ def _settings_for(item: pytest.Item) -> dict[str, Any]:
     return settings
 
 
-def _simulator_for(request: pytest.FixtureRequest) -> Simulator:
+def _simulator_for(
+    request: pytest.FixtureRequest, test: _Test | None = None, finish: bool = True
+) -> Simulator:
+    """The test's simulator, started now if it has none yet (stopped by a finalizer of
+    ``request``'s fixture, or by the caller when ``finish`` is false)."""
     node = request.node
-    simulator: Simulator | None = node.stash.get(_SIM_KEY, None)
+    if test is None:
+        test = _test(node)
+    simulator = test.simulator
     if simulator is None:
+        run = _run(node.config)
         try:
-            simulator, origin = _start_state(node, _settings_for(node))
+            simulator = _start_state(node, _settings_for(node, test.markers, run), test, run)
         except UsageError as exc:
             _refuse(f"pytest-mturk settings (ini, marker, command line): {exc}")
         simulator.start()
-        node.stash[_SIM_KEY] = simulator
-        node.stash[_ORIGIN_KEY] = origin
-        request.addfinalizer(lambda: _finish(node))
+        test.simulator = simulator
+        if finish:
+            request.addfinalizer(lambda: _finish(test, run))
     return simulator
 
 
@@ -216,49 +266,46 @@ def _refuse(message: str) -> NoReturn:
     raise pytest.fail.Exception(message, pytrace=False) from None
 
 
-def _start_state(node: pytest.Item, settings: dict[str, Any]) -> tuple[Simulator, str]:
+def _start_state(node: pytest.Item, settings: dict[str, Any], test: _Test, run: _Run) -> Simulator:
     """The test's simulator: a copy of the run-wide one, so that what broader-scoped
     fixtures made is there, or a fresh one when that one holds nothing yet (the
     common case, and cheaper) or was made with another seed, start or balance; or
-    the state its marker loads."""
+    the state its marker loads. Notes how it started in ``test``."""
     if settings.get("load") is not None:
-        return _new_simulator(settings), "loaded"
-    run = node.config.stash.get(_SESSION_KEY, None)
-    if run is None or run._pristine():
-        return _fresh(node, settings), "empty"
+        test.origin = "loaded"
+        return _new_simulator(settings)
+    # Asked first, as in _test: without the flag there is none, and get() would raise.
+    stash = node.config.stash
+    session = stash[_SESSION_KEY] if _SESSION_KEY in stash else None  # noqa: SIM401
+    if session is None or session._pristine():
+        test.origin = "empty"
+        return _fresh(settings, test, run)
     from .settings import resolve, same_world
     from .simulator import Simulator
 
     # Checked by resolve() itself, as for _new_simulator.
-    if not same_world(resolve(cast("SimulatorSettings", settings)), run.settings):
-        return _fresh(node, settings), "settings"
-    return Simulator._copy_of(run, **settings), "copy"
+    if not same_world(resolve(cast("SimulatorSettings", settings)), session.settings):
+        test.origin = "settings"
+        return _fresh(settings, test, run)
+    test.origin = "copy"
+    return Simulator._copy_of(session, **settings)
 
 
-def _fresh(node: pytest.Item, settings: dict[str, Any]) -> Simulator:
+def _fresh(settings: dict[str, Any], test: _Test, run: _Run) -> Simulator:
     """A fresh simulator: the service of the last test's if that test left it untouched
     and had the same settings, else a new one (faces/spare.py)."""
-    config = node.config
-    spare = config.stash.get(_SPARE_KEY, None)
+    spare = run.spare
     if spare is None:
         from .spare import Spare
 
-        spare = config.stash[_SPARE_KEY] = Spare()
-    made = spare.fresh(settings)
-    node.stash[_MADE_KEY] = made
+        spare = run.spare = Spare()
+    made = test.made = spare.fresh(settings, starting=True)  # _simulator_for starts it next
     return made.simulator
 
 
 def _simulated(item: pytest.Item) -> bool:
     """Whether the test gets a simulator: the flag, the marker, or our ``mturk`` fixture."""
-    known = item.stash.get(_SIMULATED_KEY, None)
-    if known is None:
-        known = item.stash[_SIMULATED_KEY] = (
-            _flag(item.config)
-            or item.get_closest_marker("mturk") is not None
-            or _uses_our_fixture(item)
-        )
-    return known
+    return _test(item).simulated
 
 
 def _uses_our_fixture(item: pytest.Item) -> bool:
@@ -316,15 +363,17 @@ def pytest_fixture_setup(
     fixturedef.addfinalizer(lambda: stack.push(service, run))
 
 
-def _finish(node: pytest.Item) -> None:
-    simulator = node.stash.get(_SIM_KEY, None)
+def _finish(test: _Test, run: _Run) -> None:
+    simulator = test.simulator
     if simulator is not None:
         simulator.stop()
-        del node.stash[_SIM_KEY]
-        made = node.stash.get(_MADE_KEY, None)
+        test.simulator = None
+        made = test.made
         if made is not None:
-            del node.stash[_MADE_KEY]
-            node.config.stash[_SPARE_KEY].handed_back(made)
+            test.made = None
+            spare = run.spare
+            if spare is not None:
+                spare.handed_back(made)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -334,16 +383,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = outcome.get_result()  # type: ignore[attr-defined]
     if not report.failed:
         return
-    simulator = item.stash.get(_SIM_KEY, None)
-    if simulator is None:
+    test = item.stash.get(_TEST_KEY, None)
+    if test is None or test.simulator is None:
         return
+    simulator = test.simulator
     from .report import missing_hints, summary
 
     run = item.config.stash.get(_SESSION_KEY, None)
     hints = missing_hints(
         simulator._core(),
         run._core() if run is not None else None,
-        item.stash.get(_ORIGIN_KEY, "empty"),
+        test.origin,
         str(call.excinfo.value) if call.excinfo is not None else "",
     )
     if hints:
@@ -355,22 +405,44 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture(autouse=True)
-def _mturk_autouse(request: pytest.FixtureRequest) -> Iterator[None]:
+def _mturk_autouse(request: pytest.FixtureRequest) -> Iterator[Any]:
     """With --mturk-sim (or a ``mturk`` marker) every test runs against its own simulator,
     whether or not it asks for the ``mturk`` fixture.
 
     Autouse, it also makes the simulator of a test that asks for ``mturk`` before the
     test's other function-scoped fixtures run, so that what they do is simulated too.
     """
-    if _simulated(request.node):
-        _simulator_for(request)
-    yield
+    test = _test(request.node)
+    if not test.simulated:
+        # What the ``mturk`` fixture needs should a fixture ask for it by name
+        # (``request.getfixturevalue``), which no test's setup can foresee.
+        yield request
+        return
+    simulator = _simulator_for(request, test, finish=False)
+    try:
+        yield simulator
+    finally:
+        # Before the finalizers of the fixture's own request, as one added there would.
+        _finish(test, _run(request.config))
 
 
 @pytest.fixture
-def mturk(request: pytest.FixtureRequest) -> Simulator:
+def mturk(_mturk_autouse: Any) -> Simulator:
     """This test's active :class:`~pytest_mturk.Simulator`: fresh, or a copy of the
     run-wide one when broader-scoped fixtures have made objects there."""
+    # Made by _mturk_autouse for every test that asks for it (without a ``request`` of
+    # its own, which pytest makes anew for each fixture that takes one).
+    if not isinstance(_mturk_autouse, pytest.FixtureRequest):
+        simulator: Simulator = _mturk_autouse
+        return simulator
+    # Asked for by name: started by a fixture of its own, stopped as this one is.
+    started: Simulator = _mturk_autouse.getfixturevalue("_mturk_requested")
+    return started
+
+
+@pytest.fixture
+def _mturk_requested(request: pytest.FixtureRequest) -> Simulator:
+    """The simulator of a test that asks for ``mturk`` by name (see ``mturk``)."""
     return _simulator_for(request)
 
 

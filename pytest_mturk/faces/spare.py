@@ -47,17 +47,25 @@ class Spare:
         # it...), which the next simulator takes over.
         self._kept: tuple[Made, dict[str, Any]] | None = None
 
-    def fresh(self, settings: dict[str, Any]) -> Made:
+    def fresh(self, settings: dict[str, Any], starting: bool = False) -> Made:
         """A fresh simulator with ``settings`` (inactive), on the kept service if its
-        settings were the same, else newly built."""
+        settings were the same, else newly built. ``starting``: the caller starts it at
+        once (so it is not noted as a simulator made and never started meanwhile)."""
         kept, self._kept = self._kept, None
-        if kept is not None and kept[0].settings == settings:
+        if kept is not None and (kept[0].settings is settings or kept[0].settings == settings):
             made, attributes = kept
             simulator = made.simulator = Simulator.__new__(Simulator)
-            vars(simulator).update(attributes)
-            service = simulator._service
-            service.clock = Clock(service.settings.start)  # as a new service's starts
-            stack.unstarted.add(simulator)  # as a new simulator is, until started
+            simulator.__dict__ = attributes  # the retired simulator has a new one
+            service = attributes["_service"]
+            # As a new service's starts. Its own clock, which nothing else holds (the
+            # simulator retired kept the time it showed), is started anew in place.
+            clock = service.clock
+            if clock.__class__ is Clock:
+                clock.__init__(service.settings.start)  # type: ignore[misc]
+            else:
+                service.clock = Clock(service.settings.start)
+            if not starting:
+                stack.unstarted.add(simulator)  # as a new simulator is, until started
             return made
         simulator = Simulator(**_kwargs(settings))
         service = simulator._service
@@ -75,8 +83,12 @@ class Spare:
         simulator = made.simulator
         if not _untouched(made):
             return
-        attributes = dict(vars(simulator))
-        simulator._retired_clock = simulator._service.clock.frozen  # type: ignore[attr-defined]
+        attributes = simulator.__dict__
+        # All it needs to become a fresh simulator of its own again (_build sets the rest).
+        simulator.__dict__ = {
+            "_settings_kwargs": attributes["_settings_kwargs"],
+            "_retired_clock": attributes["_service"].clock.frozen,
+        }
         simulator.__class__ = _Retired
         self._kept = (made, attributes)
 
@@ -98,13 +110,19 @@ def _untouched(made: Made) -> bool:
     """Whether ``made``'s simulator is in every respect as it was made: a new one built
     with its settings could not be told from it (its clock aside, which starts anew)."""
     simulator = made.simulator
-    if type(simulator) is not Simulator or simulator.active or not simulator._pristine():
+    if type(simulator) is not Simulator:
         return False
-    service = simulator._service
+    attributes = simulator.__dict__
+    service: Service | None = attributes.get("_service")
+    if service is None:
+        return False
+    settings = service.settings
     if (
-        simulator.settings is not service.settings
-        or tuple(vars(service.settings).values()) != made.resolved
-        or (len(vars(simulator)), len(vars(service))) != made.attributes
+        attributes.get("_running", True)
+        or attributes.get("_workers")
+        or attributes.get("settings") is not settings
+        or (len(attributes), len(service.__dict__)) != made.attributes
+        or tuple(settings.__dict__.values()) != made.resolved
         or _hooks(service) != made.hooks
         or service.internal_errors
         or service.scheduler.seq
@@ -112,10 +130,13 @@ def _untouched(made: Made) -> bool:
     ):
         return False
     # A thread still at work in it (the lock held) might yet change it.
-    if not service.lock.acquire(blocking=False):
+    lock = service.lock
+    if not lock.acquire(blocking=False):
         return False
-    service.lock.release()
-    return True
+    try:
+        return service.pristine()
+    finally:
+        lock.release()
 
 
 class _Retired(Simulator):

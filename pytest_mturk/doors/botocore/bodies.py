@@ -68,7 +68,7 @@ def _has_timestamp(shape: Any) -> bool:
 class Operation:
     """What a door needs of one operation, worked out from the model once."""
 
-    __slots__ = ("model", "check", "members", "direct", "copy", "scalars", "required")
+    __slots__ = ("model", "check", "members", "direct", "copy", "scalars", "required", "_required")
 
     def __init__(self, model: Any) -> None:
         self.model = model
@@ -88,6 +88,7 @@ class Operation:
             if kind is not None:
                 self.scalars[name] = (kind, member.metadata.get("min"))
         self.required = tuple(shape.required_members) if shape is not None else ()
+        self._required = frozenset(self.required)
 
     def plainly_valid(self, params: dict[str, Any]) -> bool:
         """Whether botocore's client-side validation surely passes ``params``.
@@ -108,7 +109,7 @@ class Operation:
                     return False
             if value.__class__ is not kind:
                 return False
-        return all(name in params for name in self.required)
+        return params.keys() >= self._required
 
     def body(self, context: Any, params: dict[str, Any]) -> dict[str, Any]:
         """The request body as the service receives it, from botocore's request dict.

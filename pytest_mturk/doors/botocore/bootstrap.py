@@ -26,6 +26,7 @@ from typing import Any
 
 from .. import stack
 from ..stack import refuse_if_unstarted, services
+from . import private  # imports nothing of botocore
 
 PARAMS_EVENT = "before-parameter-build.mturk"
 CALL_EVENT = "before-call.mturk"
@@ -96,8 +97,6 @@ class SimulatedCalls:
                 raise answered.error.with_traceback(answered.traceback)
             if answered is not None:
                 return answered
-        from . import private  # not at pytest's start-up: no client exists then
-
         return private.next_api_call(self, SimulatedCalls)(operation_name, api_params)
 
     def _resolve_endpoint_ruleset(
@@ -145,6 +144,10 @@ def attach(handlers: ModuleType) -> None:
     """
     global _handlers
     _handlers = handlers
+    # As simulators start and stop, the handlers act directly from now on.
+    stack.instead(_first_started, handlers.first_started)
+    stack.instead(_started, handlers.started)
+    stack.instead(_last_stopped, handlers.last_stopped)
     module = sys.modules.get("botocore.handlers")
     if module is not None:
         _add_entries(module)
@@ -172,11 +175,17 @@ def is_ours(entry: Any) -> bool:
     return entry in ENTRIES or entry in entries()
 
 
+_credentials: Any = None  # pytest_mturk.doors.botocore.credentials, once a session is made
+
+
 def prepare_session(session: Any) -> None:
     """botocore session initializer: the fallback credentials and region, for later."""
-    from . import credentials  # botocore.session is loaded by now, so this costs little
+    global _credentials
+    if _credentials is None:
+        from . import credentials  # botocore.session is loaded by now, so this costs little
 
-    credentials.prepare(session)
+        _credentials = credentials
+    _credentials.prepare(session)
 
 
 def _add_entries(handlers_module: Any) -> None:
@@ -201,22 +210,36 @@ def register(target: Any) -> None:
     simulator's fallback credentials and region), a client is answered from
     now on. Registering twice is harmless.
     """
-    from . import private  # not at pytest's start-up
-
     if private.is_client(target):
         events = target.meta.events
     else:
         events = private.botocore_session(target)
         prepare_session(events)
-    wanted = [(event, handler, f"pytest-mturk:{event}") for event, handler in entries()]
+    wanted = _wanted[1] if _wanted[0] is _handlers else _wanted_now()
     known = private.unique_ids(events)
     # Registering again under a unique ID changes nothing, and costs botocore a look at
     # each handler's signature: boto3's default session is given them as every simulator
     # starts.
-    if known is not None and all(unique_id in known for _, _, unique_id in wanted):
-        return
+    if known is not None:
+        for _, _, unique_id in wanted:
+            if unique_id not in known:
+                break
+        else:
+            return
     for event, handler, unique_id in wanted:
         events.register(event, handler, unique_id=unique_id)
+
+
+# What register() gives: each event, its handler and the unique ID it is registered
+# under, made once for the handlers attached then.
+_wanted: tuple[Any, tuple[tuple[str, Any, str], ...]] = (False, ())
+
+
+def _wanted_now() -> tuple[tuple[str, Any, str], ...]:
+    global _wanted
+    wanted = tuple((event, handler, f"pytest-mturk:{event}") for event, handler in entries())
+    _wanted = (_handlers, wanted)
+    return wanted
 
 
 class _Finder(importlib.abc.MetaPathFinder):
@@ -255,9 +278,12 @@ def install() -> None:
 
 
 def _first_started() -> None:
-    from . import hooks  # the door's heavy part: importing it attaches it (see attach)
+    if _handlers is None:
+        from . import hooks  # the door's heavy part: importing it attaches it (see attach)
 
-    hooks.first_started()
+        hooks.first_started()
+    else:
+        _handlers.first_started()
 
 
 def _started(service: Any) -> None:

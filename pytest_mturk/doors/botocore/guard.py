@@ -86,23 +86,41 @@ def is_guard(function: Any) -> bool:
 GUARD_MARK = "_pytest_mturk_guard"
 
 
-def install() -> None:
-    """Wrap the clients' ``_make_api_call`` (the first simulator is starting)."""
-    if _replaced:
-        return
-    targets: list[tuple[type, Any]] = [(BaseClient, _sync_guard)]
-    aio = sys.modules.get("aiobotocore.client")
-    aio_client = getattr(aio, "AioBaseClient", None)
-    if isinstance(aio_client, type) and private.own_api_call(aio_client) is not None:
-        targets.append((aio_client, _async_guard))
-    for cls, guard in targets:
-        original = private.own_api_call(cls)
+# Each wrapper made once, for the class and the _make_api_call it wraps: a simulator
+# that starts puts it on, one attribute set (the ``mturk`` fixture does so every test).
+_made: dict[tuple[type, Any], Any] = {}
+
+
+def _wrapper(cls: type, guard: Any, original: Any) -> Any:
+    wrapper = _made.get((cls, original))
+    if wrapper is None:
         wrapper = guard(original)
         wrapper.__wrapped__ = original
         setattr(wrapper, GUARD_MARK, True)
         wrapper.__qualname__ = f"{cls.__qualname__}.{private.MAKE_API_CALL}"
-        private.set_api_call(cls, wrapper)
-        _replaced.append((cls, wrapper, original))
+        if len(_made) < 100:
+            _made[(cls, original)] = wrapper
+    return wrapper
+
+
+def install() -> None:
+    """Wrap the clients' ``_make_api_call`` (the first simulator is starting)."""
+    if _replaced:
+        return
+    original = private.own_api_call(BaseClient)
+    wrapper = _wrapper(BaseClient, _sync_guard, original)
+    private.set_api_call(BaseClient, wrapper)
+    _replaced.append((BaseClient, wrapper, original))
+    aio = sys.modules.get("aiobotocore.client")
+    if aio is None:
+        return
+    aio_client = getattr(aio, "AioBaseClient", None)
+    if isinstance(aio_client, type):
+        original = private.own_api_call(aio_client)
+        if original is not None:
+            wrapper = _wrapper(aio_client, _async_guard, original)
+            private.set_api_call(aio_client, wrapper)
+            _replaced.append((aio_client, wrapper, original))
 
 
 def uninstall() -> None:

@@ -41,11 +41,13 @@ validation of parameters that surely pass (:class:`QuickValidation`).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import botocore.handlers
 from botocore.history import get_global_history_recorder
 from botocore.retries.standard import RetryQuotaChecker
+from botocore.serialize import JSONSerializer
 from botocore.stub import Stubber
 from botocore.validate import ParamValidationDecorator
 
@@ -253,8 +255,10 @@ def _endpoint(client: Any, model: Any) -> tuple[Any, ...] | None:
 class QuickValidation(ParamValidationDecorator):  # type: ignore[misc]
     """botocore's validating serializer, for a client whose calls a simulator answers on
     botocore's whole way: parameters that surely pass (``bodies.Operation.plainly_valid``,
-    the short way's own test) are not looked at again; any others are botocore's to judge,
-    as are all of them while no simulator is active."""
+    the short way's own test) are not looked at again, and their request is made as
+    botocore's JSON serializer makes it, in fewer steps (:func:`plain_request`); any others
+    are botocore's to judge and serialise, as are all of them while no simulator is
+    active."""
 
     def serialize_to_request(self, parameters: Any, operation_model: Any) -> Any:
         if stack.services:
@@ -262,8 +266,54 @@ class QuickValidation(ParamValidationDecorator):  # type: ignore[misc]
                 operation_model
             )
             if operation.model is operation_model and operation.plainly_valid(parameters):
-                return self._serializer.serialize_to_request(parameters, operation_model)
+                return plain_request(self._serializer, parameters, operation_model)
         return super().serialize_to_request(parameters, operation_model)
+
+
+_dumps = json.dumps
+# Per operation model: the request botocore's JSON serializer makes of plainly valid
+# parameters, but for its body (its method, path, headers...), or None where that does
+# not hold.
+_requests: dict[Any, dict[str, Any] | None] = {}
+
+
+def plain_request(serializer: Any, parameters: Any, operation_model: Any) -> Any:
+    """What ``serializer.serialize_to_request(parameters, operation_model)`` gives, for
+    parameters ``bodies.Operation.plainly_valid`` passes (scalar members, each of its
+    exact type): for them botocore's JSON serializer makes a body that is the JSON of
+    the parameters as given, in their order, and the rest of the request depends on the
+    operation alone. So the first such call's request, made by the serializer, is kept
+    with its body left out, once it is seen to hold; later calls copy it and add theirs."""
+    if serializer.__class__ is not JSONSerializer:
+        return serializer.serialize_to_request(parameters, operation_model)
+    try:
+        known = _requests[operation_model]
+    except KeyError:
+        request = serializer.serialize_to_request(parameters, operation_model)
+        rest = {key: value for key, value in request.items() if key != "body"}
+        plain = (
+            not operation_model.endpoint  # a host prefix may be made of the parameters
+            and request.get("body") == _dumps(parameters).encode("utf-8")
+            and all(
+                value.__class__ in (str, bytes)
+                or (
+                    value.__class__ is dict
+                    and all(item.__class__ is str for item in value.values())
+                )
+                for value in rest.values()
+            )
+        )
+        rest = dict(request)  # in its order, the body's place kept
+        if len(_requests) < 1000:
+            _requests[operation_model] = rest if plain else None
+        return request
+    if known is None:
+        return serializer.serialize_to_request(parameters, operation_model)
+    request = {
+        key: value.copy() if value.__class__ is dict else value for key, value in known.items()
+    }
+    request["body"] = _dumps(parameters).encode("utf-8")
+    return request
 
 
 _IDEMPOTENCY_TOKEN = getattr(botocore.handlers, "generate_idempotent_uuid", None)
