@@ -5,14 +5,13 @@ Configuration precedence: command line > marker > ini file.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import pytest
 
 from ..core.errors import UsageError
+from . import plugin_options as _options
 from . import settings as _settings
 
 if TYPE_CHECKING:
@@ -38,7 +37,7 @@ class _Test:
     def __init__(self, item: pytest.Item) -> None:
         self.markers = list(item.iter_markers("mturk"))  # closest first
         # Whether it gets a simulator: the flag, a marker, or our ``mturk`` fixture.
-        self.simulated = _flag(item.config) or bool(self.markers) or _uses_our_fixture(item)
+        self.simulated = _options.flag(item.config) or bool(self.markers) or _uses_our_fixture(item)
         self.simulator: Simulator | None = None
         # How its simulator started: "copy" (of the run-wide one), "empty" (fresh: the
         # run-wide one held nothing yet), "settings" (fresh: seed, start or balance
@@ -55,7 +54,7 @@ class _Run:
     __slots__ = ("settings", "spare")
 
     def __init__(self, config: pytest.Config) -> None:
-        settings = dict(_ini_settings(config))
+        settings = dict(_options.ini_settings(config))
         seed = config.getoption("mturk_seed")
         if seed is not None:
             settings["seed"] = seed
@@ -92,52 +91,7 @@ def _new_simulator(settings: Mapping[str, Any]) -> Simulator:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("mturk", "simulated Amazon Mechanical Turk")
-    group.addoption(
-        "--mturk-sim",
-        action="store_true",
-        default=None,
-        help="simulate MTurk for every test: each test's simulator starts as a copy of the "
-        "run-wide one, which answers calls made outside tests and by broader-scoped "
-        "fixtures (a marker's own seed, start, balance or load starts it afresh); no MTurk "
-        "request leaves the process.",
-    )
-    group.addoption("--mturk-seed", default=None, help="seed for the simulator's IDs (default 0).")
-    parser.addini(
-        "mturk_sim", "simulate MTurk for every test (like --mturk-sim)", type="bool", default=False
-    )
-    parser.addini("mturk_seed", "seed for the simulator's IDs", default="0")
-    parser.addini("mturk_balance", "production's starting balance, e.g. 500.00", default="")
-    parser.addini(
-        "mturk_environment",
-        "sandbox or production: what sim.client() means (default: sandbox)",
-        default="",
-    )
-    parser.addini(
-        "mturk_access_keys",
-        "the only AWS access key IDs the simulator accepts",
-        type="linelist",
-        default=[],
-    )
-    parser.addini(
-        "mturk_fake_credentials",
-        "hand the fallback key AKIAPYTESTMTURKNOKEY to clients that find no AWS credentials "
-        "(false: NoCredentialsError)",
-        type="bool",
-        default=True,
-    )
-    parser.addini(
-        "mturk_strict_workers",
-        "only workers made with sim.worker() exist",
-        type="bool",
-        default=False,
-    )
-    parser.addini(
-        "mturk_report",
-        "show a failing test's simulated MTurk calls and events in its report",
-        type="bool",
-        default=True,
-    )
+    _options.add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -146,7 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "mturk(**settings): simulate MTurk for this test, with these settings (keyword "
         f"arguments, as for pytest_mturk.mturk_sim): {', '.join(_settings.NAMES)}.",
     )
-    if _flag(config):
+    if _options.flag(config):
         # A simulator for the whole run catches calls made outside any test (collection,
         # broader-scoped fixtures); each test's simulator starts as a copy of it.
         try:
@@ -162,7 +116,7 @@ def _run_wide(config: pytest.Config) -> Simulator:
     simulator = config.stash.get(_SESSION_KEY, None)
     if simulator is not None:
         return simulator
-    settings = _ini_settings(config)
+    settings = _options.ini_settings(config)
     seed = config.getoption("mturk_seed")
     if seed is not None:
         settings["seed"] = seed
@@ -186,58 +140,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         simulator.stop()
 
 
-def _flag(config: pytest.Config) -> bool:
-    option = config.getoption("mturk_sim")
-    if option is not None:
-        return bool(option)
-    return bool(config.getini("mturk_sim"))
-
-
-def _ini_settings(config: pytest.Config) -> SimulatorSettings:
-    # Typed, so that a misspelt key here is a type error.
-    settings: SimulatorSettings = {"seed": config.getini("mturk_seed") or 0}
-    if config.getini("mturk_balance"):
-        settings["balance"] = config.getini("mturk_balance")
-    keys = config.getini("mturk_access_keys")
-    if keys:
-        settings["access_keys"] = keys
-    if not config.getini("mturk_fake_credentials"):
-        settings["fake_credentials"] = False
-    if config.getini("mturk_strict_workers"):
-        settings["strict_workers"] = True
-    if config.getini("mturk_environment"):
-        # Unset, it is left out: sandbox for a new simulator, the file's for a loaded one.
-        settings["environment"] = config.getini("mturk_environment")
-    return settings
-
-
-def _settings_for(item: pytest.Item, markers: list[pytest.Mark], run: _Run) -> dict[str, Any]:
-    """The test's settings. Without a marker, the run's own (the ini file's and the
-    command line's, read once): one dict for every such test, which nothing changes."""
-    if not markers:
-        return run.settings
-    settings = dict(run.settings)
-    marked: dict[str, Any] = {}
-    for marker in reversed(markers):
-        if marker.args:
-            raise UsageError("@pytest.mark.mturk takes keyword arguments only.")
-        marked.update(marker.kwargs)
-    settings.update(marked)
-    seed = item.config.getoption("mturk_seed")
-    if seed is not None:
-        settings["seed"] = seed
-    load = settings.get("load")
-    if load is not None:
-        # A saved world keeps its seed, start and balance: the ini file's (and
-        # --mturk-seed) do not apply to it; the marker's own must be the file's.
-        for name in _settings.WORLD:
-            if name not in marked:
-                settings.pop(name, None)
-        if isinstance(load, (str, os.PathLike)):
-            settings["load"] = Path(item.path).parent / load  # relative to the test file
-    return settings
-
-
 def _simulator_for(
     request: pytest.FixtureRequest, test: _Test | None = None, finish: bool = True
 ) -> Simulator:
@@ -250,7 +152,9 @@ def _simulator_for(
     if simulator is None:
         run = _run(node.config)
         try:
-            simulator = _start_state(node, _settings_for(node, test.markers, run), test, run)
+            simulator = _start_state(
+                node, _options.settings_for(node, test.markers, run.settings), test, run
+            )
         except UsageError as exc:
             _refuse(f"pytest-mturk settings (ini, marker, command line): {exc}")
         simulator.start()
