@@ -35,50 +35,28 @@ place by rename: a crash at any point leaves a pair that is recognised.
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import sys
 import threading
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from ...core.errors import StateFileError, UsageError
 from .journal_format import Chain, encode, make_header, parse_header, read_lines
 from .journal_format import mark as mark_of
+from .state_io import child as _child
+from .state_io import digest as _digest
+from .state_io import fsync_dir as _fsync_dir
+from .state_io import private as _private
+from .state_io import write_synced as _write_synced
 
 __all__ = ["StateFile"]
 
 # Actions between snapshots: replaying this many on a restart takes a second or two.
 SNAPSHOT_EVERY = 10_000
 _CAN_FORK = hasattr(os, "fork") and sys.platform != "emscripten"
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _private(path: Path, append: bool = False) -> BinaryIO:
-    """``path`` opened to write, made readable by the server's user only (it holds the
-    workers' answers and IDs), whatever the umask the server was started with."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
-    return os.fdopen(os.open(path, flags, 0o600), "ab" if append else "wb")
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    with _private(path) as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 class StateFile:
@@ -433,17 +411,3 @@ class StateFile:
         self._wait_for_child()
         with self._sync_lock:
             self._close_files()
-
-
-def _child(make: Callable[[], dict[str, Any]], target: Path) -> None:  # pragma: no cover
-    """In the forked child: write the state ``make()`` gives to ``target``, and leave
-    without running anything of the parent's (no exit handlers, no buffers flushed)."""
-    code = 1
-    try:
-        gc.disable()  # nothing the child makes is garbage before it leaves
-        _write_synced(target, encode(make()) + b"\n")
-        code = 0
-    except BaseException:  # noqa: BLE001, S110 - reported by the parent as a failed snapshot
-        pass
-    finally:
-        os._exit(code)
