@@ -29,13 +29,14 @@ FUZZ = 400 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 40
 
 
 def _bundle(tmp_path: Path) -> dict[str, Any]:
-    """A good backup, as ``GET /_mturk/backup`` answers it."""
+    """A good backup, as ``GET /_mturk/backup`` answers it: the same document every time
+    (a fixed start, so the fuzz below draws from the same bytes each run)."""
     saved = tmp_path / "saved.json"
-    with Simulator(seed=3) as sim:
+    with Simulator(seed=3, start="2026-01-05T09:00:00+00:00") as sim:
         sim.save(saved)
     snapshot = json.loads(saved.read_text())
     saved.unlink()
-    hosting = Hosting()
+    hosting = Hosting(secret=bytes(range(32)))
     hosting.completion["3GROUPID"] = "https://app.prolific.com/submissions/complete?cc=X"
     hosting.participants["A1B2C3D4E5F6G7"] = Participant("prolific", "60a1f3", "st1", "se1")
     return {
