@@ -394,13 +394,22 @@ def value_key(runs: str) -> str:
 # with the space before the attribute's name, is tried at every space.
 _KEYED_VALUE = re.compile(r"""=([\t\n\f\r ]*)(["'])(?:[^\t\n\f\r /="'<>]+|([^"'<>]*))\2""")
 _ONE_WORD = {'"': '="x"', "'": "='x'"}
+# The shapes of values of more than one word: pages repeat theirs (a script's URL).
+_shapes: dict[str, str] = {}
 
 
 def _key_shape(match: re.Match[str]) -> str:
     spaces, quote, other = match.groups()
     if other is None:  # one word, the usual case
         return _ONE_WORD[quote] if not spaces else f"={spaces}{quote}x{quote}"
-    return f"={spaces}{quote}{_VALUE_WORDS.sub('x', other)}{quote}"
+    shape = _shapes.get(other)
+    if shape is None:
+        shape = _VALUE_WORDS.sub("x", other)
+        if len(other) <= 256:  # a bounded memory: 4,096 short values at most
+            if len(_shapes) >= 4096:
+                _shapes.clear()
+            _shapes[other] = shape
+    return f"={spaces}{quote}{shape}{quote}"
 
 
 def _value_shape(match: re.Match[str]) -> str:
