@@ -130,3 +130,12 @@ def test_the_value_key_is_shared_by_pages_whose_values_differ():
     page = _HEAD + '<body><img src="https://x/{n}.png" alt="item {n}"><a href=\'/{n}\'>x</a>'
     keys = {html5.value_key(html5.run_key(page.format(n=n))) for n in (1, 22, "x7")}
     assert len(keys) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(_PAGES, st.integers(1, 80))
+def test_the_value_key_of_a_page_of_many_values_keeps_whether_it_parses(content, copies):
+    # A page with many "=" has its one-word values shaped first, then the others.
+    page = content + '<i a="1" b=\'2\' c="d e">' * copies
+    key = html5.value_key(html5.run_key(page))
+    assert bool(_scanned(key)) == bool(_scanned(page))

@@ -381,34 +381,56 @@ def run_key(content: str) -> str:
 def value_key(runs: str) -> str:
     """A :func:`run_key` with its quoted attribute values replaced as well: the key
     shared by pages of one template whose attribute values differ too."""
-    return _KEYED_VALUE.sub(_key_shape, runs)
+    if runs.count("=") <= 64:
+        return _KEYED_VALUE.sub(_key_shape, runs)
+    # Many values: one word each, the usual value, is shaped without a call to Python.
+    for pattern, shape in _ONE_WORD_VALUES:
+        runs = pattern.sub(shape, runs)
+    return _WORDS_VALUE.sub(_words_shape, runs)
 
 
-# The value key shapes every quoted run after "=" (and spaces), as the skeleton shapes a
-# value: its quotes, spaces, "/" and "=" kept, each run of other characters one "x". What
-# is inside the quotes holds no quote, "<" or ">", so it can neither begin nor end a
-# token; whatever the tokenizer reads it as (a value, text, a comment's or raw text's
-# content, part of an attribute's or a tag's name, which the "=" before it keeps from
-# ever being one the checks look for), it reads the shape the same way. Found from its
-# "=", a literal the engine finds quickly, where the skeleton's pattern, which begins
-# with the space before the attribute's name, is tried at every space.
+# The value key shapes quoted runs after "=", as the skeleton shapes a value: quotes,
+# spaces, "/" and "=" kept, each run of other characters one "x". What is inside the
+# quotes holds no quote, "<" or ">", so it can neither begin nor end a token; whatever
+# the tokenizer reads it as (a value, text, a comment's or raw text's content, part of
+# an attribute's or a tag's name, which the "=" before it keeps from ever being one the
+# checks look for), it reads the shape the same way. So each replacement keeps whether
+# a page parses, whichever runs are replaced. One word right after "=" (a class, an ID,
+# the usual value) becomes "x" in a substitution without a call to Python; then runs of
+# more words (a URL) are shaped; a page of few values has them all shaped in one
+# substitution, a call to Python each. Each pattern begins with the "=", a literal the engine
+# finds quickly, where the skeleton's begins with the space before the attribute's name
+# and is tried at every space.
+_ONE_WORD_VALUES = (
+    (re.compile(r'="[^\t\n\f\r /="\'<>]+"'), '="x"'),
+    (re.compile(r"""='[^\t\n\f\r /="'<>]+'"""), "='x'"),
+)
 _KEYED_VALUE = re.compile(r"""=([\t\n\f\r ]*)(["'])(?:[^\t\n\f\r /="'<>]+|([^"'<>]*))\2""")
 _ONE_WORD = {'"': '="x"', "'": "='x'"}
+_WORDS_VALUE = re.compile(r"""=([\t\n\f\r ]*)(["'])([^"'<>]*[\t\n\f\r /=][^"'<>]*)\2""")
 # The shapes of values of more than one word: pages repeat theirs (a script's URL).
 _shapes: dict[str, str] = {}
 
 
 def _key_shape(match: re.Match[str]) -> str:
-    spaces, quote, other = match.groups()
-    if other is None:  # one word, the usual case
+    spaces, quote, words = match.groups()
+    if words is None:  # one word
         return _ONE_WORD[quote] if not spaces else f"={spaces}{quote}x{quote}"
-    shape = _shapes.get(other)
+    shape = _shapes.get(words)
     if shape is None:
-        shape = _VALUE_WORDS.sub("x", other)
-        if len(other) <= 256:  # a bounded memory: 4,096 short values at most
+        return _words_shape(match)
+    return f"={spaces}{quote}{shape}{quote}"
+
+
+def _words_shape(match: re.Match[str]) -> str:
+    spaces, quote, words = match.groups()
+    shape = _shapes.get(words)
+    if shape is None:
+        shape = _VALUE_WORDS.sub("x", words)
+        if len(words) <= 256:  # a bounded memory: 4,096 short values at most
             if len(_shapes) >= 4096:
                 _shapes.clear()
-            _shapes[other] = shape
+            _shapes[words] = shape
     return f"={spaces}{quote}{shape}{quote}"
 
 
