@@ -32,7 +32,8 @@ class BoundedCache(Generic[K, V]):
     """
 
     def __init__(self, size: Callable[[K], int], budget: int = DEFAULT_BUDGET) -> None:
-        self._size = size
+        # text_size is sys.getsizeof: called as it is, a Python call less each entry.
+        self._size: Callable[[K], int] = sys.getsizeof if size is text_size else size
         self.budget = budget
         self.total = 0  # bytes held, by the sizes of the keys
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
@@ -57,17 +58,18 @@ class BoundedCache(Generic[K, V]):
     def put(self, key: K, value: V) -> None:
         """Remember ``value`` under ``key``, forgetting the oldest entries to stay in budget."""
         weight = self._size(key)
-        if weight > self.budget // 4:
+        budget = self.budget
+        if weight > budget >> 2:
             return
+        entries = self._entries
         with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self.total -= old[1]
-            self._entries[key] = (value, weight)
-            self.total += weight
-            while self.total > self.budget:
-                _, (_, dropped) = self._entries.popitem(last=False)
-                self.total -= dropped
+            if key in entries:
+                self.total -= entries.pop(key)[1]
+            entries[key] = (value, weight)
+            total = self.total + weight
+            while total > budget:
+                total -= entries.popitem(last=False)[1][1]
+            self.total = total
 
     def clear(self) -> None:
         """Forget everything."""

@@ -262,9 +262,61 @@ class _Scanner:
                 i = _UNQUOTED_VALUE.match(text, i).end()  # type: ignore[union-attr]
 
 
+# What a refused error needs, found without reading the page token by token: a
+# "No space between attributes" needs a quoted value right after "=" (and spaces) with
+# something other than a space, "/" or ">" straight after it; a second body needs a
+# "<body" start tag. A page with neither has no error, and nor has a page whose only
+# "<body" tag follows a head written the usual way (_PLAIN_HEAD), which leaves the body
+# unopened. Each search starts with one literal character, which the regular-expression
+# engine finds without trying a match at every offset.
+_NO_SPACE_HINT = re.compile(r"""=[\t\n\f\r ]*(?:"[^"]*"|'[^']*')[^\t\n\f\r />]""")
+_BODY_HINT = re.compile(r"<(?i:body)[\t\n\f\r />]")
+# A doctype, then spaces and head elements written the usual way: html, head, meta,
+# link and base tags, and script, style and title elements whose text holds no "<".
+_PLAIN_HEAD = re.compile(
+    r"(?:<!(?i:doctype)[^<>]*>)?(?:[\t\n\f\r ]+"
+    r"|<(?:html|head|meta|link|base|/head){attributes}"
+    r"|<script{attributes}[^<]*</script>"
+    r"|<style{attributes}[^<]*</style>"
+    r"|<title{attributes}[^<]*</title>)*".replace("{attributes}", _PLAIN_ATTRIBUTES.pattern)
+)
+
+
+# Heads (everything before the tag "<body") that _PLAIN_HEAD read to their end: a
+# requester's pages share theirs, whatever their body. Every token of such a head ends in
+# it, where the scanner's forward searches find the same ends on any page beginning with
+# it, so the body is unopened after it on every such page.
+_plain_heads: BoundedCache[str, None] = BoundedCache(text_size, budget=1 << 16)
+
+
+def plainly_clean(content: str) -> bool:
+    """Whether ``content`` is known to have no refused error without reading it token by
+    token (see ``_NO_SPACE_HINT``); False says only that the scanner must read it."""
+    if _NO_SPACE_HINT.search(content) is not None:
+        return False
+    body = content.find("<body")
+    if body > 0 and _plain_heads.get(content[:body])[0]:
+        head = body
+    else:
+        head = _PLAIN_HEAD.match(content).end()  # type: ignore[union-attr]
+        if head == body > 0:
+            _plain_heads.put(content[:head], None)
+    if content.startswith("<body", head):
+        head += 5  # the body opened by its own tag, as the head leaves it unopened
+    return _BODY_HINT.search(content, head) is None
+
+
 def errors(content: str) -> list[tuple[int, int, str]]:
     """The refused parse errors in ``content``, at most :data:`ERROR_LIMIT` of them:
     (line, column, message), both 1-based, in order."""
+    if plainly_clean(content):
+        return []
+    return read(content)
+
+
+def read(content: str) -> list[tuple[int, int, str]]:
+    """:func:`errors`, found by reading ``content`` token by token (with the shortcuts
+    of ``_HEAD_RUN`` and ``_SETTLED_RUN``) whatever the page."""
     # The usual page: its start opens the body (see _HEAD_RUN), and the rest is settled
     # content with nothing to refuse in it (_SETTLED_RUN) up to its end. The scanner
     # would find the same in these two matches.
@@ -329,7 +381,57 @@ def run_key(content: str) -> str:
 def value_key(runs: str) -> str:
     """A :func:`run_key` with its quoted attribute values replaced as well: the key
     shared by pages of one template whose attribute values differ too."""
-    return _QUOTED_VALUE.sub(_value_shape, runs)
+    if runs.count("=") <= 64:
+        return _KEYED_VALUE.sub(_key_shape, runs)
+    # Many values: one word each, the usual value, is shaped without a call to Python.
+    for pattern, shape in _ONE_WORD_VALUES:
+        runs = pattern.sub(shape, runs)
+    return _WORDS_VALUE.sub(_words_shape, runs)
+
+
+# The value key shapes quoted runs after "=", as the skeleton shapes a value: quotes,
+# spaces, "/" and "=" kept, each run of other characters one "x". What is inside the
+# quotes holds no quote, "<" or ">", so it can neither begin nor end a token; whatever
+# the tokenizer reads it as (a value, text, a comment's or raw text's content, part of
+# an attribute's or a tag's name, which the "=" before it keeps from ever being one the
+# checks look for), it reads the shape the same way. So each replacement keeps whether
+# a page parses, whichever runs are replaced. One word right after "=" (a class, an ID,
+# the usual value) becomes "x" in a substitution without a call to Python; then runs of
+# more words (a URL) are shaped; a page of few values has them all shaped in one
+# substitution, a call to Python each. Each pattern begins with the "=", a literal the engine
+# finds quickly, where the skeleton's begins with the space before the attribute's name
+# and is tried at every space.
+_ONE_WORD_VALUES = (
+    (re.compile(r'="[^\t\n\f\r /="\'<>]+"'), '="x"'),
+    (re.compile(r"""='[^\t\n\f\r /="'<>]+'"""), "='x'"),
+)
+_KEYED_VALUE = re.compile(r"""=([\t\n\f\r ]*)(["'])(?:[^\t\n\f\r /="'<>]+|([^"'<>]*))\2""")
+_ONE_WORD = {'"': '="x"', "'": "='x'"}
+_WORDS_VALUE = re.compile(r"""=([\t\n\f\r ]*)(["'])([^"'<>]*[\t\n\f\r /=][^"'<>]*)\2""")
+# The shapes of values of more than one word: pages repeat theirs (a script's URL).
+_shapes: dict[str, str] = {}
+
+
+def _key_shape(match: re.Match[str]) -> str:
+    spaces, quote, words = match.groups()
+    if words is None:  # one word
+        return _ONE_WORD[quote] if not spaces else f"={spaces}{quote}x{quote}"
+    shape = _shapes.get(words)
+    if shape is None:
+        return _words_shape(match)
+    return f"={spaces}{quote}{shape}{quote}"
+
+
+def _words_shape(match: re.Match[str]) -> str:
+    spaces, quote, words = match.groups()
+    shape = _shapes.get(words)
+    if shape is None:
+        shape = _VALUE_WORDS.sub("x", words)
+        if len(words) <= 256:  # a bounded memory: 4,096 short values at most
+            if len(_shapes) >= 4096:
+                _shapes.clear()
+            _shapes[words] = shape
+    return f"={spaces}{quote}{shape}{quote}"
 
 
 def _value_shape(match: re.Match[str]) -> str:
