@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from test_questions import _HTML_FRAGMENTS
 
 from pytest_mturk.core import catalogue
-from pytest_mturk.rules.questions import html5
+from pytest_mturk.rules.questions import html5, page_keys
 
 # Pieces of pages as requesters write them, head and body, to mix with the hard fragments.
 # fmt: off
@@ -128,7 +128,7 @@ def test_the_value_key_is_shared_by_pages_whose_values_differ():
     # A page of a known template whose attribute values differ (a URL, a name) is found
     # by its value key.
     page = _HEAD + '<body><img src="https://x/{n}.png" alt="item {n}"><a href=\'/{n}\'>x</a>'
-    keys = {html5.value_key(html5.run_key(page.format(n=n))) for n in (1, 22, "x7")}
+    keys = {page_keys.value_key(page_keys.run_key(page.format(n=n))) for n in (1, 22, "x7")}
     assert len(keys) == 1
 
 
@@ -137,5 +137,5 @@ def test_the_value_key_is_shared_by_pages_whose_values_differ():
 def test_the_value_key_of_a_page_of_many_values_keeps_whether_it_parses(content, copies):
     # A page with many "=" has its one-word values shaped first, then the others.
     page = content + '<i a="1" b=\'2\' c="d e">' * copies
-    key = html5.value_key(html5.run_key(page))
+    key = page_keys.value_key(page_keys.run_key(page))
     assert bool(_scanned(key)) == bool(_scanned(page))

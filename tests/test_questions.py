@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pytest_mturk.rules.questions import checks as questions
-from pytest_mturk.rules.questions import html5, schemas
+from pytest_mturk.rules.questions import html5, page_keys, schemas
 
 SCHEMAS = pathlib.Path(__file__).resolve().parents[2] / "shared" / "schemas"
 BASE = "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/"
@@ -628,7 +628,7 @@ _HTML_FRAGMENTS = st.sampled_from(
 def test_html5_skeleton_keeps_whether_a_page_parses(content):
     # Pages are remembered as clean by their skeleton: it must never turn a page
     # with errors into one without, nor the other way round.
-    assert bool(html5.errors(content)) == bool(html5.errors(html5.skeleton(content)))
+    assert bool(html5.errors(content)) == bool(html5.errors(page_keys.skeleton(content)))
 
 
 @settings(max_examples=400, deadline=None)
@@ -639,10 +639,10 @@ def test_html5_skeleton_keeps_whether_a_page_parses(content):
 def test_html5_clean_page_keys_keep_whether_a_page_parses(content):
     # Clean pages are remembered by two keys (text runs replaced; then values too), both
     # in one cache: each must keep whether a page parses, whatever page it was made from.
-    runs = html5.run_key(content)
+    runs = page_keys.run_key(content)
     expected = bool(html5.errors(content))
     assert bool(html5.errors(runs)) == expected
-    assert bool(html5.errors(html5.value_key(runs))) == expected
+    assert bool(html5.errors(page_keys.value_key(runs))) == expected
 
 
 def test_pages_of_a_known_template_are_checked_as_it_was(mturk, client):

@@ -22,7 +22,7 @@ from xml.etree import ElementTree
 
 from ...core.bounded_cache import BoundedCache, cached, text_size
 from ...rules.questions import checks as questions
-from ...rules.questions import html5, question_form
+from ...rules.questions import page_keys, question_form
 
 if TYPE_CHECKING:
     from .population import Member
@@ -143,7 +143,7 @@ def _read_whole(content: str) -> tuple[Field, ...]:
 
 
 # Pages made from one template differ only in their text and attribute values: the
-# fields' tags are read once per template (html5.template: the page's skeleton, each
+# fields' tags are read once per template (page_keys.template: the page's skeleton, each
 # quoted value it replaces marked), and each page's own values are put into them.
 # html.parser reads a template as it reads the page wherever only the marked values
 # and the text runs differ, so a template is not used (its pages are read whole) if a
@@ -154,8 +154,10 @@ def _read_whole(content: str) -> tuple[Field, ...]:
 _UNUSUAL = re.compile(
     "[\x00\x0b\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 )
-_MARKS = re.compile(f"[{html5.VALUE_MARK}{html5.RUN_MARK}]")
-_ONE_VALUE = re.compile(f"{html5.VALUE_MARK}([0-9]+):[^{html5.VALUE_MARK}]*{html5.VALUE_MARK}")
+_MARKS = re.compile(f"[{page_keys.VALUE_MARK}{page_keys.RUN_MARK}]")
+_ONE_VALUE = re.compile(
+    f"{page_keys.VALUE_MARK}([0-9]+):[^{page_keys.VALUE_MARK}]*{page_keys.VALUE_MARK}"
+)
 # The attributes the fields are made of.
 _READ = frozenset({"name", "type", "value", "categories"})
 # A template's fields' tags: their attributes the fields are made of, each as it is
@@ -167,7 +169,7 @@ _plans: BoundedCache[str, _Plan | None] = BoundedCache(text_size)
 def _plan(template: str) -> _Plan | None:
     """The fields' tags of a template; None if it cannot be used (see above)."""
     plan: _Plan = []
-    for tag, attrs in _tags(html5.mark_runs(template)):
+    for tag, attrs in _tags(page_keys.mark_runs(template)):
         if _MARKS.search(tag):
             return None
         if attrs is None:
@@ -192,7 +194,7 @@ def _plan(template: str) -> _Plan | None:
 
 def page_fields(content: str) -> tuple[Field, ...]:
     """The visible form fields of an HTML page."""
-    made = html5.template(content) if _UNUSUAL.search(content) is None else None
+    made = page_keys.template(content) if _UNUSUAL.search(content) is None else None
     if made is None:
         return _read_whole(content)
     template, values = made
