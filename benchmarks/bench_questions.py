@@ -21,9 +21,10 @@ import statistics
 from collections.abc import Callable
 from typing import Any
 
-from bench_calls import HIT_ARGS, _client, _strip, _time
+from bench_calls import HIT_ARGS, _client, _strip
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
+from measure import block as _time
 
 from pytest_mturk import mturk_sim
 
