@@ -371,8 +371,10 @@ def test_a_config_file_sets_options_and_the_command_line_overrides_it(tmp_path: 
         "--config", str(config), "--public-url", "https://study.example.org", command="host"
     )
     try:
-        banner = server.process.stdout.readline() + server.process.stdout.readline()  # type: ignore[union-attr]
+        banner = "".join(server.process.stdout.readline() for _ in range(3))  # type: ignore[union-attr]
         assert "public:     https://study.example.org/" in banner
+        # How code that names MTurk's own endpoints reaches this server.
+        assert "pytest-mturk run --server https://study.example.org -- COMMAND" in banner
         assert (tmp_path / "study.json").exists()
         assert _get(server.url + "healthz", Host="alias.example.org")[0] == 200
         assert _get(server.url + "healthz", Host="from-file.example.org")[0] == 400

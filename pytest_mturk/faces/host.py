@@ -414,6 +414,7 @@ def run(options: argparse.Namespace) -> int:
         f"pytest-mturk {__version__} hosting on {server.url}\n"
         f"  public:     {address}/  (AWS_ENDPOINT_URL_MTURK for the sandbox world)\n"
         f"  production: {address}/production/\n"
+        f"  code naming MTurk's endpoints: pytest-mturk run --server {address} -- COMMAND\n"
         f"  content:    {backend.content_origin}/\n"
         f"  state:      {options.state}\n"
         f"  signatures: verified with the {len(access.credentials)} key(s) of "
