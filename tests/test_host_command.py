@@ -70,11 +70,8 @@ QUESTION = (
 @pytest.fixture
 def hosted(tmp_path: Path) -> Iterator[ServerProcess]:
     """A hosted server with a state file and the test's credentials file."""
-    server = hosted_server(tmp_path)
-    try:
+    with hosted_server(tmp_path) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _clean_env(tmp_path: Path, **more: str) -> dict[str, str]:
@@ -343,6 +340,13 @@ def _run_host(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _run_host_with_files(tmp_path: Path, *more: str) -> subprocess.CompletedProcess[str]:
+    """``host`` given a state path and a credentials file, and ``more``."""
+    credentials = _credentials(tmp_path / "credentials")
+    state = str(tmp_path / "s.json")
+    return _run_host("--state", state, "--credentials", str(credentials), *more, cwd=tmp_path)
+
+
 @pytest.mark.parametrize("missing", ["--state", "--credentials"])
 def test_state_and_credentials_are_required(tmp_path: Path, missing: str) -> None:
     credentials = _credentials(tmp_path / "credentials")
@@ -404,31 +408,13 @@ def test_a_config_file_with_a_bad_key_or_value_is_refused_in_words(
 
 
 def test_a_public_url_with_a_path_is_refused(tmp_path: Path) -> None:
-    credentials = _credentials(tmp_path / "credentials")
-    done = _run_host(
-        "--state",
-        str(tmp_path / "s.json"),
-        "--credentials",
-        str(credentials),
-        "--public-url",
-        "https://example.org/study",
-        cwd=tmp_path,
-    )
+    done = _run_host_with_files(tmp_path, "--public-url", "https://example.org/study")
     assert done.returncode == 2
     assert "--public-url takes an address" in done.stderr
 
 
 def test_a_frame_origin_without_its_local_address_is_refused(tmp_path: Path) -> None:
-    credentials = _credentials(tmp_path / "credentials")
-    done = _run_host(
-        "--state",
-        str(tmp_path / "s.json"),
-        "--credentials",
-        str(credentials),
-        "--frame-origin",
-        "https://experiment.example",
-        cwd=tmp_path,
-    )
+    done = _run_host_with_files(tmp_path, "--frame-origin", "https://experiment.example")
     assert done.returncode == 2
     assert "--frame-origin takes PUBLIC=LOCAL" in done.stderr
     assert "Traceback" not in done.stderr

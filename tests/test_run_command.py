@@ -68,11 +68,8 @@ SCRIPT = textwrap.dedent(
 
 @pytest.fixture
 def hosted(tmp_path: Path) -> Iterator[ServerProcess]:
-    server = hosted_server(tmp_path)
-    try:
+    with hosted_server(tmp_path) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _env(tmp_path: Path, **more: str) -> dict[str, str]:
