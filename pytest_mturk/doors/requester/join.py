@@ -104,12 +104,9 @@ def _in_progress(service: Service, worker_id: str, group_id: str) -> str | None:
     (accepted, not yet submitted or returned), if there is one: a participant who closed
     the window and follows the link again carries on with it, as the worker's queue took
     a worker back to a HIT they had accepted."""
-    for held in worker_reads.holdings(service, worker_id):
-        if held.status is not AssignmentStatus.ACCEPTED or held.submit_time is not None:
-            continue
-        found = reads.hit(service, held.hit_id)
-        if found is not None and found[1].hit_type.hit_group_id == group_id:
-            return tasks.task_url(found[1], held.assignment_id)
+    for held, hit in reads.queue(service, worker_id):
+        if hit.hit_type.hit_group_id == group_id:
+            return tasks.task_url(hit, held.assignment_id)
     return None
 
 
