@@ -84,6 +84,7 @@ def _fetch(url: str, token: str) -> Any:
 
 def _write(response: Any, output: Path) -> None:
     """The response's body to ``output``, whole or not at all."""
+    from ..doors.http.state_io import fsync_dir
     from ..doors.requester import backup
 
     partial = output.with_name(output.name + ".part")
@@ -100,11 +101,7 @@ def _write(response: Any, output: Path) -> None:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    folder = os.open(output.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    fsync_dir(output.parent)
 
 
 def run(options: argparse.Namespace) -> int:
