@@ -83,8 +83,8 @@ function turkSetAssignmentID(formName) {
 
 
 def _address(url: str) -> re.Pattern[str]:
-    """``url`` as a page may spell it: ``http`` or ``https`` (or scheme-relative), the
-    host in any case, quoted as the page quotes it."""
+    """``url`` as a page may spell it: ``http``, ``https`` or scheme-relative, the host in
+    any case; never part of a longer address."""
     host_and_path = url.split("://", 1)[1]
     host, _, path = host_and_path.partition("/")
     return re.compile(
@@ -95,6 +95,8 @@ def _address(url: str) -> re.Pattern[str]:
 
 _HELPER = _address(HELPER_URL)
 _SUBMITS = {world: _address(url) for world, url in SUBMIT_URLS.items()}
+# An origin and nothing else: a scheme, a host (letters, digits, dots, hyphens), a port.
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
 
 
 def served(content: str, world: str, submit_to: str) -> str:
@@ -111,10 +113,6 @@ def served(content: str, world: str, submit_to: str) -> str:
     if _ORIGIN.fullmatch(origin) and world in _SUBMITS:
         content = _SUBMITS[world].sub(origin + "/mturk/externalSubmit", content)
     return content
-
-
-# An origin and nothing else: a scheme, a host (letters, digits, dots, hyphens), a port.
-_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
 
 
 def wrapped(question: str | None) -> tuple[str, str, int]:
