@@ -78,11 +78,22 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _open(opener: urllib.request.OpenerDirector, request: urllib.request.Request) -> Any:
+@dataclass
+class Answer:
+    status: int
+    headers: Any
+    body: bytes
+
+
+def _open(opener: urllib.request.OpenerDirector, request: urllib.request.Request) -> Answer:
+    """The answer to ``request``, read whole and its connection closed (a redirect or an
+    error status is an answer too)."""
     try:
-        return opener.open(request, timeout=30)
+        response = opener.open(request, timeout=30)
     except urllib.error.HTTPError as answered:
-        return answered
+        response = answered
+    with response:
+        return Answer(response.status, response.headers, response.read())
 
 
 def _basic() -> dict[str, str]:
@@ -212,7 +223,7 @@ def test_the_guides_proxy_carries_a_study_from_the_script_to_the_results(
         ),
     )
     assert blocked.status == 404
-    assert b"hits" not in blocked.read()
+    assert b"hits" not in blocked.body
 
     # The participant link, for a script, through the proxy.
     group_id = _group_of(study, made["made"])
@@ -226,10 +237,10 @@ def test_the_guides_proxy_carries_a_study_from_the_script_to_the_results(
     jar = http.cookiejar.CookieJar()
     browser = study.opener(jar)
     joined = _open(browser, urllib.request.Request(link + "&PROLIFIC_PID=5f1e0c9a8d7b6a5f4e3d2c1b"))
-    assert joined.status == 303, joined.read()[:500]
+    assert joined.status == 303, joined.body[:500]
     assert all(cookie.secure for cookie in jar), [c.name for c in jar]
     tasks = study.public + joined.headers["Location"]
-    page = _open(browser, urllib.request.Request(tasks)).read().decode()
+    page = _open(browser, urllib.request.Request(tasks)).body.decode()
     token = _found(r'name="csrf_token" value="([^"]*)"', page)
     accepted = _open(
         browser,
@@ -239,13 +250,13 @@ def test_the_guides_proxy_carries_a_study_from_the_script_to_the_results(
             headers={"Origin": study.public},
         ),
     )
-    assert accepted.status == 303, accepted.read()[:500]
+    assert accepted.status == 303, accepted.body[:500]
     task = _open(browser, urllib.request.Request(study.public + accepted.headers["Location"]))
-    frame = _found(r'id="task-frame"[^>]* src="([^"]*)"', task.read().decode())
+    frame = _found(r'id="task-frame"[^>]* src="([^"]*)"', task.body.decode())
     # The HIT's page comes from the content host, through the proxy, and sends its form
     # to the public name (the page names MTurk's production address).
     assert frame.startswith(study.content + "/dynamic/hit?")
-    content = _open(browser, urllib.request.Request(frame)).read().decode()
+    content = _open(browser, urllib.request.Request(frame)).body.decode()
     assert f'action="{study.public}/mturk/externalSubmit"' in content
     assignment_id = urllib.parse.parse_qs(urllib.parse.urlsplit(frame).query)["assignmentId"][0]
     submitted = _open(
@@ -256,7 +267,7 @@ def test_the_guides_proxy_carries_a_study_from_the_script_to_the_results(
             headers={"Origin": study.content},
         ),
     )
-    assert submitted.status == 200, submitted.read()[:500]
+    assert submitted.status == 200, submitted.body[:500]
 
     # The requester's results, through the proxy, hold that answer.
     with requester.open(
@@ -334,5 +345,8 @@ def _group_of(study: Study, hit_id: str) -> str:
         aws_secret_access_key=SECRET,
         verify=study.ca_file,
     )
-    group_id: str = client.get_hit(HITId=hit_id)["HIT"]["HITGroupId"]
+    try:
+        group_id: str = client.get_hit(HITId=hit_id)["HIT"]["HITGroupId"]
+    finally:
+        client.close()  # its kept-alive HTTPS connection, not left to the collector
     return group_id
